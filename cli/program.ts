@@ -35,5 +35,23 @@ export function buildProgram(): Command {
     .addOption(outputOption())
     .action(async (module: string, opts) => (await import('./commands/run.js')).run(module, opts));
 
+  // --- authoring: init, build (sdk/) ---
+  // (commands of this area are declared here)
+
+  // --- registry: push, pull, inspect, login, logout (registry/) ---
+  // (commands of this area are declared here)
+
+  // --- attach, control-plane, status (control-plane/) ---
+  // (commands of this area are declared here)
+
+  // --- proxy, demo ---
+  // (commands of this area are declared here)
+
+  // --- bench ---
+  // (commands of this area are declared here)
+
+  // --- analyze ---
+  // (commands of this area are declared here)
+
   return program;
 }
