@@ -4,7 +4,7 @@ import { lower } from "./ascii";
 import { JsonValue } from "meshwasm/sdk";
 import { sha256String } from "./crypto/sha256";
 import { toHex } from "./crypto/base64";
-import { arrayAt, fail, kindName, onlyKeys, stringAt } from "./fields";
+import { arrayAt, fail, onlyKeys, stringAt } from "./fields";
 
 export class ApiKeyConfig {
   header: string = "x-api-key";
@@ -26,14 +26,14 @@ export function parseApiKeyConfig(v: JsonValue, where: string): ApiKeyConfig {
   for (let i = 0; i < keys.length; i++) {
     const w = where + ".keys[" + i.toString() + "]";
     const k = keys[i];
-    if (!k.isObject()) { fail(w, "must be an object like {\"name\": \"ci\", \"sha256\": \"<hex>\"}, got " + kindName(k)); continue; }
+    if (!k.isObject()) { fail(w, "must be an object"); continue; }
     onlyKeys(k, w, ["name", "key", "sha256"]);
     const name = stringAt(k, "name", w, "key-" + i.toString());
     const plain = stringAt(k, "key", w, "");
     let hash = lower(stringAt(k, "sha256", w, ""));
     if ((plain.length == 0) == (hash.length == 0)) { fail(w, "needs exactly one of \"key\" and \"sha256\""); continue; }
     if (plain.length > 0) hash = toHex(sha256String(plain));
-    else if (hash.length != 64 || !isHex(hash)) { fail(w + ".sha256", "must be 64 hex digits (the SHA-256 of the key)"); continue; }
+    else if (hash.length != 64 || !isHex(hash)) { fail(w + ".sha256", "must be 64 hex digits"); continue; }
     c.byHash.set(hash, name);
   }
   return c;

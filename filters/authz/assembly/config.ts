@@ -7,7 +7,7 @@ import { Cidr, parseCidr } from "./cidr";
 import { JwtConfig, parseJwtConfig } from "./jwt_config";
 import { ApiKeyConfig, parseApiKeyConfig } from "./apikey";
 import {
-  arrayAt, boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, requiredString,
+  arrayAt, boolAt, configError, fail, intAt, objectAt, onlyKeys, oneOf, requiredString,
   resetConfigError, stringAt, stringList,
 } from "./fields";
 
@@ -73,7 +73,7 @@ export class AuthzConfig {
 export function parseConfig(root: JsonValue): AuthzConfig | null {
   resetConfigError();
   const c = new AuthzConfig();
-  if (!root.isObject()) { fail("configuration", "must be a JSON object, got " + kindName(root)); return null; }
+  if (!root.isObject()) { fail("configuration", "must be a JSON object"); return null; }
   onlyKeys(root, "configuration", ["rules", "defaultAction", "realm", "denied", "unauthenticated", "jwt", "apiKeys", "extAuthz"]);
   const def = stringAt(root, "defaultAction", "configuration", "deny");
   oneOf(def, "defaultAction", ["allow", "deny"]);
@@ -117,7 +117,7 @@ function parseReply(v: JsonValue | null, where: string, status: u32, body: strin
 }
 
 function parseRule(v: JsonValue, where: string, c: AuthzConfig): Rule | null {
-  if (!v.isObject()) { fail(where, "must be an object, got " + kindName(v)); return null; }
+  if (!v.isObject()) { fail(where, "must be an object"); return null; }
   onlyKeys(v, where, ["name", "match", "action", "authenticate", "extAuthz", "deny"]);
   const r = new Rule();
   r.name = stringAt(v, "name", where, where);
@@ -155,7 +155,7 @@ function parseMatch(v: JsonValue, where: string): RuleMatch {
   for (let i = 0; i < headers.length; i++) {
     const w = where + ".headers[" + i.toString() + "]";
     const h = headers[i];
-    if (!h.isObject()) { fail(w, "must be an object like {\"name\": \"x-env\", \"exact\": \"prod\"}"); continue; }
+    if (!h.isObject()) { fail(w, "must be an object"); continue; }
     onlyKeys(h, w, ["name", "present", "exact", "prefix", "suffix", "contains", "regex", "ignoreCase"]);
     const cond = new HeaderCondition();
     cond.name = lower(requiredString(h, "name", w));
@@ -175,7 +175,7 @@ function parseMatch(v: JsonValue, where: string): RuleMatch {
   const sources = stringList(v, "sourceAddresses", where);
   for (let i = 0; i < sources.length; i++) {
     const c = parseCidr(sources[i]);
-    if (c === null) fail(where + ".sourceAddresses[" + i.toString() + "]", "\"" + sources[i] + "\" is not an IPv4/IPv6 address or CIDR range");
+    if (c === null) fail(where + ".sourceAddresses[" + i.toString() + "]", "not an address or CIDR range");
     else m.sources.push(c);
   }
   const principals = arrayAt(v, "principals", where);

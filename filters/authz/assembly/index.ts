@@ -156,7 +156,7 @@ class AuthzFilter extends HttpContext {
     }
     const id = this.httpCall(e.cluster, headers, null, null, e.timeoutMs, onExtAuthzResponse);
     if (id == 0) {
-      logWarn("authz: extAuthz call to cluster \"" + e.cluster + "\" was refused by the host (unknown cluster?)");
+      logWarn("authz: extAuthz call to cluster \"" + e.cluster + "\" refused");
       return this.extAuthzFailed(c);
     }
     return Action.Pause;

@@ -30,7 +30,7 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   if (headerText === null) return failed("Jwt header is not base64url");
   const header = parseJson(headerText);
   if (header === null || !header.isObject()) return failed("Jwt header is not a JSON object");
-  if (header.has("crit")) return failed("Jwt header lists critical extensions this filter does not understand");
+  if (header.has("crit")) return failed("Jwt has critical extensions");
   const alg = header.getString("alg", "");
   const algIndex = ALG_NAMES.indexOf(alg);
   if (algIndex < 0) return failed("Jwt algorithm \"" + alg + "\" is not accepted");

@@ -5,7 +5,7 @@ import { JsonValue } from "meshwasm/sdk";
 import { base64Decode } from "./crypto/base64";
 import { RsaPublicKey, rsaKeyError, rsaPublicKey } from "./crypto/rsa";
 import { P256PublicKey, p256PublicKey } from "./crypto/p256";
-import { arrayAt, boolAt, fail, intAt, kindName, objectAt, onlyKeys, stringAt, stringList } from "./fields";
+import { arrayAt, boolAt, fail, intAt, objectAt, onlyKeys, stringAt, stringList } from "./fields";
 
 export const HS256 = 0, RS256 = 1, ES256 = 2;
 export const ALG_NAMES: Array<string> = ["HS256", "RS256", "ES256"];
@@ -53,7 +53,7 @@ export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {
     }
   }
   const keys = arrayAt(v, "keys", where);
-  if (keys.length == 0) fail(where + ".keys", "must list at least one key (JWK)");
+  if (keys.length == 0) fail(where + ".keys", "must list at least one key");
   for (let i = 0; i < keys.length; i++) {
     const k = parseKey(keys[i], where + ".keys[" + i.toString() + "]");
     if (k !== null) c.keys.push(k);
@@ -70,7 +70,7 @@ function b64Field(k: JsonValue, name: string, where: string): Uint8Array | null 
 }
 
 function parseKey(k: JsonValue, where: string): JwtKey | null {
-  if (!k.isObject()) { fail(where, "must be a JWK object, got " + kindName(k)); return null; }
+  if (!k.isObject()) { fail(where, "must be a JWK object"); return null; }
   const key = new JwtKey();
   key.kid = stringAt(k, "kid", where, "");
   // A plain shared secret, for configurations written by hand.
@@ -88,7 +88,7 @@ function parseKey(k: JsonValue, where: string): JwtKey | null {
       if (b === null) return null;
       key.secret = b;
     }
-    if (key.secret.length < 32) { fail(where, "HS256 secret must be at least 32 bytes (RFC 7518 section 3.2)"); return null; }
+    if (key.secret.length < 32) { fail(where, "HS256 secret must be at least 32 bytes"); return null; }
   } else if (kty == "RSA") {
     if (algIndex != RS256) { fail(where + ".alg", "an \"RSA\" key can only be RS256 here"); return null; }
     const n = b64Field(k, "n", where), e = b64Field(k, "e", where);

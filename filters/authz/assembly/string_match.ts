@@ -3,7 +3,7 @@
 import { lower } from "./ascii";
 import { JsonValue } from "meshwasm/sdk";
 import { Regex, compileRegex, regexError } from "./regex";
-import { boolAt, fail, kindName, onlyKeys } from "./fields";
+import { boolAt, fail, onlyKeys } from "./fields";
 
 const EXACT = 0, PREFIX = 1, SUFFIX = 2, CONTAINS = 3, REGEX = 4;
 const KINDS: Array<string> = ["exact", "prefix", "suffix", "contains", "regex"];
@@ -32,21 +32,21 @@ export class StringMatch {
 export function parseStringMatch(v: JsonValue, where: string): StringMatch | null {
   const m = new StringMatch();
   if (v.isString()) { m.value = v.stringValue; return m; }
-  if (!v.isObject()) { fail(where, "must be a string or an object like {\"prefix\": \"/api/\"}, got " + kindName(v)); return null; }
+  if (!v.isObject()) { fail(where, "must be a string or an object"); return null; }
   onlyKeys(v, where, ["exact", "prefix", "suffix", "contains", "regex", "ignoreCase"]);
   let found = 0;
   for (let i = 0; i < KINDS.length; i++) {
     const f = v.get(KINDS[i]);
     if (f === null) continue;
     found++;
-    if (!f.isString()) { fail(where + "." + KINDS[i], "must be a string, got " + kindName(f)); return null; }
+    if (!f.isString()) { fail(where + "." + KINDS[i], "must be a string"); return null; }
     m.kind = i;
     m.value = f.stringValue;
   }
   if (found != 1) { fail(where, "needs exactly one of exact, prefix, suffix, contains, regex"); return null; }
   m.ignoreCase = boolAt(v, "ignoreCase", where, false);
   if (m.kind == REGEX) {
-    if (m.ignoreCase) { fail(where + ".ignoreCase", "is not supported with regex; write the character classes instead"); return null; }
+    if (m.ignoreCase) { fail(where + ".ignoreCase", "not supported with regex"); return null; }
     const re = compileRegex(m.value);
     if (re === null) { fail(where + ".regex", "invalid pattern \"" + m.value + "\": " + regexError); return null; }
     m.regex = re;
