@@ -1,5 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type RequestSpec } from '../../../host-sim/harness/index.js';
 import { releaseModule } from './build-module.js';
@@ -369,4 +369,12 @@ describe('authz memory', () => {
     for (let i = 0; i < 200; i++) expect((await h.request(specs[i % 2]!)).downstream.status).toBe(200);
     expect(h.memoryBytes()).toBe(warm);
   }, 300_000);
+});
+
+describe('authz shipped example configuration', () => {
+  it('config.example.json is accepted', async () => {
+    const config = readFileSync(new URL('../config.example.json', import.meta.url), 'utf8');
+    const h = await createHarness({ module: wasm, config });
+    expect(h.logs.some((l) => l.level === 'info' && l.message.startsWith('authz: configured'))).toBe(true);
+  });
 });

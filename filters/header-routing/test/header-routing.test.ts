@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type RequestSpec } from '../../../host-sim/harness/index.js';
 import { releaseModule } from './build-module.js';
@@ -194,4 +194,12 @@ describe('header-routing memory', () => {
     for (let i = 0; i < 20_000; i++) await h.request(specs[i % 4]!);
     expect(h.memoryBytes()).toBe(warm);
   }, 300_000);
+});
+
+describe('header-routing shipped example configuration', () => {
+  it('config.example.json is accepted', async () => {
+    const config = readFileSync(new URL('../config.example.json', import.meta.url), 'utf8');
+    const h = await createHarness({ module: wasm, config });
+    expect(h.logs.some((l) => l.level === 'info' && l.message.startsWith('header-routing: configured'))).toBe(true);
+  });
 });
