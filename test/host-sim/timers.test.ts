@@ -31,4 +31,19 @@ describe('timers (c/timers.c)', () => {
     expect(ticks(h.logs)).toHaveLength(3);
     expect(h.metric('ticks')).toBe(3);
   });
+
+  it('lets the root context defer its end: proxy_on_done answers false, proxy_done later, then proxy_on_delete', async () => {
+    const h = await fixtureHarness('c/timers.c');
+    h.close();
+    expect(messages(h.logs)).toContain('done deferred');
+    expect(messages(h.logs)).not.toContain('root deleted');
+    expect(h.plugin.deleted).toBe(false);
+    // The timer the filter re-armed at 10 ms still runs while shutdown is pending.
+    await h.tick(10);
+    const end = messages(h.logs).slice(messages(h.logs).indexOf('done deferred'));
+    expect(end).toEqual(['done deferred', 'proxy_done status=0', 'root deleted']);
+    expect(h.plugin.deleted).toBe(true);
+    await h.tick(60_000);
+    expect(messages(h.logs).slice(-1)).toEqual(['root deleted']);
+  });
 });
