@@ -42,7 +42,7 @@ const C_FILTERS: Record<string, string[]> = {
   'c/metrics.c': ['proxy_on_configure', 'proxy_on_request_headers', 'proxy_on_log'],
   'c/shared_data.c': ['proxy_on_request_headers'],
   'c/shared_queue.c': ['proxy_on_configure', 'proxy_on_request_headers', 'proxy_on_queue_ready'],
-  'c/stream_control.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers', 'proxy_on_response_body', 'proxy_on_done', 'proxy_on_log', 'proxy_on_delete'],
+  'c/stream_control.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers', 'proxy_on_queue_ready', 'proxy_on_done', 'proxy_on_log', 'proxy_on_delete'],
   'c/trap_named.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers'],
 };
 
