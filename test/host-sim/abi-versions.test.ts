@@ -22,6 +22,12 @@ describe('ABI versions', () => {
     expect(r.downstreamHeader('x-abi-response')).toBe('0.1.0');
   });
 
+  it('answers a missing header with OK and an empty value under ABI 0.1.0, as Envoy does (NotFound from 0.2.0 on)', async () => {
+    const h = await fixtureHarness('wat/abi-0_1_0.wat');
+    const r = await h.request({ headers: get('/') });
+    expect(r.upstreamHeader('x-abi-missing')).toBe('0:00');
+  });
+
   it('hosts an ABI 0.2.0 module with end_of_stream', async () => {
     const h = await fixtureHarness('wat/abi-0_2_0.wat');
     expect(h.vm.abiVersion).toBe('0.2.0');
