@@ -32,6 +32,11 @@ export function headerCalls(vm: WasmVm) {
           return WasmResult.Ok;
         }
       }
+      // Envoy answers ABI 0.1.0 modules with an empty value: NotFound arrived with 0.2.0.
+      if (vm.abiVersion === '0.1.0') {
+        vm.mem.returnString('', retPtr, retSize);
+        return WasmResult.Ok;
+      }
       return WasmResult.NotFound;
     }),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
