@@ -32,7 +32,7 @@ export function headerCalls(vm: WasmVm) {
           return WasmResult.Ok;
         }
       }
-      // Envoy answers ABI 0.1.0 modules with an empty value: NotFound arrived with 0.2.0.
+      // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
       if (vm.abiVersion === '0.1.0') {
         vm.mem.returnString('', retPtr, retSize);
         return WasmResult.Ok;
