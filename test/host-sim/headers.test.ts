@@ -57,6 +57,8 @@ describe('request headers (c/headers.c)', () => {
     expect(r.upstreamHeader('x-pair-count')).toBe(String(seen.length));
     expect(r.upstreamHeader('x-pairs-bytes')).toBe(String(encodePairs(seen).length));
     expect(r.upstreamHeader('x-first-key')).toBe(':method');
+    // Envoy's get_header_map_size is HeaderMap::byteSize(): key and value bytes, no framing.
+    expect(r.upstreamHeader('x-map-size')).toBe(String(seen.reduce((n, [k, v]) => n + k.length + v.length, 0)));
   });
 
   it('replaces the whole map with proxy_set_header_map_pairs', async () => {

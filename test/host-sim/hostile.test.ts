@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigureError, Host, HostError, runExchange } from '../../host-sim/index.js';
-import { compileFixture } from '../fixtures/compile.js';
+import { compileFixture, compileWatText } from '../fixtures/compile.js';
 import { fixtureHarness, get, messages, post } from './fixture-harness.js';
 
 /** A host that just refused something still loads and runs a good module. */
@@ -144,6 +144,39 @@ describe('traps', () => {
     expect(r.trap).toMatchObject({ callback, function: fn });
     expect(messages(r.logs)).toContain('about to crash');
     expect(r.downstream.status).toBe(503);
+  });
+});
+
+describe('faults inside the guest', () => {
+  // One-off shapes, small enough to read inline: each faults in proxy_on_request_headers.
+  const guest = (body: string, extraImports = '') => compileWatText(`(module
+    ${extraImports}
+    (memory (export "memory") 1)
+    (func (export "proxy_abi_version_0_2_1"))
+    (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+    (func (export "proxy_on_context_create") (param i32 i32))
+    ${body})`);
+
+  it.each([
+    ['a load outside linear memory', `(func $read_past_the_end (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.load (i32.const 0xfffffff0)))`, /memory access out of bounds/, 'read_past_the_end'],
+    ['unbounded recursion (stack overflow)', `(func $recurse (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (call $recurse (i32.const 0)))`, /call stack/, 'recurse'],
+    ['an integer division by zero', `(func $divide (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.div_u (i32.const 1) (local.get 2)))`, /divi/, 'divide'],
+    ['proc_exit from a callback', `(func $bail_out (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (call $proc_exit (i32.const 3)) (i32.const 0))`, /proc_exit\(3\)/, undefined],
+  ])('%s ends the stream per the policy with a clear message, and the host keeps serving', async (_what, body, message, fn) => {
+    const bytes = await guest(body, '(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))');
+    const host = new Host();
+    const plugin = host.startPlugin(host.loadVm(bytes, { label: 'faulty.wasm' }), { name: 'faulty' });
+    // end_of_stream is 0 when a body follows: the division then divides by zero.
+    const r = await runExchange(host, [plugin], { headers: post('/'), body: 'x' });
+    expect(r.trap?.callback).toBe('proxy_on_request_headers');
+    expect(r.trap?.message).toMatch(message);
+    if (fn) expect(r.trap?.function).toBe(fn);
+    expect(r.downstream.status).toBe(503);
+    await stillServes(host);
   });
 });
 
