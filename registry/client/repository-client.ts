@@ -19,9 +19,6 @@ export interface ClientOptions {
 
 export type Action = 'pull' | 'push';
 
-/** Shared per-registry state: one Authorizer per host so tokens are reused across repositories. */
-const authorizers = new Map<string, Authorizer>();
-
 /**
  * Sends requests for one repository: picks the scheme, answers auth challenges, retries what
  * is safe to retry. Everything above (blobs, manifests, tags) is plain HTTP on top of this.
@@ -34,10 +31,9 @@ export class RepositoryClient {
   constructor(readonly registry: string, readonly repository: string, readonly options: ClientOptions, credentials: CredentialSource) {
     this.scheme = options.plainHttp || (options.plainHttp === undefined && isLoopbackHost(registry)) ? 'http' : 'https';
     this.transport = { insecureSkipVerify: options.insecure ?? false, timeoutMs: options.timeoutMs };
-    const key = `${registry}|${this.transport.insecureSkipVerify}|${options.credentials ? 'explicit' : 'default'}`;
-    // Explicit credential sources get their own authorizer: a token minted for one user is not another's.
-    this.authorizer = options.credentials ? new Authorizer(registry, credentials, this.transport) : authorizers.get(key) ?? new Authorizer(registry, credentials, this.transport);
-    if (!options.credentials) authorizers.set(key, this.authorizer);
+    // One authorizer per client (one push or pull): tokens are reused across its requests, and
+    // never across credential sources, so one user's token never serves another.
+    this.authorizer = new Authorizer(registry, credentials, this.transport);
   }
 
   get name(): string { return `${this.registry}/${this.repository}`; }
