@@ -64,8 +64,10 @@ export class RepositoryClient {
       if (opts.retry && isRetryableStatus(res.status)) throw new RetryableStatus(res);
       return res;
     };
+    // Without retry the caller owns the retry loop (a whole upload session), so errors stay raw for it.
+    if (!opts.retry) return attempt();
     try {
-      return opts.retry ? await withRetry(attempt, isRetryable, this.options.retry) : await attempt();
+      return await withRetry(attempt, isRetryable, this.options.retry);
     } catch (err) {
       throw this.remoteError(err, opts.what);
     }
