@@ -13,6 +13,7 @@ interface PushFlags extends RegistryFlags {
 
 export async function push(modulePath: string, ref: string, flags: PushFlags): Promise<void> {
   const format = parseOutputFormat(flags.output);
+  const annotations = parseAnnotations('push', flags.annotation);
   let wasm: Uint8Array;
   try { wasm = new Uint8Array(await readFile(modulePath)); } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -22,7 +23,7 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
   const result = await pushModule(wasm, ref, {
     ...(await targetOptions('push', flags)),
     format: flags.format,
-    annotations: parseAnnotations('push', flags.annotation),
+    annotations,
     rootIds: flags.rootId ?? [],
     hooks: {
       onUpload: (d) => line.update(`uploading ${short(d.digest)} (${d.size} bytes)`),
