@@ -38,7 +38,7 @@ interface AsConfig {
 
 /** What each target means when asconfig.json does not say: release small and fast, debug readable. */
 const TARGET_DEFAULTS: Record<BuildTarget, Record<string, unknown>> = {
-  release: { optimizeLevel: 3, shrinkLevel: 2, converge: true, noAssert: false, debug: false },
+  release: { optimizeLevel: 3, shrinkLevel: 2, debug: false },
   debug: { debug: true, sourceMap: true, optimizeLevel: 0, shrinkLevel: 0 },
 };
 
