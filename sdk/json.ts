@@ -209,7 +209,9 @@ class Parser {
     const t = this.text;
     if (t.charCodeAt(this.pos) == 0x2d) this.pos++;
     let digits = 0;
-    while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) { this.pos++; digits++; }
+    // JSON forbids leading zeros: "0" ends the integer part.
+    if (this.pos < t.length && t.charCodeAt(this.pos) == 0x30) { this.pos++; digits = 1; }
+    else while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) { this.pos++; digits++; }
     if (digits == 0) return this.fail("invalid number");
     if (this.pos < t.length && t.charCodeAt(this.pos) == 0x2e) {
       this.pos++;
