@@ -38,7 +38,24 @@ export function buildProgram(): Command {
     .action(async (module: string, opts) => (await import('./commands/run.js')).run(module, opts));
 
   // --- authoring: init, build (sdk/) ---
-  // (commands of this area are declared here)
+  program
+    .command('init')
+    .description('create a filter project (AssemblyScript, tests included) from a template')
+    .argument('<dir>', 'directory to create the project in')
+    .addOption(new Option('-t, --template <name>', 'project template').choices(['blank', 'authz', 'telemetry', 'header-routing']).default('blank'))
+    .option('--name <name>', 'package name (default: the directory name)')
+    .option('-y, --yes', 'accept defaults without asking')
+    .option('-f, --force', 'overwrite files that already exist')
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/init.js')).init(dir, opts));
+
+  program
+    .command('build')
+    .description('compile a filter project with asc and check the module (ABI marker, callbacks, imports)')
+    .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
+    .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 
   // --- registry: push, pull, inspect, login, logout (registry/) ---
   const registryFlags = (cmd: Command, withCredentials = true) => {
