@@ -180,6 +180,40 @@ describe('faults inside the guest', () => {
   });
 });
 
+describe('malformed serialized maps', () => {
+  it.each([
+    ['a count of 0xffffffff in a 4-byte map', 0xffffffff, 4],
+    ['a count of 1000000 in a 64-byte map', 1_000_000, 64],
+    ['lengths that run past the end', 1, 12],
+  ])('%s is refused promptly without touching the headers, and the stream goes on', async (_what, count, size) => {
+    // Map at 256: the count, then (for the last case) one key/value length pair claiming 1000 bytes.
+    const bytes = await compileWatText(`(module
+      (import "env" "proxy_set_header_map_pairs" (func $set_pairs (param i32 i32 i32) (result i32)))
+      (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "x-set-pairs-status")
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 4096))
+      (func (export "proxy_on_context_create") (param i32 i32))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+        (i32.store (i32.const 256) (i32.const ${count}))
+        (i32.store (i32.const 260) (i32.const 1000))
+        (i32.store (i32.const 264) (i32.const 1000))
+        (i32.store8 (i32.const 200)
+          (i32.add (i32.const 48) (call $set_pairs (i32.const 0) (i32.const 256) (i32.const ${size}))))
+        (drop (call $add (i32.const 0) (i32.const 100) (i32.const 18) (i32.const 200) (i32.const 1)))
+        (i32.const 0)))`);
+    const host = new Host();
+    const plugin = host.startPlugin(host.loadVm(bytes, { label: 'lying-map.wasm' }), { name: 'lying-map' });
+    const r = await runExchange(host, [plugin], { headers: get('/kept') });
+    expect(r.trap).toBeUndefined();
+    expect(r.upstream.headers).toContainEqual([':path', '/kept']);
+    // This host refuses the map (InvalidMemoryAccess). Envoy's PairsUtil::toPairs reads a
+    // malformed map as empty instead, which clears the headers: a filter must not rely on either.
+    expect(r.upstream.headers).toContainEqual(['x-set-pairs-status', '6']);
+  });
+});
+
 describe('pointers and allocators', () => {
   it('answers InvalidMemoryAccess (6) for every pointer outside memory, WASI FAULT (21) for fd_write, and carries on', async () => {
     const h = await fixtureHarness('wat/bad-pointers.wat');
