@@ -90,3 +90,13 @@ describe('trailers and response headers (c/headers.c)', () => {
     expect(r.downstream.trailers).toEqual([['grpc-status', '0'], ['x-response-trailer', 'c']]);
   });
 });
+
+describe('memory across many requests (c/headers.c)', () => {
+  it('keeps linear memory flat: every buffer the host hands over is freed by the filter and reused', async () => {
+    const h = await fixtureHarness('c/headers.c');
+    for (let i = 0; i < 20; i++) await h.request({ headers: get(`/warm/${i}`) });
+    const warm = h.memoryBytes();
+    for (let i = 0; i < 300; i++) await h.request({ headers: get(`/steady/${i}`, { 'x-multi': 'v'.repeat(200) }) });
+    expect(h.memoryBytes()).toBe(warm);
+  });
+});
