@@ -1,0 +1,187 @@
+/**
+ * Access to a guest's linear memory. Every pointer a module hands the host is checked: a bad
+ * pointer becomes InvalidMemoryAccess for that call, never a host crash.
+ */
+export class OutOfBounds extends Error {
+  constructor(ptr: number, len: number, size: number) {
+    super(`pointer ${ptr}+${len} outside linear memory of ${size} bytes`);
+  }
+}
+
+const decoder = new TextDecoder('utf-8');
+const encoder = new TextEncoder();
+
+export type HeaderPairs = [string, string][];
+
+export class GuestMemory {
+  private u8 = new Uint8Array(0);
+  private dv = new DataView(new ArrayBuffer(0));
+  /** Set once the instance exists; the guest allocator copies host data into the module. */
+  allocate: (size: number) => number = () => 0;
+
+  constructor(private memory: WebAssembly.Memory | undefined) {}
+
+  attach(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+    this.refresh();
+  }
+
+  get size(): number {
+    return this.memory ? this.memory.buffer.byteLength : 0;
+  }
+
+  /** memory.grow detaches the old buffer; re-create the views only when that happened. */
+  private refresh(): void {
+    const buf = this.memory!.buffer;
+    if (this.u8.buffer !== buf) {
+      this.u8 = new Uint8Array(buf);
+      this.dv = new DataView(buf);
+    }
+  }
+
+  bytes(ptr: number, len: number): Uint8Array {
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    if (ptr + len > this.u8.length) throw new OutOfBounds(ptr, len, this.u8.length);
+    return this.u8.subarray(ptr, ptr + len);
+  }
+
+  /** A copy, for data the host keeps after the call returns. */
+  copy(ptr: number, len: number): Uint8Array {
+    return this.bytes(ptr, len).slice();
+  }
+
+  string(ptr: number, len: number): string {
+    const b = this.bytes(ptr, len);
+    // Short ASCII strings (header names, most values) decode faster by hand than via TextDecoder.
+    if (len <= 64) {
+      let s = '';
+      for (let i = 0; i < len; i++) {
+        const c = b[i]!;
+        if (c >= 0x80) return decoder.decode(b);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return decoder.decode(b);
+  }
+
+  u32(ptr: number): number {
+    this.refresh();
+    ptr >>>= 0;
+    if (ptr + 4 > this.u8.length) throw new OutOfBounds(ptr, 4, this.u8.length);
+    return this.dv.getUint32(ptr, true);
+  }
+
+  setU32(ptr: number, value: number): void {
+    this.refresh();
+    ptr >>>= 0;
+    if (ptr + 4 > this.u8.length) throw new OutOfBounds(ptr, 4, this.u8.length);
+    this.dv.setUint32(ptr, value >>> 0, true);
+  }
+
+  setU64(ptr: number, value: bigint): void {
+    this.refresh();
+    ptr >>>= 0;
+    if (ptr + 8 > this.u8.length) throw new OutOfBounds(ptr, 8, this.u8.length);
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
+  }
+
+  /** Allocates `data.length` bytes in the guest, copies, and writes pointer and size to the return slots. */
+  returnBytes(data: Uint8Array, ptrPtr: number, sizePtr: number): void {
+    const ptr = this.allocFor(data.length);
+    this.refresh();
+    this.u8.set(data, ptr);
+    this.setU32(ptrPtr, ptr);
+    this.setU32(sizePtr, data.length);
+  }
+
+  returnString(s: string, ptrPtr: number, sizePtr: number): void {
+    const len = Buffer.byteLength(s, 'utf8');
+    const ptr = this.allocFor(len);
+    this.refresh();
+    if (len === s.length) {
+      for (let i = 0; i < len; i++) this.u8[ptr + i] = s.charCodeAt(i);
+    } else {
+      encoder.encodeInto(s, this.u8.subarray(ptr, ptr + len));
+    }
+    this.setU32(ptrPtr, ptr);
+    this.setU32(sizePtr, len);
+  }
+
+  private allocFor(len: number): number {
+    // Allocators may return 0 for size 0; still call them so the guest sees a consistent protocol.
+    const ptr = this.allocate(len) >>> 0;
+    this.refresh();
+    if ((ptr === 0 && len > 0) || ptr + len > this.u8.length) {
+      throw new OutOfBounds(ptr, len, this.u8.length);
+    }
+    return ptr;
+  }
+
+  /** Header maps on the wire: u32 count, u32 key/value lengths, then each string followed by a NUL. */
+  readPairs(ptr: number, len: number): HeaderPairs {
+    if (len === 0) return [];
+    const b = this.bytes(ptr, len);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (len < 4) throw new OutOfBounds(ptr, len, this.u8.length);
+    const n = dv.getUint32(0, true);
+    let off = 4 + n * 8;
+    if (off > len) throw new OutOfBounds(ptr, off, len);
+    const pairs: HeaderPairs = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const kl = dv.getUint32(4 + i * 8, true);
+      const vl = dv.getUint32(8 + i * 8, true);
+      if (off + kl + vl + 2 > len) throw new OutOfBounds(ptr + off, kl + vl + 2, len);
+      const k = this.string(ptr + off, kl);
+      off += kl + 1;
+      const v = this.string(ptr + off, vl);
+      off += vl + 1;
+      pairs[i] = [k, v];
+    }
+    return pairs;
+  }
+
+  returnPairs(pairs: HeaderPairs, ptrPtr: number, sizePtr: number): void {
+    const encoded = encodePairs(pairs);
+    this.returnBytes(encoded, ptrPtr, sizePtr);
+  }
+}
+
+export function encodePairs(pairs: HeaderPairs): Uint8Array {
+  let size = 4 + pairs.length * 8;
+  const lens = new Array<number>(pairs.length * 2);
+  for (let i = 0; i < pairs.length; i++) {
+    const [k, v] = pairs[i]!;
+    const kl = Buffer.byteLength(k, 'utf8');
+    const vl = Buffer.byteLength(v, 'utf8');
+    lens[i * 2] = kl; lens[i * 2 + 1] = vl;
+    size += kl + vl + 2;
+  }
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32LE(pairs.length, 0);
+  let off = 4 + pairs.length * 8;
+  for (let i = 0; i < pairs.length; i++) {
+    out.writeUInt32LE(lens[i * 2]!, 4 + i * 8);
+    out.writeUInt32LE(lens[i * 2 + 1]!, 8 + i * 8);
+    off += out.write(pairs[i]![0], off, 'utf8'); out[off++] = 0;
+    off += out.write(pairs[i]![1], off, 'utf8'); out[off++] = 0;
+  }
+  return out;
+}
+
+export function decodePairs(bytes: Uint8Array): HeaderPairs {
+  if (bytes.length === 0) return [];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = dv.getUint32(0, true);
+  let off = 4 + n * 8;
+  const pairs: HeaderPairs = [];
+  for (let i = 0; i < n; i++) {
+    const kl = dv.getUint32(4 + i * 8, true);
+    const vl = dv.getUint32(8 + i * 8, true);
+    const k = decoder.decode(bytes.subarray(off, off + kl)); off += kl + 1;
+    const v = decoder.decode(bytes.subarray(off, off + vl)); off += vl + 1;
+    pairs.push([k, v]);
+  }
+  return pairs;
+}

@@ -1,0 +1,39 @@
+import { WasmResult } from '../abi/constants.js';
+import { guarded, type WasmVm } from '../vm.js';
+
+/** Time, effective context, proxy_done, status and foreign functions. */
+export function miscCalls(vm: WasmVm) {
+  return {
+    proxy_get_current_time_nanoseconds: guarded((retPtr: number) => {
+      vm.mem.setU64(retPtr, vm.host.clock.nowNs());
+      return WasmResult.Ok;
+    }),
+    proxy_set_effective_context: (contextId: number) => {
+      const ctx = vm.contexts.get(contextId >>> 0);
+      if (!ctx) return WasmResult.BadArgument;
+      vm.current = ctx;
+      return WasmResult.Ok;
+    },
+    proxy_done: () => {
+      const ctx = vm.current;
+      if (!ctx) return WasmResult.NotFound;
+      return ctx.plugin.done(ctx);
+    },
+    proxy_get_status: guarded((codePtr: number, msgPtr: number, msgSize: number) => {
+      const status = vm.current?.status ?? { code: 0, message: '' };
+      vm.mem.setU32(codePtr, status.code);
+      vm.mem.returnString(status.message, msgPtr, msgSize);
+      return WasmResult.Ok;
+    }),
+    proxy_call_foreign_function: guarded((namePtr: number, nameSize: number, _argPtr: number, _argSize: number,
+      retPtr: number, retSize: number) => {
+      const name = vm.mem.string(namePtr, nameSize);
+      // Envoy registers a few; the one filters use for routing is clear_route_cache.
+      if (name === 'clear_route_cache') {
+        vm.mem.returnBytes(new Uint8Array(0), retPtr, retSize);
+        return WasmResult.Ok;
+      }
+      return WasmResult.NotFound;
+    }),
+  };
+}

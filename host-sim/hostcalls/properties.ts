@@ -1,0 +1,29 @@
+import { WasmResult } from '../abi/constants.js';
+import { guarded, type WasmVm } from '../vm.js';
+
+/**
+ * proxy_get_property / proxy_set_property. Paths arrive as NUL-separated segments
+ * ("request\0headers\0x-user"); values are encoded as Envoy does (see encodeProperty).
+ */
+export function propertyCalls(vm: WasmVm) {
+  return {
+    proxy_get_property: guarded((pathPtr: number, pathSize: number, retPtr: number, retSize: number) => {
+      const ctx = vm.current;
+      if (!ctx) return WasmResult.NotFound;
+      const raw = vm.mem.string(pathPtr, pathSize);
+      // Some SDKs end the path with a trailing NUL; an empty last segment means nothing.
+      const path = raw.split('\0');
+      if (path.length > 1 && path[path.length - 1] === '') path.pop();
+      const value = ctx.getProperty(path);
+      if (value === undefined) return WasmResult.NotFound;
+      vm.mem.returnBytes(value, retPtr, retSize);
+      return WasmResult.Ok;
+    }),
+    proxy_set_property: guarded((pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) => {
+      const ctx = vm.current;
+      if (!ctx) return WasmResult.NotFound;
+      const path = vm.mem.string(pathPtr, pathSize).split('\0').filter((s) => s !== '').join('.');
+      return ctx.setProperty(path, vm.mem.copy(valuePtr, valueSize));
+    }),
+  };
+}

@@ -1,0 +1,13 @@
+/** Public API of the host simulator. */
+export { Host, type HostOptions, type LogEntry } from './host.js';
+export { WasmVm, providedImports, type VmOptions } from './vm.js';
+export { Plugin, type PluginOptions, type FailStrategy, type HttpCallRecord, type HttpCallRequest } from './plugin.js';
+export { FilterManager, type FilterStage, type FilterCallbacks, type StreamSinks, type BodyRef } from './filter-manager.js';
+export { WasmHttpFilter } from './wasm-filter.js';
+export { runExchange, type RequestSpec, type ResponseSpec, type ExchangeResult } from './exchange.js';
+export { HostError, ConfigureError, type TrapInfo } from './errors.js';
+export { inspectModule, type ModuleInfo } from './module/inspect.js';
+export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
+export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';
+export type { PropertyValue } from './properties.js';
+export { createHarness, encodeConfig, type Harness, type HarnessOptions, type RequestResult } from './harness/index.js';

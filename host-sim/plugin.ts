@@ -1,0 +1,274 @@
+import { BufferType, MapType, WasmResult } from './abi/constants.js';
+import type { HeaderPairs } from './abi/memory.js';
+import type { HttpCallResponse, ProxyContext } from './context.js';
+import { ConfigureError, type TrapInfo } from './errors.js';
+import type { Host } from './host.js';
+import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
+import type { WasmVm } from './vm.js';
+import { WasmHttpFilter } from './wasm-filter.js';
+
+export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
+
+export interface PluginOptions {
+  /** Envoy's plugin name (Istio: namespace.name). Default "meshwasm". */
+  name?: string;
+  rootId?: string;
+  /** Plugin configuration, handed to proxy_on_configure. */
+  configuration?: Uint8Array;
+  /** What a request sees when the filter traps. Default FAIL_CLOSE, as Istio. */
+  failStrategy?: FailStrategy;
+  /** Property overrides for this plugin's contexts ("source.address", node.metadata, ...). */
+  properties?: Record<string, PropertyValue>;
+}
+
+export interface HttpCallRequest {
+  cluster: string;
+  headers: HeaderPairs;
+  body: Uint8Array;
+  trailers: HeaderPairs;
+  timeoutMs: number;
+}
+
+export interface HttpCallRecord extends HttpCallRequest {
+  token: number;
+  /** Context that made the call: 'root' or the stream's id. */
+  from: 'root' | number;
+  response?: { status: number; headers: HeaderPairs; body: string } | { failure: string };
+}
+
+interface PendingCall {
+  ctx: ProxyContext;
+  record: HttpCallRecord;
+}
+
+/**
+ * A plugin: a root context for one root_id on a VM, with its configuration. Creates one stream
+ * context per request, owns the plugin's timers and outstanding http calls.
+ */
+export class Plugin implements ProxyContext {
+  readonly kind = 'root';
+  readonly id: number;
+  readonly name: string;
+  readonly rootId: string;
+  readonly failStrategy: FailStrategy;
+  readonly configuration: Uint8Array;
+  httpCallResponse: HttpCallResponse | undefined;
+  status = { code: 0, message: '' };
+  readonly streams = new Set<WasmHttpFilter>();
+  tickPeriodMs = 0;
+  nextTickAtMs = 0;
+  private configuring = false;
+  private nextToken = 1;
+  private pending = new Map<number, PendingCall>();
+  readonly calls: HttpCallRecord[] = [];
+  private properties: Record<string, PropertyValue>;
+  /** proxy_done was called after on_done returned false. */
+  doneCalled = false;
+  private shuttingDown = false;
+  private isDeleted = false;
+
+  constructor(readonly host: Host, public vm: WasmVm, opts: PluginOptions = {}) {
+    this.id = vm.newContextId();
+    this.name = opts.name ?? 'meshwasm';
+    this.rootId = opts.rootId ?? '';
+    this.failStrategy = opts.failStrategy ?? 'FAIL_CLOSE';
+    this.configuration = opts.configuration ?? new Uint8Array(0);
+    this.properties = opts.properties ?? {};
+  }
+
+  get plugin(): Plugin {
+    return this;
+  }
+
+  get failed(): TrapInfo | undefined {
+    return this.vm.failed;
+  }
+
+  /** Envoy's start-up for a root context: create, proxy_on_vm_start, proxy_on_configure. */
+  start(): void {
+    const vm = this.vm;
+    vm.contexts.set(this.id, this);
+    const logStart = this.host.logs.length;
+    vm.call(this, 'proxy_on_context_create', [this.id, 0]);
+    this.failIfTrapped('proxy_on_context_create', logStart);
+    const started = vm.call(this, 'proxy_on_vm_start', [this.id, vm.vmConfig.length]);
+    this.failIfTrapped('proxy_on_vm_start', logStart);
+    if (started === 0) {
+      throw new ConfigureError(this.refusal('proxy_on_vm_start', logStart), this.host.logs.slice(logStart));
+    }
+    this.configuring = true;
+    const ok = vm.call(this, 'proxy_on_configure', [this.id, this.configuration.length]);
+    this.configuring = false;
+    this.failIfTrapped('proxy_on_configure', logStart);
+    if (ok === 0) {
+      throw new ConfigureError(this.refusal('proxy_on_configure', logStart), this.host.logs.slice(logStart));
+    }
+  }
+
+  private refusal(callback: string, logStart: number): string {
+    const errors = this.host.logs.slice(logStart).filter((l) => l.level === 'error' || l.level === 'critical' || l.level === 'warn');
+    const last = errors[errors.length - 1];
+    return `plugin "${this.name}" rejected its configuration: ${callback} returned false` +
+      (last ? `; the filter logged: ${last.message}` : '; the filter logged no reason');
+  }
+
+  private failIfTrapped(callback: string, logStart: number): void {
+    const t = this.vm.failed;
+    if (!t) return;
+    const lastLog = this.host.logs.slice(logStart).filter((l) => l.level === 'critical' || l.level === 'error').pop();
+    throw new ConfigureError(
+      `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
+        (lastLog ? `; the filter logged: ${lastLog.message}` : ''),
+      this.host.logs.slice(logStart));
+  }
+
+  newStream(requestProperties?: Record<string, PropertyValue>): WasmHttpFilter {
+    return new WasmHttpFilter(this, requestProperties);
+  }
+
+  // --- timers -----------------------------------------------------------------------------
+  setTickPeriod(ms: number): void {
+    this.tickPeriodMs = ms;
+    this.nextTickAtMs = ms > 0 ? this.host.clock.nowMs + ms : 0;
+  }
+
+  /** Runs proxy_on_tick for every period that elapsed by `nowMs`. */
+  runTicks(nowMs: number): void {
+    while (this.tickPeriodMs > 0 && this.nextTickAtMs <= nowMs && !this.vm.failed) {
+      this.nextTickAtMs += this.tickPeriodMs;
+      this.vm.call(this, 'proxy_on_tick', [this.id]);
+    }
+  }
+
+  // --- http calls -------------------------------------------------------------------------
+  startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number {
+    const token = this.nextToken++;
+    const record: HttpCallRecord = { ...req, token, from: ctx.kind === 'root' ? 'root' : ctx.id };
+    this.calls.push(record);
+    this.host.recordCall(this, record);
+    this.pending.set(token, { ctx, record });
+    // The response always arrives after the current callback returns, as in Envoy.
+    this.host.dispatchHttpCall(req, (outcome) => this.deliver(token, outcome));
+    return token;
+  }
+
+  private deliver(token: number, outcome: HttpCallResponse | { failure: string }): void {
+    const p = this.pending.get(token);
+    if (!p) return; // cancelled: the stream that made it is gone
+    this.pending.delete(token);
+    const ctx = p.ctx;
+    if ('failure' in outcome) {
+      p.record.response = { failure: outcome.failure };
+      ctx.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
+      ctx.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
+      this.vm.call(ctx, 'proxy_on_http_call_response', [ctx.id, token, 0, 0, 0]);
+      ctx.status = { code: 0, message: '' };
+    } else {
+      const status = Number(outcome.headers.find(([k]) => k === ':status')?.[1] ?? 0);
+      p.record.response = { status, headers: outcome.headers, body: Buffer.from(outcome.body).toString('utf8') };
+      ctx.httpCallResponse = outcome;
+      this.vm.call(ctx, 'proxy_on_http_call_response', [ctx.id, token, outcome.headers.length, outcome.body.length, outcome.trailers.length]);
+    }
+    ctx.httpCallResponse = undefined;
+  }
+
+  /** A stream that ends takes its outstanding calls with it (Envoy cancels them). */
+  cancelCalls(ctx: ProxyContext): void {
+    for (const [token, p] of this.pending) if (p.ctx === ctx) this.pending.delete(token);
+  }
+
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  // --- queues -----------------------------------------------------------------------------
+  notifyQueueReady(queueId: number): void {
+    // Envoy posts the notification to the owning VM's thread; it runs after the current call.
+    this.vm.defer(() => this.host.post(() => this.vm.call(this, 'proxy_on_queue_ready', [this.id, queueId])));
+  }
+
+  // --- end of life ------------------------------------------------------------------------
+  /**
+   * Envoy's shutdown of a root context (WasmBase::startShutdown): proxy_on_done; a filter that
+   * answers false stays alive, timers included, until it calls proxy_done; then proxy_on_delete.
+   * Returns true once the context is deleted.
+   */
+  shutdown(): boolean {
+    if (this.shuttingDown) return this.isDeleted;
+    this.shuttingDown = true;
+    const finished = this.vm.call(this, 'proxy_on_done', [this.id]);
+    if (finished === 0 && !this.vm.failed) return false;
+    this.remove();
+    return true;
+  }
+
+  get deleted(): boolean {
+    return this.isDeleted;
+  }
+
+  private remove(): void {
+    if (this.isDeleted) return;
+    this.isDeleted = true;
+    this.vm.call(this, 'proxy_on_delete', [this.id]);
+    this.tickPeriodMs = 0;
+    this.vm.contexts.delete(this.id);
+    const i = this.host.plugins.indexOf(this);
+    if (i >= 0) this.host.plugins.splice(i, 1);
+  }
+
+  /** proxy_done: as Envoy's WasmBase::done, NotFound unless this root context's shutdown is pending. */
+  done(_ctx: ProxyContext): WasmResult {
+    if (!this.shuttingDown || this.isDeleted) return WasmResult.NotFound;
+    this.doneCalled = true;
+    this.vm.defer(() => this.remove());
+    return WasmResult.Ok;
+  }
+
+  // --- ProxyContext -----------------------------------------------------------------------
+  getMap(type: MapType): HeaderPairs | undefined {
+    if (type === MapType.HttpCallResponseHeaders) return this.httpCallResponse?.headers;
+    if (type === MapType.HttpCallResponseTrailers) return this.httpCallResponse?.trailers;
+    return undefined;
+  }
+
+  mapChanged(): void {}
+
+  getBuffer(type: BufferType): Uint8Array | undefined {
+    switch (type) {
+      case BufferType.VmConfiguration: return this.vm.vmConfig;
+      // Envoy hands the plugin configuration only while proxy_on_configure runs.
+      case BufferType.PluginConfiguration: return this.configuring ? this.configuration : undefined;
+      case BufferType.HttpCallResponseBody: return this.httpCallResponse?.body;
+      default: return undefined;
+    }
+  }
+
+  setBuffer(): WasmResult {
+    return WasmResult.NotFound;
+  }
+
+  getProperty(path: string[]): Uint8Array | undefined {
+    const key = path.join('.');
+    // Answered by the host itself, as Envoy does.
+    if (key === 'plugin_name') return Buffer.from(this.name);
+    if (key === 'plugin_root_id') return Buffer.from(this.rootId);
+    if (key === 'plugin_vm_id') return Buffer.from(this.vm.vmId);
+    const v = lookupProperty(this.properties, path) ?? lookupProperty(this.host.properties, path);
+    return v === undefined ? undefined : encodeProperty(v);
+  }
+
+  setProperty(): WasmResult {
+    // Root contexts have no stream info to hold filter state.
+    return WasmResult.NotFound;
+  }
+
+  sendLocalResponse(): WasmResult {
+    return WasmResult.NotFound;
+  }
+  continueStream(): WasmResult {
+    return WasmResult.NotFound;
+  }
+  closeStream(): WasmResult {
+    return WasmResult.NotFound;
+  }
+}

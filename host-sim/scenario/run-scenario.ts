@@ -1,0 +1,92 @@
+import type { HeaderPairs } from '../abi/memory.js';
+import { createHarness, type HarnessOptions } from '../harness/index.js';
+import type { ClusterTarget } from '../http-upstream.js';
+import type { FailStrategy } from '../plugin.js';
+import type { Scenario } from './scenario.js';
+
+export interface HeaderDiff {
+  added: HeaderPairs;
+  removed: HeaderPairs;
+  changed: { name: string; from: string; to: string }[];
+}
+
+export interface RequestReport {
+  name: string;
+  upstream: { reached: boolean; headers: Record<string, string>; body: string; diff: HeaderDiff };
+  downstream: { status: number; headers: Record<string, string>; body: string; diff: HeaderDiff; reset: boolean };
+  localReply?: { status: number; body: string; details: string; headers: Record<string, string> };
+  trap?: { callback: string; function?: string; message: string; policy: string };
+  stalled: boolean;
+  logs: { level: string; message: string }[];
+  httpCalls: { cluster: string; headers: Record<string, string>; body: string; timeoutMs: number; response?: unknown }[];
+  metrics: Record<string, number>;
+}
+
+export interface ScenarioReport {
+  module: string;
+  rootId: string;
+  startup: { logs: { level: string; message: string }[] };
+  requests: RequestReport[];
+}
+
+/** Multi-valued headers show as "a, b" in reports; the exact pairs are in the harness result. */
+function toRecord(h: HeaderPairs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of h) out[k] = k in out ? `${out[k]}, ${v}` : v;
+  return out;
+}
+
+export function diffHeaders(before: HeaderPairs, after: HeaderPairs): HeaderDiff {
+  const b = toRecord(before), a = toRecord(after);
+  const diff: HeaderDiff = { added: [], removed: [], changed: [] };
+  for (const [k, v] of Object.entries(a)) {
+    if (!(k in b)) diff.added.push([k, v]);
+    else if (b[k] !== v) diff.changed.push({ name: k, from: b[k]!, to: v });
+  }
+  for (const [k, v] of Object.entries(b)) if (!(k in a)) diff.removed.push([k, v]);
+  return diff;
+}
+
+const lower = (h: Record<string, string> | HeaderPairs | undefined): HeaderPairs =>
+  !h ? [] : Array.isArray(h) ? h.map(([k, v]) => [k.toLowerCase(), v]) : Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]);
+
+/** Plays a scenario through a module and reports what the filter did to each request. */
+export async function runScenario(module: string | Uint8Array, scenario: Scenario, opts: {
+  config?: unknown; vmConfig?: unknown; rootId?: string; failStrategy?: FailStrategy; label?: string;
+} = {}): Promise<ScenarioReport> {
+  const clusters: Record<string, ClusterTarget> = {};
+  for (const [name, answer] of Object.entries(scenario.clusters ?? {})) {
+    clusters[name] = typeof answer === 'object' && answer !== null && 'url' in answer ? answer.url : () => answer as never;
+  }
+  const harnessOpts: HarnessOptions = {
+    module,
+    config: opts.config ?? scenario.config,
+    vmConfig: opts.vmConfig ?? scenario.vmConfig,
+    rootId: opts.rootId ?? scenario.rootId ?? '',
+    failStrategy: opts.failStrategy,
+    properties: scenario.properties,
+    clusters,
+    label: opts.label,
+  };
+  const h = await createHarness(harnessOpts);
+  const startupLogs = h.logs.map((l) => ({ level: l.level, message: l.message }));
+  const requests: RequestReport[] = [];
+  for (const [i, step] of scenario.requests.entries()) {
+    const r = await h.request({ ...step.request, response: step.response });
+    const responseHeaders = lower(step.response?.headers);
+    if (!responseHeaders.some(([k]) => k === ':status')) responseHeaders.unshift([':status', '200']);
+    requests.push({
+      name: step.name ?? `request ${i + 1}`,
+      upstream: { reached: r.upstream.reached, headers: toRecord(r.upstream.headers), body: r.upstream.body, diff: diffHeaders(lower(step.request.headers), r.upstream.headers) },
+      downstream: { status: r.downstream.status, headers: toRecord(r.downstream.headers), body: r.downstream.body, diff: diffHeaders(responseHeaders, r.downstream.headers), reset: r.downstream.reset },
+      localReply: r.localReply ? { status: r.localReply.status, body: r.localReply.body, details: r.localReply.details, headers: toRecord(r.localReply.headers) } : undefined,
+      trap: r.trap ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy } : undefined,
+      stalled: r.stalled,
+      logs: r.logs.map((l) => ({ level: l.level, message: l.message })),
+      httpCalls: r.httpCalls.map((c) => ({ cluster: c.cluster, headers: toRecord(c.headers), body: Buffer.from(c.body).toString('utf8'), timeoutMs: c.timeoutMs, response: c.response })),
+      metrics: h.host.metrics.snapshot(),
+    });
+    if (step.advanceMs) await h.tick(step.advanceMs);
+  }
+  return { module: opts.label ?? (typeof module === 'string' ? module : 'module'), rootId: harnessOpts.rootId ?? '', startup: { logs: startupLogs }, requests };
+}

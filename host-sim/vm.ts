@@ -1,0 +1,203 @@
+import { GuestMemory, OutOfBounds } from './abi/memory.js';
+import { WasmResult, type AbiVersion } from './abi/constants.js';
+import type { ProxyContext } from './context.js';
+import { HostError, type TrapInfo } from './errors.js';
+import type { Host } from './host.js';
+import { inspectModule, type ModuleInfo } from './module/inspect.js';
+import { readFunctionNames, trapFunction } from './module/name-section.js';
+import { wasiImports, ProcExit } from './module/wasi.js';
+import { loggingCalls } from './hostcalls/logging.js';
+import { headerCalls } from './hostcalls/headers.js';
+import { bufferCalls } from './hostcalls/buffers.js';
+import { propertyCalls } from './hostcalls/properties.js';
+import { streamControlCalls } from './hostcalls/stream-control.js';
+import { httpCallCalls } from './hostcalls/http-calls.js';
+import { timerCalls } from './hostcalls/timers.js';
+import { metricCalls } from './hostcalls/metrics.js';
+import { sharedDataCalls } from './hostcalls/shared-data.js';
+import { sharedQueueCalls } from './hostcalls/shared-queues.js';
+import { miscCalls } from './hostcalls/misc.js';
+
+type HostFn = (...args: never[]) => number | bigint | void;
+type Exported = (...args: number[]) => number;
+
+export interface VmOptions {
+  vmId?: string;
+  /** Passed to proxy_on_vm_start, as Envoy's vm_config.configuration. */
+  vmConfig?: Uint8Array;
+  /** WASI environment (Istio's vmConfig.env). */
+  env?: Record<string, string>;
+  label?: string;
+}
+
+/** The host functions of each area, keyed by import name, for module "env". */
+function envImports(vm: WasmVm): Record<string, HostFn> {
+  return {
+    ...loggingCalls(vm), ...headerCalls(vm), ...bufferCalls(vm), ...propertyCalls(vm),
+    ...streamControlCalls(vm), ...httpCallCalls(vm), ...timerCalls(vm), ...metricCalls(vm),
+    ...sharedDataCalls(vm), ...sharedQueueCalls(vm), ...miscCalls(vm),
+  } as Record<string, HostFn>;
+}
+
+let providedCache: Set<string> | undefined;
+/** Every import this host implements, as "module.name". */
+export function providedImports(): Set<string> {
+  if (!providedCache) {
+    const fake = {} as WasmVm;
+    const env = Object.keys(envImports(fake)).map((n) => `env.${n}`);
+    const wasi = Object.keys(wasiImports(fake)).flatMap((n) => [`wasi_snapshot_preview1.${n}`, `wasi_unstable.${n}`]);
+    providedCache = new Set([...env, ...wasi]);
+  }
+  return providedCache;
+}
+
+/**
+ * One instance of a module: Envoy's "Wasm" (a VM). Plugins (root contexts) and streams live on it.
+ * Every call into the guest goes through call(), which turns a trap into a TrapInfo and marks the
+ * VM failed instead of throwing through the host.
+ */
+export class WasmVm {
+  readonly mem = new GuestMemory(undefined);
+  readonly info: ModuleInfo;
+  readonly vmId: string;
+  readonly vmConfig: Uint8Array;
+  readonly env: Record<string, string>;
+  readonly label: string;
+  private instance!: WebAssembly.Instance;
+  private exportsByName!: Record<string, Exported | undefined>;
+  private names: Map<number, string>;
+  /** The context host functions act on (proxy_set_effective_context can change it). */
+  current: ProxyContext | undefined;
+  readonly contexts = new Map<number, ProxyContext>();
+  private nextContextId = 1;
+  failed: TrapInfo | undefined;
+  private depth = 0;
+  /** Actions Envoy defers until the VM call returns (local replies, continue, queue notifications). */
+  private after: (() => void)[] = [];
+  /** Log level the guest sees from proxy_get_log_level. */
+  logLevel = 0;
+
+  constructor(readonly host: Host, bytes: Uint8Array, opts: VmOptions = {}) {
+    this.label = opts.label ?? 'module';
+    this.info = inspectModule(bytes, providedImports(), this.label);
+    this.names = readFunctionNames(this.info.module);
+    this.vmId = opts.vmId ?? '';
+    this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
+    this.env = opts.env ?? {};
+  }
+
+  get abiVersion(): AbiVersion {
+    return this.info.abiVersion;
+  }
+
+  /** Instantiates and runs the module's start-up: _initialize (reactor) or _start (command). */
+  start(): void {
+    const wasi = wasiImports(this);
+    const importObject: WebAssembly.Imports = {
+      env: envImports(this) as WebAssembly.ModuleImports,
+      wasi_snapshot_preview1: wasi as WebAssembly.ModuleImports,
+      wasi_unstable: wasi as WebAssembly.ModuleImports,
+    };
+    try {
+      this.instance = new WebAssembly.Instance(this.info.module, importObject);
+    } catch (err) {
+      throw new HostError('invalid-input', `${this.label} could not be instantiated: ${(err as Error).message}`);
+    }
+    this.exportsByName = this.instance.exports as unknown as Record<string, Exported | undefined>;
+    const memory = this.instance.exports.memory as WebAssembly.Memory | undefined;
+    if (memory) this.mem.attach(memory);
+    const alloc = this.exportsByName[this.info.allocator]!;
+    this.mem.allocate = (size) => alloc(size);
+
+    if (this.info.start !== 'none') {
+      const trap = this.callRaw(this.info.start, []);
+      // A command that calls proc_exit(0) from _start has finished its start-up normally.
+      if (trap && !(trap.exitCode === 0)) {
+        throw new HostError('invalid-input', `${this.label} failed in ${this.info.start}: ${trap.info.message}`);
+      }
+    }
+  }
+
+  has(name: string): boolean {
+    return typeof this.exportsByName[name] === 'function';
+  }
+
+  newContextId(): number {
+    return this.nextContextId++;
+  }
+
+  /**
+   * Calls an exported callback on behalf of `ctx`. Returns the callback's result, or undefined
+   * when it is not exported. A trap marks the VM failed and returns undefined; callers check
+   * `failed`.
+   */
+  call(ctx: ProxyContext | undefined, name: string, args: number[]): number | undefined {
+    if (this.failed) return undefined;
+    const fn = this.exportsByName[name];
+    if (!fn) return undefined;
+    const prev = this.current;
+    this.current = ctx;
+    this.depth++;
+    let result: number | undefined;
+    try {
+      result = fn(...args);
+    } catch (err) {
+      this.failed = this.trapInfo(name, err);
+    } finally {
+      this.depth--;
+      this.current = prev;
+    }
+    if (this.depth === 0 && this.after.length > 0) this.runAfter();
+    return this.failed ? undefined : result;
+  }
+
+  private callRaw(name: string, args: number[]): { info: TrapInfo; exitCode?: number } | undefined {
+    const fn = this.exportsByName[name];
+    if (!fn) return undefined;
+    this.depth++;
+    try {
+      fn(...args);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ProcExit) return { info: { callback: name, message: `proc_exit(${err.code})` }, exitCode: err.code };
+      return { info: this.trapInfo(name, err) };
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private trapInfo(callback: string, err: unknown): TrapInfo {
+    let message = err instanceof Error ? err.message : String(err);
+    if (err instanceof ProcExit) message = `module called proc_exit(${err.code})`;
+    if (err instanceof RangeError && /memory/i.test(message)) message = `out of memory: ${message}`;
+    return { callback, function: trapFunction(err, this.names), message };
+  }
+
+  defer(action: () => void): void {
+    if (this.depth === 0) action();
+    else this.after.push(action);
+  }
+
+  private runAfter(): void {
+    const actions = this.after;
+    this.after = [];
+    for (const a of actions) a();
+  }
+
+  /** Linear memory size in bytes (for leak checks). */
+  memoryBytes(): number {
+    return this.mem.size;
+  }
+}
+
+/** Wraps a host function so a bad guest pointer answers InvalidMemoryAccess instead of trapping the host. */
+export function guarded<A extends unknown[]>(fn: (...args: A) => number): (...args: A) => number {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      if (err instanceof OutOfBounds) return WasmResult.InvalidMemoryAccess;
+      throw err;
+    }
+  };
+}
