@@ -39,7 +39,7 @@ class FakeApiServer {
 
   put(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: Record<string, any>) {
     const rv = ++this.rv;
-    const object = structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv), generation: obj.metadata.generation ?? 1 } });
+    const object: Record<string, any> = structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv), generation: obj.metadata.generation ?? 1 } });
     const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
     if (type === 'DELETED') this.objects.delete(key); else this.objects.set(key, object);
     this.events.push({ rv, type, object });
