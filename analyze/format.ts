@@ -1,0 +1,15 @@
+import type { AnalyzeReport } from './analyze.js';
+
+/** istioctl-analyze-like text: one line per finding, its fix indented below. */
+export function formatText(r: AnalyzeReport): string {
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    lines.push(`${f.code} ${f.severity} (${f.subject}) ${f.message}`);
+    lines.push(`    fix: ${f.fix}`);
+  }
+  const { Error: e, Warning: w, Info: i } = r.counts;
+  lines.push(r.findings.length === 0
+    ? `no findings: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`
+    : `${e} error(s), ${w} warning(s), ${i} info: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`);
+  return lines.join('\n');
+}
