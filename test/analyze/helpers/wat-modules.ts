@@ -99,8 +99,10 @@ export const modules = {
     data: `(data (i32.const 1024) "plugin_root_id") (data (i32.const 1100) "no root context registered for root_id") (data (i32.const 1200) "authz")`,
     contextCreate: `(if (i32.eqz (local.get $parent)) (then
       (drop (call $get_property (i32.const 1024) (i32.const 14) (i32.const 4000) (i32.const 4004)))
+      ;; "authz": five bytes starting with 'a' and ending with 'z' is close enough for a fixture
       (if (i32.or (i32.ne (i32.load (i32.const 4004)) (i32.const 5))
-                  (i32.ne (i32.load8_u (i32.load (i32.const 4000))) (i32.const 97)))
+                  (i32.or (i32.ne (i32.load8_u (i32.load (i32.const 4000))) (i32.const 97))
+                          (i32.ne (i32.load8_u offset=4 (i32.load (i32.const 4000))) (i32.const 122))))
         (then (drop (call $log (i32.const 5) (i32.const 1100) (i32.const 38))) unreachable))))`,
   })),
 };
