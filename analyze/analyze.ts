@@ -47,7 +47,7 @@ export async function analyzeDocuments(docs: InputDoc[], opts: AnalyzeOptions = 
     const label = `${d.doc.kind} ${d.doc.metadata?.namespace || 'default'}/${d.doc.metadata?.name ?? '(unnamed)'}`;
     const problem = schemaProblem(d);
     if (problem) {
-      findings.push(finding('MW0001', { label, origin: d.where }, `${d.where}: ${problem.message}`, { field: problem.field }));
+      findings.push(finding('MW0001', { label, origin: d.where }, problem.message, { field: problem.field }));
       continue;
     }
     subjects.push(extensionSubject(d));

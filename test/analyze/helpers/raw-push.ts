@@ -15,7 +15,7 @@ export async function pushRaw(host: string, repo: string, tag: string, image: { 
     if (start.status !== 202) throw new Error(`blob upload start answered ${start.status}`);
     const loc = new URL(start.headers.get('location')!, `http://${host}`);
     loc.searchParams.set('digest', digestOf(b.bytes));
-    const put = await fetch(loc, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: b.bytes });
+    const put = await fetch(loc, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(b.bytes) });
     if (put.status !== 201) throw new Error(`blob upload answered ${put.status}: ${await put.text()}`);
   }
   const mediaType = image.manifestMediaType ?? 'application/vnd.oci.image.manifest.v1+json';
