@@ -5,7 +5,7 @@ import { checkDigests } from './digest-checks.js';
 import { envoySubjects } from './envoy-subjects.js';
 import { fetchModule } from './fetch-module.js';
 import { finding, type Finding } from './finding.js';
-import type { InputDoc } from './inputs.js';
+import { parseText, type InputDoc } from './inputs.js';
 import { extensionSubject, isExtensionDoc } from './istio-subjects.js';
 import { checkPhasePriority, checkPullSecret, checkTargets, DEFAULT_ROOT_NAMESPACE, pullSecretConfig } from './mesh-checks.js';
 import { SEVERITY_RANK, type Severity } from './messages.js';
@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   /** Istio's root namespace. Default istio-system. */
   rootNamespace?: string;
   limits?: Partial<StartupLimits>;
+  /** Check selectors/targetRefs against workloads in the input (MW0003/MW0404). Default true; attach turns it off. */
+  workloadChecks?: boolean;
 }
 
 export interface AnalyzeReport {
@@ -75,7 +77,8 @@ export async function analyzeSubjects(subjects: Subject[], objects: ClusterObjec
   findings.push(...checkPhasePriority(subjects, rootNs));
   const hasWorkloads = objects.workloads.length + objects.targets.length > 0;
   const istioSubjects = subjects.filter((s) => s.kind !== 'EnvoyWasm');
-  if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));
+  if (opts.workloadChecks === false) { /* the caller has no workloads by design (attach) */ }
+  else if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));
   else if (istioSubjects.length > 0) {
     findings.push(finding('MW0003', { label: 'analyze' }, `no Deployments, Pods, Services or Gateways in the input, so the selectors and targetRefs of ${istioSubjects.length} extension(s) were not checked`));
   }
@@ -104,4 +107,19 @@ export function report(target: IstioVersion, checked: string[], findings: Findin
 /** Findings at or above the threshold: what makes `meshwasm analyze` exit 9. */
 export function failing(r: AnalyzeReport, threshold: Severity): Finding[] {
   return r.findings.filter((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[threshold]);
+}
+
+/**
+ * For `meshwasm attach`: runs every check on the manifest text it is about to emit (one or
+ * more YAML documents), without the workload checks (attach has no workloads to go by).
+ * Callers print the findings and decide on failure with failing(report, threshold).
+ */
+export async function analyzeManifestText(text: string, origin: string, opts: AnalyzeOptions = {}): Promise<AnalyzeReport> {
+  const { docs, problems } = parseText(text, origin);
+  const r = await analyzeDocuments(docs, { workloadChecks: false, ...opts });
+  for (const p of problems) {
+    r.findings.unshift(finding('MW0001', { label: origin, origin }, p.message));
+    r.counts.Error++;
+  }
+  return r;
 }

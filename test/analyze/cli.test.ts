@@ -65,3 +65,14 @@ describe('meshwasm analyze (CLI)', () => {
     expect(documented).toEqual(Object.keys(MESSAGES));
   });
 });
+
+describe('analyzeManifestText (the API attach calls on what it emits)', () => {
+  it('checks emitted YAML without workload checks, and reports YAML that does not parse', async () => {
+    const { analyzeManifestText } = await import('../../analyze/index.js');
+    const path = tempFile('rejects.wasm', modules.rejectsConfig());
+    const r = await analyzeManifestText(`apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: authz, namespace: apps}\nspec:\n  url: file://${path}\n  pluginConfig: {a: 1}\n`, 'attach');
+    expect(r.findings.map((f) => f.code)).toEqual(['MW0307']);
+    const broken = await analyzeManifestText('kind: [unclosed', 'attach');
+    expect(broken.findings.map((f) => f.code)).toEqual(['MW0001']);
+  });
+});
