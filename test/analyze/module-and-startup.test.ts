@@ -61,6 +61,15 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     expect(f.message).toContain('vm: AUTHZ_MODE env var missing');
   });
 
+  it('MW0306 depends on vmConfig.env: the manifest\'s INLINE env reaches the VM', async () => {
+    const img = await push('needs-env', modules.needsEnv());
+    const without = await analyzeYaml([wasmPlugin('noenv', img)]);
+    expect(only(without, 'MW0306').message).toContain('AUTHZ_MODE');
+    const withEnv = await analyzeYaml([wasmPlugin('env', { ...img, vmConfig: { env: [{ name: 'AUTHZ_MODE', value: 'strict' }] } })]);
+    expect(codes(withEnv)).not.toContain('MW0306');
+    expect(codes(withEnv)).toContain('MW0311');
+  });
+
   it('MW0307: on_configure refusing pluginConfig is reported with the log line and the config', async () => {
     const img = await push('rejects', modules.rejectsConfig());
     const r = await analyzeYaml([wasmPlugin('authz', { ...img, pluginConfig: { rule: 'allow' } })]);

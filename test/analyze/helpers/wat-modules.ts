@@ -83,6 +83,15 @@ export const modules = {
     data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
     vmStart: '(drop (call $log (i32.const 4) (i32.const 1024) (i32.const 30))) (i32.const 0)',
   })),
+  /** on_vm_start refuses (with a log line) unless the VM's WASI environment has a variable. */
+  needsEnv: () => assemble(wat({
+    imports: '(import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))',
+    data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
+    vmStart: `(drop (call $env_sizes (i32.const 4000) (i32.const 4004)))
+      (if (result i32) (i32.eqz (i32.load (i32.const 4000)))
+        (then (drop (call $log (i32.const 4) (i32.const 1024) (i32.const 30))) (i32.const 0))
+        (else (i32.const 1)))`,
+  })),
   /** Traps in on_configure. */
   trapsInConfigure: () => assemble(wat({ configure: 'unreachable' })),
   /** Traps in _initialize (the WASI reactor start-up). */
