@@ -5,7 +5,8 @@ export function formatText(r: AnalyzeReport): string {
   const lines: string[] = [];
   for (const f of r.findings) {
     lines.push(`${f.code} ${f.severity} (${f.subject}) ${f.message}`);
-    lines.push(`    fix: ${f.fix}`);
+    // Figures (MW0311) have nothing to fix; a "fix:" line there would be noise.
+    if (f.code !== 'MW0311') lines.push(`    fix: ${f.fix}`);
   }
   const { Error: e, Warning: w, Info: i } = r.counts;
   lines.push(r.findings.length === 0
