@@ -27,7 +27,7 @@ export interface ImageInfo {
 
 /** Everything a user checks before attaching an image: format, media types, sizes, ABI, root ids, both digests. */
 export async function inspectImage(ref: string, opts: TargetOptions = {}): Promise<ImageInfo> {
-  const { ref: parsed, target } = openTarget(ref, opts);
+  const { ref: parsed, target } = openTarget(ref, { operation: 'inspect', ...opts });
   const what = `inspect: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);

@@ -17,7 +17,7 @@ export async function login(registry: string, username: string, password: string
   const host = registry.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
   if (!host) throw new RegistryError('invalid-input', `login: "${registry}" names no registry host`);
   const creds = staticCredentials({ username, password });
-  const client = new RepositoryClient(host, '', { ...opts, credentials: creds }, creds);
+  const client = new RepositoryClient(host, '', { ...opts, credentials: creds, operation: 'login' }, creds);
   // A token server may want a scope; the catalog scope is what docker login asks for.
   const res = await client.request({ method: 'GET', url: client.url(''), maxBytes: 1 << 16 }, { scopes: ['registry:catalog:*'], what: `login to ${host}`, retry: true });
   if (res.status !== 200) throw new RegistryError(res.status === 404 ? 'not-found' : 'remote', `login: ${host} answered ${res.status} ${errorDetail(res)} on /v2/; is it an OCI registry?`, res.status);

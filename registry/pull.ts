@@ -43,7 +43,7 @@ export async function fetchManifest(target: Target, ref: Reference): Promise<{ d
  * the module validated before it is returned; nothing is written to disk here.
  */
 export async function pullModule(ref: string, opts: PullOptions = {}): Promise<PulledModule> {
-  const { ref: parsed, target } = openTarget(ref, opts);
+  const { ref: parsed, target } = openTarget(ref, { operation: 'pull', ...opts });
   const what = `pull: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);
@@ -71,6 +71,6 @@ export async function pullModule(ref: string, opts: PullOptions = {}): Promise<P
 
 /** The manifest digest a tag points at now (HEAD on a registry). */
 export async function resolveDigest(ref: string, opts: TargetOptions = {}): Promise<string> {
-  const { ref: parsed, target } = openTarget(ref, opts);
+  const { ref: parsed, target } = openTarget(ref, { operation: 'resolve', ...opts });
   return (await target.resolve(parsed.digest ?? parsed.tag ?? 'latest')).digest;
 }

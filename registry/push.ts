@@ -45,7 +45,7 @@ export async function pushModule(wasm: Uint8Array, ref: string, opts: PushOption
   if (info.abiVersions.length === 0) {
     throw new RegistryError('invalid-input', `push: the module exports no proxy_abi_version_* function, so Envoy would refuse it; build it with a proxy-wasm SDK (meshwasm build)`);
   }
-  const { ref: parsed, target } = openTarget(ref, opts);
+  const { ref: parsed, target } = openTarget(ref, { operation: 'push', ...opts });
   if (!parsed.tag && parsed.digest) throw new RegistryError('invalid-input', `push: reference "${ref}" names a digest; push to a tag (the digest is computed from what is pushed)`);
   const meta = { abiVersions: info.abiVersions, rootIds: opts.rootIds ?? [], annotations: opts.annotations };
   const format = opts.format ?? 'wasm';

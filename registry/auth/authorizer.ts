@@ -42,14 +42,15 @@ export class Authorizer {
    * Handles a 401: returns the header to retry with, or throws an 'auth' error saying how to log in.
    * `hadAuth` tells whether the refused request already carried credentials from this authorizer.
    */
-  async answer(wwwAuthenticate: string | undefined, scopes: string[], hadAuth: boolean, what: string): Promise<string> {
+  async answer(wwwAuthenticate: string | undefined, scopes: string[], hadAuth: boolean, ctx: AuthContext): Promise<string> {
+    const what = ctx.op;
     const ch = parseChallenge(wwwAuthenticate);
     if (!ch) throw new RegistryError('auth', `${what}: registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, 401);
     const c = await this.creds();
     if (ch.scheme === 'basic') {
       this.challenge = ch;
-      if (!c || c.username === undefined || c.password === undefined) throw loginError(this.registry, what, 401, Boolean(c));
-      if (hadAuth) throw loginError(this.registry, what, 401, true);
+      if (!c || c.username === undefined || c.password === undefined) throw loginError(this.registry, ctx, 401, Boolean(c));
+      if (hadAuth) throw loginError(this.registry, ctx, 401, true);
       return basicHeader({ username: c.username, password: c.password });
     }
     if (ch.scheme === 'bearer') {
@@ -63,7 +64,7 @@ export class Authorizer {
       if (hadAuth && cached && cached.expiresAt > Date.now()) {
         // A fresh token for exactly this scope was refused: the account lacks the rights.
         this.tokens.delete(key);
-        throw loginError(this.registry, what, 401, Boolean(c));
+        throw loginError(this.registry, ctx, 401, Boolean(c));
       }
       const token = await fetchToken({ realm, service: ch.params.service, scopes: wanted, credentials: c, registry: this.registry }, this.transport);
       this.tokens.set(key, token);
@@ -73,14 +74,18 @@ export class Authorizer {
   }
 }
 
-/** `what` reads like `push: ... for repository "x"`, so the message says what failed and where. */
-export function loginError(registry: string, what: string, status: number, hadCredentials: boolean): RegistryError {
+/** Where auth failed: the command (push, pull, ...) and the repository, for the message. */
+export interface AuthContext {
+  op: string;
+  repository: string;
+}
+
+export function loginError(registry: string, ctx: AuthContext, status: number, hadCredentials: boolean): RegistryError {
   const next = hadCredentials
     ? `the credentials were refused; run "meshwasm login ${registry}" with an account allowed to do this`
     : `run "meshwasm login ${registry}" or pass --username`;
-  const [op, ...rest] = what.split(': ');
-  const target = rest.length ? ` ${rest.join(': ')}` : '';
-  return new RegistryError('auth', `${op}: registry ${registry} answered ${status}${target}; ${next}`, status);
+  const target = ctx.repository ? ` for repository "${ctx.repository}"` : '';
+  return new RegistryError('auth', `${ctx.op}: registry ${registry} answered ${status}${target}; ${next}`, status);
 }
 
 function scopeKey(scopes: string[]): string {

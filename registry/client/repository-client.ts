@@ -15,6 +15,8 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Socket idle timeout. Default 60 s. */
   timeoutMs?: number;
+  /** The command on whose behalf requests are made, used in error messages. Default: taken from each request's description. */
+  operation?: string;
 }
 
 export type Action = 'pull' | 'push';
@@ -55,12 +57,13 @@ export class RepositoryClient {
       const url = typeof req.url === 'string' ? this.url(req.url) : req.url;
       let auth = await this.authorizer.header(opts.scopes);
       let res = await this.sendOnce({ ...req, url }, auth);
+      const ctx = { op: this.options.operation ?? opts.what.split(':')[0]!, repository: this.repository };
       if (res.status === 401) {
-        auth = await this.authorizer.answer(header(res, 'www-authenticate'), opts.scopes, auth !== undefined, opts.what);
+        auth = await this.authorizer.answer(header(res, 'www-authenticate'), opts.scopes, auth !== undefined, ctx);
         res = await this.sendOnce({ ...req, url }, auth);
-        if (res.status === 401) throw loginError(this.registry, opts.what, 401, true);
+        if (res.status === 401) throw loginError(this.registry, ctx, 401, true);
       }
-      if (res.status === 403) throw loginError(this.registry, opts.what, 403, auth !== undefined);
+      if (res.status === 403) throw loginError(this.registry, ctx, 403, auth !== undefined);
       if (opts.retry && isRetryableStatus(res.status)) throw new RetryableStatus(res);
       return res;
     };

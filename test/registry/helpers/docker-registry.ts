@@ -76,10 +76,17 @@ async function waitForV2(host: string): Promise<void> {
 }
 
 async function stopChild(child: ChildProcess, dir: string): Promise<void> {
+  if (process.env.MESHWASM_TEST_DEBUG) console.error('stopping registry', child.pid, child.exitCode, child.signalCode);
   if (child.exitCode === null) {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    // distribution drains connections on SIGTERM; do not let a stuck drain hold the suite.
+    const timer = setTimeout(() => {
+      if (process.env.MESHWASM_TEST_DEBUG) console.error('registry ignored SIGTERM; killing', child.pid);
+      child.kill('SIGKILL');
+    }, 5_000);
     await exited;
+    clearTimeout(timer);
   }
   await rm(dir, { recursive: true, force: true });
 }
