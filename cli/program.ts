@@ -134,6 +134,9 @@ export function buildProgram(): Command {
     .option('--module-base-url <url>', 'with --envoy: where Envoy downloads the module (a meshwasm control plane)', 'http://127.0.0.1:18001')
     .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
     .option('--config-dir <dir>', 'the local control plane\'s manifest directory', '.meshwasm/extensions')
+    .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
+    .addOption(new Option('--failure-threshold <severity>', 'fail (exit 9, nothing applied) on analyze findings at or above this').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
     .addOption(outputOption(['yaml', 'json'], 'yaml'))
     .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
 
