@@ -103,7 +103,8 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     const wasm = tinyModule(undefined, 'cli-corrupt');
     const file = join(home, 'corrupt.wasm');
     await writeFile(file, wasm);
-    expect(meshwasm(['push', file, `${open.host}/x/corrupt:v1`]).status).toBe(0);
+    const pushedCorrupt = meshwasm(['push', file, `${open.host}/x/corrupt:v1`]);
+    expect(pushedCorrupt.status, pushedCorrupt.stderr).toBe(0);
     const hex = sha256Digest(wasm).slice(7);
     await writeFile(join(open.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), tinyModule(undefined, 'cli-corrupX'));
     const dir = await mkdtemp(join(home, 'out-'));
