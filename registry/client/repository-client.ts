@@ -41,11 +41,15 @@ export class RepositoryClient {
   get name(): string { return `${this.registry}/${this.repository}`; }
 
   url(path: string): URL {
-    return new URL(`${this.scheme}://${this.registry}/v2/${path}`);
+    // Docker Hub is named docker.io (and keyed so in credentials) but its API answers on registry-1.
+    const host = this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
+    return new URL(`${this.scheme}://${host}/v2/${path}`);
   }
 
   scopes(actions: Action[], extra: string[] = []): string[] {
-    return [`repository:${this.repository}:${actions.join(',')}`, ...extra];
+    // A push asks for pull,push from its first request, so one token serves its HEAD checks and uploads.
+    const wanted = this.options.operation === 'push' ? ['pull', 'push'] : actions;
+    return [`repository:${this.repository}:${wanted.join(',')}`, ...extra];
   }
 
   /**
