@@ -39,7 +39,7 @@ function text(r: PushResult): string {
   return [
     `pushed ${r.reference} (${r.format === 'wasm' ? 'wasm OCI variant' : 'compat OCI image'}, ${r.size} bytes, ABI ${r.abiVersions.join(', ')})`,
     `  manifest digest: ${r.manifestDigest}`,
-    remote ? `    -> WasmPlugin/TrafficExtension "sha256" for url oci://${r.pinned.split('@')[0]}` : `    -> the digest skopeo and the control plane pin`,
+    remote ? `    -> WasmPlugin/TrafficExtension url oci://${r.pinned}, or url oci://${r.reference} with sha256: ${r.manifestSha256}` : `    -> the digest skopeo and the control plane pin`,
     `  module sha256:   ${r.moduleSha256}`,
     `    -> "sha256" for an http(s):// url, and Envoy's remote code sha256`,
     `  pinned:          ${r.pinned}`,

@@ -36,7 +36,8 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     await writeFile(file, wasm);
     const text = meshwasm(['push', file, `${open.host}/filters/authz:v1`, '--root-id', 'authz', '--annotation', 'team=edge']);
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toContain(`oci://${open.host}/filters/authz`);
+    expect(text.stdout).toMatch(new RegExp(`url oci://${open.host}/filters/authz@sha256:[0-9a-f]{64}`));
+    expect(text.stdout).toMatch(/with sha256: [0-9a-f]{64}\n/);
     expect(text.stdout).toContain(sha256Hex(wasm));
     expect(text.stderr).toBe(''); // progress only on a TTY
 

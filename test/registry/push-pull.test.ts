@@ -25,6 +25,7 @@ describe('push and pull against a real docker-registry (open)', () => {
     const pushed = await pushModule(wasm, `${reg.host}/filters/authz:v1`, { rootIds: ['authz_root'], annotations: { 'org.opencontainers.image.source': 'https://example.test/authz' } });
     expect(pushed.format).toBe('wasm');
     expect(pushed.moduleSha256).toBe(sha256Hex(wasm));
+    expect(`sha256:${pushed.manifestSha256}`).toBe(pushed.manifestDigest);
     expect(pushed.pinned).toBe(`${reg.host}/filters/authz@${pushed.manifestDigest}`);
     expect(pushed.abiVersions).toEqual(['0.2.1']);
     expect(pushed.uploaded).toHaveLength(2);
