@@ -46,6 +46,10 @@ describe('push and pull against a real docker-registry (open)', () => {
     expect(pulled.rootIds).toEqual(['authz_root']);
     expect(pulled.abiVersions).toEqual(['0.2.1']);
 
+    // A caller holding a WasmPlugin sha256 gets it checked before any layer is fetched.
+    expect((await pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.manifestSha256 })).moduleSha256).toBe(pushed.moduleSha256);
+    await expect(pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.moduleSha256 })).rejects.toMatchObject({ kind: 'integrity', message: expect.stringContaining('not the module') });
+
     const byDigest = await pullModule(pushed.pinned);
     expect(byDigest.moduleSha256).toBe(pushed.moduleSha256);
     expect(await resolveDigest(`${reg.host}/filters/authz:v1`)).toBe(pushed.manifestDigest);
