@@ -7,6 +7,7 @@ export { parseReference, defaultStoreRoot, pinnedString, referenceString, reposi
 export { pushModule, type PushOptions, type PushResult } from './push.js';
 export { pullModule, resolveDigest, type PullOptions, type PulledModule } from './pull.js';
 export { inspectImage, type ImageInfo } from './inspect.js';
+export { examineImage, type ImageExamination } from './examine.js';
 export { login, logout, type LoginOptions } from './login.js';
 export { openTarget, staticCredentials, type TargetOptions } from './open-target.js';
 export { copyImage, type CopyReport } from './copy.js';
