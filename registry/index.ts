@@ -13,7 +13,7 @@ export { openTarget, staticCredentials, type TargetOptions } from './open-target
 export { copyImage, type CopyReport } from './copy.js';
 export { inspectWasmModule, type WasmModuleInfo } from './formats/wasm-module.js';
 export { MediaType, Annotation } from './media-types.js';
-export { DockerConfig, dockerConfigPath } from './auth/docker-config.js';
+export { DockerConfig, dockerConfigPath, credentialsFromDockerConfigJson } from './auth/docker-config.js';
 export type { Credentials, CredentialSource } from './auth/credentials.js';
 export type { ClientOptions } from './client/repository-client.js';
 export type { Descriptor, ImageManifest } from './content/descriptor.js';
