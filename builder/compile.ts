@@ -15,6 +15,8 @@ export interface BuildOptions {
   target?: BuildTarget;
   /** Colour asc's diagnostics (only when they go to a terminal). Default false. */
   colors?: boolean;
+  /** Where to write the module instead of asconfig.json's outFile (default build/<target>.wasm). */
+  outFile?: string;
 }
 
 export interface BuildResult {
@@ -38,7 +40,7 @@ interface AsConfig {
 
 /** What each target means when asconfig.json does not say: release small and fast, debug readable. */
 const TARGET_DEFAULTS: Record<BuildTarget, Record<string, unknown>> = {
-  release: { optimizeLevel: 3, shrinkLevel: 2, converge: true, noAssert: false, debug: false },
+  release: { optimizeLevel: 3, shrinkLevel: 2, debug: false },
   debug: { debug: true, sourceMap: true, optimizeLevel: 0, shrinkLevel: 0 },
 };
 
@@ -70,7 +72,7 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
     throw new BuildError(`build: ${configPath} sets "runtime": "stub", which never frees memory, so a proxy's memory would grow with every request; use "minimal" (the default) or "incremental"`, 'invalid-input');
   }
 
-  const outFileRelative = String(effective.outFile ?? `build/${target}.wasm`);
+  const outFileRelative = opts.outFile ? path.relative(dir, path.resolve(opts.outFile)) : String(effective.outFile ?? `build/${target}.wasm`);
   const args: string[] = [...entries, '--baseDir', dir, '--target', target, '--outFile', outFileRelative];
   if (config) args.push('--config', configPath);
   // Defaults only where asconfig.json is silent (command-line flags would override it).

@@ -4,7 +4,6 @@ import { ExitCode, exitCodeFor } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;
@@ -23,4 +22,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// A command may set process.exitCode itself (run: 9 when a filter trapped) and still return normally.
+const code = await main(process.argv);
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -7,7 +7,11 @@ import { JsonValue, jsonError, parseJson } from "./json";
 import { pluginConfiguration, vmConfiguration } from "./buffers";
 import { Action, LogLevel, PeerType, Status, StreamType } from "./types";
 
+/** Which subclass a context is, so the dispatcher keeps one map (one Map instantiation less code). */
+export enum ContextKind { Root = 0, Http = 1, Stream = 2 }
+
 export class BaseContext {
+  kind: ContextKind = ContextKind.Root;
   constructor(public readonly id: u32) {}
 
   /** The host is done with this context; return false to finish later with done(). */
@@ -88,7 +92,7 @@ export class RootContext extends BaseContext {
 
 /** Per-request context of an HTTP filter. Callbacks answer Action.Continue or Action.Pause. */
 export class HttpContext extends BaseContext {
-  constructor(id: u32, public root: RootContext) { super(id); }
+  constructor(id: u32, public root: RootContext) { super(id); this.kind = ContextKind.Http; }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action { return Action.Continue; }
   onRequestBody(bodySize: u32, endOfStream: bool): Action { return Action.Continue; }
@@ -120,7 +124,7 @@ export class HttpContext extends BaseContext {
 
 /** Per-connection context of a TCP (network) filter. */
 export class StreamContext extends BaseContext {
-  constructor(id: u32, public root: RootContext) { super(id); }
+  constructor(id: u32, public root: RootContext) { super(id); this.kind = ContextKind.Stream; }
 
   onNewConnection(): Action { return Action.Continue; }
   onDownstreamData(dataSize: u32, endOfStream: bool): Action { return Action.Continue; }

@@ -3,16 +3,15 @@
 // A filter makes these module exports with one line in assembly/index.ts:
 //     export * from "meshwasm/sdk/exports";
 import * as host from "./hostcalls";
-import { BaseContext, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories } from "./context";
+import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories } from "./context";
 import { pendingGrpcCalls, pendingHttpCalls } from "./calls";
 import { allocateForHost, collectAtCallbackEnd } from "./memory";
 import { PeerType } from "./types";
 // Parsed for its abort/trace/seed handlers, which the build routes the runtime to (--use).
 import "./runtime";
 
-const roots = new Map<u32, RootContext>();
-const https = new Map<u32, HttpContext>();
-const streams = new Map<u32, StreamContext>();
+/** Every live context by id; `kind` says which class it is. */
+const contexts = new Map<u32, BaseContext>();
 
 /** Marker the host reads to pick ABI 0.2.1. Never called. */
 export function proxy_abi_version_0_2_1(): void {}
@@ -41,40 +40,32 @@ export function proxy_on_context_create(contextId: u32, parentId: u32): void {
     const rootId = idBytes === null ? "" : String.UTF8.decode(idBytes);
     const root = factoryFor(rootId)(contextId);
     root.rootId = rootId;
-    roots.set(contextId, root);
+    contexts.set(contextId, root);
     return;
   }
-  if (!roots.has(parentId)) abort("proxy_on_context_create: unknown root context " + parentId.toString());
-  const root = roots.get(parentId);
+  const root = rootOf(parentId);
   const http = root.createHttpContext(contextId);
-  if (http !== null) { https.set(contextId, http); return; }
+  if (http !== null) { contexts.set(contextId, http); return; }
   const stream = root.createStreamContext(contextId);
-  if (stream !== null) { streams.set(contextId, stream); return; }
+  if (stream !== null) { contexts.set(contextId, stream); return; }
   abort("root context " + parentId.toString() + " made neither an HttpContext nor a StreamContext");
 }
 
 function contextOf(id: u32): BaseContext {
-  if (https.has(id)) return https.get(id);
-  if (streams.has(id)) return streams.get(id);
-  if (roots.has(id)) return roots.get(id);
-  abort("unknown context id " + id.toString());
-  return changetype<BaseContext>(0);
+  if (!contexts.has(id)) abort("unknown context id " + id.toString());
+  return contexts.get(id);
 }
 
-function rootOf(id: u32): RootContext {
-  if (!roots.has(id)) abort("unknown root context id " + id.toString());
-  return roots.get(id);
+// The kind check makes the unchecked changetype downcasts below safe.
+function ofKind(id: u32, kind: ContextKind): BaseContext {
+  const c = contextOf(id);
+  if (c.kind != kind) abort("context " + id.toString() + " is not a " + (kind == ContextKind.Root ? "root" : kind == ContextKind.Http ? "http" : "stream") + " context");
+  return c;
 }
 
-function httpOf(id: u32): HttpContext {
-  if (!https.has(id)) abort("unknown http context id " + id.toString());
-  return https.get(id);
-}
-
-function streamOf(id: u32): StreamContext {
-  if (!streams.has(id)) abort("unknown stream context id " + id.toString());
-  return streams.get(id);
-}
+function rootOf(id: u32): RootContext { return changetype<RootContext>(ofKind(id, ContextKind.Root)); }
+function httpOf(id: u32): HttpContext { return changetype<HttpContext>(ofKind(id, ContextKind.Http)); }
+function streamOf(id: u32): StreamContext { return changetype<StreamContext>(ofKind(id, ContextKind.Stream)); }
 
 // --- lifecycle ---
 
@@ -112,9 +103,10 @@ export function proxy_on_log(contextId: u32): void {
 
 export function proxy_on_delete(contextId: u32): void {
   // Dropping the last reference lets the collector reclaim the context and what it held.
-  if (https.has(contextId)) { https.get(contextId).onDelete(); https.delete(contextId); }
-  else if (streams.has(contextId)) { streams.get(contextId).onDelete(); streams.delete(contextId); }
-  else if (roots.has(contextId)) { roots.get(contextId).onDelete(); roots.delete(contextId); }
+  if (contexts.has(contextId)) {
+    contexts.get(contextId).onDelete();
+    contexts.delete(contextId);
+  }
   collectAtCallbackEnd();
 }
 

@@ -8,9 +8,28 @@ export class JsonValue {
   boolValue: bool = false;
   numberValue: f64 = 0;
   stringValue: string = "";
-  items: Array<JsonValue> = new Array<JsonValue>();
-  keys: Array<string> = new Array<string>();
-  private fields: Map<string, JsonValue> = new Map<string, JsonValue>();
+  // Allocated only for arrays and objects: scalars stay one small object each.
+  private _items: Array<JsonValue> | null = null;
+  private _keys: Array<string> | null = null;
+  private _fields: Map<string, JsonValue> | null = null;
+
+  /** Elements of an array (empty for other kinds). */
+  get items(): Array<JsonValue> {
+    let v = this._items;
+    if (v === null) { v = new Array<JsonValue>(); this._items = v; }
+    return v;
+  }
+  /** Keys of an object in document order (empty for other kinds). */
+  get keys(): Array<string> {
+    let v = this._keys;
+    if (v === null) { v = new Array<string>(); this._keys = v; }
+    return v;
+  }
+  private get fields(): Map<string, JsonValue> {
+    let v = this._fields;
+    if (v === null) { v = new Map<string, JsonValue>(); this._fields = v; }
+    return v;
+  }
 
   static null(): JsonValue { return new JsonValue(); }
   static bool(b: bool): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Bool; v.boolValue = b; return v; }
@@ -190,7 +209,9 @@ class Parser {
     const t = this.text;
     if (t.charCodeAt(this.pos) == 0x2d) this.pos++;
     let digits = 0;
-    while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) { this.pos++; digits++; }
+    // JSON forbids leading zeros: "0" ends the integer part.
+    if (this.pos < t.length && t.charCodeAt(this.pos) == 0x30) { this.pos++; digits = 1; }
+    else while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) { this.pos++; digits++; }
     if (digits == 0) return this.fail("invalid number");
     if (this.pos < t.length && t.charCodeAt(this.pos) == 0x2e) {
       this.pos++;
@@ -205,7 +226,7 @@ class Parser {
       while (this.pos < t.length && isDigit(t.charCodeAt(this.pos))) { this.pos++; exp++; }
       if (exp == 0) return this.fail("invalid number");
     }
-    return JsonValue.number(parseFloat(t.substring(start, this.pos)));
+    return JsonValue.number(decimalToF64(t, start, this.pos));
   }
 
   string(): string | null {
@@ -295,6 +316,40 @@ class Parser {
     }
     return null;
   }
+}
+
+// Our own decimal conversion instead of parseFloat: std's strtod and its tables are about a
+// quarter of a small filter's size. Exact for integers up to 2^53 and for the short decimals
+// configurations hold; may differ from strtod in the last bit for long fractions.
+function decimalToF64(t: string, start: i32, end: i32): f64 {
+  let i = start;
+  let negative = false;
+  if (t.charCodeAt(i) == 0x2d) { negative = true; i++; }
+  let mantissa: f64 = 0;
+  let scale: i32 = 0;
+  while (i < end && isDigit(t.charCodeAt(i))) { mantissa = mantissa * 10 + <f64>(t.charCodeAt(i) - 0x30); i++; }
+  if (i < end && t.charCodeAt(i) == 0x2e) {
+    i++;
+    while (i < end && isDigit(t.charCodeAt(i))) { mantissa = mantissa * 10 + <f64>(t.charCodeAt(i) - 0x30); scale--; i++; }
+  }
+  if (i < end && (t.charCodeAt(i) | 0x20) == 0x65) {
+    i++;
+    let expNegative = false;
+    if (t.charCodeAt(i) == 0x2d) { expNegative = true; i++; } else if (t.charCodeAt(i) == 0x2b) i++;
+    let e: i32 = 0;
+    while (i < end && isDigit(t.charCodeAt(i))) { if (e < 10000) e = e * 10 + (t.charCodeAt(i) - 0x30); i++; }
+    scale += expNegative ? -e : e;
+  }
+  let v = mantissa;
+  // Dividing by an exact power of ten keeps short fractions exact (0.1 is 1 / 10, not 1 * 0.1).
+  if (scale < 0) {
+    let p: f64 = 1;
+    for (let k = 0; k < -scale && k < 400; k++) p *= 10;
+    v = p == Infinity ? 0 : v / p;
+  } else {
+    for (let k = 0; k < scale && v != Infinity; k++) v *= 10;
+  }
+  return negative ? -v : v;
 }
 
 function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
