@@ -12,12 +12,13 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ status: number
   return new Promise((resolve, reject) => {
     // A clean npm environment: the npm_* variables of an enclosing `npm test` must not leak in.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
-    const child = spawn(cmd, args, { cwd, env });
+    const child = spawn(cmd, args, { cwd, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, output }));
+    // eslint-disable-next-line no-control-regex
+    child.on('close', (status) => resolve({ status, output: output.replace(/\x1b\[[0-9;]*m/g, '') }));
   });
 }
 
