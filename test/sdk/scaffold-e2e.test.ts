@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,4 +38,25 @@ describe('a scaffolded project outside the repository (real npm install of the f
     expect(test.status, test.output).toBe(0);
     expect(test.output).toMatch(/Tests\s+4 passed/);
   }, 600_000);
+
+  // The named templates are the shipped filters (filters/<name>/, issue 4). Until one exists,
+  // init must refuse it cleanly; once it exists, its scaffold must build and pass its own tests.
+  for (const template of ['authz', 'telemetry', 'header-routing']) {
+    it(`template ${template}: a standalone project that builds and passes its tests, or a clear refusal`, async () => {
+      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'mw-scaffold-')), `${template}-filter`);
+      const init = await meshwasm('init', dir, '--template', template, '--yes');
+      if (!existsSync(path.join(repo, 'filters', template, 'assembly/index.ts'))) {
+        expect(init.status).toBe(5);
+        expect(init.stderr).toContain(`template "${template}" is not available`);
+        expect(existsSync(dir)).toBe(false);
+        return;
+      }
+      expect(init.status, init.stderr).toBe(0);
+      const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+      expect(install.status, install.output).toBe(0);
+      const test = await run('npm', ['test'], dir);
+      expect(test.status, test.output).toBe(0);
+      expect(test.output).toMatch(/Tests\s+\d+ passed/);
+    }, 600_000);
+  }
 });
