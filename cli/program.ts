@@ -59,10 +59,104 @@ export function buildProgram(): Command {
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 
   // --- registry: push, pull, inspect, login, logout (registry/) ---
-  // (commands of this area are declared here)
+  const registryFlags = (cmd: Command, withCredentials = true) => {
+    cmd
+      .option('--plain-http', 'talk http:// instead of https:// (automatic for localhost and 127.0.0.1)')
+      .option('--insecure', 'skip TLS verification, and fall back to http:// if the registry speaks no TLS');
+    if (withCredentials) {
+      cmd
+        .option('-u, --username <user>', 'registry user (default: credentials from the docker config)')
+        .option('--password-stdin', 'read the password from stdin (with --username)')
+        .option('--max-size <size>', 'largest blob or module accepted, e.g. 64MiB', '256MiB');
+    }
+    return cmd;
+  };
+
+  registryFlags(program
+    .command('push')
+    .description('push a module as an OCI image Istio and Envoy Gateway load; prints the manifest digest, module sha256 and pinned reference')
+    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+    .argument('<ref>', 'host[:port]/repo:tag, oci:DIR:tag, or repo:tag for the local OCI layout store')
+    .addOption(new Option('--format <format>', 'image layout: wasm (two-layer wasm OCI variant) or compat (OCI image, plugin.wasm in tar+gzip)').choices(['wasm', 'compat']).default('wasm'))
+    .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
+    .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
+    .addOption(outputOption()))
+    .action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
+
+  registryFlags(program
+    .command('pull')
+    .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
+    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+    .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
+    .addOption(outputOption()))
+    .action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
+
+  registryFlags(program
+    .command('inspect')
+    .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
+    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+    .addOption(outputOption()))
+    .action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
+
+  registryFlags(program
+    .command('login')
+    .description('check credentials against a registry and store them in the docker config (or its credential helper)')
+    .argument('<registry>', 'registry host[:port]')
+    .option('-u, --username <user>', 'registry user')
+    .option('--password-stdin', 'read the password from stdin')
+    .addOption(outputOption()), false)
+    .action(async (registry: string, opts) => (await import('./commands/login.js')).login(registry, opts));
+
+  program
+    .command('logout')
+    .description('remove stored credentials for a registry from the docker config (or its credential helper)')
+    .argument('<registry>', 'registry host[:port]')
+    .addOption(outputOption())
+    .action(async (registry: string, opts) => (await import('./commands/logout.js')).logout(registry, opts));
 
   // --- attach, control-plane, status (control-plane/) ---
-  // (commands of this area are declared here)
+  program
+    .command('attach')
+    .description('print (or --apply) a WasmPlugin/TrafficExtension manifest that attaches a pushed module, pinned by digest')
+    .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci://..., or an http(s):// URL of a .wasm')
+    .requiredOption('--name <name>', 'name of the WasmPlugin/TrafficExtension')
+    .option('--namespace <ns>', 'namespace of the resource', 'default')
+    .option('--selector <k=v>', 'workload label to match (repeatable)', collect)
+    .option('--target-ref <Kind/name>', 'attach to a Gateway or Service instead of a selector (repeatable)', collect)
+    .addOption(new Option('--phase <phase>', 'where in the filter chain').choices(['AUTHN', 'AUTHZ', 'STATS']))
+    .option('--priority <n>', 'ordering within the phase (higher first)')
+    .option('--config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
+    .addOption(new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices(['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD']))
+    .addOption(new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'))
+    .option('--pull-secret <secret>', 'imagePullSecret for private registries')
+    .addOption(new Option('--pull-policy <policy>', 'imagePullPolicy').choices(['IfNotPresent', 'Always']))
+    .option('--root-id <id>', 'pluginName (root id) of the plugin inside the module')
+    .option('--envoy', 'print the equivalent Envoy HTTP filter config instead (for Envoy without Istio)')
+    .option('--module-base-url <url>', 'with --envoy: where Envoy downloads the module (a meshwasm control plane)', 'http://127.0.0.1:18001')
+    .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
+    .option('--config-dir <dir>', 'the local control plane\'s manifest directory', '.meshwasm/extensions')
+    .addOption(outputOption(['yaml', 'json'], 'yaml'))
+    .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
+
+  program
+    .command('control-plane')
+    .description('watch extension manifests, fetch and verify modules, and serve them to proxies over ECDS')
+    .option('--config-dir <dir>', 'directory of WasmPlugin/TrafficExtension manifests (watched)', '.meshwasm/extensions')
+    .option('--kubernetes', 'also list+watch WasmPlugins and TrafficExtensions in the current kubeconfig context')
+    .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
+    .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
+    .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
+    .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
+    .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
+
+  program
+    .command('status')
+    .description('show each extension, its digest, which proxies hold which version, and errors')
+    .option('--control-plane <url>', 'HTTP address of a running control plane', 'http://127.0.0.1:18001')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/status.js')).status(opts));
 
   // --- proxy, demo ---
   // (commands of this area are declared here)
