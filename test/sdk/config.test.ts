@@ -19,6 +19,16 @@ describe('sdk plugin configuration and root ids (through the host simulator)', (
     expect(JSON.parse(r.upstreamHeader('x-config')!)).toEqual(config);
   });
 
+  it('hands the plugin configuration over as a string, and the VM configuration to onVmStart', async () => {
+    const raw = '{ "greeting" : "spaced",   "limits": {"max": 9} }';
+    const h = await createHarness({ module, config: raw, vmConfig: 'vm-settings-1' });
+    const r = await h.request({ headers: req('config') });
+    expect(r.upstreamHeader('x-config-raw')).toBe(raw);
+    expect(r.upstreamHeader('x-greeting')).toBe('spaced');
+    expect(r.upstreamHeader('x-max')).toBe('9');
+    expect(r.upstreamHeader('x-vm-config')).toBe('vm-settings-1');
+  });
+
   it('rejects the plugin when onConfigure returns false, with the filter\'s error log', async () => {
     await expect(createHarness({ module, config: { reject: true } })).rejects.toThrow(ConfigureError);
     await expect(createHarness({ module, config: { reject: true } })).rejects.toThrow(/rejected by configuration/);
