@@ -51,4 +51,17 @@ describe('sdk runtime: imports, abort, randomness, memory (through the host simu
     }
     expect(h.memoryBytes()).toBe(warm);
   });
+
+  it('reclaims large buffered bodies: memory stops growing after the first requests', async () => {
+    const h = await createHarness({ module, config: {} });
+    const big = 'abcdefgh'.repeat(32 * 1024); // 256 KiB, buffered, upper-cased and rewritten
+    const spec = { headers: req('body'), body: [big.slice(0, 100_000), big.slice(100_000)] };
+    for (let i = 0; i < 5; i++) await h.request(spec);
+    const warm = h.memoryBytes();
+    for (let i = 0; i < 60; i++) {
+      const r = await h.request(spec);
+      if (r.upstream.body.length !== big.length + 2) throw new Error(`request ${i}: body of ${r.upstream.body.length} bytes`);
+    }
+    expect(h.memoryBytes()).toBe(warm);
+  });
 });
