@@ -1,4 +1,3 @@
-import asc from 'assemblyscript/asc';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -95,6 +94,8 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   const stdout = { write(_chunk: string | Uint8Array) { return true; } };
   const sdkFallback = installedSdk(dir) ? null : path.join(packageRoot(), 'sdk');
 
+  // Loaded only now: the compiler is megabytes of JavaScript, and input errors need none of it.
+  const { default: asc } = await import('assemblyscript/asc');
   const result = await asc.main(args, {
     stdout: stdout as never,
     stderr: stderr as never,

@@ -48,7 +48,9 @@ export function validateModule(bytes: Uint8Array): ModuleReport {
   if (exported.get('proxy_on_memory_allocate') !== 'function' && exported.get('malloc') !== 'function') {
     problems.push('no allocator exported (proxy_on_memory_allocate or malloc): the host cannot hand data to the module');
   }
-  const callbacks = exports.filter((e) => e.kind === 'function' && e.name.startsWith('proxy_on_')).map((e) => e.name);
+  const callbacks = exports
+    .filter((e) => e.kind === 'function' && e.name.startsWith('proxy_on_') && e.name !== 'proxy_on_memory_allocate')
+    .map((e) => e.name);
   if (!exported.has('proxy_on_context_create')) problems.push('proxy_on_context_create is not exported: the host cannot create contexts');
   if (!callbacks.some((c) => /^proxy_on_(request|response)_|^proxy_on_(new_connection|downstream_data|tick|queue_ready)$/.test(c))) {
     warnings.push('no stream, tick or queue callback exported: the filter will never see traffic');

@@ -54,6 +54,7 @@ export function buildProgram(): Command {
     .description('compile a filter project with asc and check the module (ABI marker, callbacks, imports)')
     .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
     .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
+    .option('--out <file>', 'write the module here instead of the target\'s outFile (default build/<target>.wasm)')
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 

@@ -8,6 +8,7 @@ export const RET_EXTRA: usize = memory.data(8);
 
 /** Called by the host (through proxy_on_memory_allocate) to hand data to the module. */
 export function allocateForHost(size: usize): usize {
+  hostBytesSinceCollect += size;
   // Unmanaged TLSF memory: the SDK copies it into a managed ArrayBuffer and frees it at once,
   // so nothing the host hands us outlives the call that asked for it.
   return heap.alloc(size > 0 ? size : 1);
@@ -53,8 +54,25 @@ export function lenOf(buf: ArrayBuffer): usize {
  * collects on its own. The dispatcher calls this as the last step of callbacks that end a unit of
  * work (a deleted context, a tick, a call response): the host is the only caller on the stack
  * then, so every live object is reachable from globals and a full collection is safe.
+ * A full collection per request would cost about as much as the rest of a small filter's work,
+ * so it runs every COLLECT_EVERY units, or sooner when the host handed over more than
+ * COLLECT_AFTER_BYTES (bodies: what a filter makes from data scales with the data) or linear
+ * memory grew since the last one: garbage stays bounded and memory flat after warm-up.
  * With the incremental runtime this does nothing: that collector runs by itself.
  */
+const COLLECT_EVERY: i32 = 32;
+const COLLECT_AFTER_BYTES: usize = 64 * 1024;
+let unitsSinceCollect: i32 = 0;
+let hostBytesSinceCollect: usize = 0;
+let pagesAtLastCollect: i32 = 0;
+
 export function collectAtCallbackEnd(): void {
-  if (ASC_RUNTIME == 1) __collect();
+  if (ASC_RUNTIME != 1) return;
+  unitsSinceCollect++;
+  const pages = memory.size();
+  if (unitsSinceCollect < COLLECT_EVERY && hostBytesSinceCollect < COLLECT_AFTER_BYTES && pages == pagesAtLastCollect) return;
+  __collect();
+  unitsSinceCollect = 0;
+  hostBytesSinceCollect = 0;
+  pagesAtLastCollect = memory.size();
 }

@@ -4,6 +4,7 @@ import { parseOutputFormat, printResult, progress } from '../output.js';
 
 export interface BuildCommandOptions {
   target?: string;
+  out?: string;
   output?: string;
 }
 
@@ -16,7 +17,7 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
   }
   const projectDir = dir ?? '.';
   progress(`compiling ${projectDir} (${target})...`);
-  const r = await buildProject({ dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json' });
+  const r = await buildProject({ dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json', outFile: opts.out });
   if (r.compilerWarnings) process.stderr.write(r.compilerWarnings + '\n');
   for (const w of r.report.warnings) process.stderr.write(`warning: ${w}\n`);
 
@@ -32,7 +33,7 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
     imports: { env: envImports, wasi: wasiImports },
     warnings: r.report.warnings,
   }, () => [
-    `built ${r.outFileRelative} (${r.target}): ${formatSize(r.sizeBytes)}`,
+    `built ${r.outFileRelative.startsWith('..') ? r.outFile : r.outFileRelative} (${r.target}): ${formatSize(r.sizeBytes)}`,
     `  ABI version: proxy-wasm ${r.report.abiVersion}`,
     `  callbacks:   ${r.report.callbacks.length} exported`,
     `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,

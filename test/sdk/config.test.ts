@@ -3,7 +3,8 @@ import { ConfigureError, createHarness } from '../../host-sim/harness/index.js';
 import { buildFixture } from './build-fixture.js';
 
 let module: string;
-beforeAll(async () => { module = await buildFixture('everything'); });
+// Compiling takes seconds alone, minutes on a loaded 2-core machine.
+beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
 
 const req = (test: string, extra: Record<string, string> = {}) =>
   ({ ':method': 'GET', ':path': '/', ':authority': 'example.com', 'x-test': test, ...extra });
@@ -16,6 +17,16 @@ describe('sdk plugin configuration and root ids (through the host simulator)', (
     expect(r.upstreamHeader('x-greeting')).toBe('hi \u00e9\u4e2d "q"');
     expect(r.upstreamHeader('x-max')).toBe('3');
     expect(JSON.parse(r.upstreamHeader('x-config')!)).toEqual(config);
+  });
+
+  it('hands the plugin configuration over as a string, and the VM configuration to onVmStart', async () => {
+    const raw = '{ "greeting" : "spaced",   "limits": {"max": 9} }';
+    const h = await createHarness({ module, config: raw, vmConfig: 'vm-settings-1' });
+    const r = await h.request({ headers: req('config') });
+    expect(r.upstreamHeader('x-config-raw')).toBe(raw);
+    expect(r.upstreamHeader('x-greeting')).toBe('spaced');
+    expect(r.upstreamHeader('x-max')).toBe('9');
+    expect(r.upstreamHeader('x-vm-config')).toBe('vm-settings-1');
   });
 
   it('rejects the plugin when onConfigure returns false, with the filter\'s error log', async () => {

@@ -3,7 +3,8 @@ import { createHarness } from '../../host-sim/harness/index.js';
 import { buildFixture } from './build-fixture.js';
 
 let module: string;
-beforeAll(async () => { module = await buildFixture('everything'); });
+// Compiling takes seconds alone, minutes on a loaded 2-core machine.
+beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
 
 const req = (test: string, extra: Record<string, string> = {}) =>
   ({ ':method': 'POST', ':path': '/p', ':authority': 'example.com', 'x-test': test, ...extra });
