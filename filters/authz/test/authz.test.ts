@@ -1,5 +1,5 @@
 import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type RequestSpec } from '../../../host-sim/harness/index.js';
 import { releaseModule } from './build-module.js';
@@ -374,7 +374,9 @@ describe('authz memory', () => {
 
 describe('authz shipped example configuration', () => {
   it('config.example.json is accepted', async () => {
-    const config = readFileSync(new URL('../config.example.json', import.meta.url), 'utf8');
+    // A project made by `meshwasm init` has it as config.json.
+    const example = new URL('../config.example.json', import.meta.url);
+    const config = readFileSync(existsSync(example) ? example : new URL('../config.json', import.meta.url), 'utf8');
     const h = await createHarness({ module: wasm, config });
     expect(h.logs.some((l) => l.level === 'info' && l.message.startsWith('authz: configured'))).toBe(true);
   });

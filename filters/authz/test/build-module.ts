@@ -10,7 +10,9 @@ export async function releaseModule(): Promise<string> {
   const projectDir = fileURLToPath(new URL('..', import.meta.url));
   const builder = new URL('../../../builder/index.ts', import.meta.url);
   if (existsSync(builder)) {
-    const { buildProject } = (await import(builder.href)) as typeof import('../../../builder/index.js');
+    const { buildProject } = (await import(builder.href)) as {
+      buildProject(opts: { dir: string; target: 'release' }): Promise<{ outFile: string }>;
+    };
     return (await buildProject({ dir: projectDir, target: 'release' })).outFile;
   }
   return fileURLToPath(new URL('../build/release.wasm', import.meta.url));

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type RequestSpec } from '../../../host-sim/harness/index.js';
 import { releaseModule } from './build-module.js';
@@ -198,7 +198,9 @@ describe('header-routing memory', () => {
 
 describe('header-routing shipped example configuration', () => {
   it('config.example.json is accepted', async () => {
-    const config = readFileSync(new URL('../config.example.json', import.meta.url), 'utf8');
+    // A project made by `meshwasm init` has it as config.json.
+    const example = new URL('../config.example.json', import.meta.url);
+    const config = readFileSync(existsSync(example) ? example : new URL('../config.json', import.meta.url), 'utf8');
     const h = await createHarness({ module: wasm, config });
     expect(h.logs.some((l) => l.level === 'info' && l.message.startsWith('header-routing: configured'))).toBe(true);
   });
