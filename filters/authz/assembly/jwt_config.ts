@@ -30,7 +30,15 @@ export class JwtConfig {
   claimNames: Array<string> = new Array<string>();
   claimHeaders: Array<string> = new Array<string>();
   payloadHeader: string = "";
+  /**
+   * Tokens whose signature already verified. RS256/ES256 verification costs milliseconds and a
+   * client sends the same token on every request; the time checks still run each time. Lives
+   * with the configuration, so new keys start an empty cache.
+   */
+  verified: Set<string> = new Set<string>();
 }
+
+export const VERIFIED_CACHE_SIZE = 256;
 
 export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {
   const c = new JwtConfig();

@@ -229,6 +229,27 @@ describe('authz JWT', () => {
     expect(r.upstreamHeader('x-user')).toBe('zoë 日本');
   });
 
+  it('re-checks exp on every request even after the signature was verified (cached)', async () => {
+    const t = await harness();
+    const token = jwt('RS256', claims({ exp: NOW_S + 60 }), { kid: 'rsa' });
+    expect((await t.request(req('/api/o', bearer(token)))).downstream.status).toBe(200);
+    expect((await t.request(req('/api/o', bearer(token)))).downstream.status).toBe(200);
+    await t.tick(120_000);
+    const r = await t.request(req('/api/o', bearer(token)));
+    expect(r.downstream.status).toBe(401);
+    expect(r.downstreamHeader('www-authenticate')).toMatch(/expired/);
+  });
+
+  it('keeps verifying correctly when more distinct tokens arrive than the cache holds', async () => {
+    const t = await harness();
+    for (let i = 0; i < 300; i++) {
+      const good = jwt('HS256', claims({ sub: `user-${i}` }));
+      expect((await t.request(req('/api/o', bearer(good)))).upstreamHeader('x-user')).toBe(`user-${i}`);
+    }
+    const forged = jwt('HS256', claims({ sub: 'user-5' }), { secret: 'not-the-secret-but-long-enough-0000' });
+    expect((await t.request(req('/api/o', bearer(forged)))).downstream.status).toBe(401);
+  });
+
   it('reads the token from a query parameter when configured', async () => {
     const q = await harness({ ...baseConfig, jwt: { ...baseConfig.jwt, queryParam: 'access_token' } });
     const r = await q.request(req(`/api/orders?access_token=${jwt('HS256', claims())}`));
@@ -361,13 +382,14 @@ describe('authz memory', () => {
     expect(h.memoryBytes()).toBe(warm);
   }, 300_000);
 
-  it('keeps linear memory flat over RS256 and ES256 verifications', async () => {
+  it('keeps linear memory flat over RS256 and ES256 verifications (distinct tokens, cache churn)', async () => {
     const h = await harness();
-    const specs = [jwt('RS256', claims(), { kid: 'rsa' }), jwt('ES256', claims(), { kid: 'ec' })].map((t) => req('/api/o', { authorization: `Bearer ${t}` }));
+    // Distinct tokens, so each request really verifies and the verified-token cache keeps churning.
+    const spec = (i: number) => req('/api/o', { authorization: `Bearer ${i % 2 ? jwt('RS256', claims({ jti: String(i) }), { kid: 'rsa' }) : jwt('ES256', claims({ jti: String(i) }), { kid: 'ec' })}` });
     // The SDK collects every 32 requests (or on growth): warm up past a few collections.
-    for (let i = 0; i < 100; i++) await h.request(specs[i % 2]!);
+    for (let i = 0; i < 300; i++) await h.request(spec(i));
     const warm = h.memoryBytes();
-    for (let i = 0; i < 300; i++) expect((await h.request(specs[i % 2]!)).downstream.status).toBe(200);
+    for (let i = 300; i < 600; i++) expect((await h.request(spec(i))).downstream.status).toBe(200);
     expect(h.memoryBytes()).toBe(warm);
   }, 300_000);
 });
