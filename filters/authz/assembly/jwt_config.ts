@@ -39,6 +39,7 @@ export class JwtConfig {
 }
 
 export const VERIFIED_CACHE_SIZE = 256;
+export const MAX_CACHED_TOKEN = 4096;
 
 export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {
   const c = new JwtConfig();

@@ -250,6 +250,12 @@ describe('authz JWT', () => {
     expect((await t.request(req('/api/o', bearer(forged)))).downstream.status).toBe(401);
   });
 
+  it('verifies a very long token (many claims) and re-verifies it each time', async () => {
+    const t = await harness();
+    const big = jwt('ES256', claims({ padding: 'p'.repeat(20_000) }), { kid: 'ec' });
+    for (let i = 0; i < 3; i++) expect((await t.request(req('/api/o', bearer(big)))).downstream.status).toBe(200);
+  });
+
   it('reads the token from a query parameter when configured', async () => {
     const q = await harness({ ...baseConfig, jwt: { ...baseConfig.jwt, queryParam: 'access_token' } });
     const r = await q.request(req(`/api/orders?access_token=${jwt('HS256', claims())}`));
