@@ -41,51 +41,58 @@ export class Mont {
 
   /** out = a * b * R^-1 mod m. `out` may alias a or b. */
   mul(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
-    const k = this.k;
-    const t = this.t;
-    const m = this.m;
-    for (let i = 0; i < k + 2; i++) unchecked(t[i] = 0);
-    for (let i = 0; i < k; i++) {
-      const bi = <u64>unchecked(b[i]);
+    // Raw loads and stores: with shrinkLevel 2, asc leaves StaticArray accessors as calls, which
+    // made this loop five times slower.
+    const k = <usize>this.k;
+    const t = changetype<usize>(this.t);
+    const m = changetype<usize>(this.m);
+    const ap = changetype<usize>(a);
+    const bp = changetype<usize>(b);
+    const mPrime = this.mPrime;
+    memory.fill(t, 0, (k + 2) << 2);
+    for (let i: usize = 0; i < k; i++) {
+      const bi = <u64>load<u32>(bp + (i << 2));
       let c: u64 = 0;
-      for (let j = 0; j < k; j++) {
-        const s = <u64>unchecked(t[j]) + <u64>unchecked(a[j]) * bi + c;
-        unchecked(t[j] = <u32>s);
+      for (let j: usize = 0; j < k; j++) {
+        const s = <u64>load<u32>(t + (j << 2)) + <u64>load<u32>(ap + (j << 2)) * bi + c;
+        store<u32>(t + (j << 2), <u32>s);
         c = s >>> 32;
       }
-      let s = <u64>unchecked(t[k]) + c;
-      unchecked(t[k] = <u32>s);
-      unchecked(t[k + 1] = <u32>(s >>> 32));
-      const q = <u64>(unchecked(t[0]) * this.mPrime);
-      s = <u64>unchecked(t[0]) + q * <u64>unchecked(m[0]);
+      let s = <u64>load<u32>(t + (k << 2)) + c;
+      store<u32>(t + (k << 2), <u32>s);
+      store<u32>(t + ((k + 1) << 2), <u32>(s >>> 32));
+      const t0 = load<u32>(t);
+      const q = <u64>(t0 * mPrime);
+      s = <u64>t0 + q * <u64>load<u32>(m);
       c = s >>> 32;
-      for (let j = 1; j < k; j++) {
-        s = <u64>unchecked(t[j]) + q * <u64>unchecked(m[j]) + c;
-        unchecked(t[j - 1] = <u32>s);
+      for (let j: usize = 1; j < k; j++) {
+        s = <u64>load<u32>(t + (j << 2)) + q * <u64>load<u32>(m + (j << 2)) + c;
+        store<u32>(t + ((j - 1) << 2), <u32>s);
         c = s >>> 32;
       }
-      s = <u64>unchecked(t[k]) + c;
-      unchecked(t[k - 1] = <u32>s);
-      unchecked(t[k] = unchecked(t[k + 1]) + <u32>(s >>> 32));
+      s = <u64>load<u32>(t + (k << 2)) + c;
+      store<u32>(t + ((k - 1) << 2), <u32>s);
+      store<u32>(t + (k << 2), load<u32>(t + ((k + 1) << 2)) + <u32>(s >>> 32));
     }
     // t < 2m: one conditional subtraction brings it below m.
-    let geq = unchecked(t[k]) != 0;
+    let geq = load<u32>(t + (k << 2)) != 0;
     if (!geq) {
       geq = true;
-      for (let i = k - 1; i >= 0; i--) {
-        const ti = unchecked(t[i]), mi = unchecked(m[i]);
+      for (let i = <isize>k - 1; i >= 0; i--) {
+        const ti = load<u32>(t + (<usize>i << 2)), mi = load<u32>(m + (<usize>i << 2));
         if (ti != mi) { geq = ti > mi; break; }
       }
     }
+    const op = changetype<usize>(out);
     if (geq) {
       let borrow: i64 = 0;
-      for (let i = 0; i < k; i++) {
-        const d = <i64>unchecked(t[i]) - <i64>unchecked(m[i]) + borrow;
-        unchecked(out[i] = <u32>d);
+      for (let i: usize = 0; i < k; i++) {
+        const d = <i64>load<u32>(t + (i << 2)) - <i64>load<u32>(m + (i << 2)) + borrow;
+        store<u32>(op + (i << 2), <u32>d);
         borrow = d >> 32;
       }
     } else {
-      for (let i = 0; i < k; i++) unchecked(out[i] = unchecked(t[i]));
+      memory.copy(op, t, k << 2);
     }
   }
 
@@ -94,11 +101,12 @@ export class Mont {
 
   /** out = a + b mod m (a, b < m). */
   add(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
-    const k = this.k;
+    const k = <usize>this.k;
+    const ap = changetype<usize>(a), bp = changetype<usize>(b), op = changetype<usize>(out);
     let carry: u64 = 0;
-    for (let i = 0; i < k; i++) {
-      const s = <u64>unchecked(a[i]) + <u64>unchecked(b[i]) + carry;
-      unchecked(out[i] = <u32>s);
+    for (let i: usize = 0; i < k; i++) {
+      const s = <u64>load<u32>(ap + (i << 2)) + <u64>load<u32>(bp + (i << 2)) + carry;
+      store<u32>(op + (i << 2), <u32>s);
       carry = s >>> 32;
     }
     if (carry != 0 || compare(out, this.m) >= 0) subInPlace(out, this.m);
@@ -106,18 +114,20 @@ export class Mont {
 
   /** out = a - b mod m (a, b < m). */
   sub(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
-    const k = this.k;
+    const k = <usize>this.k;
+    const ap = changetype<usize>(a), bp = changetype<usize>(b), op = changetype<usize>(out);
     let borrow: i64 = 0;
-    for (let i = 0; i < k; i++) {
-      const d = <i64>unchecked(a[i]) - <i64>unchecked(b[i]) + borrow;
-      unchecked(out[i] = <u32>d);
+    for (let i: usize = 0; i < k; i++) {
+      const d = <i64>load<u32>(ap + (i << 2)) - <i64>load<u32>(bp + (i << 2)) + borrow;
+      store<u32>(op + (i << 2), <u32>d);
       borrow = d >> 32;
     }
     if (borrow != 0) {
+      const mp = changetype<usize>(this.m);
       let carry: u64 = 0;
-      for (let i = 0; i < k; i++) {
-        const s = <u64>unchecked(out[i]) + <u64>unchecked(this.m[i]) + carry;
-        unchecked(out[i] = <u32>s);
+      for (let i: usize = 0; i < k; i++) {
+        const s = <u64>load<u32>(op + (i << 2)) + <u64>load<u32>(mp + (i << 2)) + carry;
+        store<u32>(op + (i << 2), <u32>s);
         carry = s >>> 32;
       }
     }
@@ -140,15 +150,17 @@ export class Mont {
 
 /** -1, 0 or 1 as a <, =, > b (same length). */
 export function compare(a: StaticArray<u32>, b: StaticArray<u32>): i32 {
+  const ap = changetype<usize>(a), bp = changetype<usize>(b);
   for (let i = a.length - 1; i >= 0; i--) {
-    const x = unchecked(a[i]), y = unchecked(b[i]);
+    const x = load<u32>(ap + (<usize>i << 2)), y = load<u32>(bp + (<usize>i << 2));
     if (x != y) return x > y ? 1 : -1;
   }
   return 0;
 }
 
 export function isZero(a: StaticArray<u32>): bool {
-  for (let i = 0; i < a.length; i++) if (unchecked(a[i]) != 0) return false;
+  const ap = changetype<usize>(a);
+  for (let i = 0; i < a.length; i++) if (load<u32>(ap + (<usize>i << 2)) != 0) return false;
   return true;
 }
 
@@ -173,7 +185,7 @@ function subInPlace(x: StaticArray<u32>, m: StaticArray<u32>): void {
 }
 
 export function copy(dst: StaticArray<u32>, src: StaticArray<u32>): void {
-  for (let i = 0; i < dst.length; i++) unchecked(dst[i] = unchecked(src[i]));
+  memory.copy(changetype<usize>(dst), changetype<usize>(src), <usize>dst.length << 2);
 }
 
 /** Big-endian bytes to `limbs` little-endian limbs; null when the value does not fit. */
