@@ -32,6 +32,11 @@ export function headerCalls(vm: WasmVm) {
           return WasmResult.Ok;
         }
       }
+      // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
+      if (vm.abiVersion === '0.1.0') {
+        vm.mem.returnString('', retPtr, retSize);
+        return WasmResult.Ok;
+      }
       return WasmResult.NotFound;
     }),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
