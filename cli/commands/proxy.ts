@@ -93,7 +93,13 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
 
   let stopXds: (() => void) | undefined;
   if (opts.xds) {
-    throw new CliError('proxy: --xds needs the ECDS client (branch cp), not merged yet', ExitCode.usage);
+    const { followXds } = await import('../../host-sim/proxy/xds-source.js');
+    stopXds = await followXds(p, {
+      address: opts.xds, nodeId: opts.nodeId, labels, namespace: opts.namespace,
+      onChain: (c) => emit({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),
+      onReject: (r) => emit({ event: 'nack', ...r }, `rejected update ${r.version}: ${r.message} (still serving ${p.chain().version})`, process.stderr),
+      onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
+    });
   }
 
   await new Promise<void>((resolve) => {
