@@ -19,6 +19,7 @@ interface ProxyCliOptions {
   namespace: string;
   cluster: string[];
   admin?: string;
+  routeHeader?: string;
   logLevel: LogLevelName;
   output: OutputFormat;
 }
@@ -79,7 +80,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const filters = opts.xds ? undefined : await loadModules(opts.modules);
   const p: RunningProxy = await startProxy({
     listenHost: listen.host, listenPort: listen.port, upstream: opts.upstream, clusters, adminPort,
-    filters, logLevel: opts.logLevel, initiallyReady: !opts.xds,
+    filters, logLevel: opts.logLevel, routeHeader: opts.routeHeader, initiallyReady: !opts.xds,
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit({ event: 'log', filter: l.source, level: l.level, message: l.message }, `[${l.source}] ${l.level}: ${l.message}`, process.stderr);
@@ -122,5 +123,6 @@ function accessLine(e: AccessLogEntry): string {
   const status = e.reset ? 'reset' : String(e.status);
   const extra = [e.localReply ? `local reply: ${e.localReply}` : '', e.trap ? `trap in ${e.trap.filter} (${e.trap.policy}): ${e.trap.message}` : '']
     .filter(Boolean).join('; ');
-  return `${e.method} ${e.path} ${status} ${e.durationMs}ms chain=${e.chain}${extra ? ` [${extra}]` : ''}`;
+  const to = e.cluster === 'upstream' ? '' : ` -> ${e.cluster}`;
+  return `${e.method} ${e.path} ${status}${to} ${e.durationMs}ms chain=${e.chain}${extra ? ` [${extra}]` : ''}`;
 }

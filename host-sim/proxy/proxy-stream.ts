@@ -14,7 +14,15 @@ export interface StreamEnv {
   upstream: URL;
   agent: http.Agent;
   stats: ProxyStats;
+  /** Envoy's RouteAction.cluster_header: this request header names the cluster to send to. */
+  routeHeader?: string;
+  clusters: Map<string, URL>;
 }
+
+/** Envoy's answer when cluster_header names no known cluster (response flag NC). */
+const noCluster = (name: string): LocalResponse => ({
+  status: 503, body: Buffer.from(`no cluster named "${name}"`), headers: [], grpcStatus: 14, details: 'cluster_not_found',
+});
 
 /** Envoy's answer when the upstream cannot be reached (the text and details Envoy uses). */
 const connectFailure = (reason: string): LocalResponse => ({
@@ -38,16 +46,26 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
   let upstreamAborted = false;
   let responseStarted = false;
   let status = 0;
+  let cluster = 'upstream';
 
   const sinks = {
     upstreamHeaders(h: HeaderPairs, end: boolean) {
+      // The route is chosen after the filters ran, so a filter that sets the header picks the side.
+      let target = env.upstream;
+      const clusterName = env.routeHeader ? header(h, env.routeHeader) : undefined;
+      if (clusterName) {
+        const c = env.clusters.get(clusterName);
+        if (!c) { queueMicrotask(() => fm.sendLocalReply(noCluster(clusterName))); return; }
+        target = c;
+        cluster = clusterName;
+      }
       const path = header(h, ':path') ?? '/';
-      const base = env.upstream.pathname.replace(/\/$/, '');
+      const base = target.pathname.replace(/\/$/, '');
       upReq = http.request({
-        protocol: env.upstream.protocol, hostname: env.upstream.hostname, port: env.upstream.port,
+        protocol: target.protocol, hostname: target.hostname, port: target.port,
         method: header(h, ':method') ?? 'GET', path: base + path, agent: env.agent,
         // Envoy forwards :authority as the Host header unless a route rewrites it.
-        headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? env.upstream.host },
+        headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? target.host },
       });
       upReq.on('response', onUpstreamResponse);
       upReq.on('error', onUpstreamError);
@@ -139,7 +157,7 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     else env.stats.countResponse(status);
     const reqHeaders = { method: req.method ?? '', path: req.url ?? '', authority: req.headers.host ?? '' };
     onDone({
-      ...reqHeaders, status: res.writableFinished ? status : 0, chain: chain.version,
+      ...reqHeaders, status: res.writableFinished ? status : 0, chain: chain.version, cluster,
       localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
       trap: trap ? { filter: trap.filter, policy: trap.policy, message: trap.message } : undefined,
       reset: fm.outcome.reset || !res.writableFinished, durationMs: Date.now() - started,

@@ -20,6 +20,11 @@ export interface ProxyOptions {
   filters?: FilterSpec[];
   /** Targets of proxy_http_call: cluster name -> base URL of a real HTTP server. */
   clusters?: Record<string, string>;
+  /**
+   * Envoy's cluster_header routing: when a request (after the filters) carries this header, it
+   * goes to the --cluster it names instead of --upstream; an unknown name answers 503.
+   */
+  routeHeader?: string;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -109,7 +114,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const clock = new ClockDriver(host);
   clock.start();
   const agent = new http.Agent({ keepAlive: true });
-  const env = { upstream, agent, stats };
+  const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
   const server = http.createServer((req, res) => {
     clock.sync();
     const chain = holder.acquire();

@@ -24,6 +24,8 @@ export interface AccessLogEntry {
   authority: string;
   /** 0 when the stream was reset before a response started. */
   status: number;
+  /** Where it went: "upstream", or the cluster the route header named. */
+  cluster: string;
   /** The chain version the request ran on. */
   chain: string;
   /** Set when a filter answered instead of the upstream (Envoy's response code details). */

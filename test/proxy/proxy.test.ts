@@ -195,6 +195,25 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
     expect(p.stats.upstreamFailures).toBe(1);
   });
 
+  it('routes on a header after the filters ran (Envoy cluster_header): the named cluster gets the request', async () => {
+    const stable = await upstream();
+    const canary = await upstream();
+    const p = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-filter-version', filters: [tagger('canary')] });
+    expect((await fetch(`${p.url}/a`)).status).toBe(200);
+    expect(canary.seen.map((r) => r.url)).toEqual(['/a']);
+    expect(stable.seen).toHaveLength(0);
+
+    // A header naming no cluster: 503, as Envoy answers cluster_not_found.
+    const q = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-filter-version', filters: [tagger('nowhere')] });
+    const res = await fetch(`${q.url}/b`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('no cluster named "nowhere"');
+    // Without the header, requests go to --upstream.
+    const r = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-side' });
+    expect((await fetch(`${r.url}/c`)).status).toBe(200);
+    expect(stable.seen.map((x) => x.url)).toEqual(['/c']);
+  });
+
   it('serves /stats and /ready on the admin listener', async () => {
     const up = await upstream();
     const p = await proxy({ upstream: up.url, filters: [tagger('v1')], adminPort: 0 });
