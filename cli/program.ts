@@ -181,6 +181,14 @@ export function buildProgram(): Command {
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
 
+  program
+    .command('demo')
+    .description('the whole loop on this machine: build the shipped filters, push, attach, serve over ECDS, proxy real requests')
+    .option('--registry <host:port>', 'push to this OCI registry instead of a local OCI image layout')
+    .option('--keep', 'keep the work directory (OCI store, manifests, cache)')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
+
   // --- bench ---
   // (commands of this area are declared here)
 
