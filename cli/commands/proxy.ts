@@ -92,19 +92,12 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     `meshwasm proxy listening on ${p.url} -> ${opts.upstream}` + (p.adminUrl ? ` (admin ${p.adminUrl}/stats)` : '') +
     (opts.xds ? `\nwaiting for filters from ${opts.xds} as node "${opts.nodeId}"` : `\nchain: ${chainText(chain.filters)}`));
 
+  // Signals are handled from the start: loading Envoy's protos and connecting take a moment.
   let stopXds: (() => void) | undefined;
-  if (opts.xds) {
-    const { followXds } = await import('../../host-sim/proxy/xds-source.js');
-    stopXds = await followXds(p, {
-      address: opts.xds, nodeId: opts.nodeId, labels, namespace: opts.namespace,
-      onChain: (c) => emit({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),
-      onReject: (r) => emit({ event: 'nack', ...r }, `rejected update ${r.version}: ${r.message} (still serving ${p.chain().version})`, process.stderr),
-      onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
-    });
-  }
-
-  await new Promise<void>((resolve) => {
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
+      stopping = true;
       emit({ event: 'shutdown', signal }, `${signal}: draining in-flight requests`, process.stderr);
       stopXds?.();
       void p.close().then(resolve);
@@ -112,6 +105,19 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (opts.xds) {
+    const { followXds } = await import('../../host-sim/proxy/xds-source.js');
+    const stopFn = await followXds(p, {
+      address: opts.xds, nodeId: opts.nodeId, labels, namespace: opts.namespace,
+      onChain: (c) => emit({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),
+      onReject: (r) => emit({ event: 'nack', ...r }, `rejected update ${r.version}: ${r.message} (still serving ${p.chain().version})`, process.stderr),
+      onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
+    });
+    if (stopping) stopFn();
+    else stopXds = stopFn;
+  }
+
+  await stopped;
 }
 
 function chainText(filters: Record<string, unknown>[]): string {
