@@ -6,6 +6,7 @@ import { FilterManager, type FilterCallbacks, type FilterStage } from '../filter
 import type { Chain } from './chain.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
+import { nestProperties, type PropertyValue } from '../properties.js';
 import type { AccessLogEntry, ProxyStats } from './stats.js';
 
 const EMPTY = new Uint8Array(0);
@@ -114,8 +115,9 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
 
   const fm = new FilterManager([], sinks);
   let failClosed = false;
+  const props = connectionProperties(req);
   for (const f of chain.filters) {
-    const part = f.forRequest();
+    const part = f.forRequest(props);
     if (part === 'skip') continue;
     if (part === 'fail-closed') { failClosed = true; break; }
     fm.add((cb: FilterCallbacks): FilterStage => part.stage(cb));
@@ -177,6 +179,16 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
   fm.decodeHeaders(headers, !hasBody);
   if (hasBody) feedBody(req, (c, end) => fm.decodeData(c, end), (t) => fm.decodeTrailers(t));
   else req.resume();
+}
+
+/** The attributes Envoy takes from the connection: who is calling, on which address. */
+function connectionProperties(req: http.IncomingMessage): Record<string, PropertyValue> {
+  const s = req.socket;
+  const hostPort = (a: string | undefined, p: number | undefined) => (a?.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+  return nestProperties({
+    'source.address': hostPort(s.remoteAddress, s.remotePort), 'source.port': s.remotePort ?? 0,
+    'destination.address': hostPort(s.localAddress, s.localPort), 'destination.port': s.localPort ?? 0,
+  });
 }
 
 /**

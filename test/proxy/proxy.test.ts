@@ -3,6 +3,7 @@
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from '../../host-sim/proxy/index.js';
+import { compileFixture } from '../fixtures/compile.js';
 import { watModule } from './helpers/modules.js';
 import { gate, startUpstream, type TestUpstream } from './helpers/upstream.js';
 
@@ -212,6 +213,20 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
     const r = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-side' });
     expect((await fetch(`${r.url}/c`)).status).toBe(200);
     expect(stable.seen.map((x) => x.url)).toEqual(['/c']);
+  });
+
+  it('runs a C filter (clang, wasm32-wasi): request attributes come from the real connection', async () => {
+    const up = await upstream();
+    const module = await compileFixture('c/properties.c');
+    const p = await proxy({ upstream: up.url, filters: [{ kind: 'wasm', name: 'props', module }] });
+    const res = await fetch(`${p.url}/attrs?q=1`);
+    expect(res.status).toBe(200);
+    const h = up.seen[0]!.headers;
+    expect(h['x-prop-path']).toBe('/attrs?q=1');
+    // The client's real address and port on 127.0.0.1, not a simulated default.
+    expect(h['x-prop-source']).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(h['x-prop-source']).not.toBe('127.0.0.1:0');
+    expect(h['x-prop-plugin-name']).toBe('props');
   });
 
   it('serves /stats and /ready on the admin listener', async () => {
