@@ -74,12 +74,12 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
       if (!upReq || upstreamAborted) return;
+      if (end) { upReq.end(chunk); return; }
       // Backpressure: stop reading the client while the upstream socket is full.
       if (chunk.length > 0 && !upReq.write(chunk)) {
         req.pause();
         upReq.once('drain', () => req.resume());
       }
-      if (end) upReq.end();
     },
     upstreamTrailers(t: HeaderPairs) {
       if (!upReq || upstreamAborted) return;
@@ -97,12 +97,13 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
       if (end) res.end();
     },
     downstreamData(chunk: Uint8Array, end: boolean) {
+      // The last chunk goes out with the end of the message: one write, not two small packets.
+      if (end) { res.end(chunk); return; }
       if (chunk.length > 0 && !res.write(chunk) && upRes) {
         const r = upRes;
         r.pause();
         res.once('drain', () => r.resume());
       }
-      if (end) res.end();
     },
     downstreamTrailers(t: HeaderPairs) {
       res.addTrailers(toNodeHeaders(t));

@@ -113,9 +113,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
 
   const clock = new ClockDriver(host);
   clock.start();
-  const agent = new http.Agent({ keepAlive: true });
+  // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
+  // ACKs would hold the second write ~40 ms.
+  const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
   const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();
     const chain = holder.acquire();
     stats.requests++;
