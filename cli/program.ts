@@ -135,6 +135,9 @@ export function buildProgram(): Command {
     .option('--module-base-url <url>', 'with --envoy: where Envoy downloads the module (a meshwasm control plane)', 'http://127.0.0.1:18001')
     .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
     .option('--config-dir <dir>', 'the local control plane\'s manifest directory', '.meshwasm/extensions')
+    .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
+    .addOption(new Option('--failure-threshold <severity>', 'fail (exit 9, nothing applied) on analyze findings at or above this').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
     .addOption(outputOption(['yaml', 'json'], 'yaml'))
     .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
 
@@ -193,7 +196,19 @@ export function buildProgram(): Command {
   // (commands of this area are declared here)
 
   // --- analyze ---
-  // (commands of this area are declared here)
+  program
+    .command('analyze')
+    .description('find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)')
+    .argument('<manifests>', 'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin')
+    .option('--registry-credentials <HOST=USER:PASSWORD|docker-config.json>', 'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json', collect)
+    .option('--istio-version <1.MINOR>', 'Istio version the mesh runs (ABI versions and kinds it serves)', '1.30')
+    .addOption(new Option('--failure-threshold <severity>', 'lowest severity that makes the command exit 9').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .option('--envoy', 'also check Envoy wasm filter configs (envoy.extensions.filters.*.wasm.v3.Wasm) in the input')
+    .option('--plain-http', 'talk plain HTTP to every registry (default: only to loopback ones)')
+    .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))
+    .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
+    .addOption(outputOption(['text', 'json', 'yaml']))
+    .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
 
   return program;
 }

@@ -7,12 +7,14 @@ import { buildEnvoyFilter, buildExtensionManifest, type AttachSpec } from '../..
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
 import { loadRegistry } from './registry-client.js';
+import { analyzeManifestText, failing, formatText, type Severity } from '../../analyze/index.js';
 
 interface AttachOptions {
   name: string; namespace: string; selector?: string[]; targetRef?: string[]; phase?: AttachSpec['phase'];
   priority?: string; config?: string; failStrategy?: AttachSpec['failStrategy']; kind: AttachSpec['kind'];
   pullSecret?: string; pullPolicy?: AttachSpec['pullPolicy']; rootId?: string; envoy?: boolean; moduleBaseUrl: string;
   apply?: boolean; configDir: string; output: OutputFormat;
+  analyze?: boolean; failureThreshold?: Severity; plainHttp?: boolean;
 }
 
 const invalid = (msg: string) => new CliError(`attach: ${msg}`, ExitCode.invalidInput);
@@ -33,6 +35,9 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   } catch (err) {
     throw invalid((err as Error).message);
   }
+
+  // The same checks as "meshwasm analyze", on exactly what is about to be printed or applied.
+  if (o.analyze !== false && !o.envoy) await checkManifest(manifest, o);
 
   if (o.envoy) {
     const filter = buildEnvoyFilter(manifest, `${o.moduleBaseUrl.replace(/\/$/, '')}/modules/${resolved.moduleSha256}.wasm`, resolved.moduleSha256!);
@@ -55,6 +60,16 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   writeFileSync(file, text);
   printResult(o.output === 'json' ? 'json' : 'text', { applied: 'config-dir', file, manifest },
     () => `wrote ${file} (no kubectl context; a "meshwasm control-plane --config-dir ${o.configDir}" picks it up)`);
+}
+
+async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions): Promise<void> {
+  const report = await analyzeManifestText(YAML.stringify(manifest), 'attach', { plainHttp: o.plainHttp });
+  if (report.findings.length === 0) return;
+  process.stderr.write(formatText(report) + '\n');
+  const bad = failing(report, o.failureThreshold ?? 'Error');
+  if (bad.length > 0) {
+    throw new CliError(`attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them, or pass --no-analyze`, ExitCode.checkFailed);
+  }
 }
 
 interface ResolvedRef { url: string; sha256: string; moduleSha256?: string }

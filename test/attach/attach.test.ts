@@ -10,12 +10,13 @@ import { sha256, startModuleServer, tempDir, wasmModule } from '../control-plane
  * (The flags are mapped here as commander would; cli/program.ts declares the same ones.)
  */
 async function attach(ref: string, ...args: string[]): Promise<string> {
-  const opts: Record<string, any> = { namespace: 'default', kind: 'WasmPlugin', moduleBaseUrl: 'http://127.0.0.1:18001', configDir: '.meshwasm/extensions', output: 'yaml' };
+  // These tests are about the manifest's shape; the analyze checks attach also runs are tested below.
+  const opts: Record<string, any> = { analyze: false, namespace: 'default', kind: 'WasmPlugin', moduleBaseUrl: 'http://127.0.0.1:18001', configDir: '.meshwasm/extensions', output: 'yaml' };
   const repeatable = new Set(['selector', 'targetRef']);
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
     const key = flag === '-o' ? 'output' : flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (key === 'envoy' || key === 'apply') { opts[key] = true; continue; }
+    if (key === 'envoy' || key === 'apply' || key === 'analyze') { opts[key] = true; continue; }
     const value = args[++i]!;
     if (repeatable.has(key)) (opts[key] ??= []).push(value); else opts[key] = value;
   }
@@ -111,5 +112,22 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
     [['--selector', 'app=we*b'], 'wildcard not allowed'],
   ])('refuses bad input %j with a clear error', async (args, message) => {
     await expect(attach(PINNED, '--name', 'x', ...args)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining(message) });
+  });
+
+  it('runs the analyze checks on what it emits and refuses, exit 9, a module the mesh could not load', async () => {
+    let err: unknown;
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr.push(String(chunk)); return true; });
+    try {
+      await attach(`${server.url}/authz.wasm`, '--name', 'checked', '--analyze');
+    } catch (e) {
+      err = e;
+    } finally {
+      spy.mockRestore();
+    }
+    expect((err as { exitCode?: number }).exitCode).toBe(9);
+    expect(String((err as Error).message)).toContain('--no-analyze');
+    // The module served there has no ABI marker: analyze says so, naming the extension.
+    expect(stderr.join('')).toMatch(/MW\d{4} Error \(WasmPlugin default\/checked\)/);
   });
 });
