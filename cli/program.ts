@@ -179,6 +179,7 @@ export function buildProgram(): Command {
     .option('--namespace <ns>', 'workload namespace sent as node metadata', 'default')
     .option('--cluster <name=url>', 'a target for proxy_http_call, and for --route-header (repeatable)', collect, [])
     .option('--route-header <name>', 'send a request to the --cluster this header names (set by a filter), as Envoy\'s cluster_header')
+    .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
     .addOption(new Option('--log-level <level>', 'lowest filter log level printed').choices(['trace', 'debug', 'info', 'warn', 'error', 'critical']).default('info'))
     .addOption(outputOption())

@@ -20,6 +20,7 @@ interface ProxyCliOptions {
   cluster: string[];
   admin?: string;
   routeHeader?: string;
+  timeout: string;
   logLevel: LogLevelName;
   output: OutputFormat;
 }
@@ -70,6 +71,8 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
     throw new CliError(`proxy: --admin "${opts.admin}" is not a port number`, ExitCode.invalidInput);
   }
+  const timeoutMs = Number(opts.timeout);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0)) throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
   const json = opts.output === 'json';
   const emit = (event: Record<string, unknown>, text: string, stream: NodeJS.WriteStream = process.stdout) => {
     if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -80,7 +83,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const filters = opts.xds ? undefined : await loadModules(opts.modules);
   const p: RunningProxy = await startProxy({
     listenHost: listen.host, listenPort: listen.port, upstream: opts.upstream, clusters, adminPort,
-    filters, logLevel: opts.logLevel, routeHeader: opts.routeHeader, initiallyReady: !opts.xds,
+    filters, logLevel: opts.logLevel, routeHeader: opts.routeHeader, timeoutMs, initiallyReady: !opts.xds,
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit({ event: 'log', filter: l.source, level: l.level, message: l.message }, `[${l.source}] ${l.level}: ${l.message}`, process.stderr);

@@ -18,7 +18,12 @@ export interface StreamEnv {
   /** Envoy's RouteAction.cluster_header: this request header names the cluster to send to. */
   routeHeader?: string;
   clusters: Map<string, URL>;
+  /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
+  timeoutMs: number;
 }
+
+/** Envoy's answer when the route timeout fires before the upstream answered. */
+const TIMED_OUT: LocalResponse = { status: 504, body: Buffer.from('upstream request timeout'), headers: [], grpcStatus: 14, details: 'upstream_response_timeout' };
 
 /** Envoy's answer when cluster_header names no known cluster (response flag NC). */
 const noCluster = (name: string): LocalResponse => ({
@@ -70,6 +75,7 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
       });
       upReq.on('response', onUpstreamResponse);
       upReq.on('error', onUpstreamError);
+      upReq.on('finish', startRouteTimer);
       if (end) upReq.end();
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
@@ -124,8 +130,20 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     fm.add((cb: FilterCallbacks): FilterStage => part.stage(cb));
   }
 
+  let routeTimer: NodeJS.Timeout | undefined;
+  function startRouteTimer(): void {
+    if (env.timeoutMs <= 0 || upRes) return;
+    routeTimer = setTimeout(() => {
+      if (upRes || fm.isComplete) return;
+      env.stats.upstreamTimeouts++;
+      fm.sendLocalReply(TIMED_OUT);
+    }, env.timeoutMs);
+    routeTimer.unref();
+  }
+
   function onUpstreamResponse(r: http.IncomingMessage): void {
     upRes = r;
+    clearTimeout(routeTimer);
     if (upstreamAborted || fm.isComplete) { r.resume(); return; }
     const st = r.statusCode ?? 502;
     const hasBody = responseHasBody(req.method ?? 'GET', st, r.headers);
@@ -145,6 +163,7 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
 
   let finished = false;
   res.on('close', () => {
+    clearTimeout(routeTimer);
     // The client went away before the response ended: Envoy resets the stream (filters see on_log and on_done).
     if (!fm.isComplete) fm.reset();
     if (finished) return;

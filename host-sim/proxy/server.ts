@@ -25,6 +25,8 @@ export interface ProxyOptions {
    * goes to the --cluster it names instead of --upstream; an unknown name answers 503.
    */
   routeHeader?: string;
+  /** Envoy's route timeout: how long the upstream may take to answer a complete request. Default 15 s, 0: none. */
+  timeoutMs?: number;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -116,7 +118,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
   // ACKs would hold the second write ~40 ms.
   const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
-  const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
+  const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), timeoutMs: opts.timeoutMs ?? 15_000, clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();
     const chain = holder.acquire();

@@ -5,6 +5,7 @@ export class ProxyStats {
   responses: Record<string, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
   localReplies = 0;
   upstreamFailures = 0;
+  upstreamTimeouts = 0;
   resets = 0;
   traps = 0;
   chainUpdates = 0;

@@ -229,6 +229,18 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
     expect(h['x-prop-plugin-name']).toBe('props');
   });
 
+  it('answers 504 when the upstream does not answer within the route timeout, through the filters', async () => {
+    const never = gate();
+    const up = await upstream(async (_req, res) => { await never.promise; res.end(); });
+    const p = await proxy({ upstream: up.url, timeoutMs: 50, filters: [tagger('v1')] });
+    const res = await fetch(p.url);
+    expect(res.status).toBe(504);
+    expect(await res.text()).toBe('upstream request timeout');
+    expect(res.headers.get('x-served-by')).toBe('v1');
+    expect(p.stats.upstreamTimeouts).toBe(1);
+    never.open();
+  });
+
   it('serves /stats and /ready on the admin listener', async () => {
     const up = await upstream();
     const p = await proxy({ upstream: up.url, filters: [tagger('v1')], adminPort: 0 });
