@@ -67,10 +67,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     // 1. build
     const built: { f: DemoFilter; wasm: Uint8Array }[] = [];
     const root = opts.filtersRoot ?? join(packageRoot(), 'filters');
+    const missing = filters.filter((f) => !existsSync(join(root, f.dir, 'asconfig.json'))).map((f) => f.dir);
+    if (missing.length) throw new DemoError(`demo: the shipped filter${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing from ${root}; reinstall meshwasm (npm ci)`, 'not-found');
     for (const f of filters) {
       step(`building filters/${f.dir}`);
       const dir = join(root, f.dir);
-      if (!existsSync(dir)) throw new DemoError(`demo: the shipped filter ${f.dir} is missing from ${root}; reinstall meshwasm (npm ci)`, 'not-found');
       const r = await buildProject({ dir, outFile: join(workDir, 'build', `${f.name}.wasm`) });
       built.push({ f, wasm: new Uint8Array(await readFile(r.outFile)) });
     }
