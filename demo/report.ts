@@ -23,7 +23,7 @@ export function formatDemoReport(r: DemoReport): string {
   }
   const metrics = Object.entries(r.metrics);
   if (metrics.length) {
-    lines.push('', 'filter metrics (telemetry)');
+    lines.push('', 'filter counters (telemetry, authz)');
     for (const [k, v] of metrics) lines.push(`  ${k} = ${v}`);
   }
   lines.push('', 'control plane status');

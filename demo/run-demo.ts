@@ -37,6 +37,7 @@ export interface DemoReport {
   proxy: { url: string; routeHeader: string; sides: Record<string, string> };
   chain: { version: string; filters: string[] };
   requests: (DemoRequest & { status: number; side?: string; body: string })[];
+  /** The filters' counters, by the names they defined (tags encoded in the name). */
   metrics: Record<string, number>;
   extensions: { name: string; state: string; digest: string; proxiesAcked: number; error?: string }[];
 }
@@ -143,7 +144,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       proxy: { url: proxy.url, routeHeader: ROUTE_HEADER, sides: { stable: stable.url, canary: canary.url } },
       chain: { version: chain.version, filters: chain.filters.map((f) => String(f.name)) },
       requests,
-      metrics: Object.fromEntries(proxy.host.metrics.all().map((m) => [m.name, m.value])),
+      // Counters only: histogram sums (durations, sizes) read poorly in a summary.
+      metrics: Object.fromEntries(proxy.host.metrics.all().filter((m) => m.type === 'counter').map((m) => [m.name, m.value])),
       extensions: status.extensions.map((e) => ({
         name: e.name, state: e.state, digest: e.digest, proxiesAcked: e.proxies.filter((p) => p.acked).length, ...(e.error ? { error: e.error } : {}),
       })),

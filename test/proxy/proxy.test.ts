@@ -68,6 +68,18 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
     expect(p.stats.localReplies).toBe(1);
   });
 
+  it('gives every filter of the chain its access-log call, also one after a filter that answered locally (as Envoy)', async () => {
+    const up = await upstream();
+    const authz = await upstream((req, res) => { res.writeHead((req.url ?? '').startsWith('/public') ? 200 : 403, { 'content-length': '0' }); res.end(); });
+    const p = await proxy({
+      upstream: up.url, clusters: { authz: authz.url },
+      filters: [{ kind: 'wasm', name: 'authz', module: watModule('authz-call') }, { kind: 'wasm', name: 'counter', module: watModule('access-counter') }],
+    });
+    expect((await fetch(`${p.url}/private`)).status).toBe(403);
+    expect((await fetch(`${p.url}/public`)).status).toBe(200);
+    expect(p.host.metrics.lookup('access_logged')!.value).toBe(2);
+  });
+
   it('streams request and response bodies chunk by chunk through the filter (no whole-body buffering)', async () => {
     const firstChunkArrived = gate();
     const releaseSecondResponseChunk = gate();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const built = new Map<string, Uint8Array>();
 
-export function watModule(name: 'tagger' | 'authz-call'): Uint8Array {
+export function watModule(name: 'tagger' | 'authz-call' | 'access-counter'): Uint8Array {
   let m = built.get(name);
   if (!m) {
     const out = join(mkdtempSync(join(tmpdir(), 'mw-proxy-')), `${name}.wasm`);
