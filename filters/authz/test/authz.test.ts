@@ -348,7 +348,7 @@ describe('authz configuration errors name the field', () => {
 describe('authz memory', () => {
   it('keeps linear memory flat over 20k requests (JWT, API key, deny)', async () => {
     const h = await harness();
-    const token = jwt('ES256', claims({ groups: ['a', 'b'] }));
+    const token = jwt('HS256', claims({ groups: ['a', 'b'] }));
     const specs = [req('/api/o', { authorization: `Bearer ${token}` }), req('/api/o', { 'x-api-key': 'ci-key-123' }), req('/admin/x'), req('/v1/items/3')];
     for (let i = 0; i < 500; i++) await h.request(specs[i % specs.length]!);
     const warm = h.memoryBytes();
@@ -357,5 +357,14 @@ describe('authz memory', () => {
       if (i % 4 === 0 && r.downstream.status !== 200) throw new Error(`request ${i} failed: ${r.downstream.status}`);
     }
     expect(h.memoryBytes()).toBe(warm);
-  });
+  }, 300_000);
+
+  it('keeps linear memory flat over RS256 and ES256 verifications', async () => {
+    const h = await harness();
+    const specs = [jwt('RS256', claims(), { kid: 'rsa' }), jwt('ES256', claims(), { kid: 'ec' })].map((t) => req('/api/o', { authorization: `Bearer ${t}` }));
+    for (let i = 0; i < 20; i++) await h.request(specs[i % 2]!);
+    const warm = h.memoryBytes();
+    for (let i = 0; i < 200; i++) expect((await h.request(specs[i % 2]!)).downstream.status).toBe(200);
+    expect(h.memoryBytes()).toBe(warm);
+  }, 300_000);
 });

@@ -127,7 +127,10 @@ export class Mont {
   pow(out: StaticArray<u32>, base: StaticArray<u32>, exp: StaticArray<u32>): void {
     const acc = new StaticArray<u32>(this.k);
     copy(acc, this.one);
-    for (let i = exp.length * 32 - 1; i >= 0; i--) {
+    let top = exp.length * 32 - 1;
+    // Skip leading zero bits: e = 65537 in a 64-bit slot would otherwise cost 47 useless squarings.
+    while (top >= 0 && ((unchecked(exp[top >>> 5]) >>> (<u32>top & 31)) & 1) == 0) top--;
+    for (let i = top; i >= 0; i--) {
       this.mul(acc, acc, acc);
       if (((unchecked(exp[i >>> 5]) >>> (<u32>i & 31)) & 1) != 0) this.mul(acc, acc, base);
     }
