@@ -39,10 +39,9 @@ export const FILTERS: DemoFilter[] = [
   {
     dir: 'header-routing', name: 'header-routing', phase: 'AUTHZ', priority: 5,
     config: {
-      routes: [
-        { match: { headers: [{ name: 'x-beta', exact: 'yes' }] }, setHeaders: { [ROUTE_HEADER]: 'canary' } },
-      ],
-      default: { setHeaders: { [ROUTE_HEADER]: 'stable' } },
+      routeHeader: ROUTE_HEADER,
+      defaultRoute: 'stable',
+      rules: [{ name: 'beta-users', match: { headers: [{ name: 'x-beta', exact: 'yes' }] }, route: 'canary' }],
     },
   },
   {
