@@ -83,4 +83,29 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
     expect(proxy.chain().filters[0]!.sha256).toBe(sha256(v2));
     expect(await tagSeenUpstream()).toBe('{"tag":"two"}');
   });
+
+  it("runs Istio's RBAC fallback when a module cannot be fetched: deny-all for FAIL_CLOSE, allow-all for FAIL_OPEN", async () => {
+    const missing = (name: string, failStrategy: string, app: string) => wasmPlugin(name, {
+      url: `${modules.url}/missing-${name}.wasm`, sha256: 'c'.repeat(64), failStrategy, selector: { matchLabels: { app } },
+    });
+    writeManifest(dir, 'closed.yaml', missing('closed', 'FAIL_CLOSE', 'closed'));
+    writeManifest(dir, 'open.yaml', missing('open', 'FAIL_OPEN', 'open'));
+    const closed = await startProxy({ upstream: up.url, initiallyReady: false });
+    const open = await startProxy({ upstream: up.url, initiallyReady: false });
+    const stops = [
+      await followXds(closed, { address: cp.xdsAddress, nodeId: 'closed-1', labels: { app: 'closed' }, namespace: 'default' }),
+      await followXds(open, { address: cp.xdsAddress, nodeId: 'open-1', labels: { app: 'open' }, namespace: 'default' }),
+    ];
+    try {
+      await eventually(() => closed.chain().filters[0]?.kind === 'rbac' && open.chain().filters[0]?.kind === 'rbac', 'the fallbacks');
+      const denied = await fetch(closed.url);
+      expect(denied.status).toBe(403);
+      expect(await denied.text()).toBe('RBAC: access denied');
+      expect((await fetch(open.url)).status).toBe(200);
+    } finally {
+      for (const stop of stops) stop();
+      await closed.close();
+      await open.close();
+    }
+  });
 });
