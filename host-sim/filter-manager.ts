@@ -420,7 +420,10 @@ export class FilterManager {
     if (this.completed) return;
     this.completed = true;
     const view = { requestHeaders: this.requestHeaders, responseHeaders: this.responseHeaders, responseTrailers: this.responseTrailers };
-    this.stages.forEach((s, i) => { if (this.states.decode[i]!.started && !this.states.decode[i]!.bypassed) s.log(view); });
-    this.stages.forEach((s, i) => { if (this.states.decode[i]!.started) s.destroy(); });
+    // Every filter of the chain gets its access-log call, also one a local reply kept the request
+    // from (Envoy's wasm Context::log creates the context first "in cases like sendLocalReply"),
+    // so a telemetry filter after an authz filter counts the requests authz denied.
+    this.stages.forEach((s, i) => { if (!this.states.decode[i]!.bypassed) s.log(view); });
+    this.stages.forEach((s) => s.destroy());
   }
 }

@@ -136,6 +136,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   log(view: { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs }): void {
     this.ensureCreated();
     this.accessLog = view;
+    // A filter a local reply kept the request from still reads its attributes (request.method, ...) at log time.
+    this.info.requestHeaders ??= view.requestHeaders;
     this.info.responseHeaders = view.responseHeaders ?? this.info.responseHeaders;
     this.tick();
     this.vm.call(this, 'proxy_on_log', [this.id]);

@@ -1,0 +1,78 @@
+// Source-address conditions. Envoy's `source.address` property is "ip:port" ("[v6]:port" for
+// IPv6). IPv4 gets CIDR ranges; IPv6 addresses are compared whole (written as the host prints
+// them), which covers loopback and pinned peers without a full IPv6 parser.
+
+export class Cidr {
+  v4: bool = true;
+  addr: u32 = 0;
+  mask: u32 = 0;
+  text: string = "";
+
+  matches(sourceAddress: string): bool {
+    const host = hostOf(sourceAddress);
+    if (!this.v4) return host == this.text;
+    const ip = parseIpv4(host);
+    return ip >= 0 && ((<u32>ip) & this.mask) == this.addr;
+  }
+}
+
+/** The address part of "ip:port", "[v6]:port" or a bare address. */
+export function hostOf(address: string): string {
+  if (address.startsWith("[")) {
+    const end = address.indexOf("]");
+    return end > 0 ? address.substring(1, end) : address;
+  }
+  const colon = address.indexOf(":");
+  if (colon >= 0 && address.lastIndexOf(":") == colon) return address.substring(0, colon);
+  return address;
+}
+
+/** Dotted quad to a number, -1 when malformed. */
+export function parseIpv4(s: string): i64 {
+  const parts = s.split(".");
+  if (parts.length != 4) return -1;
+  let v: i64 = 0;
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (p.length == 0 || p.length > 3) return -1;
+    let n = 0;
+    for (let j = 0; j < p.length; j++) {
+      const c = p.charCodeAt(j);
+      if (c < 0x30 || c > 0x39) return -1;
+      n = n * 10 + (c - 0x30);
+    }
+    if (n > 255) return -1;
+    v = (v << 8) | <i64>n;
+  }
+  return v;
+}
+
+export function parseCidr(s: string): Cidr | null {
+  const c = new Cidr();
+  c.text = s;
+  const slash = s.indexOf("/");
+  const addr = slash < 0 ? s : s.substring(0, slash);
+  const ip = parseIpv4(addr);
+  if (ip < 0) {
+    // IPv6 (or anything with a colon): whole-address comparison only.
+    if (slash >= 0 || addr.indexOf(":") < 0) return null;
+    c.v4 = false;
+    c.text = addr.startsWith("[") ? hostOf(addr) : addr;
+    return c;
+  }
+  let bits = 32;
+  if (slash >= 0) {
+    const b = s.substring(slash + 1);
+    if (b.length == 0 || b.length > 2) return null;
+    bits = 0;
+    for (let i = 0; i < b.length; i++) {
+      const ch = b.charCodeAt(i);
+      if (ch < 0x30 || ch > 0x39) return null;
+      bits = bits * 10 + (ch - 0x30);
+    }
+    if (bits > 32) return null;
+  }
+  c.mask = bits == 0 ? 0 : <u32>(0xffffffff << (32 - bits));
+  c.addr = (<u32>ip) & c.mask;
+  return c;
+}

@@ -1,0 +1,43 @@
+// Base64 decoding (RFC 4648): the URL-safe alphabet of JWTs and JWKs, and the standard one, with
+// or without padding. Returns null on any character outside both alphabets.
+
+function value(c: i32): i32 {
+  if (c >= 65 && c <= 90) return c - 65;
+  if (c >= 97 && c <= 122) return c - 71;
+  if (c >= 48 && c <= 57) return c + 4;
+  if (c == 45 || c == 43) return 62; // '-' or '+'
+  if (c == 95 || c == 47) return 63; // '_' or '/'
+  return -1;
+}
+
+export function base64Decode(s: string): Uint8Array | null {
+  let len = s.length;
+  while (len > 0 && s.charCodeAt(len - 1) == 61) len--; // '='
+  if (len % 4 == 1) return null;
+  const out = new Uint8Array((len * 3) >>> 2);
+  let acc: u32 = 0, bits: u32 = 0, o = 0;
+  for (let i = 0; i < len; i++) {
+    const v = value(s.charCodeAt(i));
+    if (v < 0) return null;
+    acc = (acc << 6) | <u32>v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = <u8>(acc >>> bits);
+    }
+  }
+  return out;
+}
+
+export function base64DecodeString(s: string): string | null {
+  const b = base64Decode(s);
+  return b === null ? null : String.UTF8.decode(b.buffer);
+}
+
+const HEX = "0123456789abcdef";
+
+export function toHex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += HEX.charAt(b[i] >>> 4) + HEX.charAt(b[i] & 15);
+  return s;
+}

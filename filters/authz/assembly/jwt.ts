@@ -1,0 +1,142 @@
+// JWT (RFC 7519) checks for one request: compact JWS parsing, signature under a configured key
+// of the token's own algorithm (never "none", never a key of another type: no algorithm
+// confusion), then exp/nbf with clock skew, iss and aud.
+import { JsonValue, getCurrentTimeNanoseconds, parseJson } from "meshwasm/sdk";
+import { base64Decode, base64DecodeString } from "./crypto/base64";
+import { constantTimeEqual, hmacSha256, sha256String } from "./crypto/sha256";
+import { rsaVerifySha256 } from "./crypto/rsa";
+import { p256VerifySha256 } from "./crypto/p256";
+import { ALG_NAMES, ES256, HS256, JwtConfig, RS256 } from "./jwt_config";
+
+export class JwtResult {
+  ok: bool = false;
+  /** Why it failed, for logs and the WWW-Authenticate error_description. */
+  reason: string = "";
+  payload: JsonValue | null = null;
+  payloadSegment: string = "";
+}
+
+function failed(reason: string): JwtResult {
+  const r = new JwtResult();
+  r.reason = reason;
+  return r;
+}
+
+export function verifyJwt(c: JwtConfig, token: string): JwtResult {
+  const dot1 = token.indexOf(".");
+  const dot2 = dot1 < 0 ? -1 : token.indexOf(".", dot1 + 1);
+  if (dot1 < 0 || dot2 < 0 || token.indexOf(".", dot2 + 1) >= 0) return failed("Jwt is not in the form of Header.Payload.Signature");
+  const headerText = base64DecodeString(token.substring(0, dot1));
+  if (headerText === null) return failed("Jwt header is not base64url");
+  const header = parseJson(headerText);
+  if (header === null || !header.isObject()) return failed("Jwt header is not a JSON object");
+  if (header.has("crit")) return failed("Jwt header lists critical extensions this filter does not understand");
+  const alg = header.getString("alg", "");
+  const algIndex = ALG_NAMES.indexOf(alg);
+  if (algIndex < 0) return failed("Jwt algorithm \"" + alg + "\" is not accepted");
+  const kid = header.getString("kid", "");
+  const sig = base64Decode(token.substring(dot2 + 1));
+  if (sig === null) return failed("Jwt signature is not base64url");
+
+  const signingInput = token.substring(0, dot2);
+  let verified = false;
+  let candidates = 0;
+  let hash: Uint8Array | null = null;
+  for (let i = 0; i < c.keys.length && !verified; i++) {
+    const key = c.keys[i];
+    if (key.alg != algIndex) continue;
+    if (kid.length > 0 && key.kid.length > 0 && key.kid != kid) continue;
+    candidates++;
+    if (algIndex == HS256) {
+      verified = constantTimeEqual(hmacSha256(key.secret, signingInput), sig);
+    } else {
+      if (hash === null) hash = sha256String(signingInput);
+      if (algIndex == RS256) verified = rsaVerifySha256(key.rsa!, hash!, sig);
+      else if (algIndex == ES256) verified = p256VerifySha256(key.ec!, hash!, sig);
+    }
+  }
+  if (candidates == 0) return failed("Jwt has no matching key (alg " + alg + (kid.length > 0 ? ", kid \"" + kid + "\")" : ")"));
+  if (!verified) return failed("Jwt verification fails");
+
+  const payloadSegment = token.substring(dot1 + 1, dot2);
+  const payloadText = base64DecodeString(payloadSegment);
+  if (payloadText === null) return failed("Jwt payload is not base64url");
+  const payload = parseJson(payloadText);
+  if (payload === null || !payload.isObject()) return failed("Jwt payload is not a JSON object");
+
+  const now = <i64>(getCurrentTimeNanoseconds() / 1000000000);
+  const exp = payload.get("exp");
+  if (exp !== null) {
+    if (!exp.isNumber()) return failed("Jwt exp is not a number");
+    if (now > <i64>exp.numberValue + c.clockSkewSeconds) return failed("Jwt is expired");
+  } else if (c.requireExp) return failed("Jwt has no exp claim");
+  const nbf = payload.get("nbf");
+  if (nbf !== null) {
+    if (!nbf.isNumber()) return failed("Jwt nbf is not a number");
+    if (now + c.clockSkewSeconds < <i64>nbf.numberValue) return failed("Jwt not yet valid");
+  }
+  if (c.issuers.length > 0 && !c.issuers.includes(payload.getString("iss", ""))) return failed("Jwt issuer is not configured");
+  if (c.audiences.length > 0) {
+    const aud = payload.get("aud");
+    let match = false;
+    if (aud !== null && aud.isString()) match = c.audiences.includes(aud.stringValue);
+    else if (aud !== null && aud.isArray()) {
+      for (let i = 0; i < aud.items.length && !match; i++) match = aud.items[i].isString() && c.audiences.includes(aud.items[i].stringValue);
+    }
+    if (!match) return failed("Audiences in Jwt are not allowed");
+  }
+  const r = new JwtResult();
+  r.ok = true;
+  r.payload = payload;
+  r.payloadSegment = payloadSegment;
+  return r;
+}
+
+/**
+ * A claim as a header value: strings as they are, arrays of strings comma-joined, others as JSON.
+ * Control characters become spaces: a claim must not be able to smuggle a header line.
+ */
+export function claimHeaderValue(v: JsonValue): string {
+  return sanitize(rawClaimValue(v));
+}
+
+function sanitize(s: string): string {
+  let clean = true;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0x20 || c == 0x7f) { clean = false; break; } }
+  if (clean) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); out += c < 0x20 || c == 0x7f ? " " : s.charAt(i); }
+  return out;
+}
+
+function rawClaimValue(v: JsonValue): string {
+  if (v.isString()) return v.stringValue;
+  if (v.isArray()) {
+    let all = true;
+    for (let i = 0; i < v.items.length; i++) if (!v.items[i].isString()) { all = false; break; }
+    if (all) {
+      const parts = new Array<string>();
+      for (let i = 0; i < v.items.length; i++) parts.push(v.items[i].stringValue);
+      return parts.join(",");
+    }
+  }
+  return toJson(v);
+}
+
+/** JSON text of a claim value; integers only for numbers, which is what JWT claims carry. */
+function toJson(v: JsonValue): string {
+  if (v.isString()) return "\"" + v.stringValue + "\"";
+  if (v.isBool()) return v.boolValue ? "true" : "false";
+  if (v.isNumber()) return (<i64>v.numberValue).toString();
+  if (v.isArray()) {
+    const parts = new Array<string>();
+    for (let i = 0; i < v.items.length; i++) parts.push(toJson(v.items[i]));
+    return "[" + parts.join(",") + "]";
+  }
+  if (v.isObject()) {
+    const parts = new Array<string>();
+    for (let i = 0; i < v.keys.length; i++) parts.push("\"" + v.keys[i] + "\":" + toJson(v.get(v.keys[i])!));
+    return "{" + parts.join(",") + "}";
+  }
+  return "null";
+}

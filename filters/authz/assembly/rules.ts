@@ -1,0 +1,68 @@
+// First matching rule for the current request: every condition a rule lists must hold.
+import { lower } from "./ascii";
+import { getPropertyString, requestHeaders } from "meshwasm/sdk";
+import { AuthzConfig, Rule, RuleMatch } from "./config";
+
+function pathOnly(path: string): string {
+  const q = path.indexOf("?");
+  return q < 0 ? path : path.substring(0, q);
+}
+
+function hostOnly(authority: string): string {
+  // "host:port" -> "host"; IPv6 literals keep their brackets.
+  const close = authority.lastIndexOf("]");
+  const colon = authority.lastIndexOf(":");
+  return lower((colon > close ? authority.substring(0, colon) : authority));
+}
+
+function hostMatches(patterns: Array<string>, host: string): bool {
+  for (let i = 0; i < patterns.length; i++) {
+    const p = patterns[i];
+    if (p == host || p == "*") return true;
+    if (p.startsWith("*.") && host.endsWith(p.substring(1))) return true;
+  }
+  return false;
+}
+
+function matches(m: RuleMatch): bool {
+  if (m.methods.length > 0) {
+    const method = requestHeaders.get(":method");
+    if (method === null || !m.methods.includes(method!)) return false;
+  }
+  if (m.path !== null) {
+    const path = requestHeaders.get(":path");
+    if (path === null || !m.path!.matches(pathOnly(path!))) return false;
+  }
+  if (m.hosts.length > 0) {
+    const authority = requestHeaders.get(":authority");
+    if (authority === null || !hostMatches(m.hosts, hostOnly(authority!))) return false;
+  }
+  for (let i = 0; i < m.headers.length; i++) {
+    const h = m.headers[i];
+    const v = requestHeaders.get(h.name);
+    if (h.present == 0) { if (v !== null) return false; continue; }
+    if (v === null) return false;
+    if (h.value !== null && !h.value!.matches(v!)) return false;
+  }
+  if (m.sources.length > 0) {
+    const addr = getPropertyString("source.address");
+    if (addr === null) return false;
+    let any = false;
+    for (let i = 0; i < m.sources.length && !any; i++) any = m.sources[i].matches(addr!);
+    if (!any) return false;
+  }
+  if (m.principals.length > 0) {
+    // Envoy's attribute for the peer's URI SAN; Istio's SPIFFE identity lives there under mTLS.
+    const p = getPropertyString("connection.uri_san_peer_certificate");
+    if (p === null || p!.length == 0) return false;
+    let any = false;
+    for (let i = 0; i < m.principals.length && !any; i++) any = m.principals[i].matches(p!);
+    if (!any) return false;
+  }
+  return true;
+}
+
+export function findRule(c: AuthzConfig): Rule | null {
+  for (let i = 0; i < c.rules.length; i++) if (matches(c.rules[i].match)) return c.rules[i];
+  return null;
+}

@@ -1,0 +1,31 @@
+// Cookie values from the request's Cookie header(s) (RFC 6265 section 5.4: "a=1; b=2").
+import { requestHeaders } from "meshwasm/sdk";
+
+export function cookieValue(name: string): string | null {
+  // HTTP/2 may split cookies over several header values: read every "cookie" pair.
+  const all = requestHeaders.all();
+  for (let i = 0; i < all.length; i++) {
+    if (all[i].key != "cookie") continue;
+    const v = findCookie(all[i].value, name);
+    if (v !== null) return v;
+  }
+  return null;
+}
+
+function findCookie(header: string, name: string): string | null {
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(";", start);
+    if (end < 0) end = header.length;
+    while (start < end && header.charCodeAt(start) == 0x20) start++;
+    const eq = header.indexOf("=", start);
+    if (eq > 0 && eq < end && header.substring(start, eq) == name) {
+      let value = header.substring(eq + 1, end);
+      while (value.length > 0 && value.charCodeAt(value.length - 1) == 0x20) value = value.substring(0, value.length - 1);
+      if (value.length >= 2 && value.startsWith("\"") && value.endsWith("\"")) value = value.substring(1, value.length - 1);
+      return value;
+    }
+    start = end + 1;
+  }
+  return null;
+}

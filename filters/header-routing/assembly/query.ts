@@ -1,0 +1,47 @@
+// Query-string parameters of a :path, percent-decoded ("+" is a space, as HTML forms send it).
+
+export function queryParam(path: string, name: string): string | null {
+  const q = path.indexOf("?");
+  if (q < 0) return null;
+  let end = path.indexOf("#", q);
+  if (end < 0) end = path.length;
+  let start = q + 1;
+  while (start <= end) {
+    let amp = path.indexOf("&", start);
+    if (amp < 0 || amp > end) amp = end;
+    const eq = path.indexOf("=", start);
+    const keyEnd = eq >= 0 && eq < amp ? eq : amp;
+    if (percentDecode(path.substring(start, keyEnd)) == name) {
+      return keyEnd == amp ? "" : percentDecode(path.substring(keyEnd + 1, amp));
+    }
+    start = amp + 1;
+  }
+  return null;
+}
+
+function hexValue(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+/** Decodes %XX escapes as UTF-8; a malformed escape is kept as written. */
+export function percentDecode(s: string): string {
+  if (s.indexOf("%") < 0 && s.indexOf("+") < 0) return s;
+  const bytes = new Uint8Array(s.length * 3);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 0x25 && i + 2 < s.length) {
+      const h = hexValue(s.charCodeAt(i + 1)), l = hexValue(s.charCodeAt(i + 2));
+      if (h >= 0 && l >= 0) { bytes[n++] = <u8>((h << 4) | l); i += 2; continue; }
+    }
+    if (c == 0x2b) { bytes[n++] = 0x20; continue; }
+    if (c < 0x80) { bytes[n++] = <u8>c; continue; }
+    // Non-ASCII characters written unescaped: re-encode the UTF-16 unit(s) as UTF-8.
+    const enc = Uint8Array.wrap(String.UTF8.encode(s.charAt(i) + (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length ? s.charAt(++i) : "")));
+    for (let j = 0; j < enc.length; j++) bytes[n++] = enc[j];
+  }
+  return String.UTF8.decodeUnsafe(bytes.dataStart, n);
+}

@@ -1,0 +1,91 @@
+// Reading configuration fields with errors that name the field: every reader records the first
+// problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
+// once at the end instead of after every field (AssemblyScript has no exceptions).
+import { JsonKind, JsonValue } from "meshwasm/sdk";
+
+export let configError: string = "";
+
+export function resetConfigError(): void { configError = ""; }
+
+export function fail(where: string, message: string): void {
+  if (configError.length == 0) configError = where + ": " + message;
+}
+
+export function kindName(v: JsonValue): string {
+  switch (v.kind) {
+    case JsonKind.Null: return "null";
+    case JsonKind.Bool: return "a boolean";
+    case JsonKind.Number: return "a number";
+    case JsonKind.String: return "a string";
+    case JsonKind.Array: return "an array";
+    default: return "an object";
+  }
+}
+
+/** Fails on keys outside `allowed`: a typo should not silently disable a check. */
+export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>): void {
+  for (let i = 0; i < obj.keys.length; i++) {
+    if (!allowed.includes(obj.keys[i])) {
+      fail(where + "." + obj.keys[i], "unknown field (expected one of: " + allowed.join(", ") + ")");
+      return;
+    }
+  }
+}
+
+export function objectAt(parent: JsonValue, key: string, where: string): JsonValue | null {
+  const v = parent.get(key);
+  if (v === null) return null;
+  if (!v.isObject()) { fail(where + "." + key, "must be an object, got " + kindName(v)); return null; }
+  return v;
+}
+
+export function arrayAt(parent: JsonValue, key: string, where: string): Array<JsonValue> {
+  const v = parent.get(key);
+  if (v === null) return new Array<JsonValue>();
+  if (!v.isArray()) { fail(where + "." + key, "must be an array, got " + kindName(v)); return new Array<JsonValue>(); }
+  return v.items;
+}
+
+export function stringAt(parent: JsonValue, key: string, where: string, fallback: string): string {
+  const v = parent.get(key);
+  if (v === null) return fallback;
+  if (!v.isString()) { fail(where + "." + key, "must be a string, got " + kindName(v)); return fallback; }
+  return v.stringValue;
+}
+
+export function requiredString(parent: JsonValue, key: string, where: string): string {
+  const v = parent.get(key);
+  if (v === null) { fail(where + "." + key, "is required"); return ""; }
+  if (!v.isString() || v.stringValue.length == 0) { fail(where + "." + key, "must be a non-empty string"); return ""; }
+  return v.stringValue;
+}
+
+export function boolAt(parent: JsonValue, key: string, where: string, fallback: bool): bool {
+  const v = parent.get(key);
+  if (v === null) return fallback;
+  if (!v.isBool()) { fail(where + "." + key, "must be true or false, got " + kindName(v)); return fallback; }
+  return v.boolValue;
+}
+
+export function intAt(parent: JsonValue, key: string, where: string, fallback: i64, min: i64, max: i64): i64 {
+  const v = parent.get(key);
+  if (v === null) return fallback;
+  if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { fail(where + "." + key, "must be an integer"); return fallback; }
+  const n = <i64>v.numberValue;
+  if (n < min || n > max) { fail(where + "." + key, "must be between " + min.toString() + " and " + max.toString() + " (got " + n.toString() + ")"); return fallback; }
+  return n;
+}
+
+export function stringList(parent: JsonValue, key: string, where: string): Array<string> {
+  const out = new Array<string>();
+  const items = arrayAt(parent, key, where);
+  for (let i = 0; i < items.length; i++) {
+    if (!items[i].isString()) { fail(where + "." + key + "[" + i.toString() + "]", "must be a string, got " + kindName(items[i])); continue; }
+    out.push(items[i].stringValue);
+  }
+  return out;
+}
+
+export function oneOf(value: string, where: string, allowed: Array<string>): void {
+  if (!allowed.includes(value)) fail(where, "must be one of \"" + allowed.join("\", \"") + "\" (got \"" + value + "\")");
+}

@@ -1,0 +1,15 @@
+// Request ids as Envoy makes them: random (version 4) UUIDs. Math.random is seeded from WASI
+// random_get by the SDK's runtime, so ids differ across VMs.
+const HEX = "0123456789abcdef";
+
+export function newRequestId(): string {
+  let s = "";
+  for (let i = 0; i < 32; i++) {
+    let d = <i32>(Math.random() * 16) & 15;
+    if (i == 12) d = 4; // version
+    else if (i == 16) d = 8 | (d & 3); // RFC 4122 variant
+    if (i == 8 || i == 12 || i == 16 || i == 20) s += "-";
+    s += HEX.charAt(d);
+  }
+  return s;
+}
