@@ -28,6 +28,11 @@ export interface VmOptions {
   /** WASI environment (Istio's vmConfig.env). */
   env?: Record<string, string>;
   label?: string;
+  /**
+   * Wraps the import object before instantiation (the benchmark counts host calls this way).
+   * Unset in normal runs, so the hot path pays nothing for it.
+   */
+  instrumentImports?: (imports: WebAssembly.Imports) => WebAssembly.Imports;
 }
 
 /** The host functions of each area, keyed by import name, for module "env". */
@@ -63,6 +68,7 @@ export class WasmVm {
   readonly vmConfig: Uint8Array;
   readonly env: Record<string, string>;
   readonly label: string;
+  private readonly instrumentImports: VmOptions['instrumentImports'];
   private instance!: WebAssembly.Instance;
   private exportsByName!: Record<string, Exported | undefined>;
   private names: Map<number, string>;
@@ -84,6 +90,7 @@ export class WasmVm {
     this.vmId = opts.vmId ?? '';
     this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
     this.env = opts.env ?? {};
+    this.instrumentImports = opts.instrumentImports;
   }
 
   get abiVersion(): AbiVersion {
@@ -93,11 +100,12 @@ export class WasmVm {
   /** Instantiates and runs the module's start-up: _initialize (reactor) or _start (command). */
   start(): void {
     const wasi = wasiImports(this);
-    const importObject: WebAssembly.Imports = {
+    let importObject: WebAssembly.Imports = {
       env: envImports(this) as WebAssembly.ModuleImports,
       wasi_snapshot_preview1: wasi as WebAssembly.ModuleImports,
       wasi_unstable: wasi as WebAssembly.ModuleImports,
     };
+    if (this.instrumentImports) importObject = this.instrumentImports(importObject);
     try {
       this.instance = new WebAssembly.Instance(this.info.module, importObject);
     } catch (err) {
