@@ -30,13 +30,15 @@ export class GuestMemory {
     return this.memory ? this.memory.buffer.byteLength : 0;
   }
 
-  /** memory.grow detaches the old buffer; re-create the views only when that happened. */
+  /**
+   * memory.grow detaches the old buffer, which leaves our views with length 0; re-create them only
+   * then. Reading `memory.buffer` on every access instead cost about a tenth of a host call.
+   */
   private refresh(): void {
-    const buf = this.memory!.buffer;
-    if (this.u8.buffer !== buf) {
-      this.u8 = new Uint8Array(buf);
-      this.dv = new DataView(buf);
-    }
+    if (this.u8.length !== 0 || !this.memory) return;
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
   }
 
   bytes(ptr: number, len: number): Uint8Array {
@@ -52,18 +54,22 @@ export class GuestMemory {
   }
 
   string(ptr: number, len: number): string {
-    const b = this.bytes(ptr, len);
-    // Short ASCII strings (header names, most values) decode faster by hand than via TextDecoder.
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    const u8 = this.u8;
+    if (ptr + len > u8.length) throw new OutOfBounds(ptr, len, u8.length);
+    // Short ASCII strings (header names, most values) decode faster by hand than via TextDecoder,
+    // and reading the memory directly spares a subarray per string.
     if (len <= 64) {
       let s = '';
-      for (let i = 0; i < len; i++) {
-        const c = b[i]!;
-        if (c >= 0x80) return decoder.decode(b);
+      for (let i = ptr, end = ptr + len; i < end; i++) {
+        const c = u8[i]!;
+        if (c >= 0x80) return decoder.decode(u8.subarray(ptr, ptr + len));
         s += String.fromCharCode(c);
       }
       return s;
     }
-    return decoder.decode(b);
+    return decoder.decode(u8.subarray(ptr, ptr + len));
   }
 
   u32(ptr: number): number {
@@ -97,13 +103,16 @@ export class GuestMemory {
   }
 
   returnString(s: string, ptrPtr: number, sizePtr: number): void {
-    const len = Buffer.byteLength(s, 'utf8');
+    // ASCII (the usual header value) is copied char by char; only other text pays for UTF-8 sizing.
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
     const ptr = this.allocFor(len);
-    this.refresh();
-    if (len === s.length) {
-      for (let i = 0; i < len; i++) this.u8[ptr + i] = s.charCodeAt(i);
+    const u8 = this.u8;
+    if (ascii) {
+      for (let i = 0; i < len; i++) u8[ptr + i] = s.charCodeAt(i);
     } else {
-      encoder.encodeInto(s, this.u8.subarray(ptr, ptr + len));
+      encoder.encodeInto(s, u8.subarray(ptr, ptr + len));
     }
     this.setU32(ptrPtr, ptr);
     this.setU32(sizePtr, len);
