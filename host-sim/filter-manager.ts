@@ -136,11 +136,8 @@ export class FilterManager {
   }
 
   /** Positions in processing order: request path 0..n-1, response path n-1..0. */
-  private order(dir: Dir, from: number): number[] {
-    const out: number[] = [];
-    if (dir === 'decode') for (let i = from; i < this.stages.length; i++) out.push(i);
-    else for (let i = from; i >= 0; i--) out.push(i);
-    return out;
+  private inChain(dir: Dir, i: number): boolean {
+    return dir === 'decode' ? i < this.stages.length : i >= 0;
   }
   private next(dir: Dir, i: number): number {
     return dir === 'decode' ? i + 1 : i - 1;
@@ -192,7 +189,7 @@ export class FilterManager {
   }
 
   private doHeaders(dir: Dir, from: number, headers: HeaderPairs, endStream: boolean): void {
-    for (const i of this.order(dir, from)) {
+    for (let i = from; this.inChain(dir, i); i = this.next(dir, i)) {
       if (this.stopped(dir)) return;
       const st = this.states[dir][i]!;
       const stage = this.stages[i]!;
@@ -216,7 +213,7 @@ export class FilterManager {
   }
 
   private doData(dir: Dir, from: number, chunk: Uint8Array, endStream: boolean): void {
-    for (const i of this.order(dir, from)) {
+    for (let i = from; this.inChain(dir, i); i = this.next(dir, i)) {
       if (this.stopped(dir)) return;
       const st = this.states[dir][i]!;
       const stage = this.stages[i]!;
@@ -258,7 +255,7 @@ export class FilterManager {
   }
 
   private doTrailers(dir: Dir, from: number, trailers: HeaderPairs): void {
-    for (const i of this.order(dir, from)) {
+    for (let i = from; this.inChain(dir, i); i = this.next(dir, i)) {
       if (this.stopped(dir)) return;
       const st = this.states[dir][i]!;
       const stage = this.stages[i]!;
@@ -420,7 +417,8 @@ export class FilterManager {
     if (this.completed) return;
     this.completed = true;
     const view = { requestHeaders: this.requestHeaders, responseHeaders: this.responseHeaders, responseTrailers: this.responseTrailers };
-    this.stages.forEach((s, i) => { if (this.states.decode[i]!.started && !this.states.decode[i]!.bypassed) s.log(view); });
-    this.stages.forEach((s, i) => { if (this.states.decode[i]!.started) s.destroy(); });
+    const decode = this.states.decode;
+    for (let i = 0; i < this.stages.length; i++) if (decode[i]!.started && !decode[i]!.bypassed) this.stages[i]!.log(view);
+    for (let i = 0; i < this.stages.length; i++) if (decode[i]!.started) this.stages[i]!.destroy();
   }
 }
