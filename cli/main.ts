@@ -4,7 +4,6 @@ import { ExitCode, exitCodeFor } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;

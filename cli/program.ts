@@ -20,7 +20,9 @@ export function buildProgram(): Command {
     .description('Author, run, test, benchmark, push and attach proxy-wasm filters for Envoy and Istio')
     .version(pkg.version, '-v, --version')
     .showHelpAfterError('(run "meshwasm help <command>" for its options)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Set before commands are added so every subcommand inherits it: main.ts maps usage errors to exit 2.
+    .exitOverride();
 
   // --- host simulator (host-sim/) ---------------------------------------------------------
   program

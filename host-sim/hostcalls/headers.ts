@@ -26,9 +26,16 @@ export function headerCalls(vm: WasmVm) {
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       const i = vm.mem.indexOfKey(m, kPtr, kSize);
-      if (i < 0) return WasmResult.NotFound;
-      vm.mem.returnString(m[i]![1], retPtr, retSize);
-      return WasmResult.Ok;
+      if (i >= 0) {
+        vm.mem.returnString(m[i]![1], retPtr, retSize);
+        return WasmResult.Ok;
+      }
+      // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
+      if (vm.abiVersion === '0.1.0') {
+        vm.mem.returnString('', retPtr, retSize);
+        return WasmResult.Ok;
+      }
+      return WasmResult.NotFound;
     }),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
       const m = map(type);
