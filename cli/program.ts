@@ -38,10 +38,80 @@ export function buildProgram(): Command {
     .action(async (module: string, opts) => (await import('./commands/run.js')).run(module, opts));
 
   // --- authoring: init, build (sdk/) ---
-  // (commands of this area are declared here)
+  program
+    .command('init')
+    .description('create a filter project (AssemblyScript, tests included) from a template')
+    .argument('<dir>', 'directory to create the project in')
+    .addOption(new Option('-t, --template <name>', 'project template').choices(['blank', 'authz', 'telemetry', 'header-routing']).default('blank'))
+    .option('--name <name>', 'package name (default: the directory name)')
+    .option('-y, --yes', 'accept defaults without asking')
+    .option('-f, --force', 'overwrite files that already exist')
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/init.js')).init(dir, opts));
+
+  program
+    .command('build')
+    .description('compile a filter project with asc and check the module (ABI marker, callbacks, imports)')
+    .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
+    .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 
   // --- registry: push, pull, inspect, login, logout (registry/) ---
-  // (commands of this area are declared here)
+  const registryFlags = (cmd: Command, withCredentials = true) => {
+    cmd
+      .option('--plain-http', 'talk http:// instead of https:// (automatic for localhost and 127.0.0.1)')
+      .option('--insecure', 'skip TLS verification, and fall back to http:// if the registry speaks no TLS');
+    if (withCredentials) {
+      cmd
+        .option('-u, --username <user>', 'registry user (default: credentials from the docker config)')
+        .option('--password-stdin', 'read the password from stdin (with --username)')
+        .option('--max-size <size>', 'largest blob or module accepted, e.g. 64MiB', '256MiB');
+    }
+    return cmd;
+  };
+
+  registryFlags(program
+    .command('push')
+    .description('push a module as an OCI image Istio and Envoy Gateway load; prints the manifest digest, module sha256 and pinned reference')
+    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+    .argument('<ref>', 'host[:port]/repo:tag, oci:DIR:tag, or repo:tag for the local OCI layout store')
+    .addOption(new Option('--format <format>', 'image layout: wasm (two-layer wasm OCI variant) or compat (OCI image, plugin.wasm in tar+gzip)').choices(['wasm', 'compat']).default('wasm'))
+    .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
+    .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
+    .addOption(outputOption()))
+    .action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
+
+  registryFlags(program
+    .command('pull')
+    .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
+    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+    .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
+    .addOption(outputOption()))
+    .action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
+
+  registryFlags(program
+    .command('inspect')
+    .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
+    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+    .addOption(outputOption()))
+    .action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
+
+  registryFlags(program
+    .command('login')
+    .description('check credentials against a registry and store them in the docker config (or its credential helper)')
+    .argument('<registry>', 'registry host[:port]')
+    .option('-u, --username <user>', 'registry user')
+    .option('--password-stdin', 'read the password from stdin')
+    .addOption(outputOption()), false)
+    .action(async (registry: string, opts) => (await import('./commands/login.js')).login(registry, opts));
+
+  program
+    .command('logout')
+    .description('remove stored credentials for a registry from the docker config (or its credential helper)')
+    .argument('<registry>', 'registry host[:port]')
+    .addOption(outputOption())
+    .action(async (registry: string, opts) => (await import('./commands/logout.js')).logout(registry, opts));
 
   // --- attach, control-plane, status (control-plane/) ---
   // (commands of this area are declared here)

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { HeaderPairs } from './abi/memory.js';
 import type { HttpCallResponse } from './context.js';
 import type { HttpCallRequest } from './plugin.js';
@@ -36,28 +38,38 @@ export function answerToOutcome(a: HttpCallAnswer): HttpCallOutcome {
   return { headers, body, trailers: toPairs(a.trailers) };
 }
 
-/** Sends a proxy_http_call to a real HTTP upstream, answering as Envoy's async client would. */
-export async function callRealUpstream(baseUrl: string, req: HttpCallRequest): Promise<HttpCallOutcome> {
+/**
+ * Sends a proxy_http_call to a real HTTP upstream, answering as Envoy's async client would.
+ * Uses node:http rather than fetch: Envoy sends whatever the filter built, a GET with a body
+ * included (auth calls often do), and fetch refuses a body on GET/HEAD.
+ */
+export function callRealUpstream(baseUrl: string, req: HttpCallRequest): Promise<HttpCallOutcome> {
   const get = (k: string) => req.headers.find(([n]) => n === k)?.[1];
   const url = new URL(get(':path') ?? '/', baseUrl);
-  const headers = new Headers();
-  for (const [k, v] of req.headers) if (!k.startsWith(':') && k !== 'content-length') headers.append(k, v);
-  headers.set('host', get(':authority') ?? url.host);
-  try {
-    const res = await fetch(url, {
-      method: get(':method') ?? 'GET',
-      headers,
-      body: req.body.length > 0 ? Buffer.from(req.body) : undefined,
-      signal: req.timeoutMs > 0 ? AbortSignal.timeout(req.timeoutMs) : undefined,
-      redirect: 'manual',
-    });
-    const body = new Uint8Array(await res.arrayBuffer());
-    const out: HeaderPairs = [[':status', String(res.status)]];
-    res.headers.forEach((v, k) => out.push([k, v]));
-    return { headers: out, body, trailers: [] };
-  } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') return envoyLocal(504, 'upstream request timeout');
-    return envoyLocal(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of req.headers) {
+    if (k.startsWith(':')) continue;
+    const prev = headers[k];
+    headers[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
+  headers.host = get(':authority') ?? url.host;
+  if (req.body.length > 0) headers['content-length'] = String(req.body.length);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const r = send(url, { method: get(':method') ?? 'GET', headers, timeout: req.timeoutMs > 0 ? req.timeoutMs : undefined }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('error', () => resolve(envoyLocal(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination')));
+      res.on('end', () => {
+        const out: HeaderPairs = [[':status', String(res.statusCode ?? 0)]];
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        const trailers: HeaderPairs = [];
+        for (let i = 0; i + 1 < res.rawTrailers.length; i += 2) trailers.push([res.rawTrailers[i]!.toLowerCase(), res.rawTrailers[i + 1]!]);
+        resolve({ headers: out, body: new Uint8Array(Buffer.concat(parts)), trailers });
+      });
+    });
+    r.on('timeout', () => { r.destroy(); resolve(envoyLocal(504, 'upstream request timeout')); });
+    r.on('error', () => resolve(envoyLocal(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure')));
+    r.end(req.body.length > 0 ? Buffer.from(req.body) : undefined);
+  });
 }

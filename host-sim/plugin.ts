@@ -64,6 +64,8 @@ export class Plugin implements ProxyContext {
   private properties: Record<string, PropertyValue>;
   /** proxy_done was called after on_done returned false. */
   doneCalled = false;
+  private shuttingDown = false;
+  private isDeleted = false;
 
   constructor(readonly host: Host, public vm: WasmVm, opts: PluginOptions = {}) {
     this.id = vm.newContextId();
@@ -185,8 +187,40 @@ export class Plugin implements ProxyContext {
     this.vm.defer(() => this.host.post(() => this.vm.call(this, 'proxy_on_queue_ready', [this.id, queueId])));
   }
 
+  // --- end of life ------------------------------------------------------------------------
+  /**
+   * Envoy's shutdown of a root context (WasmBase::startShutdown): proxy_on_done; a filter that
+   * answers false stays alive, timers included, until it calls proxy_done; then proxy_on_delete.
+   * Returns true once the context is deleted.
+   */
+  shutdown(): boolean {
+    if (this.shuttingDown) return this.isDeleted;
+    this.shuttingDown = true;
+    const finished = this.vm.call(this, 'proxy_on_done', [this.id]);
+    if (finished === 0 && !this.vm.failed) return false;
+    this.remove();
+    return true;
+  }
+
+  get deleted(): boolean {
+    return this.isDeleted;
+  }
+
+  private remove(): void {
+    if (this.isDeleted) return;
+    this.isDeleted = true;
+    this.vm.call(this, 'proxy_on_delete', [this.id]);
+    this.tickPeriodMs = 0;
+    this.vm.contexts.delete(this.id);
+    const i = this.host.plugins.indexOf(this);
+    if (i >= 0) this.host.plugins.splice(i, 1);
+  }
+
+  /** proxy_done: as Envoy's WasmBase::done, NotFound unless this root context's shutdown is pending. */
   done(_ctx: ProxyContext): WasmResult {
+    if (!this.shuttingDown || this.isDeleted) return WasmResult.NotFound;
     this.doneCalled = true;
+    this.vm.defer(() => this.remove());
     return WasmResult.Ok;
   }
 

@@ -41,7 +41,13 @@ export function streamAttribute(info: StreamInfo, path: string[]): PropertyValue
       case 'query': return p.includes('?') ? p.slice(p.indexOf('?') + 1) : '';
       case 'time': return new Date(info.startTimeMs);
       case 'duration': return { durationNs: BigInt(Math.round((info.nowMs - info.startTimeMs) * 1e6)) };
-      case 'size': return info.requestBodyBytes;
+      case 'size': {
+        // Envoy prefers content-length (known at headers time) over the bytes received so far;
+        // an unparseable content-length yields no value.
+        const cl = header(h, 'content-length');
+        if (cl === undefined) return info.requestBodyBytes;
+        return /^\d+$/.test(cl) ? Number(cl) : undefined;
+      }
       case 'total_size': return info.requestBodyBytes + headerSize(h);
       default: return undefined;
     }

@@ -65,6 +65,7 @@ export interface Harness {
   enqueue(queueName: string, data: string | Uint8Array): Promise<void>;
   /** Size of linear memory in bytes, for leak checks. */
   memoryBytes(): number;
+  /** Shuts the plugin down as Envoy does: proxy_on_done, proxy_done if deferred, proxy_on_delete. */
   close(): void;
 }
 
@@ -134,7 +135,9 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     },
     memoryBytes: () => plugin.vm.memoryBytes(),
     close() {
-      host.plugins.length = 0;
+      // Envoy's shutdown: proxy_on_done on every root context; one that defers (answers false)
+      // stays until it calls proxy_done, so h.tick() can still drive it.
+      for (const p of [...host.plugins]) p.shutdown();
     },
   };
 }

@@ -40,11 +40,21 @@ export function readFunctionNames(module: WebAssembly.Module): Map<number, strin
   return names;
 }
 
-/** The wasm function a trap happened in, from V8's stack ("wasm-function[12]"), named when possible. */
+/**
+ * The wasm function a trap happened in, from V8's stack. V8 names the frame itself when the module
+ * has a name section ("at validate_token (wasm://wasm/1a2b:1:531)") and falls back to the index
+ * otherwise ("wasm-function[12]"), which we name from the section when we can.
+ */
 export function trapFunction(err: unknown, names: Map<number, string>): string | undefined {
   const stack = (err as Error | undefined)?.stack ?? '';
-  const m = /wasm-function\[(\d+)\]/.exec(stack);
-  if (!m) return undefined;
-  const idx = Number(m[1]);
-  return names.get(idx) ?? `wasm-function[${idx}]`;
+  for (const line of stack.split('\n')) {
+    const byIndex = /wasm-function\[(\d+)\]/.exec(line);
+    if (byIndex) {
+      const idx = Number(byIndex[1]);
+      return names.get(idx) ?? `wasm-function[${idx}]`;
+    }
+    const byName = /^\s*at (\S+) \(wasm:\/\//.exec(line);
+    if (byName) return byName[1];
+  }
+  return undefined;
 }

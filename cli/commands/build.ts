@@ -1,0 +1,45 @@
+import { buildProject, type BuildTarget } from '../../builder/index.js';
+import { CliError, ExitCode } from '../errors.js';
+import { parseOutputFormat, printResult, progress } from '../output.js';
+
+export interface BuildCommandOptions {
+  target?: string;
+  output?: string;
+}
+
+/** `meshwasm build [dir]`: compile with asc, check the module, print its size and ABI version. */
+export async function build(dir: string | undefined, opts: BuildCommandOptions): Promise<void> {
+  const format = parseOutputFormat(opts.output);
+  const target = (opts.target ?? 'release') as BuildTarget;
+  if (target !== 'release' && target !== 'debug') {
+    throw new CliError(`build: unknown target "${opts.target}"; use --target release or --target debug`, ExitCode.usage);
+  }
+  const projectDir = dir ?? '.';
+  progress(`compiling ${projectDir} (${target})...`);
+  const r = await buildProject({ dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json' });
+  if (r.compilerWarnings) process.stderr.write(r.compilerWarnings + '\n');
+  for (const w of r.report.warnings) process.stderr.write(`warning: ${w}\n`);
+
+  const envImports = r.report.imports.filter((i) => i.module === 'env').map((i) => i.name);
+  const wasiImports = r.report.imports.filter((i) => i.module !== 'env').map((i) => `${i.module}.${i.name}`);
+  printResult(format, {
+    module: r.outFile,
+    target: r.target,
+    sizeBytes: r.sizeBytes,
+    abiVersion: r.report.abiVersion,
+    sourceMap: r.sourceMap,
+    callbacks: r.report.callbacks,
+    imports: { env: envImports, wasi: wasiImports },
+    warnings: r.report.warnings,
+  }, () => [
+    `built ${r.outFileRelative} (${r.target}): ${formatSize(r.sizeBytes)}`,
+    `  ABI version: proxy-wasm ${r.report.abiVersion}`,
+    `  callbacks:   ${r.report.callbacks.length} exported`,
+    `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,
+    ...(r.sourceMap ? [`  source map:  ${r.sourceMap}`] : []),
+  ].join('\n'));
+}
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB (${bytes} bytes)`;
+}

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { pushModule, type PushResult } from '../../registry/index.js';
+import { CliError, ExitCode } from '../errors.js';
+import { parseOutputFormat, printResult, progressLine } from '../output.js';
+import { parseAnnotations, short, targetOptions, type RegistryFlags } from './registry-options.js';
+
+interface PushFlags extends RegistryFlags {
+  format: 'wasm' | 'compat';
+  annotation?: string[];
+  rootId?: string[];
+  output?: string;
+}
+
+export async function push(modulePath: string, ref: string, flags: PushFlags): Promise<void> {
+  const format = parseOutputFormat(flags.output);
+  const annotations = parseAnnotations('push', flags.annotation);
+  let wasm: Uint8Array;
+  try { wasm = new Uint8Array(await readFile(modulePath)); } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`push: cannot read module "${modulePath}" (${code ?? (err as Error).message}); build it first with "meshwasm build"`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput);
+  }
+  const line = progressLine();
+  const result = await pushModule(wasm, ref, {
+    ...(await targetOptions('push', flags)),
+    format: flags.format,
+    annotations,
+    rootIds: flags.rootId ?? [],
+    hooks: {
+      onUpload: (d) => line.update(`uploading ${short(d.digest)} (${d.size} bytes)`),
+      onSkip: (d) => line.update(`exists    ${short(d.digest)}`),
+    },
+  });
+  line.done();
+  printResult(format, result, () => text(result));
+}
+
+function text(r: PushResult): string {
+  const remote = !r.reference.startsWith('oci:') && r.reference.includes('/') && /^[^/]*[.:]|^localhost\//.test(r.reference);
+  return [
+    `pushed ${r.reference} (${r.format === 'wasm' ? 'wasm OCI variant' : 'compat OCI image'}, ${r.size} bytes, ABI ${r.abiVersions.join(', ')})`,
+    `  manifest digest: ${r.manifestDigest}`,
+    remote ? `    -> WasmPlugin/TrafficExtension "sha256" for url oci://${r.pinned.split('@')[0]}` : `    -> the digest skopeo and the control plane pin`,
+    `  module sha256:   ${r.moduleSha256}`,
+    `    -> "sha256" for an http(s):// url, and Envoy's remote code sha256`,
+    `  pinned:          ${r.pinned}`,
+    `  blobs: ${r.uploaded.length} uploaded, ${r.skipped.length} already present`,
+  ].join('\n');
+}

@@ -1,0 +1,57 @@
+// Typed access to one of the host's header maps. Keys are lower-cased by Envoy on add.
+import * as host from "./hostcalls";
+import { HeaderPair, Headers } from "./headers";
+import { MapType, Status } from "./types";
+
+export class HeaderMap {
+  constructor(public readonly type: MapType) {}
+
+  /** First value of `name`, or null when absent. */
+  get(name: string): string | null {
+    return host.getHeaderMapValue(this.type, name);
+  }
+
+  has(name: string): bool {
+    return host.getHeaderMapValue(this.type, name) !== null;
+  }
+
+  /** Replaces every value of `name` with `value` (adds it when absent). */
+  set(name: string, value: string): Status {
+    return host.replaceHeaderMapValue(this.type, name, value);
+  }
+
+  /** Adds one more value for `name`, keeping the existing ones. */
+  add(name: string, value: string): Status {
+    return host.addHeaderMapValue(this.type, name, value);
+  }
+
+  remove(name: string): Status {
+    return host.removeHeaderMapValue(this.type, name);
+  }
+
+  /** Every pair, in the host's order, repeated names included. */
+  all(): Headers {
+    return host.getHeaderMapPairs(this.type);
+  }
+
+  /** Replaces the whole map. */
+  setAll(headers: Headers): Status {
+    return host.setHeaderMapPairs(this.type, headers);
+  }
+}
+
+export const requestHeaders = new HeaderMap(MapType.HttpRequestHeaders);
+export const requestTrailers = new HeaderMap(MapType.HttpRequestTrailers);
+export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
+export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);
+export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
+export const httpCallResponseTrailers = new HeaderMap(MapType.HttpCallResponseTrailers);
+export const grpcInitialMetadata = new HeaderMap(MapType.GrpcCallInitialMetadata);
+export const grpcTrailingMetadata = new HeaderMap(MapType.GrpcCallTrailingMetadata);
+
+/** Shorthand for building header lists: pairs("a", "1", "b", "2"). */
+export function pairs(...kv: string[]): Headers {
+  const out = new Array<HeaderPair>();
+  for (let i = 0; i + 1 < kv.length; i += 2) out.push(new HeaderPair(kv[i], kv[i + 1]));
+  return out;
+}

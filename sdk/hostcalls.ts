@@ -1,0 +1,301 @@
+// One safe wrapper per host function: strings in, typed values out, the return slots handled.
+// Getters return null for NotFound (and Empty); any other failure of a getter is a misuse of the
+// ABI (wrong callback, unknown id) and aborts with the call's name and status, as the Rust SDK
+// panics. Mutating calls return the Status for the caller to decide.
+import * as imports from "./imports";
+import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
+import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
+import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, utf8 } from "./memory";
+
+function fail(call: string, status: u32): void {
+  // The abort handler (runtime.ts) logs the message at critical level, then traps.
+  abort(call + " failed: " + statusName(status));
+}
+
+// --- logging ---
+
+export function log(level: LogLevel, message: string): void {
+  const buf = utf8(message);
+  imports.proxy_log(level, ptrOf(buf), lenOf(buf));
+}
+
+export function getLogLevel(): LogLevel {
+  store<u32>(RET_SIZE, 0);
+  imports.proxy_get_log_level(RET_SIZE);
+  return <LogLevel>load<u32>(RET_SIZE);
+}
+
+// --- clocks and timers ---
+
+export function getCurrentTimeNanoseconds(): u64 {
+  store<u64>(RET_EXTRA, 0);
+  const st = imports.proxy_get_current_time_nanoseconds(RET_EXTRA);
+  if (st != Status.Ok) fail("proxy_get_current_time_nanoseconds", st);
+  return load<u64>(RET_EXTRA);
+}
+
+export function setTickPeriodMilliseconds(ms: u32): Status {
+  return <Status>imports.proxy_set_tick_period_milliseconds(ms);
+}
+
+// --- context lifecycle ---
+
+export function done(): Status {
+  return <Status>imports.proxy_done();
+}
+
+export function setEffectiveContext(contextId: u32): Status {
+  return <Status>imports.proxy_set_effective_context(contextId);
+}
+
+// --- buffers ---
+
+export function getBufferStatus(type: BufferType): i64 {
+  store<u64>(RET_SIZE, 0);
+  store<u64>(RET_EXTRA, 0);
+  const st = imports.proxy_get_buffer_status(type, RET_SIZE, RET_EXTRA);
+  if (st == Status.NotFound) return -1;
+  if (st != Status.Ok) fail("proxy_get_buffer_status", st);
+  return <i64>load<u32>(RET_SIZE);
+}
+
+export function getBufferBytes(type: BufferType, start: u32, maxSize: u32): ArrayBuffer | null {
+  clearReturnSlots();
+  const st = imports.proxy_get_buffer_bytes(type, start, maxSize, RET_PTR, RET_SIZE);
+  if (st == Status.NotFound || st == Status.Empty) return null;
+  if (st != Status.Ok) fail("proxy_get_buffer_bytes", st);
+  return takeReturnedBuffer();
+}
+
+export function setBufferBytes(type: BufferType, start: u32, size: u32, value: ArrayBuffer): Status {
+  return <Status>imports.proxy_set_buffer_bytes(type, start, size, ptrOf(value), lenOf(value));
+}
+
+// --- header maps ---
+
+export function getHeaderMapPairs(map: MapType): Headers {
+  clearReturnSlots();
+  const st = imports.proxy_get_header_map_pairs(map, RET_PTR, RET_SIZE);
+  if (st == Status.NotFound) return new Array<HeaderPair>();
+  if (st != Status.Ok) fail("proxy_get_header_map_pairs", st);
+  return deserializeHeaders(takeReturnedBuffer());
+}
+
+export function setHeaderMapPairs(map: MapType, headers: Headers): Status {
+  const buf = serializeHeaders(headers);
+  return <Status>imports.proxy_set_header_map_pairs(map, ptrOf(buf), lenOf(buf));
+}
+
+export function getHeaderMapSize(map: MapType): u32 {
+  store<u64>(RET_SIZE, 0);
+  const st = imports.proxy_get_header_map_size(map, RET_SIZE);
+  if (st != Status.Ok) return 0;
+  return load<u32>(RET_SIZE);
+}
+
+export function getHeaderMapValue(map: MapType, key: string): string | null {
+  const k = utf8(key);
+  clearReturnSlots();
+  const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
+  if (st == Status.NotFound) return null;
+  if (st != Status.Ok) fail("proxy_get_header_map_value", st);
+  return String.UTF8.decode(takeReturnedBuffer());
+}
+
+export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
+  const k = utf8(key);
+  const v = utf8(value);
+  return <Status>imports.proxy_add_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+}
+
+export function replaceHeaderMapValue(map: MapType, key: string, value: string): Status {
+  const k = utf8(key);
+  const v = utf8(value);
+  return <Status>imports.proxy_replace_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+}
+
+export function removeHeaderMapValue(map: MapType, key: string): Status {
+  const k = utf8(key);
+  return <Status>imports.proxy_remove_header_map_value(map, ptrOf(k), lenOf(k));
+}
+
+// --- streams ---
+
+export function continueStream(stream: StreamType): Status {
+  return <Status>imports.proxy_continue_stream(stream);
+}
+
+export function closeStream(stream: StreamType): Status {
+  return <Status>imports.proxy_close_stream(stream);
+}
+
+/** grpcStatus -1 means "not a gRPC reply". */
+export function sendLocalResponse(statusCode: u32, details: string, body: ArrayBuffer, headers: Headers, grpcStatus: i32): Status {
+  const d = utf8(details);
+  const h = serializeHeaders(headers);
+  return <Status>imports.proxy_send_local_response(statusCode, ptrOf(d), lenOf(d), ptrOf(body), lenOf(body), ptrOf(h), lenOf(h), grpcStatus);
+}
+
+/** Status code and message of the http/grpc call whose callback is running. */
+export class CallStatus {
+  constructor(public code: u32, public message: string) {}
+}
+
+export function getStatus(): CallStatus {
+  clearReturnSlots();
+  const st = imports.proxy_get_status(RET_EXTRA, RET_PTR, RET_SIZE);
+  if (st != Status.Ok) return new CallStatus(0, "");
+  const code = load<u32>(RET_EXTRA);
+  return new CallStatus(code, String.UTF8.decode(takeReturnedBuffer()));
+}
+
+// --- http and gRPC calls ---
+
+/** The call id, or 0 when the host refused the call (see lastCallStatus). */
+export let lastCallStatus: Status = Status.Ok;
+
+export function httpCall(upstream: string, headers: Headers, body: ArrayBuffer, trailers: Headers, timeoutMs: u32): u32 {
+  const u = utf8(upstream);
+  const h = serializeHeaders(headers);
+  const t = serializeHeaders(trailers);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_http_call(ptrOf(u), lenOf(u), ptrOf(h), lenOf(h), ptrOf(body), lenOf(body), ptrOf(t), lenOf(t), timeoutMs, RET_EXTRA);
+  lastCallStatus = <Status>st;
+  return st == Status.Ok ? load<u32>(RET_EXTRA) : 0;
+}
+
+export function grpcCall(upstream: string, service: string, method: string, metadata: Headers, message: ArrayBuffer, timeoutMs: u32): u32 {
+  const u = utf8(upstream);
+  const s = utf8(service);
+  const m = utf8(method);
+  const md = serializeHeaders(metadata);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_grpc_call(ptrOf(u), lenOf(u), ptrOf(s), lenOf(s), ptrOf(m), lenOf(m), ptrOf(md), lenOf(md), ptrOf(message), lenOf(message), timeoutMs, RET_EXTRA);
+  lastCallStatus = <Status>st;
+  return st == Status.Ok ? load<u32>(RET_EXTRA) : 0;
+}
+
+export function grpcCancel(callId: u32): Status {
+  return <Status>imports.proxy_grpc_cancel(callId);
+}
+
+export function grpcClose(callId: u32): Status {
+  return <Status>imports.proxy_grpc_close(callId);
+}
+
+// --- shared data ---
+
+export class SharedData {
+  constructor(public value: ArrayBuffer, public cas: u32) {}
+}
+
+export function getSharedData(key: string): SharedData | null {
+  const k = utf8(key);
+  clearReturnSlots();
+  const st = imports.proxy_get_shared_data(ptrOf(k), lenOf(k), RET_PTR, RET_SIZE, RET_EXTRA);
+  if (st == Status.NotFound) return null;
+  if (st != Status.Ok) fail("proxy_get_shared_data", st);
+  const cas = load<u32>(RET_EXTRA);
+  return new SharedData(takeReturnedBuffer(), cas);
+}
+
+/** cas 0 writes unconditionally; otherwise CasMismatch when someone wrote since the read. */
+export function setSharedData(key: string, value: ArrayBuffer, cas: u32): Status {
+  const k = utf8(key);
+  return <Status>imports.proxy_set_shared_data(ptrOf(k), lenOf(k), ptrOf(value), lenOf(value), cas);
+}
+
+// --- shared queues ---
+
+export function registerSharedQueue(name: string): u32 {
+  const n = utf8(name);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_register_shared_queue(ptrOf(n), lenOf(n), RET_EXTRA);
+  if (st != Status.Ok) fail("proxy_register_shared_queue", st);
+  return load<u32>(RET_EXTRA);
+}
+
+/** 0 when no such queue exists. */
+export function resolveSharedQueue(vmId: string, name: string): u32 {
+  const v = utf8(vmId);
+  const n = utf8(name);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_resolve_shared_queue(ptrOf(v), lenOf(v), ptrOf(n), lenOf(n), RET_EXTRA);
+  if (st == Status.NotFound) return 0;
+  if (st != Status.Ok) fail("proxy_resolve_shared_queue", st);
+  return load<u32>(RET_EXTRA);
+}
+
+export function enqueueSharedQueue(queueId: u32, value: ArrayBuffer): Status {
+  return <Status>imports.proxy_enqueue_shared_queue(queueId, ptrOf(value), lenOf(value));
+}
+
+/** null when the queue is empty (or unknown). */
+export function dequeueSharedQueue(queueId: u32): ArrayBuffer | null {
+  clearReturnSlots();
+  const st = imports.proxy_dequeue_shared_queue(queueId, RET_PTR, RET_SIZE);
+  if (st == Status.Empty || st == Status.NotFound) return null;
+  if (st != Status.Ok) fail("proxy_dequeue_shared_queue", st);
+  return takeReturnedBuffer();
+}
+
+// --- metrics ---
+
+export function defineMetric(type: MetricType, name: string): u32 {
+  const n = utf8(name);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_define_metric(type, ptrOf(n), lenOf(n), RET_EXTRA);
+  if (st != Status.Ok) fail("proxy_define_metric(" + name + ")", st);
+  return load<u32>(RET_EXTRA);
+}
+
+export function incrementMetric(id: u32, offset: i64): Status {
+  return <Status>imports.proxy_increment_metric(id, offset);
+}
+
+export function recordMetric(id: u32, value: u64): Status {
+  return <Status>imports.proxy_record_metric(id, value);
+}
+
+export function getMetric(id: u32): u64 {
+  store<u64>(RET_EXTRA, 0);
+  const st = imports.proxy_get_metric(id, RET_EXTRA);
+  if (st != Status.Ok) fail("proxy_get_metric", st);
+  return load<u64>(RET_EXTRA);
+}
+
+// --- properties ---
+
+/** Path segments are sent NUL-separated. */
+export function serializePropertyPath(path: Array<string>): ArrayBuffer {
+  let joined = "";
+  for (let i = 0; i < path.length; i++) {
+    if (i > 0) joined += "\0";
+    joined += unchecked(path[i]);
+  }
+  return utf8(joined);
+}
+
+export function getProperty(path: Array<string>): ArrayBuffer | null {
+  const p = serializePropertyPath(path);
+  clearReturnSlots();
+  const st = imports.proxy_get_property(ptrOf(p), lenOf(p), RET_PTR, RET_SIZE);
+  if (st == Status.NotFound) return null;
+  if (st != Status.Ok) fail("proxy_get_property(" + path.join(".") + ")", st);
+  return takeReturnedBuffer();
+}
+
+export function setProperty(path: Array<string>, value: ArrayBuffer): Status {
+  const p = serializePropertyPath(path);
+  return <Status>imports.proxy_set_property(ptrOf(p), lenOf(p), ptrOf(value), lenOf(value));
+}
+
+// --- foreign functions ---
+
+export function callForeignFunction(name: string, args: ArrayBuffer): ArrayBuffer | null {
+  const n = utf8(name);
+  clearReturnSlots();
+  const st = imports.proxy_call_foreign_function(ptrOf(n), lenOf(n), ptrOf(args), lenOf(args), RET_PTR, RET_SIZE);
+  if (st != Status.Ok) return null;
+  return takeReturnedBuffer();
+}

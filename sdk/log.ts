@@ -1,0 +1,14 @@
+// Logging at levels, skipped early when the host would drop the line anyway.
+import * as host from "./hostcalls";
+import { LogLevel } from "./types";
+
+export function log(level: LogLevel, message: string): void { host.log(level, message); }
+export function logTrace(message: string): void { host.log(LogLevel.Trace, message); }
+export function logDebug(message: string): void { host.log(LogLevel.Debug, message); }
+export function logInfo(message: string): void { host.log(LogLevel.Info, message); }
+export function logWarn(message: string): void { host.log(LogLevel.Warn, message); }
+export function logError(message: string): void { host.log(LogLevel.Error, message); }
+export function logCritical(message: string): void { host.log(LogLevel.Critical, message); }
+
+/** True when a line at `level` would be kept: guard expensive message building with it. */
+export function logEnabled(level: LogLevel): bool { return level >= host.getLogLevel(); }

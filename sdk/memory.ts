@@ -1,0 +1,60 @@
+// Memory shared with the host: the return slots host functions write into, and the buffers the
+// host fills after calling proxy_on_memory_allocate.
+
+// Static slots (not heap): a host call that returns a pointer+size must not allocate to do so.
+export const RET_PTR: usize = memory.data(8);
+export const RET_SIZE: usize = memory.data(8);
+export const RET_EXTRA: usize = memory.data(8);
+
+/** Called by the host (through proxy_on_memory_allocate) to hand data to the module. */
+export function allocateForHost(size: usize): usize {
+  // Unmanaged TLSF memory: the SDK copies it into a managed ArrayBuffer and frees it at once,
+  // so nothing the host hands us outlives the call that asked for it.
+  return heap.alloc(size > 0 ? size : 1);
+}
+
+/** Copies the buffer the host returned through RET_PTR/RET_SIZE and frees the host's copy. */
+export function takeReturnedBuffer(): ArrayBuffer {
+  const ptr = load<usize>(RET_PTR);
+  const size = load<u32>(RET_SIZE);
+  const out = new ArrayBuffer(<i32>size);
+  if (ptr != 0) {
+    if (size > 0) memory.copy(changetype<usize>(out), ptr, size);
+    heap.free(ptr);
+  }
+  return out;
+}
+
+/** Clears the slots before a call so a host that writes nothing is read as empty. */
+export function clearReturnSlots(): void {
+  store<u64>(RET_PTR, 0);
+  store<u64>(RET_SIZE, 0);
+  store<u64>(RET_EXTRA, 0);
+}
+
+export function utf8(s: string): ArrayBuffer {
+  return String.UTF8.encode(s);
+}
+
+export function fromUtf8(buf: ArrayBuffer): string {
+  return String.UTF8.decode(buf);
+}
+
+export function ptrOf(buf: ArrayBuffer): usize {
+  return changetype<usize>(buf);
+}
+
+export function lenOf(buf: ArrayBuffer): usize {
+  return <usize>buf.byteLength;
+}
+
+/**
+ * The minimal runtime (what meshwasm builds use: half the size of the incremental one) never
+ * collects on its own. The dispatcher calls this as the last step of callbacks that end a unit of
+ * work (a deleted context, a tick, a call response): the host is the only caller on the stack
+ * then, so every live object is reachable from globals and a full collection is safe.
+ * With the incremental runtime this does nothing: that collector runs by itself.
+ */
+export function collectAtCallbackEnd(): void {
+  if (ASC_RUNTIME == 1) __collect();
+}
