@@ -4,6 +4,7 @@ import { Host } from '../host.js';
 import type { ClusterTarget } from '../http-upstream.js';
 import type { Plugin, PluginOptions } from '../plugin.js';
 import type { VmOptions } from '../vm.js';
+import type { ProxyLoadReport } from './proxy-types.js';
 import { SyncDriver, type DriverTally } from './driver.js';
 import { clockOverheadMs, countingImports, timeCallbacks, type CallbackTimes } from './instrument.js';
 import { passthroughModule } from './modules.js';
@@ -90,6 +91,8 @@ export interface BenchReport {
   addedUsPerRequest: number;
   roundTrip: RoundTripReport;
   targets: { name: string; target: string; value: string; met: boolean }[];
+  /** --proxy mode: the same filter under a real load generator (added by runProxyLoad). */
+  proxy?: ProxyLoadReport;
 }
 
 interface Subject {
