@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { moduleArgsCollector } from './module-args.js';
 
 /**
  * Every meshwasm command is declared here, and only here. Each action loads its own small
@@ -117,7 +118,26 @@ export function buildProgram(): Command {
   // (commands of this area are declared here)
 
   // --- proxy, demo ---
-  // (commands of this area are declared here)
+  const mods = moduleArgsCollector();
+  program
+    .command('proxy')
+    .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
+    .requiredOption('--upstream <url>', 'where requests go after the filters (http://host:port)')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10000')
+    .option('--module <file.wasm>', 'a filter, in chain order (repeat for more); the flags below apply to the --module before them', mods.module)
+    .option('-c, --config <json|@file>', 'plugin configuration of the --module before it', mods.config)
+    .option('--root-id <id>', 'root id of the --module before it', mods.rootId)
+    .option('--name <name>', 'plugin name of the --module before it (default: the file name)', mods.name)
+    .option('--fail-strategy <policy>', 'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it', mods.failStrategy)
+    .option('--xds <host:port>', 'take the chain from an ECDS server (meshwasm control-plane) instead of --module')
+    .option('--node-id <id>', 'xDS node id of this proxy', 'meshwasm-proxy')
+    .option('--labels <k=v...>', 'workload labels sent as node metadata (selectors match them)')
+    .option('--namespace <ns>', 'workload namespace sent as node metadata', 'default')
+    .option('--cluster <name=url>', 'a target for proxy_http_call (repeatable)', collect, [])
+    .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .addOption(new Option('--log-level <level>', 'lowest filter log level printed').choices(['trace', 'debug', 'info', 'warn', 'error', 'critical']).default('info'))
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
 
   // --- bench ---
   program

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ResolveError, type FetchOptions, type FetchedModule, type ModuleSource } from './module-source.js';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** http(s):// modules: the checksum is the sha256 of the .wasm itself, so it needs the download. */
+export class HttpModuleSource implements ModuleSource {
+  readonly schemes = ['http', 'https'] as const;
+  constructor(private readonly timeoutMs = 30_000) {}
+
+  async fetch(url: string, opts: FetchOptions): Promise<FetchedModule> {
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new ResolveError(`cannot fetch ${url}: ${(err as Error).message}`, 'remote');
+    }
+    if (res.status === 404) throw new ResolveError(`${url} answered 404; check the url in the manifest`, 'not-found');
+    if (res.status === 401 || res.status === 403) throw new ResolveError(`${url} answered ${res.status}`, 'auth');
+    if (!res.ok) throw new ResolveError(`${url} answered ${res.status}`, 'remote');
+    const module = new Uint8Array(await res.arrayBuffer());
+    return { module, digest: sha256(module) };
+  }
+}
+
+/** file:// modules, read from the control plane's own disk (handy for local development). */
+export class FileModuleSource implements ModuleSource {
+  readonly schemes = ['file'] as const;
+
+  async fetch(url: string): Promise<FetchedModule> {
+    try {
+      const module = new Uint8Array(await readFile(fileURLToPath(url)));
+      return { module, digest: sha256(module) };
+    } catch (err) {
+      throw new ResolveError(`cannot read ${url}: ${(err as Error).message}`, 'not-found');
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { ControlPlane } from './control-plane.js';
+import type { SourceError } from './sources/source.js';
+
+/** The status report: served by GET /status and printed by `meshwasm status`. */
+export interface StatusReport {
+  controlPlane: { xds: string; http: string };
+  extensions: ExtensionStatus[];
+  proxies: ProxyStatus[];
+  sourceErrors: SourceError[];
+  cache: { entries: number; bytes: number; maxBytes: number; hits: number; fetches: number; refusals: number };
+}
+
+export interface ExtensionStatus {
+  key: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** ECDS resource name proxies see. */
+  resourceName: string;
+  origin: string;
+  url: string;
+  /** sha256 as declared in the manifest ('' when not pinned). */
+  sha256: string;
+  /** Checksum of what is served: manifest digest (oci) or module sha256 (http/file). */
+  digest: string;
+  /** sha256 of the .wasm proxies download. */
+  moduleSha256: string;
+  phase: string;
+  priority: number;
+  state: string;
+  fallback?: string;
+  error?: string;
+  /** ECDS resource version currently served. */
+  version?: string;
+  /** Proxies this extension was sent to, and what they did with it. */
+  proxies: { nodeId: string; version: string; digest: string; acked: boolean; nack?: string }[];
+}
+
+export interface ProxyStatus {
+  nodeId: string;
+  namespace: string;
+  labels: Record<string, string>;
+  connectedAt: string;
+  subscribed: string[];
+  sentVersion?: string;
+  ackedVersion?: string;
+  /** ECDS resources the proxy runs (ACKed), in chain order. */
+  resources: { name: string; version: string; digest: string; fallback?: string }[];
+  nack?: { version: string; message: string; at: string };
+}
+
+export function buildStatus(cp: ControlPlane): StatusReport {
+  const proxies = cp.proxies();
+  const extensions: ExtensionStatus[] = [...cp.records.entries()].map(([key, r]) => ({
+    key,
+    kind: r.ext.kind,
+    namespace: r.ext.namespace,
+    name: r.ext.name,
+    resourceName: r.ext.resourceName,
+    origin: r.ext.origin,
+    url: r.ext.url,
+    sha256: r.ext.sha256,
+    digest: r.resolved?.checksum ?? '',
+    moduleSha256: r.resolved?.moduleSha256 ?? '',
+    phase: r.ext.phase,
+    priority: r.ext.priority,
+    state: r.state,
+    ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    ...(r.served ? { version: r.served.version } : {}),
+    proxies: proxies.flatMap((p) => {
+      const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);
+      if (!sent) return [];
+      const acked = p.acked?.resources.find((x) => x.name === r.ext.resourceName);
+      const nacked = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
+      const held = acked ?? sent;
+      return [{ nodeId: p.nodeId, version: held.version, digest: held.digest, acked: !!acked && acked.version === sent.version, ...(nacked ? { nack: p.nack!.message } : {}) }];
+    }),
+  })).sort((a, b) => a.key.localeCompare(b.key));
+  const stats = cp.opts.resolver.stats;
+  return {
+    controlPlane: { xds: cp.xdsAddress, http: cp.httpUrl },
+    extensions,
+    proxies: proxies.map((p) => ({
+      nodeId: p.nodeId, namespace: p.namespace, labels: p.labels, connectedAt: p.connectedAt, subscribed: p.subscribed,
+      sentVersion: p.sent?.versionInfo, ackedVersion: p.acked?.versionInfo,
+      resources: p.acked?.resources ?? [],
+      ...(p.nack ? { nack: { version: p.nack.versionInfo, message: p.nack.message, at: p.nack.at } } : {}),
+    })),
+    sourceErrors: cp.sourceErrors,
+    cache: { entries: cp.opts.resolver.cache.list().length, bytes: cp.opts.resolver.cache.totalBytes(), maxBytes: cp.opts.resolver.cache.maxBytes, hits: stats.cacheHits, fetches: stats.fetches, refusals: stats.refusals },
+  };
+}
