@@ -53,6 +53,15 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   if (opts.duration !== undefined && opts.requests !== undefined) {
     throw new CliError('bench: pass either --duration or --requests, not both', ExitCode.usage);
   }
+  // Flags first, so a typo is reported before any file is read.
+  const numbers = {
+    runs: positiveInt(opts.runs, '--runs'),
+    requestsPerRun: positiveInt(opts.requests, '--requests'),
+    durationSec: positiveNumber(opts.duration, '--duration'),
+    warmupRequests: positiveInt(opts.warmup, '--warmup'),
+    connections: positiveInt(opts.connections, '--connections')!,
+    proxyDuration: positiveNumber(opts.proxyDuration, '--proxy-duration')!,
+  };
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(modulePath));
@@ -81,10 +90,10 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
     requests: scenario?.requests.map((r) => ({ ...r.request, response: r.response ?? r.request.response })),
     clusters,
     properties: scenario?.properties,
-    runs: positiveInt(opts.runs, '--runs'),
-    requestsPerRun: positiveInt(opts.requests, '--requests'),
-    durationSec: positiveNumber(opts.duration, '--duration'),
-    warmupRequests: positiveInt(opts.warmup, '--warmup'),
+    runs: numbers.runs,
+    requestsPerRun: numbers.requestsPerRun,
+    durationSec: numbers.durationSec,
+    warmupRequests: numbers.warmupRequests,
     onProgress: (m) => progress(`bench: ${m}`),
   });
 
@@ -96,8 +105,8 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
       configuration: encodeConfig(config),
       rootId: opts.rootId || scenario?.rootId,
       request: scenario?.requests[0]?.request,
-      connections: positiveInt(opts.connections, '--connections')!,
-      durationSec: positiveNumber(opts.proxyDuration, '--proxy-duration')!,
+      connections: numbers.connections,
+      durationSec: numbers.proxyDuration,
       onProgress: (m) => progress(`bench: ${m}`),
     });
   }
@@ -111,6 +120,12 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
     progress(`bench: wrote ${opts.html}`);
   }
   printResult(opts.output, report, () => formatTable(report));
-  // A module whose memory keeps growing fails the check, so CI can gate on it.
-  if (report.filter.memory.leak) process.exitCode = ExitCode.checkFailed;
+  // A module whose memory keeps growing fails the check, so CI can gate on it. (Thrown, not set
+  // on process.exitCode: main.ts sets the exit code from what the action returns or throws.)
+  const m = report.filter.memory;
+  if (m.leak) {
+    throw new CliError(`bench: linear memory of ${modulePath} kept growing (${m.afterWarmupBytes} -> ${m.finalBytes} bytes, ` +
+      `${m.growthBytesPer100k} bytes per 100k requests); the filter keeps something per request. ` +
+      'Check that it frees what it allocates (AssemblyScript: build with a collecting runtime, not "stub")', ExitCode.checkFailed);
+  }
 }

@@ -72,7 +72,7 @@ async function startPlainProxy(upstream: string): Promise<{ url: string; close()
 }
 
 const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1000, m: 60_000 };
-const toMs = (v: string, unit: string) => Number(v) * (UNIT_MS[unit] ?? NaN);
+const toMs = (v: string, unit: string) => Math.round(Number(v) * (UNIT_MS[unit] ?? NaN) * 1000) / 1000;
 
 /** Reads wrk's text report (with --latency). Exported for tests. */
 export function parseWrk(out: string, name: string): ProxySetupFigures {
