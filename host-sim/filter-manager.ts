@@ -119,13 +119,14 @@ export class FilterManager {
 
   /** Each filter gets callbacks bound to its position in the chain. */
   callbacksFor(index: number): FilterCallbacks {
-    return {
-      continueDecoding: () => this.resume('decode', index),
-      continueEncoding: () => this.resume('encode', index),
-      sendLocalReply: (r) => this.sendLocalReply(r),
-      resetStream: () => this.reset(),
-    };
+    return new StageCallbacks(this, index);
   }
+
+  /** proxy_continue_stream from the filter at `index` (StageCallbacks calls in here). */
+  continueAt(dir: Dir, index: number): void {
+    this.resume(dir, index);
+  }
+
 
   get isComplete(): boolean {
     return this.completed;
@@ -421,4 +422,16 @@ export class FilterManager {
     for (let i = 0; i < this.stages.length; i++) if (decode[i]!.started && !decode[i]!.bypassed) this.stages[i]!.log(view);
     for (let i = 0; i < this.stages.length; i++) if (decode[i]!.started) this.stages[i]!.destroy();
   }
+}
+
+/**
+ * A filter's handle on its stream. A class rather than an object of four closures: one allocation
+ * per filter per request instead of five.
+ */
+class StageCallbacks implements FilterCallbacks {
+  constructor(private readonly fm: FilterManager, private readonly index: number) {}
+  continueDecoding(): void { this.fm.continueAt('decode', this.index); }
+  continueEncoding(): void { this.fm.continueAt('encode', this.index); }
+  sendLocalReply(r: LocalResponse): void { this.fm.sendLocalReply(r); }
+  resetStream(): void { this.fm.reset(); }
 }
