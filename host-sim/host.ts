@@ -82,6 +82,8 @@ export class Host {
   }
 
   log(vm: WasmVm, level: LogLevelName, message: string): void {
+    // Nobody listening (benchmarks): skip building the entry.
+    if (!this.captureLogs && !this.opts.onLog) return;
     const ctx = vm.current;
     const entry: LogEntry = { level, message, source: ctx?.plugin.name ?? vm.label };
     if (this.captureLogs) this.logs.push(entry);
