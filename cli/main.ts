@@ -22,4 +22,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// A command may set process.exitCode itself (run: 9 when a filter trapped) and still return normally.
+const code = await main(process.argv);
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

@@ -115,7 +115,51 @@ export function buildProgram(): Command {
     .action(async (registry: string, opts) => (await import('./commands/logout.js')).logout(registry, opts));
 
   // --- attach, control-plane, status (control-plane/) ---
-  // (commands of this area are declared here)
+  program
+    .command('attach')
+    .description('print (or --apply) a WasmPlugin/TrafficExtension manifest that attaches a pushed module, pinned by digest')
+    .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci://..., or an http(s):// URL of a .wasm')
+    .requiredOption('--name <name>', 'name of the WasmPlugin/TrafficExtension')
+    .option('--namespace <ns>', 'namespace of the resource', 'default')
+    .option('--selector <k=v>', 'workload label to match (repeatable)', collect)
+    .option('--target-ref <Kind/name>', 'attach to a Gateway or Service instead of a selector (repeatable)', collect)
+    .addOption(new Option('--phase <phase>', 'where in the filter chain').choices(['AUTHN', 'AUTHZ', 'STATS']))
+    .option('--priority <n>', 'ordering within the phase (higher first)')
+    .option('--config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
+    .addOption(new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices(['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD']))
+    .addOption(new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'))
+    .option('--pull-secret <secret>', 'imagePullSecret for private registries')
+    .addOption(new Option('--pull-policy <policy>', 'imagePullPolicy').choices(['IfNotPresent', 'Always']))
+    .option('--root-id <id>', 'pluginName (root id) of the plugin inside the module')
+    .option('--envoy', 'print the equivalent Envoy HTTP filter config instead (for Envoy without Istio)')
+    .option('--module-base-url <url>', 'with --envoy: where Envoy downloads the module (a meshwasm control plane)', 'http://127.0.0.1:18001')
+    .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
+    .option('--config-dir <dir>', 'the local control plane\'s manifest directory', '.meshwasm/extensions')
+    .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
+    .addOption(new Option('--failure-threshold <severity>', 'fail (exit 9, nothing applied) on analyze findings at or above this').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
+    .addOption(outputOption(['yaml', 'json'], 'yaml'))
+    .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
+
+  program
+    .command('control-plane')
+    .description('watch extension manifests, fetch and verify modules, and serve them to proxies over ECDS')
+    .option('--config-dir <dir>', 'directory of WasmPlugin/TrafficExtension manifests (watched)', '.meshwasm/extensions')
+    .option('--kubernetes', 'also list+watch WasmPlugins and TrafficExtensions in the current kubeconfig context')
+    .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
+    .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
+    .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
+    .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
+    .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
+
+  program
+    .command('status')
+    .description('show each extension, its digest, which proxies hold which version, and errors')
+    .option('--control-plane <url>', 'HTTP address of a running control plane', 'http://127.0.0.1:18001')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/status.js')).status(opts));
 
   // --- proxy, demo ---
   const mods = moduleArgsCollector();
@@ -160,7 +204,19 @@ export function buildProgram(): Command {
     .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
 
   // --- analyze ---
-  // (commands of this area are declared here)
+  program
+    .command('analyze')
+    .description('find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)')
+    .argument('<manifests>', 'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin')
+    .option('--registry-credentials <HOST=USER:PASSWORD|docker-config.json>', 'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json', collect)
+    .option('--istio-version <1.MINOR>', 'Istio version the mesh runs (ABI versions and kinds it serves)', '1.30')
+    .addOption(new Option('--failure-threshold <severity>', 'lowest severity that makes the command exit 9').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .option('--envoy', 'also check Envoy wasm filter configs (envoy.extensions.filters.*.wasm.v3.Wasm) in the input')
+    .option('--plain-http', 'talk plain HTTP to every registry (default: only to loopback ones)')
+    .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))
+    .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
+    .addOption(outputOption(['text', 'json', 'yaml']))
+    .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
 
   return program;
 }

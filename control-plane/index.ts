@@ -13,3 +13,5 @@ export { ResolveError, type ModuleSource, type FetchedModule, type FetchOptions 
 export { wasmFilterConfig, MODULE_CLUSTER } from './xds/resources.js';
 export const DEFAULT_CONFIG_DIR = '.meshwasm/extensions';
 export const DEFAULT_CACHE_DIR = '.meshwasm/cache';
+export { OciModuleSource, type RegistryClient } from './resolver/oci-source.js';
+export { buildExtensionManifest, buildEnvoyFilter, type AttachSpec } from './attach.js';

@@ -1,4 +1,4 @@
-import type { LogLevelName } from './abi/constants.js';
+import { LOG_LEVELS, type LogLevelName } from './abi/constants.js';
 import { VirtualClock } from './clock.js';
 import { answerToOutcome, callRealUpstream, type ClusterTarget, type HttpCallOutcome } from './http-upstream.js';
 import { nestProperties, type PropertyValue } from './properties.js';
@@ -82,6 +82,8 @@ export class Host {
   }
 
   log(vm: WasmVm, level: LogLevelName, message: string): void {
+    // Envoy's logger drops lines below its level; proxy_get_log_level tells the filter that level.
+    if (LOG_LEVELS.indexOf(level) < vm.logLevel) return;
     // Nobody listening (benchmarks): skip building the entry.
     if (!this.captureLogs && !this.opts.onLog) return;
     const ctx = vm.current;

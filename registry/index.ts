@@ -7,12 +7,13 @@ export { parseReference, defaultStoreRoot, pinnedString, referenceString, reposi
 export { pushModule, type PushOptions, type PushResult } from './push.js';
 export { pullModule, resolveDigest, type PullOptions, type PulledModule } from './pull.js';
 export { inspectImage, type ImageInfo } from './inspect.js';
+export { examineImage, type ImageExamination } from './examine.js';
 export { login, logout, type LoginOptions } from './login.js';
 export { openTarget, staticCredentials, type TargetOptions } from './open-target.js';
 export { copyImage, type CopyReport } from './copy.js';
 export { inspectWasmModule, type WasmModuleInfo } from './formats/wasm-module.js';
 export { MediaType, Annotation } from './media-types.js';
-export { DockerConfig, dockerConfigPath } from './auth/docker-config.js';
+export { DockerConfig, dockerConfigPath, credentialsFromDockerConfigJson } from './auth/docker-config.js';
 export type { Credentials, CredentialSource } from './auth/credentials.js';
 export type { ClientOptions } from './client/repository-client.js';
 export type { Descriptor, ImageManifest } from './content/descriptor.js';

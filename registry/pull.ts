@@ -2,6 +2,7 @@ import type { Descriptor } from './content/descriptor.js';
 import type { CopyHooks, Target } from './content/target.js';
 import { RemoteRepository } from './client/remote-repository.js';
 import { sha256Hex } from './digest.js';
+import { RegistryError } from './errors.js';
 import type { ImageFormat } from './formats/packed-image.js';
 import { metadataFromConfig, moduleFromLayer, parseManifest, recognizeImage } from './formats/read-image.js';
 import { inspectWasmModule } from './formats/wasm-module.js';
@@ -11,6 +12,11 @@ import { pinnedString, referenceString, type Reference } from './reference.js';
 export interface PullOptions extends TargetOptions {
   /** Progress hooks. Default none. */
   hooks?: CopyHooks;
+  /**
+   * The manifest digest the caller expects (hex or `sha256:hex`), e.g. a WasmPlugin's `sha256` for a
+   * tag reference. Checked before any layer is downloaded; a mismatch is an 'integrity' error. Default none.
+   */
+  expectedManifestDigest?: string;
 }
 
 export interface PulledModule {
@@ -46,6 +52,12 @@ export async function pullModule(ref: string, opts: PullOptions = {}): Promise<P
   const { ref: parsed, target } = openTarget(ref, { operation: 'pull', ...opts });
   const what = `pull: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
+  if (opts.expectedManifestDigest !== undefined) {
+    const expected = opts.expectedManifestDigest.startsWith('sha256:') ? opts.expectedManifestDigest : `sha256:${opts.expectedManifestDigest}`;
+    if (expected.toLowerCase() !== desc.digest) {
+      throw new RegistryError('integrity', `${what} resolved to manifest ${desc.digest}, but ${expected} was expected; the tag moved or the expected sha256 is wrong (for oci:// urls it is the manifest digest, not the module's sha256)`);
+    }
+  }
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);
   opts.hooks?.onUpload?.(image.moduleLayer);
   const layer = await target.fetch(image.moduleLayer);

@@ -22,8 +22,10 @@ export interface PushOptions extends TargetOptions {
 export interface PushResult {
   /** The reference pushed to, as given (normalized). */
   reference: string;
-  /** sha256:... of the manifest: what WasmPlugin `sha256` wants with an oci:// url. */
+  /** sha256:... of the manifest: pin it as `oci://repo@sha256:...`. */
   manifestDigest: string;
+  /** The manifest digest's hex alone: what WasmPlugin/TrafficExtension `sha256` wants with an oci:// url. */
+  manifestSha256: string;
   /** Hex sha256 of the .wasm itself: what WasmPlugin `sha256` wants with an http(s):// url, and Envoy's remote code sha256. */
   moduleSha256: string;
   /** `repository@sha256:...`: the reference to deploy, immune to tag moves. */
@@ -55,6 +57,7 @@ export async function pushModule(wasm: Uint8Array, ref: string, opts: PushOption
   return {
     reference: referenceString(parsed),
     manifestDigest: image.manifest.desc.digest,
+    manifestSha256: image.manifest.desc.digest.slice('sha256:'.length),
     moduleSha256: sha256Hex(wasm),
     pinned: pinnedString(parsed, image.manifest.desc.digest),
     format,

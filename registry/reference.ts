@@ -73,7 +73,10 @@ export function parseReference(input: string, env: NodeJS.ProcessEnv = process.e
     return { kind: 'layout', path: join(defaultStoreRoot(env), ...repository.split('/')), repository, tag: tag ?? (digest ? undefined : 'latest'), digest };
   }
   if (!/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/.test(first)) throw invalid(input, `registry host "${first}" is not a host[:port]`);
-  return { kind: 'remote', registry: first, repository, tag: tag ?? (digest ? undefined : 'latest'), digest };
+  // Docker Hub's official images live under library/ (docker.io/nginx is docker.io/library/nginx).
+  const hub = first === 'docker.io' || first === 'index.docker.io';
+  const repo = hub && !repository.includes('/') ? `library/${repository}` : repository;
+  return { kind: 'remote', registry: hub ? 'docker.io' : first, repository: repo, tag: tag ?? (digest ? undefined : 'latest'), digest };
 }
 
 function parseLayout(rest: string, input: string): LayoutReference {

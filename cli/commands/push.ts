@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { pushModule, type PushResult } from '../../registry/index.js';
+import { parseReference, pushModule, type PushResult } from '../../registry/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { parseOutputFormat, printResult, progressLine } from '../output.js';
 import { parseAnnotations, short, targetOptions, type RegistryFlags } from './registry-options.js';
@@ -35,11 +35,11 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
 }
 
 function text(r: PushResult): string {
-  const remote = !r.reference.startsWith('oci:') && r.reference.includes('/') && /^[^/]*[.:]|^localhost\//.test(r.reference);
+  const remote = parseReference(r.reference).kind === 'remote';
   return [
     `pushed ${r.reference} (${r.format === 'wasm' ? 'wasm OCI variant' : 'compat OCI image'}, ${r.size} bytes, ABI ${r.abiVersions.join(', ')})`,
     `  manifest digest: ${r.manifestDigest}`,
-    remote ? `    -> WasmPlugin/TrafficExtension "sha256" for url oci://${r.pinned.split('@')[0]}` : `    -> the digest skopeo and the control plane pin`,
+    remote ? `    -> WasmPlugin/TrafficExtension url oci://${r.pinned}, or url oci://${r.reference} with sha256: ${r.manifestSha256}` : `    -> the digest skopeo and the control plane pin`,
     `  module sha256:   ${r.moduleSha256}`,
     `    -> "sha256" for an http(s):// url, and Envoy's remote code sha256`,
     `  pinned:          ${r.pinned}`,

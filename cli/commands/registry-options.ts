@@ -84,7 +84,7 @@ export function parseAnnotations(cmd: string, list: string[] = []): Record<strin
   return out;
 }
 
-/** A progress line for uploads/downloads, shown only on a TTY (see cli/output.ts). */
+/** The first 12 hex digits of a digest, for progress lines. */
 export function short(digest: string): string {
   return digest.slice(0, 19);
 }

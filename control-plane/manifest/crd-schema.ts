@@ -75,7 +75,7 @@ function describe(doc: unknown): string {
 /** oneOf failures report every branch; the most specific error (deepest path) reads best. */
 function pickError(errors: ErrorObject[]): ErrorObject {
   const real = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'not');
-  const pool = real.length ? real : errors;
+  const pool = real.length ? real : errors.filter((e) => e.keyword === 'oneOf').concat(errors).slice(0, 1);
   return pool.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a));
 }
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RegistryError } from '../errors.js';
-import type { Credentials } from './credentials.js';
+import type { CredentialSource, Credentials } from './credentials.js';
 import { helperErase, helperGet, helperStore } from './cred-helper.js';
 
 /**
@@ -47,24 +47,7 @@ export class DockerConfig {
 
   /** Credentials for a registry host, or undefined for anonymous access. */
   async get(registry: string): Promise<Credentials | undefined> {
-    const cfg = await load(this.path);
-    const key = configKey(registry);
-    const helper = cfg.credHelpers?.[key] ?? cfg.credHelpers?.[registry];
-    if (helper) return helperGet(helper, key);
-    const wanted = normalizeKey(key);
-    const entry = Object.entries(cfg.auths ?? {}).find(([k]) => k === key || normalizeKey(k) === wanted)?.[1];
-    if (entry) {
-      if (entry.identitytoken) return { identityToken: entry.identitytoken };
-      if (entry.auth) {
-        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-        const i = decoded.indexOf(':');
-        if (i < 0) throw new RegistryError('invalid-input', `docker config ${this.path}: auths["${key}"].auth is not base64 of user:password; run "meshwasm login ${registry}" again`);
-        return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
-      }
-      if (entry.username && entry.password) return { username: entry.username, password: entry.password };
-    }
-    if (cfg.credsStore) return helperGet(cfg.credsStore, key);
-    return undefined;
+    return lookup(await load(this.path), registry, this.path);
   }
 
   /** Stores credentials the way docker login does: in the helper when one is configured, else base64 in auths. */
@@ -105,4 +88,38 @@ export class DockerConfig {
     await writeFile(tmp, JSON.stringify(cfg, null, '\t') + '\n', { mode: 0o600 });
     await rename(tmp, this.path);
   }
+}
+
+/** The lookup docker does: credHelpers for the host, then auths, then credsStore. */
+async function lookup(cfg: DockerConfigFile, registry: string, path: string): Promise<Credentials | undefined> {
+  const key = configKey(registry);
+  const helper = cfg.credHelpers?.[key] ?? cfg.credHelpers?.[registry];
+  if (helper) return helperGet(helper, key);
+  const wanted = normalizeKey(key);
+  const entry = Object.entries(cfg.auths ?? {}).find(([k]) => k === key || normalizeKey(k) === wanted)?.[1];
+  if (entry) {
+    if (entry.identitytoken) return { identityToken: entry.identitytoken };
+    if (entry.auth) {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      if (i < 0) throw new RegistryError('invalid-input', `docker config ${path}: auths["${key}"].auth is not base64 of user:password; run "meshwasm login ${registry}" again`);
+      return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+    }
+    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+  }
+  if (cfg.credsStore) return helperGet(cfg.credsStore, key);
+  return undefined;
+}
+
+/**
+ * Credentials from docker config JSON held in memory, e.g. a Kubernetes imagePullSecret
+ * (`.dockerconfigjson`) as WasmPlugin's imagePullSecret names it. Helpers are not consulted.
+ */
+export function credentialsFromDockerConfigJson(json: string, what = 'pull secret'): CredentialSource {
+  let cfg: DockerConfigFile;
+  try { cfg = JSON.parse(json) as DockerConfigFile; } catch {
+    throw new RegistryError('invalid-input', `${what} is not docker config JSON`);
+  }
+  const authsOnly: DockerConfigFile = { auths: cfg.auths };
+  return (registry) => lookup(authsOnly, registry, what);
 }

@@ -41,11 +41,15 @@ export class RepositoryClient {
   get name(): string { return `${this.registry}/${this.repository}`; }
 
   url(path: string): URL {
-    return new URL(`${this.scheme}://${this.registry}/v2/${path}`);
+    // Docker Hub is named docker.io (and keyed so in credentials) but its API answers on registry-1.
+    const host = this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
+    return new URL(`${this.scheme}://${host}/v2/${path}`);
   }
 
   scopes(actions: Action[], extra: string[] = []): string[] {
-    return [`repository:${this.repository}:${actions.join(',')}`, ...extra];
+    // A push asks for pull,push from its first request, so one token serves its HEAD checks and uploads.
+    const wanted = this.options.operation === 'push' ? ['pull', 'push'] : actions;
+    return [`repository:${this.repository}:${wanted.join(',')}`, ...extra];
   }
 
   /**
@@ -77,7 +81,9 @@ export class RepositoryClient {
   }
 
   /** Turns what is left after retries into a RegistryError that names the registry and the operation. */
-  remoteError(err: unknown, what: string): unknown {
+  remoteError(err: unknown, description: string): unknown {
+    const op = this.options.operation;
+    const what = op && !description.startsWith(`${op}:`) ? `${op}: ${description}` : description;
     if (err instanceof RetryableStatus) {
       return new RegistryError('remote', `${what}: registry ${this.registry} answered ${err.response.status} ${errorDetail(err.response)} (after ${this.options.retry?.attempts ?? 4} attempts); try again later or check the registry's logs`, err.response.status);
     }
@@ -96,8 +102,24 @@ export class RepositoryClient {
   private async sendOnce(req: HttpRequest, auth: string | undefined): Promise<HttpResponse> {
     const headers = { ...req.headers, ...(auth ? { authorization: auth } : {}) };
     try {
-      return await send({ ...req, headers }, this.transport);
+      const res = await send({ ...req, headers }, this.transport);
+      // A loopback registry defaults to http://; when it turns out to serve TLS (Go answers plain
+      // requests with this 400), switch to https:// with the usual certificate checks.
+      if (this.scheme === 'http' && this.options.plainHttp === undefined && res.status === 400 && /HTTP request to an HTTPS server/i.test(res.body.toString('utf8'))) {
+        this.scheme = 'https';
+        const url = new URL(req.url);
+        url.protocol = 'https:';
+        return send({ ...req, url, headers }, this.transport);
+      }
+      return res;
     } catch (err) {
+      // Same case for HEAD: node cannot even parse Go's bare 400 to a HEAD (HPE_* parse error).
+      if (this.scheme === 'http' && this.options.plainHttp === undefined && /^HPE_/.test((err as NodeJS.ErrnoException).code ?? '')) {
+        this.scheme = 'https';
+        const url = new URL(req.url);
+        url.protocol = 'https:';
+        return send({ ...req, url, headers }, this.transport);
+      }
       // --insecure means: accept a registry that speaks plain HTTP (Istio's fetcher falls back the same way).
       if (this.options.insecure && this.scheme === 'https' && isPlainHttpAnswer(err)) {
         this.scheme = 'http';

@@ -99,16 +99,17 @@ export function readTar(buf: Uint8Array, what: string, maxEntries = 10_000): Tar
   return entries;
 }
 
+/** PAX records are `<byte length> key=value\n`; lengths count bytes, so walk bytes, not characters. */
 function paxRecords(data: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
-  const text = Buffer.from(data).toString('utf8');
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let i = 0;
-  while (i < text.length) {
-    const sp = text.indexOf(' ', i);
+  while (i < buf.byteLength) {
+    const sp = buf.indexOf(0x20, i);
     if (sp < 0) break;
-    const len = parseInt(text.slice(i, sp), 10);
-    if (!(len > 0)) break;
-    const rec = text.slice(sp + 1, i + len - 1);
+    const len = parseInt(buf.toString('ascii', i, sp), 10);
+    if (!(len > 0) || i + len > buf.byteLength) break;
+    const rec = buf.toString('utf8', sp + 1, i + len - 1);
     const eq = rec.indexOf('=');
     if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
     i += len;

@@ -19,9 +19,10 @@ export interface WasmRuntimeConfig {
 
 /**
  * The wasm OCI variant (Solo's spec, what Istio's fetcher calls the OCI artifact image): exactly
- * two layers, the runtime config JSON then the raw module. Istio checks for "exactly two layers,
- * one of them application/vnd.module.wasm.content.layer.v1+wasm"; Envoy Gateway wants the config
- * layer first. The manifest's config descriptor points at the same JSON with the wasm config type.
+ * two layers, the runtime config JSON then the raw module (the order of Solo's spec example). Istio's
+ * fetcher, and Envoy Gateway's derived from it, check for exactly two layers, one of them
+ * application/vnd.module.wasm.content.layer.v1+wasm. The manifest's config descriptor points at
+ * the same JSON with the wasm config type.
  */
 export function buildWasmImage(module: Uint8Array, meta: ImageMetadata): PackedImage {
   const runtime: WasmRuntimeConfig = { type: 'envoy_proxy', abiVersions: meta.abiVersions, config: { root_ids: meta.rootIds } };

@@ -61,7 +61,7 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
     expect(Buffer.from(f.module).equals(Buffer.from(v1))).toBe(true);
 
     const status = await eventually(async () => {
-      const s = await (await fetch(`${cp.httpUrl}/status`)).json();
+      const s = (await (await fetch(`${cp.httpUrl}/status`)).json()) as any;
       return s.extensions[0].proxies[0]?.acked ? s : undefined;
     }, 'status to show the ACK');
     expect(status.extensions[0]).toMatchObject({ name: 'authz', state: 'Serving', digest: sha256(v1), proxies: [{ nodeId: 'web-1', acked: true, digest: sha256(v1) }] });
@@ -95,7 +95,7 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
       onUpdate: () => { if (reject) throw new Error('module failed to start: missing export proxy_on_memory_allocate'); },
     });
     const status = await eventually(async () => {
-      const s = await (await fetch(`${cp.httpUrl}/status`)).json();
+      const s = (await (await fetch(`${cp.httpUrl}/status`)).json()) as any;
       return s.proxies.find((p: { nodeId: string; nack?: unknown }) => p.nodeId === 'picky-1' && p.nack) ? s : undefined;
     }, 'status to show the NACK');
     const ext = status.extensions.find((e: { name: string }) => e.name === 'authz');

@@ -57,6 +57,8 @@ describe('request headers (c/headers.c)', () => {
     expect(r.upstreamHeader('x-pair-count')).toBe(String(seen.length));
     expect(r.upstreamHeader('x-pairs-bytes')).toBe(String(encodePairs(seen).length));
     expect(r.upstreamHeader('x-first-key')).toBe(':method');
+    // Envoy's get_header_map_size is HeaderMap::byteSize(): key and value bytes, no framing.
+    expect(r.upstreamHeader('x-map-size')).toBe(String(seen.reduce((n, [k, v]) => n + k.length + v.length, 0)));
   });
 
   it('replaces the whole map with proxy_set_header_map_pairs', async () => {
@@ -86,5 +88,15 @@ describe('trailers and response headers (c/headers.c)', () => {
     expect(r.downstreamHeader('server')).toBe('meshwasm-fixture');
     expect(r.downstreamHeader('x-internal')).toBeUndefined();
     expect(r.downstream.trailers).toEqual([['grpc-status', '0'], ['x-response-trailer', 'c']]);
+  });
+});
+
+describe('memory across many requests (c/headers.c)', () => {
+  it('keeps linear memory flat: every buffer the host hands over is freed by the filter and reused', async () => {
+    const h = await fixtureHarness('c/headers.c');
+    for (let i = 0; i < 20; i++) await h.request({ headers: get(`/warm/${i}`) });
+    const warm = h.memoryBytes();
+    for (let i = 0; i < 300; i++) await h.request({ headers: get(`/steady/${i}`, { 'x-multi': 'v'.repeat(200) }) });
+    expect(h.memoryBytes()).toBe(warm);
   });
 });

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigureError, Host, HostError, runExchange } from '../../host-sim/index.js';
-import { compileFixture } from '../fixtures/compile.js';
+import { compileFixture, compileWatText } from '../fixtures/compile.js';
 import { fixtureHarness, get, messages, post } from './fixture-harness.js';
 
 /** A host that just refused something still loads and runs a good module. */
@@ -144,6 +144,73 @@ describe('traps', () => {
     expect(r.trap).toMatchObject({ callback, function: fn });
     expect(messages(r.logs)).toContain('about to crash');
     expect(r.downstream.status).toBe(503);
+  });
+});
+
+describe('faults inside the guest', () => {
+  // One-off shapes, small enough to read inline: each faults in proxy_on_request_headers.
+  const guest = (body: string, extraImports = '') => compileWatText(`(module
+    ${extraImports}
+    (memory (export "memory") 1)
+    (func (export "proxy_abi_version_0_2_1"))
+    (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+    (func (export "proxy_on_context_create") (param i32 i32))
+    ${body})`);
+
+  it.each([
+    ['a load outside linear memory', `(func $read_past_the_end (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.load (i32.const 0xfffffff0)))`, /memory access out of bounds/, 'read_past_the_end'],
+    ['unbounded recursion (stack overflow)', `(func $recurse (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (call $recurse (i32.const 0)))`, /call stack/, 'recurse'],
+    ['an integer division by zero', `(func $divide (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.div_u (i32.const 1) (local.get 2)))`, /divi/, 'divide'],
+    ['proc_exit from a callback', `(func $bail_out (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (call $proc_exit (i32.const 3)) (i32.const 0))`, /proc_exit\(3\)/, undefined],
+  ])('%s ends the stream per the policy with a clear message, and the host keeps serving', async (_what, body, message, fn) => {
+    const bytes = await guest(body, '(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))');
+    const host = new Host();
+    const plugin = host.startPlugin(host.loadVm(bytes, { label: 'faulty.wasm' }), { name: 'faulty' });
+    // end_of_stream is 0 when a body follows: the division then divides by zero.
+    const r = await runExchange(host, [plugin], { headers: post('/'), body: 'x' });
+    expect(r.trap?.callback).toBe('proxy_on_request_headers');
+    expect(r.trap?.message).toMatch(message);
+    if (fn) expect(r.trap?.function).toBe(fn);
+    expect(r.downstream.status).toBe(503);
+    await stillServes(host);
+  });
+});
+
+describe('malformed serialized maps', () => {
+  it.each([
+    ['a count of 0xffffffff in a 4-byte map', 0xffffffff, 4],
+    ['a count of 1000000 in a 64-byte map', 1_000_000, 64],
+    ['lengths that run past the end', 1, 12],
+  ])('%s is refused promptly without touching the headers, and the stream goes on', async (_what, count, size) => {
+    // Map at 256: the count, then (for the last case) one key/value length pair claiming 1000 bytes.
+    const bytes = await compileWatText(`(module
+      (import "env" "proxy_set_header_map_pairs" (func $set_pairs (param i32 i32 i32) (result i32)))
+      (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "x-set-pairs-status")
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "malloc") (param i32) (result i32) (i32.const 4096))
+      (func (export "proxy_on_context_create") (param i32 i32))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+        (i32.store (i32.const 256) (i32.const ${count}))
+        (i32.store (i32.const 260) (i32.const 1000))
+        (i32.store (i32.const 264) (i32.const 1000))
+        (i32.store8 (i32.const 200)
+          (i32.add (i32.const 48) (call $set_pairs (i32.const 0) (i32.const 256) (i32.const ${size}))))
+        (drop (call $add (i32.const 0) (i32.const 100) (i32.const 18) (i32.const 200) (i32.const 1)))
+        (i32.const 0)))`);
+    const host = new Host();
+    const plugin = host.startPlugin(host.loadVm(bytes, { label: 'lying-map.wasm' }), { name: 'lying-map' });
+    const r = await runExchange(host, [plugin], { headers: get('/kept') });
+    expect(r.trap).toBeUndefined();
+    expect(r.upstream.headers).toContainEqual([':path', '/kept']);
+    // This host refuses the map (InvalidMemoryAccess). Envoy's PairsUtil::toPairs reads a
+    // malformed map as empty instead, which clears the headers: a filter must not rely on either.
+    expect(r.upstream.headers).toContainEqual(['x-set-pairs-status', '6']);
   });
 });
 

@@ -53,4 +53,11 @@ describe('logging (c/logging.c)', () => {
     expect(proxyNs(later) - proxyNs(first)).toBe(1_500_000_000n);
     expect(wasiNs(later) - wasiNs(first)).toBe(1_500_000_000n);
   });
+
+  it('drops lines below the configured level, as Envoy\'s logger does', async () => {
+    const h = await fixtureHarness('c/logging.c', { logLevel: 'warn' });
+    expect(h.logs.filter((l) => l.message.startsWith('level ')).map((l) => l.message)).toEqual(['level warn', 'level error', 'level critical']);
+    // WASI stdout logs at info, stderr at error.
+    expect(h.logs.filter((l) => l.message.includes('via fd_write')).map((l) => l.message.trim())).toEqual(['stderr via fd_write']);
+  });
 });

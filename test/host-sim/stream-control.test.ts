@@ -58,4 +58,12 @@ describe('stream control (c/stream_control.c)', () => {
     const nextId = messages(next.logs).find((m) => m.startsWith('on_delete '))!.split(' ')[1];
     expect(nextId).not.toBe(id);
   });
+
+  it('lets proxy_on_log read the request and response headers, as at Envoy\'s access-log time', async () => {
+    const h = await fixtureHarness('c/stream_control.c');
+    const r = await h.request({ headers: get('/audited'), response: { headers: { ':status': '404' } } });
+    expect(messages(r.logs)).toContain('access log path=/audited status=404');
+    const denied = await h.request({ headers: get('/close') });
+    expect(messages(denied.logs).some((m) => m.startsWith('access log path=/close'))).toBe(true);
+  });
 });

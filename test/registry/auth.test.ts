@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerConfig, login, logout, pullModule, pushModule, RegistryError, staticCredentials } from '../../registry/index.js';
+import { DockerConfig, login, logout, openTarget, pullModule, pushModule, RegistryError, RemoteRepository, staticCredentials } from '../../registry/index.js';
 import { startRegistry, type RunningRegistry } from './helpers/docker-registry.js';
 import { writeHtpasswd } from './helpers/htpasswd.js';
 import { startTokenServer, type TokenServer } from './helpers/token-server.js';
@@ -112,20 +112,38 @@ describe('Bearer token auth: a real docker-registry trusting a token server in t
   let tokens: TokenServer;
   beforeAll(async () => {
     const dir = await mkdtemp(join(home, 'token-'));
-    tokens = await startTokenServer(dir, { bob: 'hunter2' });
+    tokens = await startTokenServer(dir, { bob: 'hunter2' }, { 'refresh-for-bob': 'bob' });
     reg = await startRegistry({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle });
   });
   afterAll(async () => { await reg?.stop(); await tokens?.stop(); });
 
   it('gets a scoped token with the credentials, caches it, and pushes and pulls', async () => {
     const creds = staticCredentials({ username: 'bob', password: 'hunter2' });
+    const before = tokens.requests.length;
     const pushed = await pushModule(tinyModule(undefined, 'token'), `${reg.host}/team/filter:v1`, { credentials: creds });
-    const pushTokens = tokens.requests.filter((r) => r.scopes.includes('repository:team/filter:pull,push'));
+    const pushTokens = tokens.requests.slice(before);
+    expect(pushTokens[0]?.scopes).toContain('repository:team/filter:pull,push');
     // One token for the whole push (several blob checks, uploads and the manifest), not one per request.
     expect(pushTokens).toHaveLength(1);
     expect(pushTokens[0]!.user).toBe('bob');
     const pulled = await pullModule(`${reg.host}/team/filter:v1`, { credentials: creds });
     expect(pulled.manifestDigest).toBe(pushed.manifestDigest);
+  });
+
+  it('trades a docker identitytoken (from the docker config) for an access token with the OAuth2 POST', async () => {
+    const cfgDir = await mkdtemp(join(home, 'identity-'));
+    await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ auths: { [reg.host]: { identitytoken: 'refresh-for-bob' } } }));
+    const before = tokens.requests.length;
+    const pushed = await pushModule(tinyModule(undefined, 'identity'), `${reg.host}/team/identity:v1`, { dockerConfig: join(cfgDir, 'config.json') });
+    expect(tokens.requests.slice(before).map((r) => r.user)).toEqual(['bob']);
+    expect(pushed.uploaded).toHaveLength(2);
+  });
+
+  it('the referrers API is reported as unsupported on distribution 2.8, not as an error', async () => {
+    const creds = staticCredentials({ username: 'bob', password: 'hunter2' });
+    const pushed = await pushModule(tinyModule(undefined, 'refs'), `${reg.host}/team/refs:v1`, { credentials: creds });
+    const { target } = openTarget(`${reg.host}/team/refs:v1`, { credentials: creds });
+    expect(await (target as RemoteRepository).referrers(pushed.manifestDigest)).toBeUndefined();
   });
 
   it('an anonymous token grants nothing: the push fails with a login hint', async () => {

@@ -36,7 +36,8 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     await writeFile(file, wasm);
     const text = meshwasm(['push', file, `${open.host}/filters/authz:v1`, '--root-id', 'authz', '--annotation', 'team=edge']);
     expect(text.status, text.stderr).toBe(0);
-    expect(text.stdout).toContain(`oci://${open.host}/filters/authz`);
+    expect(text.stdout).toMatch(new RegExp(`url oci://${open.host}/filters/authz@sha256:[0-9a-f]{64}`));
+    expect(text.stdout).toMatch(/with sha256: [0-9a-f]{64}\n/);
     expect(text.stdout).toContain(sha256Hex(wasm));
     expect(text.stderr).toBe(''); // progress only on a TTY
 
@@ -103,7 +104,8 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     const wasm = tinyModule(undefined, 'cli-corrupt');
     const file = join(home, 'corrupt.wasm');
     await writeFile(file, wasm);
-    expect(meshwasm(['push', file, `${open.host}/x/corrupt:v1`]).status).toBe(0);
+    const pushedCorrupt = meshwasm(['push', file, `${open.host}/x/corrupt:v1`]);
+    expect(pushedCorrupt.status, pushedCorrupt.stderr).toBe(0);
     const hex = sha256Digest(wasm).slice(7);
     await writeFile(join(open.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), tinyModule(undefined, 'cli-corrupX'));
     const dir = await mkdtemp(join(home, 'out-'));

@@ -84,6 +84,17 @@ describe('faults injected by a proxy in front of a real docker-registry', () => 
     } finally { await proxy.stop(); }
   });
 
+  it('a 403 (an account without rights, as a proxy or registry policy answers) is an auth error with a login hint', async () => {
+    const proxy = await startFaultProxy(reg.host, (req): Fault => (req.method === 'POST' ? { status: 403 } : 'pass'));
+    try {
+      const err = await rejection(pushModule(tinyModule(undefined, 'forbidden'), `${proxy.host}/faults/forbidden:v1`, fast));
+      expect(err.kind).toBe('auth');
+      expect(err.status).toBe(403);
+      expect(err.message).toBe(`push: registry ${proxy.host} answered 403 for repository "faults/forbidden"; run "meshwasm login ${proxy.host}" or pass --username`);
+      expect(await tagExists('faults/forbidden', 'v1')).toBe(false);
+    } finally { await proxy.stop(); }
+  });
+
   it('a registry that is not listening is reported as unreachable', async () => {
     const proxy = await startFaultProxy(reg.host, () => 'pass');
     const host = proxy.host;

@@ -25,6 +25,7 @@ describe('push and pull against a real docker-registry (open)', () => {
     const pushed = await pushModule(wasm, `${reg.host}/filters/authz:v1`, { rootIds: ['authz_root'], annotations: { 'org.opencontainers.image.source': 'https://example.test/authz' } });
     expect(pushed.format).toBe('wasm');
     expect(pushed.moduleSha256).toBe(sha256Hex(wasm));
+    expect(`sha256:${pushed.manifestSha256}`).toBe(pushed.manifestDigest);
     expect(pushed.pinned).toBe(`${reg.host}/filters/authz@${pushed.manifestDigest}`);
     expect(pushed.abiVersions).toEqual(['0.2.1']);
     expect(pushed.uploaded).toHaveLength(2);
@@ -44,6 +45,10 @@ describe('push and pull against a real docker-registry (open)', () => {
     expect(pulled.manifestDigest).toBe(pushed.manifestDigest);
     expect(pulled.rootIds).toEqual(['authz_root']);
     expect(pulled.abiVersions).toEqual(['0.2.1']);
+
+    // A caller holding a WasmPlugin sha256 gets it checked before any layer is fetched.
+    expect((await pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.manifestSha256 })).moduleSha256).toBe(pushed.moduleSha256);
+    await expect(pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.moduleSha256 })).rejects.toMatchObject({ kind: 'integrity', message: expect.stringContaining('not the module') });
 
     const byDigest = await pullModule(pushed.pinned);
     expect(byDigest.moduleSha256).toBe(pushed.moduleSha256);

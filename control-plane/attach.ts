@@ -1,0 +1,77 @@
+import { validateManifest } from './manifest/crd-schema.js';
+import { EXTENSION_API_VERSION, normalizeExtension, type ExtensionKind, type FailStrategy, type TargetRef } from './manifest/extension.js';
+import { wasmFilterConfig } from './xds/resources.js';
+
+/**
+ * Builds the WasmPlugin / TrafficExtension manifest `meshwasm attach` prints, and the
+ * equivalent Envoy HTTP filter config. Pure: resolving digests is the caller's job.
+ */
+export interface AttachSpec {
+  kind: ExtensionKind;
+  name: string;
+  namespace?: string;
+  /** oci://... or http(s)://... */
+  url: string;
+  /** Manifest digest (oci) or module sha256 (http), hex without "sha256:". */
+  sha256: string;
+  selector?: Record<string, string>;
+  targetRefs?: TargetRef[];
+  phase?: 'AUTHN' | 'AUTHZ' | 'STATS';
+  priority?: number;
+  pluginConfig?: unknown;
+  failStrategy?: FailStrategy;
+  pullSecret?: string;
+  pullPolicy?: 'IfNotPresent' | 'Always';
+  rootId?: string;
+}
+
+export function buildExtensionManifest(s: AttachSpec): Record<string, unknown> {
+  const wasm: Record<string, unknown> = {
+    url: s.url,
+    sha256: s.sha256,
+    ...(s.pullPolicy ? { imagePullPolicy: s.pullPolicy } : {}),
+    ...(s.pullSecret ? { imagePullSecret: s.pullSecret } : {}),
+    ...(s.rootId ? { pluginName: s.rootId } : {}),
+    ...(s.pluginConfig !== undefined ? { pluginConfig: s.pluginConfig } : {}),
+    ...(s.failStrategy ? { failStrategy: s.failStrategy } : {}),
+  };
+  const placement: Record<string, unknown> = {
+    ...(s.selector && Object.keys(s.selector).length ? { selector: { matchLabels: s.selector } } : {}),
+    ...(s.targetRefs?.length ? { targetRefs: s.targetRefs } : {}),
+    ...(s.phase ? { phase: s.phase } : {}),
+    ...(s.priority !== undefined ? { priority: s.priority } : {}),
+  };
+  const spec = s.kind === 'TrafficExtension' ? { ...placement, wasm } : { ...placement, ...wasm };
+  const doc = {
+    apiVersion: EXTENSION_API_VERSION,
+    kind: s.kind,
+    metadata: { name: s.name, namespace: s.namespace ?? 'default' },
+    spec,
+  };
+  // What we print must be what an API server would accept.
+  validateManifest(doc, `attach --name ${s.name}`);
+  return doc;
+}
+
+/**
+ * The Envoy HTTP filter (envoy.extensions.filters.http.wasm.v3.Wasm) for users without Istio,
+ * in Envoy's YAML/JSON config spelling (snake_case, "@type", durations as "30s"). The module is
+ * fetched by Envoy from `moduleUri` and checked against `moduleSha256` (the .wasm's own hash).
+ */
+export function buildEnvoyFilter(manifest: Record<string, unknown>, moduleUri: string, moduleSha256: string): Record<string, unknown> {
+  const ext = normalizeExtension(manifest as Record<string, any>, 'attach');
+  const cfg = wasmFilterConfig(ext, moduleUri, moduleSha256);
+  return {
+    name: ext.resourceName,
+    typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm', ...(envoySpelling(cfg) as object) },
+  };
+}
+
+function envoySpelling(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(envoySpelling);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  // A google.protobuf.Duration in Envoy's JSON form.
+  if (Object.keys(o).length === 1 && typeof o.seconds === 'string') return `${o.seconds}s`;
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k.startsWith('@') ? k : k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), envoySpelling(x)]));
+}
