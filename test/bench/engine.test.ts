@@ -67,6 +67,13 @@ describe('benchmark engine (in-process, hand-written WAT filters)', () => {
     expect(rep.baseline.outcome.reachedUpstream).toBe(rep.baseline.outcome.requests);
   });
 
+  it('--duration sizes each run from the warm-up rate instead of a request count', async () => {
+    const rep = await runBenchmark({ module: wat2wasm(fixture('header-rw.wat')), ...small, requestsPerRun: undefined, durationSec: 0.01 });
+    const perRun = rep.settings.requestsPerRun;
+    expect(perRun).toBeGreaterThanOrEqual(1000);
+    expect(rep.filter.outcome.requests).toBe(500 + 2 * perRun + 500);
+  });
+
   it('stops with the callback and request number when the filter traps', async () => {
     const trap = new URL('./fixtures/trap.wat', import.meta.url).pathname;
     await expect(runBenchmark({ module: wat2wasm(trap), ...small })).rejects.toThrow(/trapped in proxy_on_request_headers.*on request 3/);
