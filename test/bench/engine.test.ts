@@ -67,6 +67,22 @@ describe('benchmark engine (in-process, hand-written WAT filters)', () => {
     expect(rep.baseline.outcome.reachedUpstream).toBe(rep.baseline.outcome.requests);
   });
 
+  it('plays request and response bodies and trailers: the body and trailer callbacks run once per request', async () => {
+    const rep = await runBenchmark({
+      module: wat2wasm(fixture('header-rw.wat')), ...small,
+      requests: [{
+        headers: { ':method': 'POST', ':path': '/upload', ':authority': 'a' }, body: ['chunk-1', 'chunk-2'], trailers: { 'x-checksum': '1' },
+        response: { headers: { ':status': '201' }, body: 'created' },
+      }],
+    });
+    const per = (name: string) => rep.baseline.callbacks.find((c) => c.name === name)?.perRequest;
+    expect(per('proxy_on_request_body')).toBe(2);
+    expect(per('proxy_on_request_trailers')).toBe(1);
+    expect(per('proxy_on_response_body')).toBe(1);
+    expect(per('proxy_on_response_trailers')).toBeUndefined();
+    expect(rep.filter.outcome.reachedUpstream).toBe(rep.filter.outcome.requests);
+  });
+
   it('--duration sizes each run from the warm-up rate instead of a request count', async () => {
     const rep = await runBenchmark({ module: wat2wasm(fixture('header-rw.wat')), ...small, requestsPerRun: undefined, durationSec: 0.01 });
     const perRun = rep.settings.requestsPerRun;
