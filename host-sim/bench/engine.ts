@@ -281,7 +281,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
   };
 }
 
-/** Latency percentiles and a log-spaced histogram (4 buckets per power of ten) of sorted µs samples. */
+/** Latency percentiles and a log-spaced histogram (10 buckets per power of ten) of sorted µs samples. */
 export function latencyFigures(sorted: Float64Array): LatencyFigures {
   const histogram: { upToUs: number; count: number }[] = [];
   if (sorted.length > 0) {
@@ -293,7 +293,7 @@ export function latencyFigures(sorted: Float64Array): LatencyFigures {
       while (i < sorted.length && sorted[i]! <= edge) { count++; i++; }
       histogram.push({ upToUs: Math.round(edge * 1000) / 1000, count });
       if (edge >= top) break;
-      edge *= 10 ** 0.25;
+      edge *= 10 ** 0.1;
     }
     // Leading empty buckets say nothing.
     while (histogram.length > 1 && histogram[0]!.count === 0) histogram.shift();
