@@ -110,9 +110,21 @@ function runWrk(url: string, opts: ProxyLoadOptions, headers: [string, string][]
   });
 }
 
+/** Two rounds of one setup: throughput and percentiles averaged (equal durations), max and counts over both. */
+function combine(name: string, runs: ProxySetupFigures[]): ProxySetupFigures {
+  const mean = (f: (r: ProxySetupFigures) => number) => Math.round((runs.reduce((a, r) => a + f(r), 0) / runs.length) * 1000) / 1000;
+  return {
+    name,
+    requestsPerSec: mean((r) => r.requestsPerSec),
+    latencyMs: { p50: mean((r) => r.latencyMs.p50), p75: mean((r) => r.latencyMs.p75), p90: mean((r) => r.latencyMs.p90), p99: mean((r) => r.latencyMs.p99), max: Math.max(...runs.map((r) => r.latencyMs.max)) },
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    requests: runs.reduce((a, r) => a + r.requests, 0),
+  };
+}
+
 /**
- * Loads the filter through `meshwasm proxy` with wrk, then the same proxy with no filters, then
- * a plain Node pass-through proxy, all in front of the same upstream, one after another.
+ * Loads the filter through `meshwasm proxy` with wrk, the same proxy with no filters, and a plain
+ * Node pass-through proxy, all in front of the same upstream, one at a time.
  */
 export async function runProxyLoad(opts: ProxyLoadOptions): Promise<ProxyLoadReport> {
   const progress = opts.onProgress ?? (() => {});
@@ -124,28 +136,29 @@ export async function runProxyLoad(opts: ProxyLoadOptions): Promise<ProxyLoadRep
 
   const upstream = await startUpstream();
   const setups: ProxySetupFigures[] = [];
+  type Running = { url: string; close(): Promise<void> };
+  const started: { name: string; proxy: Running }[] = [];
   try {
-    const runs: { name: string; start: () => Promise<{ url: string; close(): Promise<void> }> }[] = [
-      {
-        name: 'filter chain',
-        start: () => startProxy({
-          upstream: upstream.url, logLevel: 'info',
-          filters: [{ kind: 'wasm', name: opts.label ?? 'bench', module: opts.module, configuration: opts.configuration, rootId: opts.rootId }],
-        }),
-      },
-      { name: 'proxy, no filters', start: () => startProxy({ upstream: upstream.url, filters: [] }) },
-      { name: 'plain Node pass-through', start: () => startPlainProxy(upstream.url) },
-    ];
-    for (const r of runs) {
-      progress(`--proxy: ${r.name}, ${opts.connections} connections for ${opts.durationSec}s`);
-      const proxy = await r.start();
-      try {
-        setups.push(parseWrk(await runWrk(proxy.url + path, opts, headers), r.name));
-      } finally {
-        await proxy.close();
+    started.push({ name: 'filter chain', proxy: await startProxy({
+      upstream: upstream.url, logLevel: 'info',
+      filters: [{ kind: 'wasm', name: opts.label ?? 'bench', module: opts.module, configuration: opts.configuration, rootId: opts.rootId }],
+    }) });
+    started.push({ name: 'proxy, no filters', proxy: await startProxy({ upstream: upstream.url, filters: [] }) });
+    started.push({ name: 'plain Node pass-through', proxy: await startPlainProxy(upstream.url) });
+    // Two half-length rounds in mirrored order (A B C, then C B A), so a machine that gets busier
+    // or quieter during the run does not favour whichever setup went first.
+    const half = { ...opts, durationSec: Math.max(1, Math.round(opts.durationSec / 2)) };
+    const results = new Map<string, ProxySetupFigures[]>();
+    for (const order of [started, [...started].reverse()]) {
+      for (const p of order) {
+        progress(`--proxy: ${p.name}, ${opts.connections} connections for ${half.durationSec}s`);
+        const f = parseWrk(await runWrk(p.proxy.url + path, half, headers), p.name);
+        results.set(p.name, [...(results.get(p.name) ?? []), f]);
       }
     }
+    for (const p of started) setups.push(combine(p.name, results.get(p.name)!));
   } finally {
+    for (const p of started) await p.proxy.close();
     upstream.child.kill();
   }
   const [chain, bare, plain] = setups as [ProxySetupFigures, ProxySetupFigures, ProxySetupFigures];
