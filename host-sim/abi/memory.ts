@@ -190,9 +190,42 @@ export class GuestMemory {
     return pairs;
   }
 
+  /**
+   * Encodes the pairs straight into guest memory (one guest allocation, no intermediate Buffer);
+   * the bytes are exactly encodePairs' output.
+   */
   returnPairs(pairs: HeaderPairs, ptrPtr: number, sizePtr: number): void {
-    const encoded = encodePairs(pairs);
-    this.returnBytes(encoded, ptrPtr, sizePtr);
+    const n = pairs.length;
+    let size = 4 + n * 8;
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) {
+      const p = pairs[i]!;
+      for (let j = 0; j < 2 && ascii; j++) {
+        const str = p[j]!;
+        for (let c = 0; c < str.length; c++) if (str.charCodeAt(c) >= 0x80) { ascii = false; break; }
+        size += str.length + 1;
+      }
+    }
+    if (!ascii) {
+      this.returnBytes(encodePairs(pairs), ptrPtr, sizePtr);
+      return;
+    }
+    const ptr = this.allocFor(size);
+    const u8 = this.u8;
+    const dv = this.dv;
+    dv.setUint32(ptr, n, true);
+    let off = ptr + 4 + n * 8;
+    for (let i = 0; i < n; i++) {
+      const [k, v] = pairs[i]!;
+      dv.setUint32(ptr + 4 + i * 8, k.length, true);
+      dv.setUint32(ptr + 8 + i * 8, v.length, true);
+      for (let c = 0; c < k.length; c++) u8[off++] = k.charCodeAt(c);
+      u8[off++] = 0;
+      for (let c = 0; c < v.length; c++) u8[off++] = v.charCodeAt(c);
+      u8[off++] = 0;
+    }
+    this.setU32(ptrPtr, ptr);
+    this.setU32(sizePtr, size);
   }
 }
 
