@@ -195,7 +195,24 @@ export function buildProgram(): Command {
     .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
 
   // --- bench ---
-  // (commands of this area are declared here)
+  program
+    .command('bench')
+    .description('measure what a filter costs per request, per callback and in memory, against an empty pass-through module')
+    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+    .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
+    .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
+    .option('--root-id <id>', 'root id of the plugin to run', '')
+    .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run"): the requests to play, in turn')
+    .addOption(new Option('--requests <n>', 'requests per timed run (default 200000)').conflicts('duration'))
+    .option('--duration <seconds>', 'seconds per timed run instead of a request count')
+    .option('--runs <n>', 'timed runs after warm-up; medians and spread are over these', '5')
+    .option('--warmup <n>', 'requests played before timing', '20000')
+    .option('--html <file>', 'also write an HTML report with latency charts')
+    .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
+    .option('--connections <n>', '--proxy: concurrent connections', '32')
+    .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
+    .addOption(outputOption(['table', 'json'], 'table'))
+    .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
 
   // --- analyze ---
   program
