@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { moduleArgsCollector } from './module-args.js';
 
 /**
  * Every meshwasm command is declared here, and only here. Each action loads its own small
@@ -162,10 +163,56 @@ export function buildProgram(): Command {
     .action(async (opts) => (await import('./commands/status.js')).status(opts));
 
   // --- proxy, demo ---
-  // (commands of this area are declared here)
+  const mods = moduleArgsCollector();
+  program
+    .command('proxy')
+    .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
+    .requiredOption('--upstream <url>', 'where requests go after the filters (http://host:port)')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10000')
+    .option('--module <file.wasm>', 'a filter, in chain order (repeat for more); the flags below apply to the --module before them', mods.module)
+    .option('-c, --config <json|@file>', 'plugin configuration of the --module before it', mods.config)
+    .option('--root-id <id>', 'root id of the --module before it', mods.rootId)
+    .option('--name <name>', 'plugin name of the --module before it (default: the file name)', mods.name)
+    .option('--fail-strategy <policy>', 'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it', mods.failStrategy)
+    .option('--xds <host:port>', 'take the chain from an ECDS server (meshwasm control-plane) instead of --module')
+    .option('--node-id <id>', 'xDS node id of this proxy', 'meshwasm-proxy')
+    .option('--labels <k=v...>', 'workload labels sent as node metadata (selectors match them)')
+    .option('--namespace <ns>', 'workload namespace sent as node metadata', 'default')
+    .option('--cluster <name=url>', 'a target for proxy_http_call, and for --route-header (repeatable)', collect, [])
+    .option('--route-header <name>', 'send a request to the --cluster this header names (set by a filter), as Envoy\'s cluster_header')
+    .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
+    .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .addOption(new Option('--log-level <level>', 'lowest filter log level printed').choices(['trace', 'debug', 'info', 'warn', 'error', 'critical']).default('info'))
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
+
+  program
+    .command('demo')
+    .description('the whole loop on this machine: build the shipped filters, push, attach, serve over ECDS, proxy real requests')
+    .option('--registry <host:port>', 'push to this OCI registry instead of a local OCI image layout')
+    .option('--keep', 'keep the work directory (OCI store, manifests, cache)')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
 
   // --- bench ---
-  // (commands of this area are declared here)
+  program
+    .command('bench')
+    .description('measure what a filter costs per request, per callback and in memory, against an empty pass-through module')
+    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+    .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
+    .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
+    .option('--root-id <id>', 'root id of the plugin to run', '')
+    .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run"): the requests to play, in turn')
+    .addOption(new Option('--requests <n>', 'requests per timed run (default 200000)').conflicts('duration'))
+    .option('--duration <seconds>', 'seconds per timed run instead of a request count')
+    .option('--runs <n>', 'timed runs after warm-up; medians and spread are over these', '5')
+    .option('--warmup <n>', 'requests played before timing', '20000')
+    .option('--html <file>', 'also write an HTML report with latency charts')
+    .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
+    .option('--connections <n>', '--proxy: concurrent connections', '32')
+    .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
+    .addOption(outputOption(['table', 'json'], 'table'))
+    .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
 
   // --- analyze ---
   program

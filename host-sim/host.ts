@@ -84,6 +84,8 @@ export class Host {
   log(vm: WasmVm, level: LogLevelName, message: string): void {
     // Envoy's logger drops lines below its level; proxy_get_log_level tells the filter that level.
     if (LOG_LEVELS.indexOf(level) < vm.logLevel) return;
+    // Nobody listening (benchmarks): skip building the entry.
+    if (!this.captureLogs && !this.opts.onLog) return;
     const ctx = vm.current;
     const entry: LogEntry = { level, message, source: ctx?.plugin.name ?? vm.label };
     if (this.captureLogs) this.logs.push(entry);

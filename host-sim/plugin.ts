@@ -144,7 +144,8 @@ export class Plugin implements ProxyContext {
   startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number {
     const token = this.nextToken++;
     const record: HttpCallRecord = { ...req, token, from: ctx.kind === 'root' ? 'root' : ctx.id };
-    this.calls.push(record);
+    // Kept for inspection only while the host keeps logs: a long-running proxy must not grow.
+    if (this.host.captureLogs) this.calls.push(record);
     this.host.recordCall(this, record);
     this.pending.set(token, { ctx, record });
     // The response always arrives after the current callback returns, as in Envoy.

@@ -26,7 +26,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   private reqBody: BodyRef | undefined;
   private respBody: BodyRef | undefined;
   private accessLog: { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs } | undefined;
-  private filterState = new Map<string, Uint8Array>();
+  /** Created on the first proxy_set_property: most streams never set one. */
+  private filterState: Map<string, Uint8Array> | undefined;
   readonly info: StreamInfo;
   private destroyed = false;
 
@@ -136,6 +137,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   log(view: { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs }): void {
     this.ensureCreated();
     this.accessLog = view;
+    // A filter a local reply kept the request from still reads its attributes (request.method, ...) at log time.
+    this.info.requestHeaders ??= view.requestHeaders;
     this.info.responseHeaders = view.responseHeaders ?? this.info.responseHeaders;
     this.tick();
     this.vm.call(this, 'proxy_on_log', [this.id]);
@@ -194,7 +197,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
 
   getProperty(path: string[]): Uint8Array | undefined {
     const key = path.join('.');
-    const state = this.filterState.get(key);
+    const state = this.filterState?.get(key);
     if (state) return state;
     const override = lookupProperty(this.requestProperties, path);
     if (override !== undefined) return encodeProperty(override);
@@ -204,7 +207,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   }
 
   setProperty(path: string, value: Uint8Array): WasmResult {
-    this.filterState.set(path, value);
+    (this.filterState ??= new Map()).set(path, value);
     return WasmResult.Ok;
   }
 

@@ -13,9 +13,15 @@ const encoder = new TextEncoder();
 
 export type HeaderPairs = [string, string][];
 
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
 export class GuestMemory {
   private u8 = new Uint8Array(0);
   private dv = new DataView(new ArrayBuffer(0));
+  /** A Buffer over the same memory, for Node's native latin1 slicing of longer ASCII strings. */
+  private buf: Latin1Slicer = Buffer.alloc(0) as unknown as Latin1Slicer;
   /** Set once the instance exists; the guest allocator copies host data into the module. */
   allocate: (size: number) => number = () => 0;
 
@@ -30,13 +36,16 @@ export class GuestMemory {
     return this.memory ? this.memory.buffer.byteLength : 0;
   }
 
-  /** memory.grow detaches the old buffer; re-create the views only when that happened. */
+  /**
+   * memory.grow detaches the old buffer, which leaves our views with length 0; re-create them only
+   * then. Reading `memory.buffer` on every access instead cost about a tenth of a host call.
+   */
   private refresh(): void {
-    const buf = this.memory!.buffer;
-    if (this.u8.buffer !== buf) {
-      this.u8 = new Uint8Array(buf);
-      this.dv = new DataView(buf);
-    }
+    if (this.u8.length !== 0 || !this.memory) return;
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
+    this.buf = Buffer.from(buf) as unknown as Latin1Slicer;
   }
 
   bytes(ptr: number, len: number): Uint8Array {
@@ -52,18 +61,54 @@ export class GuestMemory {
   }
 
   string(ptr: number, len: number): string {
-    const b = this.bytes(ptr, len);
-    // Short ASCII strings (header names, most values) decode faster by hand than via TextDecoder.
-    if (len <= 64) {
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    const u8 = this.u8;
+    if (ptr + len > u8.length) throw new OutOfBounds(ptr, len, u8.length);
+    // ASCII text (header names, most values) skips TextDecoder: strings of up to 12 chars are built
+    // by hand (V8 keeps such concatenations flat), longer ones by Node's native latin1 slice;
+    // both measured 2-3x faster than TextDecoder for header-sized strings.
+    const end = ptr + len;
+    if (len <= 12) {
       let s = '';
-      for (let i = 0; i < len; i++) {
-        const c = b[i]!;
-        if (c >= 0x80) return decoder.decode(b);
+      for (let i = ptr; i < end; i++) {
+        const c = u8[i]!;
+        if (c >= 0x80) return decoder.decode(u8.subarray(ptr, end));
         s += String.fromCharCode(c);
       }
       return s;
     }
-    return decoder.decode(b);
+    for (let i = ptr; i < end; i++) if (u8[i]! >= 0x80) return decoder.decode(u8.subarray(ptr, end));
+    return this.buf.latin1Slice(ptr, end);
+  }
+
+  /**
+   * Index of the first pair whose key equals the guest's key lower-cased, or -1; compares in
+   * place so a lookup allocates nothing. Non-ASCII keys take the string path (full Unicode
+   * lower-casing), which is what the comparison means for them.
+   */
+  indexOfKey(pairs: HeaderPairs, ptr: number, len: number): number {
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    const u8 = this.u8;
+    if (ptr + len > u8.length) throw new OutOfBounds(ptr, len, u8.length);
+    for (let i = ptr, end = ptr + len; i < end; i++) {
+      if (u8[i]! >= 0x80) {
+        const key = this.string(ptr, len).toLowerCase();
+        return pairs.findIndex((p) => p[0] === key);
+      }
+    }
+    outer: for (let j = 0; j < pairs.length; j++) {
+      const k = pairs[j]![0];
+      if (k.length !== len) continue;
+      for (let i = 0; i < len; i++) {
+        let c = u8[ptr + i]!;
+        if (c >= 65 && c <= 90) c += 32;
+        if (c !== k.charCodeAt(i)) continue outer;
+      }
+      return j;
+    }
+    return -1;
   }
 
   u32(ptr: number): number {
@@ -97,13 +142,16 @@ export class GuestMemory {
   }
 
   returnString(s: string, ptrPtr: number, sizePtr: number): void {
-    const len = Buffer.byteLength(s, 'utf8');
+    // ASCII (the usual header value) is copied char by char; only other text pays for UTF-8 sizing.
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
     const ptr = this.allocFor(len);
-    this.refresh();
-    if (len === s.length) {
-      for (let i = 0; i < len; i++) this.u8[ptr + i] = s.charCodeAt(i);
+    const u8 = this.u8;
+    if (ascii) {
+      for (let i = 0; i < len; i++) u8[ptr + i] = s.charCodeAt(i);
     } else {
-      encoder.encodeInto(s, this.u8.subarray(ptr, ptr + len));
+      encoder.encodeInto(s, u8.subarray(ptr, ptr + len));
     }
     this.setU32(ptrPtr, ptr);
     this.setU32(sizePtr, len);
@@ -142,9 +190,42 @@ export class GuestMemory {
     return pairs;
   }
 
+  /**
+   * Encodes the pairs straight into guest memory (one guest allocation, no intermediate Buffer);
+   * the bytes are exactly encodePairs' output.
+   */
   returnPairs(pairs: HeaderPairs, ptrPtr: number, sizePtr: number): void {
-    const encoded = encodePairs(pairs);
-    this.returnBytes(encoded, ptrPtr, sizePtr);
+    const n = pairs.length;
+    let size = 4 + n * 8;
+    let ascii = true;
+    for (let i = 0; i < n && ascii; i++) {
+      const p = pairs[i]!;
+      for (let j = 0; j < 2 && ascii; j++) {
+        const str = p[j]!;
+        for (let c = 0; c < str.length; c++) if (str.charCodeAt(c) >= 0x80) { ascii = false; break; }
+        size += str.length + 1;
+      }
+    }
+    if (!ascii) {
+      this.returnBytes(encodePairs(pairs), ptrPtr, sizePtr);
+      return;
+    }
+    const ptr = this.allocFor(size);
+    const u8 = this.u8;
+    const dv = this.dv;
+    dv.setUint32(ptr, n, true);
+    let off = ptr + 4 + n * 8;
+    for (let i = 0; i < n; i++) {
+      const [k, v] = pairs[i]!;
+      dv.setUint32(ptr + 4 + i * 8, k.length, true);
+      dv.setUint32(ptr + 8 + i * 8, v.length, true);
+      for (let c = 0; c < k.length; c++) u8[off++] = k.charCodeAt(c);
+      u8[off++] = 0;
+      for (let c = 0; c < v.length; c++) u8[off++] = v.charCodeAt(c);
+      u8[off++] = 0;
+    }
+    this.setU32(ptrPtr, ptr);
+    this.setU32(sizePtr, size);
   }
 }
 

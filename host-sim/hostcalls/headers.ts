@@ -25,12 +25,10 @@ export function headerCalls(vm: WasmVm) {
     proxy_get_header_map_value: guarded((type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) => {
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
-      const key = vm.mem.string(kPtr, kSize).toLowerCase();
-      for (let i = 0; i < m.length; i++) {
-        if (m[i]![0] === key) {
-          vm.mem.returnString(m[i]![1], retPtr, retSize);
-          return WasmResult.Ok;
-        }
+      const i = vm.mem.indexOfKey(m, kPtr, kSize);
+      if (i >= 0) {
+        vm.mem.returnString(m[i]![1], retPtr, retSize);
+        return WasmResult.Ok;
       }
       // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
       if (vm.abiVersion === '0.1.0') {

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { HeaderPairs } from '../abi/memory.js';
+import type { LocalResponse } from '../context.js';
+import { FilterManager, type FilterCallbacks, type FilterStage } from '../filter-manager.js';
+import type { Chain } from './chain.js';
+import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
+import { isWasmFilter } from './loaded-filter.js';
+import { nestProperties, type PropertyValue } from '../properties.js';
+import type { AccessLogEntry, ProxyStats } from './stats.js';
+
+const EMPTY = new Uint8Array(0);
+
+export interface StreamEnv {
+  upstream: URL;
+  agent: http.Agent;
+  stats: ProxyStats;
+  /** Envoy's RouteAction.cluster_header: this request header names the cluster to send to. */
+  routeHeader?: string;
+  clusters: Map<string, URL>;
+  /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
+  timeoutMs: number;
+}
+
+/** Envoy's answer when the route timeout fires before the upstream answered. */
+const TIMED_OUT: LocalResponse = { status: 504, body: Buffer.from('upstream request timeout'), headers: [], grpcStatus: 14, details: 'upstream_response_timeout' };
+
+/** Envoy's answer when cluster_header names no known cluster (response flag NC). */
+const noCluster = (name: string): LocalResponse => ({
+  status: 503, body: Buffer.from(`no cluster named "${name}"`), headers: [], grpcStatus: 14, details: 'cluster_not_found',
+});
+
+/** Envoy's answer when the upstream cannot be reached (the text and details Envoy uses). */
+const connectFailure = (reason: string): LocalResponse => ({
+  status: 503,
+  body: Buffer.from(`upstream connect error or disconnect/reset before headers. reset reason: ${reason}`),
+  headers: [], grpcStatus: 14, details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}}`,
+});
+
+const FAIL_CLOSED: LocalResponse = { status: 503, body: EMPTY, headers: [], grpcStatus: 14, details: 'wasm_fail_stream' };
+
+/**
+ * Streams one HTTP/1.1 exchange through a chain: the downstream request (headers, then each body
+ * chunk as it arrives) through the filters' request callbacks to a real upstream request, and the
+ * upstream response, chunk by chunk, back through the response callbacks to the client. Nothing
+ * is buffered unless a filter asks (FilterManager holds what a stopped filter holds).
+ */
+export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMessage, res: http.ServerResponse, onDone: (entry: AccessLogEntry) => void): void {
+  const started = Date.now();
+  let upReq: http.ClientRequest | undefined;
+  let upRes: http.IncomingMessage | undefined;
+  let upstreamAborted = false;
+  let responseStarted = false;
+  let status = 0;
+  let cluster = 'upstream';
+
+  const sinks = {
+    upstreamHeaders(h: HeaderPairs, end: boolean) {
+      // The route is chosen after the filters ran, so a filter that sets the header picks the side.
+      let target = env.upstream;
+      const clusterName = env.routeHeader ? header(h, env.routeHeader) : undefined;
+      if (clusterName) {
+        const c = env.clusters.get(clusterName);
+        if (!c) { queueMicrotask(() => fm.sendLocalReply(noCluster(clusterName))); return; }
+        target = c;
+        cluster = clusterName;
+      }
+      const path = header(h, ':path') ?? '/';
+      const base = target.pathname.replace(/\/$/, '');
+      upReq = http.request({
+        protocol: target.protocol, hostname: target.hostname, port: target.port,
+        method: header(h, ':method') ?? 'GET', path: base + path, agent: env.agent,
+        // Envoy forwards :authority as the Host header unless a route rewrites it.
+        headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? target.host },
+      });
+      upReq.on('response', onUpstreamResponse);
+      upReq.on('error', onUpstreamError);
+      upReq.on('finish', startRouteTimer);
+      if (end) upReq.end();
+    },
+    upstreamData(chunk: Uint8Array, end: boolean) {
+      if (!upReq || upstreamAborted) return;
+      if (end) { upReq.end(chunk); return; }
+      // Backpressure: stop reading the client while the upstream socket is full.
+      if (chunk.length > 0 && !upReq.write(chunk)) {
+        req.pause();
+        upReq.once('drain', () => req.resume());
+      }
+    },
+    upstreamTrailers(t: HeaderPairs) {
+      if (!upReq || upstreamAborted) return;
+      upReq.addTrailers(toNodeHeaders(t));
+      upReq.end();
+    },
+    upstreamAbort() {
+      upstreamAborted = true;
+      upReq?.destroy();
+    },
+    downstreamHeaders(h: HeaderPairs, end: boolean) {
+      responseStarted = true;
+      status = Number(header(h, ':status') ?? 502);
+      res.writeHead(status, toNodeHeaders(h));
+      if (end) res.end();
+    },
+    downstreamData(chunk: Uint8Array, end: boolean) {
+      // The last chunk goes out with the end of the message: one write, not two small packets.
+      if (end) { res.end(chunk); return; }
+      if (chunk.length > 0 && !res.write(chunk) && upRes) {
+        const r = upRes;
+        r.pause();
+        res.once('drain', () => r.resume());
+      }
+    },
+    downstreamTrailers(t: HeaderPairs) {
+      res.addTrailers(toNodeHeaders(t));
+      res.end();
+    },
+    downstreamReset() {
+      res.destroy();
+    },
+  };
+
+  const fm = new FilterManager([], sinks);
+  let failClosed = false;
+  const props = connectionProperties(req);
+  for (const f of chain.filters) {
+    const part = f.forRequest(props);
+    if (part === 'skip') continue;
+    if (part === 'fail-closed') { failClosed = true; break; }
+    fm.add((cb: FilterCallbacks): FilterStage => part.stage(cb));
+  }
+
+  let routeTimer: NodeJS.Timeout | undefined;
+  function startRouteTimer(): void {
+    if (env.timeoutMs <= 0 || upRes) return;
+    routeTimer = setTimeout(() => {
+      if (upRes || fm.isComplete) return;
+      env.stats.upstreamTimeouts++;
+      fm.sendLocalReply(TIMED_OUT);
+    }, env.timeoutMs);
+    routeTimer.unref();
+  }
+
+  function onUpstreamResponse(r: http.IncomingMessage): void {
+    upRes = r;
+    clearTimeout(routeTimer);
+    if (upstreamAborted || fm.isComplete) { r.resume(); return; }
+    const st = r.statusCode ?? 502;
+    const hasBody = responseHasBody(req.method ?? 'GET', st, r.headers);
+    fm.encodeHeaders(responsePairs(st, r.rawHeaders), !hasBody);
+    if (!hasBody) { r.resume(); return; }
+    feedBody(r, (c, end) => fm.encodeData(c, end), (t) => fm.encodeTrailers(t));
+    r.on('aborted', () => { if (!fm.isComplete) fm.reset(); });
+  }
+
+  function onUpstreamError(err: NodeJS.ErrnoException): void {
+    if (upstreamAborted || fm.isComplete) return;
+    env.stats.upstreamFailures++;
+    if (responseStarted || upRes) { fm.reset(); return; }
+    const reason = err.code === 'ECONNREFUSED' ? 'connection failure' : err.code === 'ECONNRESET' ? 'connection termination' : 'connection failure';
+    fm.sendLocalReply(connectFailure(reason));
+  }
+
+  let finished = false;
+  res.on('close', () => {
+    clearTimeout(routeTimer);
+    // The client went away before the response ended: Envoy resets the stream (filters see on_log and on_done).
+    if (!fm.isComplete) fm.reset();
+    if (finished) return;
+    finished = true;
+    const trap = fm.outcome.trap;
+    if (trap) {
+      env.stats.traps++;
+      const f = chain.filters.find((x) => x.name === trap.filter);
+      if (f && isWasmFilter(f)) f.noteTrap();
+    }
+    if (fm.outcome.localReply) env.stats.localReplies++;
+    if (fm.outcome.reset || !res.writableFinished) env.stats.resets++;
+    else env.stats.countResponse(status);
+    const reqHeaders = { method: req.method ?? '', path: req.url ?? '', authority: req.headers.host ?? '' };
+    onDone({
+      ...reqHeaders, status: res.writableFinished ? status : 0, chain: chain.version, cluster,
+      localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
+      trap: trap ? { filter: trap.filter, policy: trap.policy, message: trap.message } : undefined,
+      reset: fm.outcome.reset || !res.writableFinished, durationMs: Date.now() - started,
+    });
+  });
+
+  if (failClosed) {
+    req.resume();
+    fm.sendLocalReply(FAIL_CLOSED);
+    return;
+  }
+  const headers = requestPairs(req);
+  // Envoy's connection manager stamps these before any filter runs.
+  if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
+  if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
+  const hasBody = requestHasBody(req);
+  fm.decodeHeaders(headers, !hasBody);
+  if (hasBody) feedBody(req, (c, end) => fm.decodeData(c, end), (t) => fm.decodeTrailers(t));
+  else req.resume();
+}
+
+/** The attributes Envoy takes from the connection: who is calling, on which address. */
+function connectionProperties(req: http.IncomingMessage): Record<string, PropertyValue> {
+  const s = req.socket;
+  const hostPort = (a: string | undefined, p: number | undefined) => (a?.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
+  return nestProperties({
+    'source.address': hostPort(s.remoteAddress, s.remotePort), 'source.port': s.remotePort ?? 0,
+    'destination.address': hostPort(s.localAddress, s.localPort), 'destination.port': s.localPort ?? 0,
+  });
+}
+
+/**
+ * Hands each chunk of a message body to the filters as it arrives. When the length is known the
+ * last chunk carries end_stream, as Envoy's HTTP/1 codec does; otherwise an empty chunk ends it,
+ * or the trailers do.
+ */
+function feedBody(msg: http.IncomingMessage, data: (c: Uint8Array, end: boolean) => void, trailers: (t: HeaderPairs) => void): void {
+  const declared = msg.headers['transfer-encoding'] ? undefined : Number(msg.headers['content-length'] ?? NaN);
+  let received = 0;
+  let ended = false;
+  msg.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    received += chunk.length;
+    const end = declared !== undefined && !Number.isNaN(declared) && received >= declared;
+    if (end) ended = true;
+    data(chunk, end);
+  });
+  msg.on('end', () => {
+    if (ended) return;
+    ended = true;
+    const raw = msg.rawTrailers;
+    if (raw.length > 0) {
+      const t: HeaderPairs = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) t.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+      trailers(t);
+    } else data(EMPTY, true);
+  });
+}

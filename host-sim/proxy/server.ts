@@ -1,0 +1,200 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LogLevelName } from '../abi/constants.js';
+import { HostError } from '../errors.js';
+import { Host, type LogEntry } from '../host.js';
+import { startAdmin } from './admin-server.js';
+import { ChainHolder, type Chain } from './chain.js';
+import { ClockDriver } from './clock-driver.js';
+import type { FilterSpec } from './filter-spec.js';
+import { proxyStream } from './proxy-stream.js';
+import { ProxyStats, type AccessLogEntry } from './stats.js';
+
+export interface ProxyOptions {
+  /** Where the proxy listens. Default 127.0.0.1, port 0 (the OS picks). */
+  listenHost?: string;
+  listenPort?: number;
+  /** Base URL of the upstream every request goes to (http://host:port[/prefix]). */
+  upstream: string;
+  /** The chain to start with (local modules). An xDS source replaces it with applyFilters. */
+  filters?: FilterSpec[];
+  /** Targets of proxy_http_call: cluster name -> base URL of a real HTTP server. */
+  clusters?: Record<string, string>;
+  /**
+   * Envoy's cluster_header routing: when a request (after the filters) carries this header, it
+   * goes to the --cluster it names instead of --upstream; an unknown name answers 503.
+   */
+  routeHeader?: string;
+  /** Envoy's route timeout: how long the upstream may take to answer a complete request. Default 15 s, 0: none. */
+  timeoutMs?: number;
+  /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
+  adminPort?: number;
+  /** Log level filters see from proxy_get_log_level. Default info. */
+  logLevel?: LogLevelName;
+  /** Called for every log line a filter writes. */
+  onLog?: (entry: LogEntry) => void;
+  /** Called when a request ends. */
+  onAccessLog?: (entry: AccessLogEntry) => void;
+  /** False until the first chain arrives (xDS); /ready answers 503 meanwhile. Default true. */
+  initiallyReady?: boolean;
+  /** How long close() waits for in-flight requests before cutting them. Default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export interface ChainInfo {
+  version: string;
+  appliedAt: string;
+  filters: Record<string, unknown>[];
+}
+
+export interface RunningProxy {
+  /** http://127.0.0.1:PORT */
+  readonly url: string;
+  readonly port: number;
+  /** http://127.0.0.1:PORT of the admin listener, when one was asked for. */
+  readonly adminUrl: string | undefined;
+  readonly host: Host;
+  readonly stats: ProxyStats;
+  /**
+   * Makes `filters` the chain for new requests; in-flight requests finish on the chain they
+   * started on. Throws (keeping the current chain) when a filter fails to load or configure.
+   */
+  applyFilters(filters: FilterSpec[], version?: string): ChainInfo;
+  /** Records an update that was refused upstream of the chain (e.g. an xDS NACK). */
+  noteRejected(version: string, message: string): void;
+  chain(): ChainInfo;
+  snapshot(): Record<string, unknown>;
+  /** Stops accepting, lets in-flight requests finish (up to drainTimeoutMs), then closes. */
+  close(): Promise<void>;
+}
+
+function describe(c: Chain): ChainInfo {
+  return { version: c.version, appliedAt: c.appliedAt.toISOString(), filters: c.filters.map((f) => f.describe()) };
+}
+
+/** Starts the host simulator as a real HTTP/1.1 proxy on 127.0.0.1. */
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  let upstream: URL;
+  try {
+    upstream = new URL(opts.upstream);
+  } catch {
+    throw new HostError('invalid-input', `proxy: --upstream "${opts.upstream}" is not a URL; pass e.g. http://127.0.0.1:8080`);
+  }
+  if (upstream.protocol !== 'http:') {
+    throw new HostError('invalid-input', `proxy: --upstream "${opts.upstream}" uses ${upstream.protocol}; only http:// upstreams are supported`);
+  }
+  const clusters: Record<string, string> = {};
+  for (const [name, url] of Object.entries(opts.clusters ?? {})) {
+    try {
+      if (new URL(url).protocol !== 'http:') throw new Error();
+    } catch {
+      throw new HostError('invalid-input', `proxy: cluster "${name}" has URL "${url}"; pass --cluster ${name}=http://host:port`);
+    }
+    clusters[name] = url;
+  }
+
+  const host = new Host({ clusters, startTimeMs: Date.now(), captureLogs: false, onLog: opts.onLog });
+  const holder = new ChainHolder(host, opts.logLevel ?? 'info');
+  const stats = new ProxyStats();
+  let ready = opts.initiallyReady ?? true;
+  let draining = false;
+  let version = 0;
+  const apply = (filters: FilterSpec[], v?: string): ChainInfo => {
+    const c = holder.apply(filters, v ?? `local-${++version}`);
+    stats.chainUpdates++;
+    ready = true;
+    return describe(c);
+  };
+  if (opts.filters) {
+    try {
+      apply(opts.filters);
+    } catch (err) {
+      throw new HostError('invalid-input', `proxy: ${(err as Error).message}`);
+    }
+  }
+
+  const clock = new ClockDriver(host);
+  clock.start();
+  // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
+  // ACKs would hold the second write ~40 ms.
+  const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
+  const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), timeoutMs: opts.timeoutMs ?? 15_000, clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    clock.sync();
+    const chain = holder.acquire();
+    stats.requests++;
+    stats.active++;
+    // While draining, a finished request's connection is not reused: it closes once idle.
+    if (draining) res.shouldKeepAlive = false;
+    proxyStream(env, chain, req, res, (entry) => {
+      stats.active--;
+      holder.done(chain);
+      opts.onAccessLog?.(entry);
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new HostError('invalid-input', `proxy: cannot listen on ${opts.listenHost ?? '127.0.0.1'}:${opts.listenPort ?? 0}: ${err.code ?? err.message}`));
+    });
+    server.listen(opts.listenPort ?? 0, opts.listenHost ?? '127.0.0.1', () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+
+  const snapshot = () => ({
+    listener: `http://${addr.address}:${addr.port}`,
+    upstream: upstream.toString(),
+    ready,
+    chain: describe(holder.current),
+    proxy: { ...stats, responses: { ...stats.responses } },
+    // Filter-defined metrics, by the names the filters gave them (Envoy shows them as wasmcustom.<name>).
+    metrics: Object.fromEntries(host.metrics.all().map((m) => [m.name, m.value])),
+  });
+
+  let admin: { server: http.Server; url: string } | undefined;
+  if (opts.adminPort !== undefined) {
+    try {
+      admin = await startAdmin(opts.listenHost ?? '127.0.0.1', opts.adminPort, {
+        stats: snapshot,
+        ready: () => (ready ? { ready } : { ready, reason: 'no filter chain received yet' }),
+      });
+    } catch (err) {
+      server.close();
+      throw new HostError('invalid-input', `proxy: cannot start the admin listener on port ${opts.adminPort}: ${(err as Error).message}`);
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    draining = true;
+    clock.stop();
+    admin?.server.close();
+    admin?.server.closeAllConnections();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      // In-flight requests get drainTimeoutMs to finish; then their connections are cut.
+      const t = setTimeout(() => server.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
+      t.unref();
+      server.once('close', () => clearTimeout(t));
+    });
+    agent.destroy();
+    holder.clear();
+  };
+
+  return {
+    url: `http://${addr.address}:${addr.port}`,
+    port: addr.port,
+    adminUrl: admin?.url,
+    host,
+    stats,
+    applyFilters: apply,
+    noteRejected(v, message) {
+      stats.chainRejections++;
+      stats.lastRejection = { version: v, message, at: new Date().toISOString() };
+    },
+    chain: () => describe(holder.current),
+    snapshot,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,37 @@
+/** Counters the proxy keeps about itself, as Envoy's http.<prefix>.* stats do. */
+export class ProxyStats {
+  requests = 0;
+  active = 0;
+  responses: Record<string, number> = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 };
+  localReplies = 0;
+  upstreamFailures = 0;
+  upstreamTimeouts = 0;
+  resets = 0;
+  traps = 0;
+  chainUpdates = 0;
+  chainRejections = 0;
+  lastRejection: { version: string; message: string; at: string } | null = null;
+
+  countResponse(status: number): void {
+    const cls = `${Math.floor(status / 100)}xx`;
+    if (cls in this.responses) this.responses[cls]!++;
+  }
+}
+
+/** One finished request, for the access log. */
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  authority: string;
+  /** 0 when the stream was reset before a response started. */
+  status: number;
+  /** Where it went: "upstream", or the cluster the route header named. */
+  cluster: string;
+  /** The chain version the request ran on. */
+  chain: string;
+  /** Set when a filter answered instead of the upstream (Envoy's response code details). */
+  localReply?: string;
+  trap?: { filter: string; policy: string; message: string };
+  reset: boolean;
+  durationMs: number;
+}

@@ -1,0 +1,43 @@
+import { connectXds, type XdsFilter } from './xds-client.js';
+import type { FilterSpec } from './filter-spec.js';
+import type { ChainInfo, RunningProxy } from './server.js';
+
+export interface FollowXdsOptions {
+  /** host:port of the ECDS server. */
+  address: string;
+  nodeId: string;
+  labels?: Record<string, string>;
+  namespace?: string;
+  onChain?: (chain: ChainInfo) => void;
+  onReject?: (r: { version: string; message: string }) => void;
+  onError?: (message: string) => void;
+}
+
+function toSpec(f: XdsFilter): FilterSpec {
+  if (f.kind === 'rbac') return { kind: 'rbac', name: f.name, action: f.action };
+  return {
+    kind: 'wasm', name: f.name, module: f.module, configuration: f.configuration, rootId: f.rootId, vmId: f.vmId,
+    env: f.env, sha256: f.sha256, failStrategy: f.failOpen ? 'FAIL_OPEN' : 'FAIL_CLOSE',
+  };
+}
+
+/**
+ * Feeds a running proxy from an ECDS subscription. Each update becomes the new chain before it
+ * is ACKed; one whose module cannot be fetched, does not match its sha256, or fails to load or
+ * configure is NACKed and the proxy keeps serving the chain it has. Returns a stop function.
+ */
+export async function followXds(proxy: RunningProxy, opts: FollowXdsOptions): Promise<() => void> {
+  const client = await connectXds({
+    address: opts.address, nodeId: opts.nodeId, labels: opts.labels, namespace: opts.namespace,
+    onUpdate: (update) => {
+      const chain = proxy.applyFilters(update.filters.map(toSpec), update.versionInfo);
+      opts.onChain?.(chain);
+    },
+  });
+  client.on('nack', (n: { versionInfo: string; message: string }) => {
+    proxy.noteRejected(n.versionInfo, n.message);
+    opts.onReject?.({ version: n.versionInfo, message: n.message });
+  });
+  client.on('error', (err: Error) => opts.onError?.(err.message));
+  return () => client.close();
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { GuestMemory, encodePairs, type HeaderPairs } from '../../host-sim/abi/memory.js';
+
+// The fast paths of GuestMemory (benchmark optimisations) must give exactly what the plain
+// encoders give, for ASCII and for other text.
+function guest(): { mem: GuestMemory; u8: () => Uint8Array } {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const mem = new GuestMemory(undefined);
+  mem.attach(memory);
+  let heap = 1024;
+  mem.allocate = (n) => { const p = heap; heap += n; return p; };
+  return { mem, u8: () => new Uint8Array(memory.buffer) };
+}
+const read = (g: ReturnType<typeof guest>) => {
+  const dv = new DataView(g.u8().buffer);
+  const ptr = dv.getUint32(0, true), size = dv.getUint32(4, true);
+  return g.u8().slice(ptr, ptr + size);
+};
+const put = (g: ReturnType<typeof guest>, at: number, s: string) => { const b = Buffer.from(s); g.u8().set(b, at); return b.length; };
+
+describe('GuestMemory encodings', () => {
+  const cases: HeaderPairs[] = [
+    [],
+    [[':method', 'GET'], [':path', '/a?b=c'], ['x-long-header-name-over-twelve', 'value']],
+    [['x-name', 'Zoë'], ['ключ', 'значение'], ['emoji', '🙂']],
+  ];
+  it('returnPairs writes the bytes encodePairs makes', () => {
+    for (const pairs of cases) {
+      const g = guest();
+      g.mem.returnPairs(pairs, 0, 4);
+      expect(Buffer.from(read(g)).equals(Buffer.from(encodePairs(pairs)))).toBe(true);
+    }
+  });
+
+  it('returnString and string round-trip ASCII and other text of any length', () => {
+    for (const s of ['', 'GET', 'x-forwarded-proto', 'a'.repeat(200), 'Zoë', 'значение-длинное-значение', '🙂🙂']) {
+      const g = guest();
+      g.mem.returnString(s, 0, 4);
+      expect(Buffer.from(read(g)).toString('utf8')).toBe(s);
+      const len = put(g, 2048, s);
+      expect(g.mem.string(2048, len)).toBe(s);
+    }
+  });
+
+  it('indexOfKey matches keys case-insensitively in place, first match wins, non-ASCII by string', () => {
+    const g = guest();
+    const pairs: HeaderPairs = [['a', '1'], ['x-user', '2'], ['x-user', '3'], ['ключ', '4']];
+    expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'X-User'))).toBe(1);
+    expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'x-use'))).toBe(-1);
+    expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'КЛЮЧ'))).toBe(3);
+    expect(() => g.mem.indexOfKey(pairs, 70_000, 4)).toThrow(/outside linear memory/);
+  });
+});
