@@ -51,8 +51,18 @@ class TelemetryFilter extends HttpContext {
   constructor(id: u32, public telemetry: TelemetryRoot) { super(id, telemetry); }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): Action {
-    const c = this.telemetry.config;
     this.startNs = getCurrentTimeNanoseconds();
+    this.captureRequest(true);
+    return Action.Continue;
+  }
+
+  /**
+   * Reads what the metrics and the log need from the request headers. Normally at
+   * on_request_headers; at on_log when an earlier filter (authz) answered before the request
+   * reached this one: Envoy still calls on_log then, with the request headers readable.
+   */
+  captureRequest(atRequestTime: bool): void {
+    const c = this.telemetry.config;
     this.method = orEmpty(requestHeaders.get(":method"));
     this.path = orEmpty(requestHeaders.get(":path"));
     this.authority = orEmpty(requestHeaders.get(":authority"));
@@ -64,9 +74,9 @@ class TelemetryFilter extends HttpContext {
     if (id !== null && id.length > 0) this.requestId = id;
     else if (c.generateRequestId) {
       this.requestId = newRequestId();
-      requestHeaders.set(c.requestIdHeader, this.requestId);
+      // Only a request still on its way can carry the new id upstream.
+      if (atRequestTime) requestHeaders.set(c.requestIdHeader, this.requestId);
     }
-    return Action.Continue;
   }
 
   onRequestBody(size: u32, endOfStream: bool): Action {
@@ -90,6 +100,10 @@ class TelemetryFilter extends HttpContext {
 
   onLog(): void {
     const c = this.telemetry.config;
+    if (this.startNs == 0) {
+      this.startNs = <u64>getPropertyInt("request.time", <i64>getCurrentTimeNanoseconds());
+      this.captureRequest(false);
+    }
     if (this.status <= 0) this.status = <i32>getPropertyInt("response.code", 0);
     const durationMs = (getCurrentTimeNanoseconds() - this.startNs) / 1000000;
     const cls = this.status <= 0 ? "unknown" : (this.status / 100).toString() + "xx";
