@@ -3,8 +3,9 @@
 // Binaryen's memory packing only splits segments at long zero runs, never joins them, so a
 // filter with a few hundred strings pays ~7 header bytes per string even where 1 to 5 zero
 // bytes of padding would join two. The memory image is unchanged: the joined bytes are the
-// zeros that linear memory holds there anyway. Only the data section (and the data count
-// section) change; the code section, and so source maps, stay byte for byte.
+// zeros that linear memory holds there anyway. Only the data section and the count in the data
+// count section change; the count keeps its byte width, so the code section stays at the same
+// offsets and source maps stay valid.
 
 interface Segment { offset: number; bytes: Uint8Array }
 
@@ -27,6 +28,13 @@ class Reader {
 function uleb(n: number): number[] {
   const out: number[] = [];
   do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n);
+  return out;
+}
+
+/** `n` as a LEB128 of exactly `width` bytes (valid with redundant continuation bytes). */
+function paddedUleb(n: number, width: number): Uint8Array {
+  const out = new Uint8Array(width);
+  for (let i = 0; i < width; i++) { out[i] = (n & 0x7f) | (i < width - 1 ? 0x80 : 0); n = Math.floor(n / 128); }
   return out;
 }
 
@@ -111,7 +119,7 @@ export function packDataSegments(module: Uint8Array): Uint8Array {
   const out: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of sections) {
     if (s.id === 11) out.push(newData);
-    else if (s.id === 12) out.push(Uint8Array.of(12, ...uleb(uleb(merged.length).length), ...uleb(merged.length)));
+    else if (s.id === 12) out.push(module.subarray(s.head, s.start), paddedUleb(merged.length, s.end - s.start));
     else out.push(module.subarray(s.head, s.end));
   }
   return Buffer.concat(out);

@@ -67,6 +67,22 @@ describe('builder data segment packing', () => {
     }
   });
 
+  it('keeps everything before the data section at the same offsets when the segment count shrinks', async () => {
+    // 200 segments (a 2-byte count) joined into one (a 1-byte count): the count keeps its width,
+    // so a code section (and a source map's offsets into it) would not move.
+    const many: [number, number[]][] = Array.from({ length: 200 }, (_, i) => [1024 + 2 * i, [i + 1]]);
+    const before = moduleWith(many);
+    const after = packDataSegments(before);
+    const dataStart = 8 + 5 + 4; // magic and version, memory section, data count section (2-byte count)
+    expect([before[dataStart], after[dataStart]]).toEqual([11, 11]);
+    // Only the count's value changes (200 -> 1, written as 0x81 0x00), not its width.
+    expect(Buffer.from(after.subarray(0, dataStart - 2))).toEqual(Buffer.from(before.subarray(0, dataStart - 2)));
+    expect([...after.subarray(dataStart - 2, dataStart)]).toEqual([0x81, 0x00]);
+    expect(after.length).toBeLessThan(before.length);
+    expect(WebAssembly.validate(after as BufferSource)).toBe(true);
+    expect(await memoryImage(after)).toEqual(await memoryImage(before));
+  });
+
   it('returns the module untouched when there is nothing to join or no data at all', () => {
     const apart = moduleWith([[1024, [1]], [2048, [2]]]);
     expect(packDataSegments(apart)).toBe(apart);
