@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BuildError } from './errors.js';
+import { packDataSegments } from './pack-data.js';
 import { packageRoot } from './package-root.js';
 import { type ModuleReport, validateModule } from './validate.js';
 
@@ -125,7 +126,9 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
 
   const outFile = path.resolve(dir, outFileRelative);
   const bytes = written.get(outFile) ?? readFileSync(outFile);
-  const binary = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  const compiled = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+  const binary = packDataSegments(compiled);
+  if (binary !== compiled) await writeFile(outFile, binary);
   const report = validateModule(binary);
   if (report.problems.length) {
     throw new BuildError(`build: ${outFileRelative} compiled but is not a usable proxy-wasm module:\n  - ${report.problems.join('\n  - ')}`, 'build');

@@ -141,12 +141,18 @@ export class StreamContext extends BaseContext {
 /** Makes a root context; a plain top-level function or arrow without captures. */
 export type RootContextFactory = (contextId: u32) => RootContext;
 
-export const rootFactories = new Map<string, RootContextFactory>();
+// Parallel arrays, not a Map<string, ...>: a module registers one or two root contexts, and a
+// Map instantiation for this one lookup costs every filter about 1 KB of code.
+export const rootIds = new Array<string>();
+export const rootFactories = new Array<RootContextFactory>();
 
 /**
  * Registers the root context class for a root_id (the `root_id` of the plugin in Envoy's config,
  * `""` when unset). Call at the top level of assembly/index.ts.
  */
 export function registerRootContext(factory: RootContextFactory, rootId: string = ""): void {
-  rootFactories.set(rootId, factory);
+  const i = rootIds.indexOf(rootId);
+  if (i >= 0) { rootFactories[i] = factory; return; }
+  rootIds.push(rootId);
+  rootFactories.push(factory);
 }

@@ -3,7 +3,7 @@
 // A filter makes these module exports with one line in assembly/index.ts:
 //     export * from "meshwasm/sdk/exports";
 import * as host from "./hostcalls";
-import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories } from "./context";
+import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories, rootIds } from "./context";
 import { pendingGrpcCalls, pendingHttpCalls } from "./calls";
 import { allocateForHost, collectAtCallbackEnd } from "./memory";
 import { PeerType } from "./types";
@@ -24,14 +24,14 @@ export function proxy_on_memory_allocate(size: usize): usize {
 // `plugin_root_id` property (as the C++ SDK asks); a module with a single registration serves
 // every root_id, as the Rust and Go SDKs do.
 function factoryFor(rootId: string): RootContextFactory {
-  if (rootFactories.has(rootId)) return rootFactories.get(rootId);
-  const keys = rootFactories.keys();
-  if (keys.length == 1) return rootFactories.get(keys[0]);
-  if (keys.length == 0) {
+  const i = rootIds.indexOf(rootId);
+  if (i >= 0) return rootFactories[i];
+  if (rootIds.length == 1) return rootFactories[0];
+  if (rootIds.length == 0) {
     abort("no root context registered: call registerRootContext(...) at the top level of assembly/index.ts");
   }
-  abort("no root context registered for root_id \"" + rootId + "\" (registered: \"" + keys.join("\", \"") + "\")");
-  return rootFactories.get(keys[0]);
+  abort("no root context registered for root_id \"" + rootId + "\" (registered: \"" + rootIds.join("\", \"") + "\")");
+  return rootFactories[0];
 }
 
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {

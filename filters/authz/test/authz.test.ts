@@ -80,10 +80,10 @@ async function harness(config: unknown = baseConfig, clusters: Parameters<typeof
 }
 
 describe('authz release module', () => {
-  // The goal is 40 KB; authz is at about 59 KB today (see README "Size"). This guards against
-  // growth until the configuration code is slimmed down.
-  it('stays under 64 KB with JWT verification included (40 KB goal not met yet)', () => {
-    expect(statSync(wasm).size).toBeLessThan(64 * 1024);
+  // The goal is 40 KB; authz is at about 58 KB today (see README "Size"). This guards against
+  // growth until the string literals and configuration code are slimmed down.
+  it('stays under 60 KB with JWT verification included (40 KB goal not met yet)', () => {
+    expect(statSync(wasm).size).toBeLessThan(60 * 1024);
   });
 });
 

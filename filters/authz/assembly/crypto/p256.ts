@@ -5,16 +5,14 @@
 // public data, so no constant-time care is needed.
 import { Mont, compare, copy, fromBytes, isZero } from "./mont";
 
-function hex(s: string): StaticArray<u32> {
-  // Big-endian hex of 64 digits to 8 little-endian limbs.
-  const out = new StaticArray<u32>(8);
-  for (let i = 0; i < 64; i++) {
-    const c = s.charCodeAt(i);
-    const d = <u32>(c <= 57 ? c - 48 : c - 87);
-    out[7 - (i >>> 3)] |= d << (<u32>(7 - (i & 7)) * 4);
-  }
-  return out;
-}
+// Curve constants as 8 little-endian 32-bit limbs (least significant first), stored in the
+// module's data as 32 bytes each; as 64-digit hex strings they took 148 bytes each plus a parser.
+// Only read, never written.
+const P: StaticArray<u32> = [0xffffffff, 0xffffffff, 0xffffffff, 0x00000000, 0x00000000, 0x00000000, 0x00000001, 0xffffffff]; // ffffffff00000001000000000000000000000000ffffffffffffffffffffffff
+const N: StaticArray<u32> = [0xfc632551, 0xf3b9cac2, 0xa7179e84, 0xbce6faad, 0xffffffff, 0xffffffff, 0x00000000, 0xffffffff]; // ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
+const GX: StaticArray<u32> = [0xd898c296, 0xf4a13945, 0x2deb33a0, 0x77037d81, 0x63a440f2, 0xf8bce6e5, 0xe12c4247, 0x6b17d1f2]; // 6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296
+const GY: StaticArray<u32> = [0x37bf51f5, 0xcbb64068, 0x6b315ece, 0x2bce3357, 0x7c0f9e16, 0x8ee7eb4a, 0xfe1a7f9b, 0x4fe342e2]; // 4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5
+const B: StaticArray<u32> = [0x27d2604b, 0x3bce3c3e, 0xcc53b0f6, 0x651d06b0, 0x769886bc, 0xb3ebbd55, 0xaa3a93e7, 0x5ac635d8]; // 5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b
 
 let fp: Mont | null = null;
 let fn: Mont | null = null;
@@ -26,14 +24,14 @@ let nMinus2: StaticArray<u32> = new StaticArray<u32>(8);
 // Set up on first use: building R^2 for both moduli costs a few thousand limb operations.
 function setup(): Mont {
   if (fp !== null) return fp!;
-  const p = hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
-  const n = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  const p = P;
+  const n = N;
   const f = new Mont(p);
   fp = f;
   fn = new Mont(n);
-  f.toMont(gx, hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"));
-  f.toMont(gy, hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"));
-  f.toMont(curveB, hex("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"));
+  f.toMont(gx, GX);
+  f.toMont(gy, GY);
+  f.toMont(curveB, B);
   copy(nMinus2, n); nMinus2[0] -= 2;
   return f;
 }
