@@ -1,6 +1,6 @@
 // API keys: taken from a header or a query parameter and looked up by their SHA-256, so the
 // configuration may hold either the keys or only their hashes (`sha256sum`-style hex).
-import { lower } from "./ascii";
+import { lower } from "meshwasm/sdk/ascii";
 import { JsonValue } from "meshwasm/sdk";
 import { sha256String } from "./crypto/sha256";
 import { toHex } from "./crypto/base64";

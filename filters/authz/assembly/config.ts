@@ -1,6 +1,6 @@
 // The authz configuration (pluginConfig JSON) as typed objects, validated once at on_configure.
 // README.md documents every field; config.schema.json is the same contract as JSON Schema.
-import { lower, upper } from "./ascii";
+import { lower, upper } from "meshwasm/sdk/ascii";
 import { HeaderPair, Headers, JsonValue } from "meshwasm/sdk";
 import { StringMatch, parseStringMatch } from "./string_match";
 import { Cidr, parseCidr } from "./cidr";

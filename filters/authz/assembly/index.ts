@@ -1,6 +1,6 @@
 // authz: ordered allow/deny rules, API keys, JWTs (HS256/RS256/ES256) and an optional external
 // authorization call, evaluated on request headers. README.md documents the configuration.
-import { lower, parseDecimal, replaceChar } from "./ascii";
+import { lower, parseDecimal, replaceChar } from "meshwasm/sdk/ascii";
 import {
   Action, Counter, HeaderPair, Headers, HttpContext, LogLevel, RootContext, getPropertyString, logDebug,
   logEnabled, logError, logInfo, logWarn, registerRootContext, requestHeaders, httpCallResponseHeaders,
@@ -12,7 +12,7 @@ import { configError } from "./fields";
 import { findRule } from "./rules";
 import { checkApiKey } from "./apikey";
 import { claimHeaderValue, verifyJwt } from "./jwt";
-import { queryParam } from "./query";
+import { queryParam } from "meshwasm/sdk/query";
 
 class AuthzRoot extends RootContext {
   config: AuthzConfig = new AuthzConfig();

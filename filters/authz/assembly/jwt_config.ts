@@ -1,6 +1,6 @@
 // The "jwt" section: where tokens come from, which keys verify them (JWKs: "oct" for HS256,
 // "RSA" for RS256, "EC" P-256 for ES256), which claims must hold, and which claims go upstream.
-import { lower } from "./ascii";
+import { lower } from "meshwasm/sdk/ascii";
 import { JsonValue } from "meshwasm/sdk";
 import { base64Decode } from "./crypto/base64";
 import { RsaPublicKey, rsaKeyError, rsaPublicKey } from "./crypto/rsa";

@@ -1,5 +1,5 @@
 // First matching rule for the current request: every condition a rule lists must hold.
-import { lower } from "./ascii";
+import { lower } from "meshwasm/sdk/ascii";
 import { getPropertyString, requestHeaders } from "meshwasm/sdk";
 import { AuthzConfig, Rule, RuleMatch } from "./config";
 

@@ -1,6 +1,6 @@
 // The header-routing configuration (pluginConfig JSON), validated at on_configure.
 import { HeaderPair, Headers, JsonValue } from "meshwasm/sdk";
-import { lower, upper } from "./ascii";
+import { lower, upper } from "meshwasm/sdk/ascii";
 import { StringMatch, parseStringMatch } from "./string_match";
 import {
   arrayAt, boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, requiredString,

@@ -8,7 +8,7 @@ import {
 export * from "meshwasm/sdk/exports";
 import { COOKIE, HEADER, HeaderEdits, Rule, RoutingConfig, parseConfig } from "./config";
 import { configError } from "./fields";
-import { queryParam } from "./query";
+import { queryParam } from "meshwasm/sdk/query";
 import { cookieValue } from "./cookies";
 import { bucketOf } from "./hash";
 

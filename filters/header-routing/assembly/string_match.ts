@@ -1,8 +1,8 @@
 // One string condition from the configuration: {"exact"}, {"prefix"}, {"suffix"}, {"contains"} or
 // {"regex"}, optionally {"ignoreCase": true} (not with regex).
-import { lower } from "./ascii";
+import { lower } from "meshwasm/sdk/ascii";
 import { JsonValue } from "meshwasm/sdk";
-import { Regex, compileRegex, regexError } from "./regex";
+import { Regex, compileRegex, regexError } from "meshwasm/sdk/regex";
 import { boolAt, fail, kindName, onlyKeys } from "./fields";
 
 const EXACT = 0, PREFIX = 1, SUFFIX = 2, CONTAINS = 3, REGEX = 4;

@@ -1,6 +1,6 @@
 // The telemetry configuration (pluginConfig JSON), validated at on_configure. README.md documents it.
 import { JsonValue } from "meshwasm/sdk";
-import { lower } from "./ascii";
+import { lower } from "meshwasm/sdk/ascii";
 import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "./fields";
 
 export const ACCESS_LOG_FIELDS: Array<string> = [

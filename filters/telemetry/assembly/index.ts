@@ -10,7 +10,7 @@ import { configError } from "./fields";
 import { MetricSet, OVERFLOW, tagValue } from "./metrics";
 import { JsonLine } from "./json_line";
 import { newRequestId } from "./request_id";
-import { parseDecimal } from "./ascii";
+import { parseDecimal } from "meshwasm/sdk/ascii";
 
 class TelemetryRoot extends RootContext {
   config: TelemetryConfig = new TelemetryConfig();

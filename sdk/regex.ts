@@ -1,4 +1,4 @@
-// A small regular-expression matcher for path and header rules (AssemblyScript has no RegExp).
+// `meshwasm/sdk/regex`: a small regular-expression matcher for path and header rules (AssemblyScript has no RegExp).
 // Patterns compile to a Thompson NFA that is run as a Pike VM: time linear in the input, no
 // backtracking, so a hostile pattern or header cannot stall the proxy (RE2's guarantee, which
 // Envoy's safe_regex also gives). Syntax: literals, ., [a-z] and [^...] classes, \d \w \s (and

@@ -1,5 +1,5 @@
-// ASCII-only helpers. Header names, methods and hosts are ASCII, and the standard library's
-// Unicode case mapping brings kilobytes of tables the 40 KB module budget cannot afford.
+// ASCII-only text helpers for filters (`meshwasm/sdk/ascii`). Header names, methods and hosts are
+// ASCII, and the standard library's Unicode case mapping costs kilobytes of tables in every module.
 
 export function lower(s: string): string {
   let i = 0;
