@@ -5,7 +5,7 @@ import { StringMatch, parseStringMatch } from "./string_match";
 import {
   arrayAt, boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, requiredString,
   resetConfigError, stringAt, stringList,
-} from "./fields";
+} from "meshwasm/sdk/config_fields";
 
 /** Where a condition reads its value. */
 export const HEADER = 0, QUERY = 1, COOKIE = 2;

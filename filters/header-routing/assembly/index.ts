@@ -7,7 +7,7 @@ import {
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/exports";
 import { COOKIE, HEADER, HeaderEdits, Rule, RoutingConfig, parseConfig } from "./config";
-import { configError } from "./fields";
+import { configError } from "meshwasm/sdk/config_fields";
 import { queryParam } from "meshwasm/sdk/query";
 import { cookieValue } from "./cookies";
 import { bucketOf } from "./hash";

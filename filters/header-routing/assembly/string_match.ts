@@ -3,7 +3,7 @@
 import { lower } from "meshwasm/sdk/ascii";
 import { JsonValue } from "meshwasm/sdk";
 import { Regex, compileRegex, regexError } from "meshwasm/sdk/regex";
-import { boolAt, fail, kindName, onlyKeys } from "./fields";
+import { boolAt, fail, kindName, onlyKeys } from "meshwasm/sdk/config_fields";
 
 const EXACT = 0, PREFIX = 1, SUFFIX = 2, CONTAINS = 3, REGEX = 4;
 const KINDS: Array<string> = ["exact", "prefix", "suffix", "contains", "regex"];

@@ -1,7 +1,7 @@
 // The telemetry configuration (pluginConfig JSON), validated at on_configure. README.md documents it.
 import { JsonValue } from "meshwasm/sdk";
 import { lower } from "meshwasm/sdk/ascii";
-import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "./fields";
+import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
 
 export const ACCESS_LOG_FIELDS: Array<string> = [
   "start_time", "method", "path", "authority", "protocol", "status", "response_code_class", "duration_ms",

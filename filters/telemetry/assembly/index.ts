@@ -6,7 +6,7 @@ import {
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/exports";
 import { TelemetryConfig, parseConfig } from "./config";
-import { configError } from "./fields";
+import { configError } from "meshwasm/sdk/config_fields";
 import { MetricSet, OVERFLOW, tagValue } from "./metrics";
 import { JsonLine } from "./json_line";
 import { newRequestId } from "./request_id";

@@ -1,4 +1,4 @@
-// Reading configuration fields with errors that name the field: every reader records the first
+// `meshwasm/sdk/config_fields`: reading configuration fields with errors that name the field: every reader records the first
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
 import { JsonKind, JsonValue } from "meshwasm/sdk";
