@@ -7,6 +7,7 @@ import { startRegistry, type RunningRegistry } from './helpers/docker-registry.j
 import { writeHtpasswd } from './helpers/htpasswd.js';
 import { startTokenServer, type TokenServer } from './helpers/token-server.js';
 import { tinyModule } from './helpers/wasm-fixture.js';
+import { rejection } from './helpers/suite.js';
 
 let home: string;
 
@@ -16,11 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try { await p; } catch (err) { return err as RegistryError; }
-  throw new Error('expected a rejection');
-}
 
 describe('htpasswd basic auth on a real docker-registry', () => {
   let reg: RunningRegistry;

@@ -1,31 +1,15 @@
-import { readdir, writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyImage, MediaType, openTarget, pullModule, pushModule, RegistryError, sha256Digest } from '../../registry/index.js';
+import { describe, expect, it } from 'vitest';
+import { copyImage, MediaType, openTarget, pullModule, pushModule, sha256Digest } from '../../registry/index.js';
 import { blob, jsonBytes, packManifest, type PackedImage } from '../../registry/formats/packed-image.js';
 import { tarSingleFile } from '../../registry/formats/tar.js';
-import { startRegistry, type RunningRegistry } from './helpers/docker-registry.js';
 import { tinyModule } from './helpers/wasm-fixture.js';
+import { rejection, useOpenRegistry } from './helpers/suite.js';
 
-let reg: RunningRegistry;
-let home: string;
 
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'meshwasm-bad-'));
-  process.env.DOCKER_CONFIG = join(home, 'docker');
-  reg = await startRegistry();
-});
-afterAll(async () => {
-  await reg?.stop();
-  await rm(home, { recursive: true, force: true });
-});
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try { await p; } catch (err) { return err as RegistryError; }
-  throw new Error('expected a rejection');
-}
+const suite = useOpenRegistry('bad');
 
 /** Pushes an arbitrary single image (blobs + manifest) with the library's own copy, to stage hostile content. */
 async function stage(ref: string, layers: { mediaType: string; bytes: Uint8Array }[], configMediaType: string = MediaType.ociConfig, mediaType: string = MediaType.ociManifest) {
@@ -40,32 +24,32 @@ async function stage(ref: string, layers: { mediaType: string; bytes: Uint8Array
 
 describe('bad input is refused with a message that names it', () => {
   it('404: a missing tag and a missing repository are named', async () => {
-    await pushModule(tinyModule(undefined, '404'), `${reg.host}/bad/exists:v1`);
-    const tag = await rejection(pullModule(`${reg.host}/bad/exists:nope`));
+    await pushModule(tinyModule(undefined, '404'), `${suite.reg.host}/bad/exists:v1`);
+    const tag = await rejection(pullModule(`${suite.reg.host}/bad/exists:nope`));
     expect(tag.kind).toBe('not-found');
     expect(tag.message).toContain('repository "bad/exists"');
     expect(tag.message).toContain('tag "nope"');
-    const repo = await rejection(pullModule(`${reg.host}/bad/never-pushed:v1`));
+    const repo = await rejection(pullModule(`${suite.reg.host}/bad/never-pushed:v1`));
     expect(repo.kind).toBe('not-found');
     expect(repo.message).toContain('"bad/never-pushed"');
   });
 
   it('refuses to push bytes that are not a proxy-wasm module', async () => {
-    const notWasm = await rejection(pushModule(new TextEncoder().encode('#!/bin/sh\necho hi\n'), `${reg.host}/bad/x:v1`));
+    const notWasm = await rejection(pushModule(new TextEncoder().encode('#!/bin/sh\necho hi\n'), `${suite.reg.host}/bad/x:v1`));
     expect(notWasm.kind).toBe('invalid-input');
     expect(notWasm.message).toContain('not a WebAssembly module');
-    const noAbi = await rejection(pushModule(tinyModule(['main']), `${reg.host}/bad/x:v1`));
+    const noAbi = await rejection(pushModule(tinyModule(['main']), `${suite.reg.host}/bad/x:v1`));
     expect(noAbi.message).toContain('proxy_abi_version_');
-    const truncated = await rejection(pushModule(tinyModule().subarray(0, 20), `${reg.host}/bad/x:v1`));
+    const truncated = await rejection(pushModule(tinyModule().subarray(0, 20), `${suite.reg.host}/bad/x:v1`));
     expect(truncated.message).toContain('truncated');
   });
 
   it('a blob corrupted in the registry storage fails the digest check on pull', async () => {
     const wasm = tinyModule(undefined, 'corrupt-me');
-    const pushed = await pushModule(wasm, `${reg.host}/bad/corrupt:v1`);
+    const pushed = await pushModule(wasm, `${suite.reg.host}/bad/corrupt:v1`);
     const layerHex = sha256Digest(wasm).slice(7);
     // Overwrite the stored bytes behind the registry's back (same length, different content).
-    const data = join(reg.dataDir, 'docker/registry/v2/blobs/sha256', layerHex.slice(0, 2), layerHex, 'data');
+    const data = join(suite.reg.dataDir, 'docker/registry/v2/blobs/sha256', layerHex.slice(0, 2), layerHex, 'data');
     const evil = tinyModule(undefined, 'corrupt-mX');
     await writeFile(data, evil);
     const err = await rejection(pullModule(pushed.pinned));
@@ -74,8 +58,8 @@ describe('bad input is refused with a message that names it', () => {
   });
 
   it('a plain single-layer push (not an Istio layout) is refused as an unknown format, naming its media types', async () => {
-    await stage(`${reg.host}/bad/plain:v1`, [{ mediaType: 'application/wasm', bytes: tinyModule() }], 'application/vnd.unknown.config.v1+json');
-    const err = await rejection(pullModule(`${reg.host}/bad/plain:v1`));
+    await stage(`${suite.reg.host}/bad/plain:v1`, [{ mediaType: 'application/wasm', bytes: tinyModule() }], 'application/vnd.unknown.config.v1+json');
+    const err = await rejection(pullModule(`${suite.reg.host}/bad/plain:v1`));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('unknown wasm image format');
     expect(err.message).toContain('application/wasm');
@@ -84,13 +68,13 @@ describe('bad input is refused with a message that names it', () => {
 
   it('a tar layer whose entry escapes the target directory is refused', async () => {
     const tar = tarSingleFile('../../etc/plugin.wasm', tinyModule());
-    await stage(`${reg.host}/bad/escape:v1`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: gzipSync(tar) }]);
-    const err = await rejection(pullModule(`${reg.host}/bad/escape:v1`));
+    await stage(`${suite.reg.host}/bad/escape:v1`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: gzipSync(tar) }]);
+    const err = await rejection(pullModule(`${suite.reg.host}/bad/escape:v1`));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('"../../etc/plugin.wasm" escapes');
     const abs = tarSingleFile('/plugin.wasm', tinyModule());
-    await stage(`${reg.host}/bad/escape:v2`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: gzipSync(abs) }]);
-    expect((await rejection(pullModule(`${reg.host}/bad/escape:v2`))).message).toContain('escapes');
+    await stage(`${suite.reg.host}/bad/escape:v2`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: gzipSync(abs) }]);
+    expect((await rejection(pullModule(`${suite.reg.host}/bad/escape:v2`))).message).toContain('escapes');
   });
 
   it('a layer that unpacks past the size limit (a gzip bomb) is refused without unpacking it all', async () => {
@@ -98,32 +82,32 @@ describe('bad input is refused with a message that names it', () => {
     big.set(tinyModule());
     const layer = gzipSync(tarSingleFile('plugin.wasm', big));
     expect(layer.byteLength).toBeLessThan(64 * 1024);
-    await stage(`${reg.host}/bad/bomb:v1`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: layer }]);
-    const err = await rejection(pullModule(`${reg.host}/bad/bomb:v1`, { maxBytes: 1 << 20 }));
+    await stage(`${suite.reg.host}/bad/bomb:v1`, [{ mediaType: MediaType.ociLayerTarGzip, bytes: layer }]);
+    const err = await rejection(pullModule(`${suite.reg.host}/bad/bomb:v1`, { maxBytes: 1 << 20 }));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('more than 1048576 bytes');
   });
 
   it('a blob larger than the limit is refused before download', async () => {
-    await pushModule(tinyModule(undefined, 'sized'), `${reg.host}/bad/sized:v1`);
-    const err = await rejection(pullModule(`${reg.host}/bad/sized:v1`, { maxBytes: 10 }));
+    await pushModule(tinyModule(undefined, 'sized'), `${suite.reg.host}/bad/sized:v1`);
+    const err = await rejection(pullModule(`${suite.reg.host}/bad/sized:v1`, { maxBytes: 10 }));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('over the limit of 10');
   });
 
   it('an image index is named as such', async () => {
     const wasm = tinyModule(undefined, 'index');
-    const pushed = await pushModule(wasm, `${reg.host}/bad/index:single`);
+    const pushed = await pushModule(wasm, `${suite.reg.host}/bad/index:single`);
     const index = jsonBytes({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: pushed.manifestDigest, size: 1, platform: { architecture: 'wasm', os: 'wasip1' } }] });
-    const res = await fetch(`http://${reg.host}/v2/bad/index/manifests/multi`, { method: 'PUT', headers: { 'content-type': MediaType.ociIndex }, body: Buffer.from(index) });
+    const res = await fetch(`http://${suite.reg.host}/v2/bad/index/manifests/multi`, { method: 'PUT', headers: { 'content-type': MediaType.ociIndex }, body: Buffer.from(index) });
     expect(res.status).toBe(201);
-    const err = await rejection(pullModule(`${reg.host}/bad/index:multi`));
+    const err = await rejection(pullModule(`${suite.reg.host}/bad/index:multi`));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('image index');
   });
 
   it('the layout store refuses a blob that was tampered with on disk', async () => {
-    const dir = join(home, 'layout');
+    const dir = join(suite.home, 'layout');
     const wasm = tinyModule(undefined, 'layout-tamper');
     await pushModule(wasm, `oci:${dir}:v1`);
     const hex = sha256Digest(wasm).slice(7);

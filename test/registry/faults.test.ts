@@ -1,34 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pullModule, pushModule, RegistryError } from '../../registry/index.js';
-import { startRegistry, type RunningRegistry } from './helpers/docker-registry.js';
+import { describe, expect, it } from 'vitest';
+import { pullModule, pushModule } from '../../registry/index.js';
 import { startFaultProxy, type Fault } from './helpers/fault-proxy.js';
 import { tinyModule } from './helpers/wasm-fixture.js';
+import { rejection, useOpenRegistry } from './helpers/suite.js';
 
-let reg: RunningRegistry;
-let home: string;
 const fast = { retry: { attempts: 3, baseDelayMs: 1 } };
 
-beforeAll(async () => {
-  home = await mkdtemp(join(tmpdir(), 'meshwasm-faults-'));
-  process.env.DOCKER_CONFIG = join(home, 'docker');
-  reg = await startRegistry();
-});
-afterAll(async () => {
-  await reg?.stop();
-  await rm(home, { recursive: true, force: true });
-});
-
-async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try { await p; } catch (err) { return err as RegistryError; }
-  throw new Error('expected a rejection');
-}
+const suite = useOpenRegistry('faults');
 
 /** Asks the real registry (not the proxy) whether a tag exists. */
 async function tagExists(repo: string, tag: string): Promise<boolean> {
-  const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const res = await fetch(`http://${suite.reg.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
   return res.status === 200;
 }
 
@@ -37,7 +19,7 @@ const isBlobPut = (method?: string, url?: string) => method === 'PUT' && /\/blob
 describe('faults injected by a proxy in front of a real docker-registry', () => {
   it('retries 503 answers to a blob upload and then succeeds', async () => {
     let failures = 2;
-    const proxy = await startFaultProxy(reg.host, (req): Fault => (isBlobPut(req.method, req.url) && failures-- > 0 ? { status: 503 } : 'pass'));
+    const proxy = await startFaultProxy(suite.reg.host, (req): Fault => (isBlobPut(req.method, req.url) && failures-- > 0 ? { status: 503 } : 'pass'));
     try {
       const pushed = await pushModule(tinyModule(undefined, 'retry-503'), `${proxy.host}/faults/retry:v1`, fast);
       expect(proxy.seen.filter((s) => s.fault === '503')).toHaveLength(2);
@@ -48,18 +30,18 @@ describe('faults injected by a proxy in front of a real docker-registry', () => 
 
   it('a connection reset mid-upload restarts the upload session and succeeds', async () => {
     let resets = 1;
-    const proxy = await startFaultProxy(reg.host, (req): Fault => (isBlobPut(req.method, req.url) && resets-- > 0 ? 'reset' : 'pass'));
+    const proxy = await startFaultProxy(suite.reg.host, (req): Fault => (isBlobPut(req.method, req.url) && resets-- > 0 ? 'reset' : 'pass'));
     try {
       const wasm = tinyModule(undefined, 'reset-once');
       await pushModule(wasm, `${proxy.host}/faults/reset-once:v1`, fast);
       expect(proxy.seen.filter((s) => s.fault === 'reset')).toHaveLength(1);
-      const back = await pullModule(`${reg.host}/faults/reset-once:v1`);
+      const back = await pullModule(`${suite.reg.host}/faults/reset-once:v1`);
       expect(Buffer.from(back.module).equals(Buffer.from(wasm))).toBe(true);
     } finally { await proxy.stop(); }
   });
 
   it('resets on every upload: a clear remote error after the retries, and no manifest on the registry', async () => {
-    const proxy = await startFaultProxy(reg.host, (req): Fault => (isBlobPut(req.method, req.url) ? 'reset' : 'pass'));
+    const proxy = await startFaultProxy(suite.reg.host, (req): Fault => (isBlobPut(req.method, req.url) ? 'reset' : 'pass'));
     try {
       const err = await rejection(pushModule(tinyModule(undefined, 'reset-always'), `${proxy.host}/faults/broken:v1`, fast));
       expect(err.kind).toBe('remote');
@@ -72,9 +54,9 @@ describe('faults injected by a proxy in front of a real docker-registry', () => 
   });
 
   it('a registry that keeps answering 500 ends in a remote error naming the status', async () => {
-    const proxy = await startFaultProxy(reg.host, (req): Fault => (req.url?.includes('/manifests/') ? { status: 500 } : 'pass'));
+    const proxy = await startFaultProxy(suite.reg.host, (req): Fault => (req.url?.includes('/manifests/') ? { status: 500 } : 'pass'));
     try {
-      await pushModule(tinyModule(undefined, 'five-hundred'), `${reg.host}/faults/down:v1`);
+      await pushModule(tinyModule(undefined, 'five-hundred'), `${suite.reg.host}/faults/down:v1`);
       const err = await rejection(pullModule(`${proxy.host}/faults/down:v1`, fast));
       expect(err.kind).toBe('remote');
       expect(err.status).toBe(500);
@@ -85,7 +67,7 @@ describe('faults injected by a proxy in front of a real docker-registry', () => 
   });
 
   it('a 403 (an account without rights, as a proxy or registry policy answers) is an auth error with a login hint', async () => {
-    const proxy = await startFaultProxy(reg.host, (req): Fault => (req.method === 'POST' ? { status: 403 } : 'pass'));
+    const proxy = await startFaultProxy(suite.reg.host, (req): Fault => (req.method === 'POST' ? { status: 403 } : 'pass'));
     try {
       const err = await rejection(pushModule(tinyModule(undefined, 'forbidden'), `${proxy.host}/faults/forbidden:v1`, fast));
       expect(err.kind).toBe('auth');
@@ -96,7 +78,7 @@ describe('faults injected by a proxy in front of a real docker-registry', () => 
   });
 
   it('a registry that is not listening is reported as unreachable', async () => {
-    const proxy = await startFaultProxy(reg.host, () => 'pass');
+    const proxy = await startFaultProxy(suite.reg.host, () => 'pass');
     const host = proxy.host;
     await proxy.stop();
     const err = await rejection(pullModule(`${host}/faults/none:v1`, fast));
