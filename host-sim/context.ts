@@ -30,8 +30,6 @@ export interface ProxyContext {
   /** proxy_get_status: set by failed http calls (BrokenConnection, "reset"). */
   status: { code: number; message: string };
   getMap(type: MapType): HeaderPairs | undefined;
-  /** Called after a map changed, so a stream can note that its route cache is stale. */
-  mapChanged(type: MapType): void;
   getBuffer(type: BufferType): Uint8Array | undefined;
   setBuffer(type: BufferType, start: number, length: number, data: Uint8Array): WasmResult;
   getProperty(path: string[]): Uint8Array | undefined;

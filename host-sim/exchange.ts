@@ -48,9 +48,6 @@ function joinBytes(parts: Uint8Array[]): Uint8Array {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** A chain entry: a started plugin, or (for a VM that trapped earlier) the failure policy's answer. */
-export type ChainEntry = Plugin;
-
 /**
  * Plays one HTTP request through a chain of plugins with an in-memory upstream, as Envoy would:
  * request callbacks, the upstream's answer once the request reached it, response callbacks,

@@ -185,7 +185,7 @@ export class FilterManager {
     this.outcome.trap = { ...trap, filter: stage.name, policy: stage.failOpen ? 'fail-open' : 'fail-closed' };
     if (stage.failOpen) return 'continue';
     // Envoy's failStream: 503 with details wasm_fail_stream.
-    this.sendLocalReply({ status: 503, body: EMPTY, headers: [], grpcStatus: 14, details: 'wasm_fail_stream' }, true);
+    this.sendLocalReply({ status: 503, body: EMPTY, headers: [], grpcStatus: 14, details: 'wasm_fail_stream' });
     return 'halt';
   }
 
@@ -349,10 +349,9 @@ export class FilterManager {
     st.continueRequested = true;
   }
 
-  sendLocalReply(r: LocalResponse, fromFailure = false): void {
+  sendLocalReply(r: LocalResponse): void {
     if (this.completed) return;
-    if (!fromFailure) this.outcome.localReply = r;
-    else this.outcome.localReply = r;
+    this.outcome.localReply = r;
     if (!this.decodeStopped) {
       this.decodeStopped = true;
       this.sinks.upstreamAbort();

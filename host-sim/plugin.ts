@@ -232,8 +232,6 @@ export class Plugin implements ProxyContext {
     return undefined;
   }
 
-  mapChanged(): void {}
-
   getBuffer(type: BufferType): Uint8Array | undefined {
     switch (type) {
       case BufferType.VmConfiguration: return this.vm.vmConfig;

@@ -177,8 +177,6 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     }
   }
 
-  mapChanged(): void {}
-
   getBuffer(type: BufferType): Uint8Array | undefined {
     switch (type) {
       case BufferType.HttpRequestBody: return this.reqBody?.bytes;

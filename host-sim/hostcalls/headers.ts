@@ -19,7 +19,6 @@ export function headerCalls(vm: WasmVm) {
       const pairs = vm.mem.readPairs(ptr, size);
       m.length = 0;
       for (const [k, v] of pairs) m.push([k.toLowerCase(), v]);
-      vm.current!.mapChanged(type);
       return WasmResult.Ok;
     }),
     proxy_get_header_map_value: guarded((type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) => {
@@ -41,7 +40,6 @@ export function headerCalls(vm: WasmVm) {
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       m.push([vm.mem.string(kPtr, kSize).toLowerCase(), vm.mem.string(vPtr, vSize)]);
-      vm.current!.mapChanged(type);
       return WasmResult.Ok;
     }),
     proxy_replace_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
@@ -57,7 +55,6 @@ export function headerCalls(vm: WasmVm) {
         else { m.splice(i, 1); i--; }
       }
       if (!found) m.push([key, value]);
-      vm.current!.mapChanged(type);
       return WasmResult.Ok;
     }),
     proxy_remove_header_map_value: guarded((type: number, kPtr: number, kSize: number) => {
@@ -65,7 +62,6 @@ export function headerCalls(vm: WasmVm) {
       if (!m) return WasmResult.BadArgument;
       const key = vm.mem.string(kPtr, kSize).toLowerCase();
       for (let i = m.length - 1; i >= 0; i--) if (m[i]![0] === key) m.splice(i, 1);
-      vm.current!.mapChanged(type);
       return WasmResult.Ok;
     }),
     proxy_get_header_map_size: guarded((type: number, retPtr: number) => {
