@@ -11,8 +11,10 @@ export class ApiKeyConfig {
   queryParam: string = "";
   /** Header naming the matched key's owner, added for the upstream ("" for none). */
   forwardNameHeader: string = "x-api-key-name";
-  /** sha256 hex -> key name */
-  byHash: Map<string, string> = new Map<string, string>();
+  /** sha256 hex of each key, and its name at the same index. Arrays rather than a Map: a
+   * hashing container costs the module ~1 KB of code, and configurations list few keys. */
+  hashes: Array<string> = new Array<string>();
+  names: Array<string> = new Array<string>();
 }
 
 export function parseApiKeyConfig(v: JsonValue, where: string): ApiKeyConfig {
@@ -34,7 +36,9 @@ export function parseApiKeyConfig(v: JsonValue, where: string): ApiKeyConfig {
     if ((plain.length == 0) == (hash.length == 0)) { fail(w, "needs exactly one of \"key\" and \"sha256\""); continue; }
     if (plain.length > 0) hash = toHex(sha256String(plain));
     else if (hash.length != 64 || !isHex(hash)) { fail(w + ".sha256", "must be 64 hex digits"); continue; }
-    c.byHash.set(hash, name);
+    const at = c.hashes.indexOf(hash);
+    if (at >= 0) c.names[at] = name; // the same key listed twice: the later name wins
+    else { c.hashes.push(hash); c.names.push(name); }
   }
   return c;
 }
@@ -50,5 +54,6 @@ function isHex(s: string): bool {
 /** The name of the key presented, or null when it is missing or unknown. */
 export function checkApiKey(c: ApiKeyConfig, presented: string): string | null {
   const hash = toHex(sha256String(presented));
-  return c.byHash.has(hash) ? c.byHash.get(hash) : null;
+  const at = c.hashes.indexOf(hash);
+  return at >= 0 ? c.names[at] : null;
 }

@@ -29,22 +29,20 @@ export function hostOf(address: string): string {
 
 /** Dotted quad to a number, -1 when malformed. */
 export function parseIpv4(s: string): i64 {
-  const parts = s.split(".");
-  if (parts.length != 4) return -1;
-  let v: i64 = 0;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (p.length == 0 || p.length > 3) return -1;
-    let n = 0;
-    for (let j = 0; j < p.length; j++) {
-      const c = p.charCodeAt(j);
-      if (c < 0x30 || c > 0x39) return -1;
-      n = n * 10 + (c - 0x30);
-    }
-    if (n > 255) return -1;
-    v = (v << 8) | <i64>n;
+  let v: i64 = 0, part: i64 = 0, digits = 0, dots = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e; // the end closes the last part like a dot
+    if (c == 0x2e) {
+      if (digits == 0 || part > 255 || ++dots > 4) return -1;
+      v = (v << 8) | part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
+      part = part * 10 + (c - 0x30);
+      digits++;
+    } else return -1;
   }
-  return v;
+  return dots == 4 ? v : -1;
 }
 
 export function parseCidr(s: string): Cidr | null {

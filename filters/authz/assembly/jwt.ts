@@ -6,7 +6,7 @@ import { base64Decode, base64DecodeString } from "./crypto/base64";
 import { constantTimeEqual, hmacSha256, sha256String } from "./crypto/sha256";
 import { rsaVerifySha256 } from "./crypto/rsa";
 import { p256VerifySha256 } from "./crypto/p256";
-import { ALG_NAMES, ES256, HS256, JwtConfig, MAX_CACHED_TOKEN, RS256, VERIFIED_CACHE_SIZE } from "./jwt_config";
+import { ALG_NAMES, ES256, HS256, JwtConfig, RS256, isVerified, rememberVerified } from "./jwt_config";
 
 export class JwtResult {
   ok: bool = false;
@@ -39,7 +39,7 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   if (sig === null) return failed("Jwt signature is not base64url");
 
   const signingInput = token.substring(0, dot2);
-  let verified = c.verified.has(token);
+  let verified = isVerified(c, token);
   let candidates = verified ? 1 : 0;
   let hash: Uint8Array | null = null;
   for (let i = 0; i < c.keys.length && !verified; i++) {
@@ -57,11 +57,7 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   }
   if (candidates == 0) return failed("Jwt has no matching key (alg " + alg + (kid.length > 0 ? ", kid \"" + kid + "\")" : ")"));
   if (!verified) return failed("Jwt verification fails");
-  // Long tokens are not remembered: the cache must stay small (256 x 4 KB at most).
-  if (token.length <= MAX_CACHED_TOKEN && !c.verified.has(token)) {
-    if (c.verified.size >= VERIFIED_CACHE_SIZE) c.verified.clear();
-    c.verified.add(token);
-  }
+  rememberVerified(c, token);
 
   const payloadSegment = token.substring(dot1 + 1, dot2);
   const payloadText = base64DecodeString(payloadSegment);

@@ -33,13 +33,37 @@ export class JwtConfig {
   /**
    * Tokens whose signature already verified. RS256/ES256 verification costs milliseconds and a
    * client sends the same token on every request; the time checks still run each time. Lives
-   * with the configuration, so new keys start an empty cache.
+   * with the configuration, so new keys start an empty cache. A plain array searched by
+   * `isVerified` rather than a Set: hashing containers cost the module ~1 KB of code.
    */
-  verified: Set<string> = new Set<string>();
+  verified: Array<string> = new Array<string>();
 }
 
 export const VERIFIED_CACHE_SIZE = 256;
 export const MAX_CACHED_TOKEN = 4096;
+
+/**
+ * Whether `token` is in the verified cache. Compared from the end: tokens signed for one issuer
+ * share their first few dozen characters (the header), while signatures differ at once.
+ */
+export function isVerified(c: JwtConfig, token: string): bool {
+  const n = token.length;
+  for (let i = 0; i < c.verified.length; i++) {
+    const t = c.verified[i];
+    if (t.length != n) continue;
+    let j = n - 1;
+    while (j >= 0 && t.charCodeAt(j) == token.charCodeAt(j)) j--;
+    if (j < 0) return true;
+  }
+  return false;
+}
+
+export function rememberVerified(c: JwtConfig, token: string): void {
+  // Long tokens are not remembered: the cache must stay small (256 x 4 KB at most).
+  if (token.length > MAX_CACHED_TOKEN || isVerified(c, token)) return;
+  if (c.verified.length >= VERIFIED_CACHE_SIZE) c.verified = new Array<string>();
+  c.verified.push(token);
+}
 
 export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {
   const c = new JwtConfig();

@@ -283,6 +283,18 @@ describe('authz API keys', () => {
     });
   }
 
+  it('many keys: each finds its own name; a key listed twice takes the later name', async () => {
+    const keys = Array.from({ length: 200 }, (_, i) => ({ name: `client-${i}`, key: `key-${i}` }));
+    keys.push({ name: 'renamed', key: 'key-7' });
+    const k = await harness({ rules: [{ action: 'allow', authenticate: ['apiKey'] }], apiKeys: { keys } });
+    for (const [key, owner] of [['key-0', 'client-0'], ['key-199', 'client-199'], ['key-7', 'renamed']]) {
+      const r = await k.request(req('/x', { 'x-api-key': key! }));
+      expect(r.downstream.status).toBe(200);
+      expect(r.upstreamHeader('x-api-key-name')).toBe(owner);
+    }
+    expect((await k.request(req('/x', { 'x-api-key': 'key-200' }))).downstream.status).toBe(401);
+  });
+
   it('challenges with ApiKey when only API keys are accepted', async () => {
     const k = await harness({ rules: [{ action: 'allow', authenticate: ['apiKey'] }], apiKeys: baseConfig.apiKeys });
     const r = await k.request(req('/x'));
@@ -354,6 +366,11 @@ describe('authz configuration errors name the field', () => {
     { name: 'bad regex', config: { rules: [{ match: { path: { regex: '(unclosed' } } }] }, message: /rules\[0\]\.match\.path\.regex: invalid pattern/ },
     { name: 'two path kinds', config: { rules: [{ match: { path: { exact: '/a', prefix: '/b' } } }] }, message: /rules\[0\]\.match\.path: needs exactly one/ },
     { name: 'bad CIDR', config: { rules: [{ match: { sourceAddresses: ['10.0.0.0/33'] } }] }, message: /rules\[0\]\.match\.sourceAddresses\[0\]/ },
+    { name: 'address with five parts', config: { rules: [{ match: { sourceAddresses: ['10.0.0.0.1'] } }] }, message: /rules\[0\]\.match\.sourceAddresses\[0\]: not an address/ },
+    { name: 'address with an empty part', config: { rules: [{ match: { sourceAddresses: ['10..0.1/8'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
+    { name: 'address part above 255', config: { rules: [{ match: { sourceAddresses: ['10.0.256.1'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
+    { name: 'address part of four digits', config: { rules: [{ match: { sourceAddresses: ['10.0.0001.1'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
+    { name: 'address with a trailing dot', config: { rules: [{ match: { sourceAddresses: ['10.0.0.1.'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
     { name: 'header without name', config: { rules: [{ match: { headers: [{ exact: 'x' }] } }] }, message: /rules\[0\]\.match\.headers\[0\]\.name: is required/ },
     { name: 'jwt rule without jwt section', config: { rules: [{ authenticate: ['jwt'] }] }, message: /rules\[0\]\.authenticate\[0\].*no "jwt" section/ },
     { name: 'unknown credential kind', config: { rules: [{ authenticate: ['password'] }] }, message: /rules\[0\]\.authenticate\[0\]: must be one of/ },
