@@ -54,7 +54,10 @@ class AuthzFilter extends HttpContext {
       if (c.defaultAction == ALLOW) return this.allow("default");
       return this.deny(c.denied, "no rule matched (default deny)");
     }
-    if (rule.action == DENY) return this.deny(rule.deny !== null ? rule.deny! : c.denied, "rule \"" + rule.name + "\"");
+    if (rule.action == DENY) {
+      const reply = rule.deny;
+      return this.deny(reply !== null ? reply : c.denied, "rule \"" + rule.name + "\"");
+    }
     if (rule.authenticate.length > 0 && !this.authenticate(c, rule)) return Action.Pause;
     if (rule.extAuthz) return this.callExtAuthz(c);
     return this.allow("rule \"" + rule.name + "\"");
@@ -90,8 +93,11 @@ class AuthzFilter extends HttpContext {
     let sawJwt = false;
     const path = requestHeaders.get(":path");
     for (let i = 0; i < rule.authenticate.length; i++) {
+      // Configuration checks guarantee the section a rule asks for; the null checks below only
+      // spare the module the trap code a `!` would add.
       if (rule.authenticate[i] == "apiKey") {
-        const k = c.apiKeys!;
+        const k = c.apiKeys;
+        if (k === null) continue;
         let presented = requestHeaders.get(k.header);
         if (presented === null && k.queryParam.length > 0 && path !== null) presented = queryParam(path!, k.queryParam);
         if (presented === null) continue;
@@ -103,7 +109,8 @@ class AuthzFilter extends HttpContext {
         }
         if (logEnabled(LogLevel.Debug)) logDebug("authz: unknown api key");
       } else {
-        const j = c.jwt!;
+        const j = c.jwt;
+        if (j === null) continue;
         let token: string | null = null;
         const h = requestHeaders.get(j.header);
         if (h !== null) {
@@ -141,7 +148,8 @@ class AuthzFilter extends HttpContext {
   }
 
   callExtAuthz(c: AuthzConfig): Action {
-    const e = c.extAuthz!;
+    const e = c.extAuthz;
+    if (e === null) return this.deny(c.denied, "no extAuthz section"); // fail closed
     const method = requestHeaders.get(":method");
     const path = requestHeaders.get(":path");
     const headers = new Array<HeaderPair>();
@@ -164,8 +172,8 @@ class AuthzFilter extends HttpContext {
 
   extAuthzFailed(c: AuthzConfig): Action {
     bump(this.authz.extErrors);
-    const e = c.extAuthz!;
-    if (e.failOpen) return this.allow("extAuthz unavailable, failOpen");
+    const e = c.extAuthz;
+    if (e === null || e.failOpen) return this.allow("extAuthz unavailable, failOpen");
     const r = new Reply();
     r.status = e.statusOnError;
     r.body = "external authorization unavailable";
@@ -176,7 +184,8 @@ class AuthzFilter extends HttpContext {
 function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
   const f = changetype<AuthzFilter>(origin);
   const c = f.authz.config;
-  const e = c.extAuthz!;
+  const e = c.extAuthz;
+  if (e === null) { f.deny(c.denied, "no extAuthz section"); return; } // fail closed
   let status: i32 = 0;
   if (numHeaders > 0) {
     const statusText = httpCallResponseHeaders.get(":status");
@@ -220,7 +229,8 @@ function challenge(c: AuthzConfig, rule: Rule, sawJwt: bool, jwtError: string): 
     if (sawJwt) s += ", error=\"invalid_token\", error_description=\"" + replaceChar(jwtError, 0x22, "'") + "\"";
     return s;
   }
-  return "ApiKey realm=\"" + c.realm + "\", header=\"" + c.apiKeys!.header + "\"";
+  const k = c.apiKeys;
+  return "ApiKey realm=\"" + c.realm + "\", header=\"" + (k !== null ? k.header : "") + "\"";
 }
 
 registerRootContext((id: u32): RootContext => new AuthzRoot(id));

@@ -29,9 +29,10 @@ function matches(m: RuleMatch): bool {
     const method = requestHeaders.get(":method");
     if (method === null || !m.methods.includes(method!)) return false;
   }
-  if (m.path !== null) {
+  const pathMatch = m.path;
+  if (pathMatch !== null) {
     const path = requestHeaders.get(":path");
-    if (path === null || !m.path!.matches(pathOnly(path!))) return false;
+    if (path === null || !pathMatch.matches(pathOnly(path!))) return false;
   }
   if (m.hosts.length > 0) {
     const authority = requestHeaders.get(":authority");
@@ -42,7 +43,8 @@ function matches(m: RuleMatch): bool {
     const v = requestHeaders.get(h.name);
     if (h.present == 0) { if (v !== null) return false; continue; }
     if (v === null) return false;
-    if (h.value !== null && !h.value!.matches(v!)) return false;
+    const value = h.value;
+    if (value !== null && !value.matches(v!)) return false;
   }
   if (m.sources.length > 0) {
     const addr = getPropertyString("source.address");

@@ -21,7 +21,7 @@ export class StringMatch {
       case PREFIX: return s.startsWith(this.value);
       case SUFFIX: return s.endsWith(this.value);
       case CONTAINS: return s.includes(this.value);
-      default: return this.regex!.test(s);
+      default: { const re = this.regex; return re !== null && re.test(s); }
     }
   }
 

@@ -188,13 +188,21 @@ export function copy(dst: StaticArray<u32>, src: StaticArray<u32>): void {
   memory.copy(changetype<usize>(dst), changetype<usize>(src), <usize>dst.length << 2);
 }
 
-/** Big-endian bytes to `limbs` little-endian limbs; null when the value does not fit. */
-export function fromBytes(bytes: Uint8Array, limbs: i32): StaticArray<u32> | null {
+/** Significant bytes of a big-endian number: its length without leading zero bytes. */
+export function significantBytes(bytes: Uint8Array): i32 {
   let start = 0;
   while (start < bytes.length && bytes[start] == 0) start++;
-  if (bytes.length - start > limbs * 4) return null;
+  return bytes.length - start;
+}
+
+/**
+ * Big-endian bytes to `limbs` little-endian limbs. Callers check the value fits (at most
+ * `limbs * 4` significant bytes); bytes above that are dropped.
+ */
+export function fromBytes(bytes: Uint8Array, limbs: i32): StaticArray<u32> {
   const out = new StaticArray<u32>(limbs);
-  for (let i = 0; i < bytes.length - start; i++) {
+  const n = min(significantBytes(bytes), limbs * 4);
+  for (let i = 0; i < n; i++) {
     const b = <u32>bytes[bytes.length - 1 - i];
     out[i >>> 2] |= b << (<u32>(i & 3) * 8);
   }

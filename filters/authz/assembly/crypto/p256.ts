@@ -23,7 +23,8 @@ let nMinus2: StaticArray<u32> = new StaticArray<u32>(8);
 
 // Set up on first use: building R^2 for both moduli costs a few thousand limb operations.
 function setup(): Mont {
-  if (fp !== null) return fp!;
+  const ready = fp;
+  if (ready !== null) return ready;
   const p = P;
   const n = N;
   const f = new Mont(p);
@@ -153,7 +154,7 @@ export function p256PublicKey(xb: Uint8Array, yb: Uint8Array): P256PublicKey | n
   const f = setup();
   if (xb.length != 32 || yb.length != 32) return null;
   const x = fromBytes(xb, 8), y = fromBytes(yb, 8);
-  if (x === null || y === null || compare(x, f.m) >= 0 || compare(y, f.m) >= 0) return null;
+  if (compare(x, f.m) >= 0 || compare(y, f.m) >= 0) return null;
   const xm = new StaticArray<u32>(8), ym = new StaticArray<u32>(8);
   f.toMont(xm, x); f.toMont(ym, y);
   // y^2 == x^3 - 3x + b
@@ -169,11 +170,11 @@ export function p256PublicKey(xb: Uint8Array, yb: Uint8Array): P256PublicKey | n
 /** Verifies a JWS ES256 signature (r || s, 64 bytes) over a message whose SHA-256 is `hash`. */
 export function p256VerifySha256(key: P256PublicKey, hash: Uint8Array, sig: Uint8Array): bool {
   const f = setup();
-  const n = fn!;
-  if (sig.length != 64 || hash.length != 32) return false;
-  const r = fromBytes(sig.subarray(0, 32), 8)!, s = fromBytes(sig.subarray(32, 64), 8)!;
+  const n = fn;
+  if (n === null || sig.length != 64 || hash.length != 32) return false;
+  const r = fromBytes(sig.subarray(0, 32), 8), s = fromBytes(sig.subarray(32, 64), 8);
   if (isZero(r) || isZero(s) || compare(r, n.m) >= 0 || compare(s, n.m) >= 0) return false;
-  const e = fromBytes(hash, 8)!;
+  const e = fromBytes(hash, 8);
   if (compare(e, n.m) >= 0) n.sub(e, e, n.m); // e < 2^256 < 2n
   // w = s^-1 mod n (Fermat); u1 = e*w, u2 = r*w, leaving Montgomery form by multiplying plain by Montgomery.
   const w = new StaticArray<u32>(8);

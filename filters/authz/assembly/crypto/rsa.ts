@@ -1,5 +1,5 @@
 // RSASSA-PKCS1-v1_5 signature verification with SHA-256 (RFC 8017 sections 8.2.2 and 9.2).
-import { Mont, compare, fromBytes, toBytes } from "./mont";
+import { Mont, compare, fromBytes, significantBytes, toBytes } from "./mont";
 
 // DER of DigestInfo { AlgorithmIdentifier sha256, OCTET STRING (32 bytes) } without the hash.
 const DIGEST_INFO_SHA256: StaticArray<u8> = [
@@ -20,25 +20,20 @@ export class RsaPublicKey {
 /** Builds a key from the JWK's big-endian n and e; a message on failure (see rsaKeyError). */
 export let rsaKeyError: string = "";
 export function rsaPublicKey(n: Uint8Array, e: Uint8Array): RsaPublicKey | null {
-  let start = 0;
-  while (start < n.length && n[start] == 0) start++;
-  const bytes = n.length - start;
+  const bytes = significantBytes(n);
   if (bytes < 256 || bytes > 512) { rsaKeyError = "modulus must be 2048 to 4096 bits"; return null; }
   if ((n[n.length - 1] & 1) == 0) { rsaKeyError = "modulus must be odd"; return null; }
   if (e.length == 0 || (e[e.length - 1] & 1) == 0) { rsaKeyError = "exponent must be odd"; return null; }
-  const limbs = (bytes + 3) >>> 2;
-  const nl = fromBytes(n, limbs);
-  const el = fromBytes(e, 2);
-  if (nl === null || el === null || false) { rsaKeyError = "exponent must be odd and at most 64 bits"; return null; }
-  return new RsaPublicKey(nl, bytes, el);
+  if (significantBytes(e) > 8) { rsaKeyError = "exponent must be odd and at most 64 bits"; return null; }
+  return new RsaPublicKey(fromBytes(n, (bytes + 3) >>> 2), bytes, fromBytes(e, 2));
 }
 
 /** Verifies `sig` over a message whose SHA-256 is `hash`. */
 export function rsaVerifySha256(key: RsaPublicKey, hash: Uint8Array, sig: Uint8Array): bool {
   if (sig.length != key.bytes) return false;
   const mont = key.mont;
-  const s = fromBytes(sig, mont.k);
-  if (s === null || compare(s, mont.m) >= 0) return false;
+  const s = fromBytes(sig, mont.k); // fits: sig has the modulus' length
+  if (compare(s, mont.m) >= 0) return false;
   const x = new StaticArray<u32>(mont.k);
   mont.toMont(x, s);
   mont.pow(x, x, key.e);
