@@ -115,7 +115,7 @@ class AuthzFilter extends HttpContext {
         const h = requestHeaders.get(j.header);
         if (h !== null) {
           if (j.header == "authorization") {
-            if (h!.length > 7 && lower(h!.substring(0, 7)) == "bearer ") token = h!.substring(7).trim();
+            if (h!.length > 7 && lower(h!.substring(0, 7)) == "bearer ") token = h!.substring(7, h!.length).trim();
           } else token = h!.trim();
         }
         if (token === null && j.queryParam.length > 0 && path !== null) token = queryParam(path!, j.queryParam);

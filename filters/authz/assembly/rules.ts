@@ -19,7 +19,7 @@ function hostMatches(patterns: Array<string>, host: string): bool {
   for (let i = 0; i < patterns.length; i++) {
     const p = patterns[i];
     if (p == host || p == "*") return true;
-    if (p.startsWith("*.") && host.endsWith(p.substring(1))) return true;
+    if (p.startsWith("*.") && host.endsWith(p.substring(1, p.length))) return true;
   }
   return false;
 }

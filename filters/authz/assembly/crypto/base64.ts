@@ -31,7 +31,7 @@ export function base64Decode(s: string): Uint8Array | null {
 
 export function base64DecodeString(s: string): string | null {
   const b = base64Decode(s);
-  return b === null ? null : String.UTF8.decode(b.buffer);
+  return b === null ? null : String.UTF8.decode(b.buffer, false);
 }
 
 const HEX = "0123456789abcdef";

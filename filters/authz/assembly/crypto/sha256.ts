@@ -65,7 +65,7 @@ export function sha256Update(data: Uint8Array): void {
 }
 
 export function sha256UpdateString(s: string): void {
-  const b = String.UTF8.encode(s);
+  const b = String.UTF8.encode(s, false);
   sha256UpdateRaw(changetype<usize>(b), b.byteLength);
 }
 
