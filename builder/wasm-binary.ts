@@ -1,0 +1,69 @@
+// Just enough of the WebAssembly binary format for the builder's passes over asc's output:
+// LEB128 numbers and the section list.
+
+export class Reader {
+  pos: number;
+  constructor(readonly buf: Uint8Array, pos: number) { this.pos = pos; }
+  byte(): number { return this.buf[this.pos++]!; }
+  u32(): number {
+    let result = 0, shift = 0, b: number;
+    do { b = this.buf[this.pos++]!; result += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return result;
+  }
+  i32(): number {
+    let result = 0, shift = 0, b: number;
+    do { b = this.buf[this.pos++]!; result |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    if (shift < 32 && (b & 0x40)) result |= -1 << shift;
+    return result;
+  }
+  /** A length-prefixed UTF-8 name. */
+  name(): string {
+    const length = this.u32();
+    const text = Buffer.from(this.buf.subarray(this.pos, this.pos + length)).toString('utf8');
+    this.pos += length;
+    return text;
+  }
+}
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f; n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { out.push(b); return out; }
+    out.push(b | 0x80);
+  }
+}
+
+/** A section: its id, where its id byte is (`head`), and where its payload starts and ends. */
+export interface Section { id: number; head: number; start: number; end: number }
+
+export const SECTION = {
+  custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7,
+  start: 8, element: 9, code: 10, data: 11, dataCount: 12, tag: 13,
+} as const;
+
+/** The sections of a module, in file order. Throws on a section that runs past the end. */
+export function readSections(module: Uint8Array): Section[] {
+  const sections: Section[] = [];
+  const r = new Reader(module, 8);
+  while (r.pos < module.length) {
+    const head = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    if (r.pos + size > module.length) throw new Error(`section ${id} at byte ${head} runs past the end of the module`);
+    sections.push({ id, head, start: r.pos, end: r.pos + size });
+    r.pos += size;
+  }
+  return sections;
+}
+
+/** A whole section: id, payload size, payload. */
+export function encodeSection(id: number, payload: Uint8Array): Uint8Array {
+  return Buffer.concat([Uint8Array.from([id, ...uleb(payload.length)]), payload]);
+}
