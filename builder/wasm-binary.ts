@@ -67,3 +67,30 @@ export function readSections(module: Uint8Array): Section[] {
 export function encodeSection(id: number, payload: Uint8Array): Uint8Array {
   return Buffer.concat([Uint8Array.from([id, ...uleb(payload.length)]), payload]);
 }
+
+/** Where each non-custom section goes, by id, in the order the binary format requires. */
+const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.table, SECTION.memory, SECTION.tag,
+  SECTION.global, SECTION.export, SECTION.start, SECTION.element, SECTION.dataCount, SECTION.code, SECTION.data];
+const rank = (id: number) => SECTION_ORDER.indexOf(id as (typeof SECTION_ORDER)[number]);
+
+/**
+ * The module with some sections changed: `replace` gives a section's new bytes (id and size
+ * included), null to drop it, or undefined to keep it; `add` holds whole new sections by id,
+ * each placed where the format orders it (after custom sections that precede its successor).
+ */
+export function rebuildModule(
+  module: Uint8Array,
+  sections: Section[],
+  replace: (s: Section) => Uint8Array | null | undefined,
+  add: Map<number, Uint8Array> = new Map(),
+): Uint8Array {
+  const pending = [...add].sort(([a], [b]) => rank(a) - rank(b));
+  const out: Uint8Array[] = [module.subarray(0, 8)];
+  for (const s of sections) {
+    while (s.id !== SECTION.custom && pending.length && rank(pending[0]![0]) < rank(s.id)) out.push(pending.shift()![1]);
+    const replacement = replace(s);
+    if (replacement !== null) out.push(replacement ?? module.subarray(s.head, s.end));
+  }
+  for (const [, bytes] of pending) out.push(bytes);
+  return Buffer.concat(out);
+}
