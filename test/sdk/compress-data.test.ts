@@ -1,7 +1,24 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildProject } from '../../builder/index.js';
 import { compressData } from '../../builder/compress-data.js';
 import { Reader, readSections } from '../../builder/wasm-binary.js';
+import { createHarness } from '../../host-sim/harness/index.js';
 import { compileWatText } from '../fixtures/compile.js';
+
+// Compiles take seconds alone and far longer on a loaded 2-core machine.
+const BUILD_TIMEOUT = 240_000;
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A project's release module as asc and the segment packing leave it, before compression. */
+async function uncompressedRelease(dir: string): Promise<Uint8Array> {
+  const outFile = path.join(mkdtempSync(path.join(tmpdir(), 'mw-compress-')), 'release.wasm');
+  await buildProject({ dir: path.join(repo, dir), target: 'release', outFile, compressData: false });
+  return new Uint8Array(readFileSync(outFile));
+}
 
 /**
  * Linear memory once instantiation is over, found independently of the pass's own check: every
@@ -23,6 +40,40 @@ function wat(bytes: Uint8Array): string {
 }
 const text = (s: string) => wat(Buffer.from(s, 'utf16le'));
 const PROSE = 'the quick brown fox jumps over the lazy dog; proxy_on_request_headers returned Continue. ';
+
+describe('data compression of release modules', () => {
+  it.each(['authz', 'telemetry', 'header-routing'])('%s: smaller, and memory after start-up is unchanged', async (name) => {
+    const before = await uncompressedRelease(`filters/${name}`);
+    const r = compressData(before);
+    expect(r.skipped).toBeNull();
+    expect(r.module.length).toBeLessThan(before.length - 5000);
+    expect(before.length - r.module.length).toBe(r.dataBytesBefore - r.dataBytesAfter - r.decoderBytes);
+    expect(r.blobBytes).toBeLessThan(r.imageBytes / 4);
+    expect(r.decoderBytes).toBeLessThan(220);
+    expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
+    // A start section now, and one data segment, in a module the proxy-wasm checks still accept.
+    const ids = readSections(r.module).map((s) => s.id);
+    expect(ids).toContain(8);
+    expect(ids.indexOf(8)).toBeLessThan(ids.indexOf(10));
+    if (name === 'authz') expect(r.blobBytes).toBeLessThan(5500);
+  }, BUILD_TIMEOUT);
+
+  it('a filter with non-ASCII strings and a 20 KB zero gap: same memory, and it answers as before', async () => {
+    const before = await uncompressedRelease('test/sdk/fixtures/unicode-data');
+    const r = compressData(before);
+    expect(r.skipped).toBeNull();
+    expect(r.module.length).toBeLessThan(before.length);
+    expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
+    for (const module of [before, r.module]) {
+      const h = await createHarness({ module });
+      for (const [lang, greeting] of [['de', 'Grüße aus Köln'], ['ja', 'こんにちは、世界'], ['emoji', '🎉 party 🎉 time 🎈'], ['xx', 'hello']]) {
+        const res = await h.request({ headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-lang': lang! } });
+        expect(res.downstreamHeader('x-greeting')).toBe(greeting);
+        expect(res.downstreamHeader('x-check')).toBe('0,250,9');
+      }
+    }
+  }, BUILD_TIMEOUT);
+});
 
 describe('data compression of hand-written modules', () => {
   const memoryAndText = (pages: number) => `(memory (export "memory") ${pages}) (data (i32.const 1024) ${text(PROSE.repeat(8))})`;
