@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { compressData, dataSectionBytes } from './compress-data.js';
 import { BuildError } from './errors.js';
 import { packDataSegments } from './pack-data.js';
 import { packageRoot } from './package-root.js';
@@ -17,6 +18,23 @@ export interface BuildOptions {
   colors?: boolean;
   /** Where to write the module instead of asconfig.json's outFile (default build/<target>.wasm). */
   outFile?: string;
+  /**
+   * Store the static data compressed, expanded by a start function at instantiation
+   * (builder/compress-data.ts). Default: on for release, off for debug (data stays readable).
+   */
+  compressData?: boolean;
+}
+
+/** What became of the module's data section. */
+export interface DataReport {
+  compressed: boolean;
+  /** The data section's size as asc wrote it (neighbouring segments joined) and as written. */
+  bytesBefore: number;
+  bytesAfter: number;
+  /** Code compression added: the start function that expands the data, and its entries. */
+  decoderBytes: number;
+  /** Why the data was not compressed; null when it was. */
+  reason: string | null;
 }
 
 export interface BuildResult {
@@ -27,6 +45,7 @@ export interface BuildResult {
   outFileRelative: string;
   sourceMap: string | null;
   sizeBytes: number;
+  data: DataReport;
   report: ModuleReport;
   /** asc's warnings, as it printed them (empty when none). */
   compilerWarnings: string;
@@ -127,21 +146,38 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   const outFile = path.resolve(dir, outFileRelative);
   const bytes = written.get(outFile) ?? readFileSync(outFile);
   const compiled = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
-  const binary = packDataSegments(compiled);
+  const mapFile = outFile + '.map';
+  const packed = packDataSegments(compiled);
+  const { module: binary, data } = compress(packed, opts.compressData ?? target === 'release', target, written.has(mapFile));
   if (binary !== compiled) await writeFile(outFile, binary);
   const report = validateModule(binary);
   if (report.problems.length) {
     throw new BuildError(`build: ${outFileRelative} compiled but is not a usable proxy-wasm module:\n  - ${report.problems.join('\n  - ')}`, 'build');
   }
-  const mapFile = outFile + '.map';
   return {
     target,
     outFile,
     outFileRelative,
     sourceMap: written.has(mapFile) ? mapFile : null,
     sizeBytes: binary.byteLength,
+    data,
     report,
     compilerWarnings: stderrText.trim(),
+  };
+}
+
+/** The data compression pass when it is on and applies (a source map's code offsets would move). */
+function compress(module: Uint8Array, on: boolean, target: BuildTarget, sourceMap: boolean): { module: Uint8Array; data: DataReport } {
+  const off = !on ? (target === 'debug' ? 'off for debug builds' : 'turned off (--no-compress-data)')
+    : sourceMap ? 'a source map was written, and compression would move the code it maps' : null;
+  if (off) {
+    const bytes = dataSectionBytes(module);
+    return { module, data: { compressed: false, bytesBefore: bytes, bytesAfter: bytes, decoderBytes: 0, reason: off } };
+  }
+  const r = compressData(module);
+  return {
+    module: r.module,
+    data: { compressed: r.skipped === null, bytesBefore: r.dataBytesBefore, bytesAfter: r.dataBytesAfter, decoderBytes: r.decoderBytes, reason: r.skipped },
   };
 }
 

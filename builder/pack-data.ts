@@ -7,44 +7,15 @@
 // count section change; the count keeps its byte width, so the code section stays at the same
 // offsets and source maps stay valid.
 
+import { Reader, SECTION, readSections, sleb, uleb } from './wasm-binary.js';
+
 interface Segment { offset: number; bytes: Uint8Array }
-
-class Reader {
-  pos: number;
-  constructor(readonly buf: Uint8Array, pos: number) { this.pos = pos; }
-  u32(): number {
-    let result = 0, shift = 0, b: number;
-    do { b = this.buf[this.pos++]!; result += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-    return result;
-  }
-  i32(): number {
-    let result = 0, shift = 0, b: number;
-    do { b = this.buf[this.pos++]!; result |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
-    if (shift < 32 && (b & 0x40)) result |= -1 << shift;
-    return result;
-  }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; out.push(b); } while (n);
-  return out;
-}
 
 /** `n` as a LEB128 of exactly `width` bytes (valid with redundant continuation bytes). */
 function paddedUleb(n: number, width: number): Uint8Array {
   const out = new Uint8Array(width);
   for (let i = 0; i < width; i++) { out[i] = (n & 0x7f) | (i < width - 1 ? 0x80 : 0); n = Math.floor(n / 128); }
   return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f; n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
 }
 
 /** Bytes a segment takes in the data section besides its payload. */
@@ -58,16 +29,8 @@ function headerCost(s: Segment, length: number): number {
  * (passive segments, a non-constant or unsorted offset, a second memory).
  */
 export function packDataSegments(module: Uint8Array): Uint8Array {
-  const sections: { id: number; head: number; start: number; end: number }[] = [];
-  const r = new Reader(module, 8);
-  while (r.pos < module.length) {
-    const head = r.pos;
-    const id = module[r.pos++]!;
-    const size = r.u32();
-    sections.push({ id, head, start: r.pos, end: r.pos + size });
-    r.pos += size;
-  }
-  const data = sections.find((s) => s.id === 11);
+  const sections = readSections(module);
+  const data = sections.find((s) => s.id === SECTION.data);
   if (!data) return module;
 
   const segments: Segment[] = [];
@@ -118,8 +81,8 @@ export function packDataSegments(module: Uint8Array): Uint8Array {
   const newData = Buffer.concat([Uint8Array.of(11, ...uleb(payload.length)), payload]);
   const out: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of sections) {
-    if (s.id === 11) out.push(newData);
-    else if (s.id === 12) out.push(module.subarray(s.head, s.start), paddedUleb(merged.length, s.end - s.start));
+    if (s.id === SECTION.data) out.push(newData);
+    else if (s.id === SECTION.dataCount) out.push(module.subarray(s.head, s.start), paddedUleb(merged.length, s.end - s.start));
     else out.push(module.subarray(s.head, s.end));
   }
   return Buffer.concat(out);

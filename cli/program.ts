@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
     .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
     .option('--out <file>', 'write the module here instead of the target\'s outFile (default build/<target>.wasm)')
+    .option('--no-compress-data', 'keep the data segments as asc wrote them (release builds store them compressed, expanded at start-up)')
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 

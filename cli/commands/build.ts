@@ -6,6 +6,8 @@ export interface BuildCommandOptions {
   target?: string;
   out?: string;
   output?: string;
+  /** False with --no-compress-data; otherwise the builder's default for the target. */
+  compressData?: boolean;
 }
 
 /** `meshwasm build [dir]`: compile with asc, check the module, print its size and ABI version. */
@@ -17,7 +19,10 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
   }
   const projectDir = dir ?? '.';
   progress(`compiling ${projectDir} (${target})...`);
-  const r = await buildProject({ dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json', outFile: opts.out });
+  const r = await buildProject({
+    dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json', outFile: opts.out,
+    compressData: opts.compressData === false ? false : undefined,
+  });
   if (r.compilerWarnings) process.stderr.write(r.compilerWarnings + '\n');
   for (const w of r.report.warnings) process.stderr.write(`warning: ${w}\n`);
 
@@ -27,6 +32,7 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
     module: r.outFile,
     target: r.target,
     sizeBytes: r.sizeBytes,
+    data: r.data,
     abiVersion: r.report.abiVersion,
     sourceMap: r.sourceMap,
     callbacks: r.report.callbacks,
@@ -37,6 +43,9 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
     `  ABI version: proxy-wasm ${r.report.abiVersion}`,
     `  callbacks:   ${r.report.callbacks.length} exported`,
     `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,
+    `  data:        ${r.data.compressed
+      ? `${formatSize(r.data.bytesAfter)}, compressed from ${formatSize(r.data.bytesBefore)} (expanded at start-up by ${r.data.decoderBytes} bytes of code)`
+      : `${formatSize(r.data.bytesBefore)}, not compressed: ${r.data.reason}`}`,
     ...(r.sourceMap ? [`  source map:  ${r.sourceMap}`] : []),
   ].join('\n'));
 }

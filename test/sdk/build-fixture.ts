@@ -28,6 +28,7 @@ export function meshwasm(...args: string[]): Promise<CliRun> {
 
 export interface BuildJson {
   module: string; target: string; sizeBytes: number; abiVersion: string; sourceMap: string | null;
+  data: { compressed: boolean; bytesBefore: number; bytesAfter: number; decoderBytes: number; reason: string | null };
   callbacks: string[]; imports: { env: string[]; wasi: string[] }; warnings: string[];
 }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateModule } from '../../builder/index.js';
 import { createHarness } from '../../host-sim/harness/index.js';
-import { buildFixtureFresh, meshwasm } from './build-fixture.js';
+import { type BuildJson, buildFixtureFresh, meshwasm } from './build-fixture.js';
 
 // Compiles take seconds alone and far longer on a loaded 2-core machine.
 const BUILD_TIMEOUT = 240_000;
@@ -82,6 +82,24 @@ describe('meshwasm build', () => {
     expect(out.abiVersion).toBe('0.2.1');
     expect(out.callbacks).toContain('proxy_on_request_headers');
     expect(out.imports.env.every((n) => n.startsWith('proxy_'))).toBe(true);
+  }, BUILD_TIMEOUT);
+
+  it('stores release data compressed and reports it; --no-compress-data and debug builds keep it as asc wrote it', async () => {
+    const dir = tempProject({ 'assembly/index.ts': header });
+    const on = JSON.parse((await meshwasm('build', dir, '-o', 'json')).stdout) as BuildJson;
+    expect(on.data).toMatchObject({ compressed: true, reason: null });
+    expect(on.data.bytesAfter).toBeLessThan(on.data.bytesBefore / 2);
+    const off = JSON.parse((await meshwasm('build', dir, '--no-compress-data', '--out', path.join(dir, 'plain.wasm'), '-o', 'json')).stdout) as BuildJson;
+    expect(off.data).toEqual({ compressed: false, bytesBefore: on.data.bytesBefore, bytesAfter: on.data.bytesBefore, decoderBytes: 0, reason: 'turned off (--no-compress-data)' });
+    expect(off.sizeBytes - on.sizeBytes).toBe(on.data.bytesBefore - on.data.bytesAfter - on.data.decoderBytes);
+    const debug = await meshwasm('build', dir, '--target', 'debug');
+    expect(debug.status).toBe(0);
+    expect(debug.stdout).toMatch(/data: +[\d.]+ (KB|bytes).*, not compressed: off for debug builds/);
+    // A release source map maps code offsets, which compression would move.
+    writeFileSync(path.join(dir, 'asconfig.json'), JSON.stringify({ targets: { release: { sourceMap: true } } }));
+    const mapped = JSON.parse((await meshwasm('build', dir, '-o', 'json')).stdout) as BuildJson;
+    expect(mapped.sourceMap).not.toBeNull();
+    expect(mapped.data).toMatchObject({ compressed: false, reason: expect.stringMatching(/source map/) });
   }, BUILD_TIMEOUT);
 
   it('honours asconfig.json targets (outFile) and prints size and ABI version', async () => {
