@@ -1,26 +1,32 @@
 // ASCII-only text helpers for filters (`meshwasm/sdk/ascii`). Header names, methods and hosts are
 // ASCII, and the standard library's Unicode case mapping costs kilobytes of tables in every module.
 
-export function lower(s: string): string {
+export function lower(s: string): string { return shiftLetters(s, 65, 90, 32); }
+
+export function upper(s: string): string { return shiftLetters(s, 97, 122, -32); }
+
+/**
+ * `s` with each code unit in [first, last] moved by `delta`, or `s` itself when none is. The
+ * result is made once and written in place: these run on request data (header values under
+ * ignoreCase), where building it a character at a time would cost time quadratic in its length.
+ */
+function shiftLetters(s: string, first: i32, last: i32, delta: i32): string {
+  const n = s.length;
   let i = 0;
-  for (; i < s.length; i++) { const c = s.charCodeAt(i); if (c >= 65 && c <= 90) break; }
-  if (i == s.length) return s; // common case: already lower-case, no copy
-  let out = s.substring(0, i);
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+  while (i < n && !inRange(s.charCodeAt(i), first, last)) i++;
+  if (i == n) return s; // common case: nothing to change, no copy
+  const bytes = <usize>n << 1;
+  const out = changetype<string>(__new(bytes, idof<string>()));
+  memory.copy(changetype<usize>(out), changetype<usize>(s), bytes);
+  for (let p = changetype<usize>(out) + (<usize>i << 1), end = changetype<usize>(out) + bytes; p < end; p += 2) {
+    const c = <i32>load<u16>(p);
+    if (inRange(c, first, last)) store<u16>(p, <u16>(c + delta));
   }
   return out;
 }
 
-export function upper(s: string): string {
-  let out = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c);
-  }
-  return out;
-}
+// @ts-ignore: decorator
+@inline function inRange(c: i32, first: i32, last: i32): bool { return <u32>(c - first) <= <u32>(last - first); }
 
 /** A non-negative decimal integer, -1 when `s` is anything else. */
 export function parseDecimal(s: string): i32 {
@@ -34,9 +40,18 @@ export function parseDecimal(s: string): i32 {
   return v;
 }
 
+/** `s` with every code unit `from` replaced by `to`; one pass, one result string. */
 export function replaceChar(s: string, from: i32, to: string): string {
-  if (s.indexOf(String.fromCharCode(from)) < 0) return s;
-  let out = "";
-  for (let i = 0; i < s.length; i++) out += s.charCodeAt(i) == from ? to : s.charAt(i);
+  let count = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) == from) count++;
+  if (count == 0) return s;
+  const toBytes = <usize>to.length << 1;
+  const out = changetype<string>(__new(<usize>(s.length + count * (to.length - 1)) << 1, idof<string>()));
+  let p = changetype<usize>(out);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == from) { memory.copy(p, changetype<usize>(to), toBytes); p += toBytes; }
+    else { store<u16>(p, <u16>c); p += 2; }
+  }
   return out;
 }

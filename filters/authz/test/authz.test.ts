@@ -44,6 +44,7 @@ const baseConfig = {
     { name: 'internal-host', match: { hosts: ['*.internal.example'] }, action: 'allow' },
     { name: 'canary-header', match: { headers: [{ name: 'x-canary', exact: 'yes' }] }, action: 'allow' },
     { name: 'no-debug', match: { headers: [{ name: 'x-debug', present: true }] }, action: 'deny' },
+    { name: 'team-header', match: { headers: [{ name: 'X-Team', suffix: 'Équipe-OPS', ignoreCase: true }] }, action: 'allow' },
     { name: 'office', match: { path: { prefix: '/office/' }, sourceAddresses: ['10.0.0.0/8', '192.168.1.7'] }, action: 'allow' },
     { name: 'mesh-peer', match: { path: { prefix: '/mesh/' }, principals: [{ prefix: 'spiffe://cluster.local/ns/shop/' }] }, action: 'allow' },
     { name: 'api', match: { path: { prefix: '/api/' } }, action: 'allow', authenticate: ['jwt', 'apiKey'] },
@@ -102,6 +103,8 @@ describe('authz rules (first match wins)', () => {
     { name: 'bare suffix host does not match the wildcard', spec: req('/x', { ':authority': 'internal.example' }), status: 403, reached: false },
     { name: 'header value allows', spec: req('/x', { 'x-canary': 'yes' }), status: 200, reached: true },
     { name: 'header value mismatch falls through', spec: req('/x', { 'x-canary': 'no' }), status: 403, reached: false },
+    { name: 'ignoreCase folds ASCII letters of a 64 KiB value', spec: req('/x', { 'x-team': 'a'.repeat(65536) + 'ÉQUIPE-Ops' }), status: 200, reached: true },
+    { name: 'ignoreCase leaves non-ASCII letters as they are', spec: req('/x', { 'x-team': 'éQUIPE-OPS' }), status: 403, reached: false },
     { name: 'header presence denies', spec: req('/healthz2', { 'x-debug': '' }), status: 403, reached: false },
     { name: 'earlier rule wins over a later deny', spec: req('/healthz', { 'x-debug': '1' }), status: 200, reached: true },
     { name: 'source CIDR allows', spec: req('/office/a', {}, { properties: { 'source.address': '10.20.30.40:5555' } }), status: 200, reached: true },
@@ -199,6 +202,16 @@ describe('authz JWT', () => {
       }
     });
   }
+
+  it('quotes in a rejected token cannot break out of the challenge (each becomes an apostrophe)', async () => {
+    const header = b64u(JSON.stringify({ alg: '"x"' + '"'.repeat(3000), typ: 'JWT' }));
+    const token = `${header}.${b64u(JSON.stringify(claims()))}.c2ln`;
+    const r = await h.request(req('/api/orders', bearer(token)));
+    expect(r.downstream.status).toBe(401);
+    expect(r.downstreamHeader('www-authenticate')).toBe(
+      `Bearer realm="orders", error="invalid_token", error_description="Jwt algorithm "'x'${"'".repeat(3000)}" is not accepted"`.replace('algorithm "', "algorithm '").replace('" is not', "' is not"),
+    );
+  });
 
   it('answers 401 with a bare challenge when no credential is sent', async () => {
     const r = await h.request(req('/api/orders'));
