@@ -208,9 +208,9 @@ describe('authz JWT', () => {
     const token = `${header}.${b64u(JSON.stringify(claims()))}.c2ln`;
     const r = await h.request(req('/api/orders', bearer(token)));
     expect(r.downstream.status).toBe(401);
-    expect(r.downstreamHeader('www-authenticate')).toBe(
-      `Bearer realm="orders", error="invalid_token", error_description="Jwt algorithm "'x'${"'".repeat(3000)}" is not accepted"`.replace('algorithm "', "algorithm '").replace('" is not', "' is not"),
-    );
+    // The message was: Jwt algorithm ""x"""..." is not accepted
+    const description = `Jwt algorithm ''x'${"'".repeat(3000)}' is not accepted`;
+    expect(r.downstreamHeader('www-authenticate')).toBe(`Bearer realm="orders", error="invalid_token", error_description="${description}"`);
   });
 
   it('answers 401 with a bare challenge when no credential is sent', async () => {
