@@ -7,6 +7,7 @@ import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory,
 import { pendingGrpcCalls, pendingHttpCalls } from "./calls";
 import { allocateForHost, collectAtCallbackEnd } from "./memory";
 import { PeerType } from "./types";
+import { formatInt } from "./decimal";
 // Parsed for its abort/trace/seed handlers, which the build routes the runtime to (--use).
 import "./runtime";
 
@@ -48,18 +49,18 @@ export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   if (http !== null) { contexts.set(contextId, http); return; }
   const stream = root.createStreamContext(contextId);
   if (stream !== null) { contexts.set(contextId, stream); return; }
-  abort("root context " + parentId.toString() + " made neither an HttpContext nor a StreamContext");
+  abort("root context " + formatInt(parentId) + " made neither an HttpContext nor a StreamContext");
 }
 
 function contextOf(id: u32): BaseContext {
-  if (!contexts.has(id)) abort("unknown context id " + id.toString());
+  if (!contexts.has(id)) abort("unknown context id " + formatInt(id));
   return contexts.get(id);
 }
 
 // The kind check makes the unchecked changetype downcasts below safe.
 function ofKind(id: u32, kind: ContextKind): BaseContext {
   const c = contextOf(id);
-  if (c.kind != kind) abort("context " + id.toString() + " is not a " + (kind == ContextKind.Root ? "root" : kind == ContextKind.Http ? "http" : "stream") + " context");
+  if (c.kind != kind) abort("context " + formatInt(id) + " is not a " + (kind == ContextKind.Root ? "root" : kind == ContextKind.Http ? "http" : "stream") + " context");
   return c;
 }
 

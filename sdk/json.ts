@@ -1,5 +1,6 @@
 // A small JSON reader for plugin configuration. One value class (kind + payload) rather than a
 // class per kind, so authors never need downcasts. Objects keep their key order.
+import { formatInt } from "./decimal";
 
 export enum JsonKind { Null = 0, Bool = 1, Number = 2, String = 3, Array = 4, Object = 5 }
 
@@ -107,7 +108,7 @@ export class JsonValue {
       case JsonKind.Bool: return this.boolValue ? "true" : "false";
       case JsonKind.Number: {
         const n = this.numberValue;
-        if (n == Math.floor(n) && Math.abs(n) < 9007199254740992) return (<i64>n).toString();
+        if (n == Math.floor(n) && Math.abs(n) < 9007199254740992) return formatInt(<i64>n);
         return n.toString();
       }
       case JsonKind.String: return quote(this.stringValue);
@@ -132,6 +133,9 @@ export class JsonValue {
   }
 }
 
+// Control characters are below 0x20, so their \u escape is "\u00" and two hex digits.
+const HEX_DIGITS = "0123456789abcdef";
+
 function quote(s: string): string {
   let out = "\"";
   for (let i = 0; i < s.length; i++) {
@@ -141,7 +145,7 @@ function quote(s: string): string {
     else if (c == 0x0a) out += "\\n";
     else if (c == 0x0d) out += "\\r";
     else if (c == 0x09) out += "\\t";
-    else if (c < 0x20) out += "\\u" + c.toString(16).padStart(4, "0");
+    else if (c < 0x20) out += "\\u00" + HEX_DIGITS.charAt(c >> 4) + HEX_DIGITS.charAt(c & 15);
     else out += String.fromCharCode(c);
   }
   return out + "\"";
@@ -157,7 +161,7 @@ export function parseJson(text: string): JsonValue | null {
   const v = p.value(0);
   if (v === null) { jsonError = p.error; return null; }
   p.skipWs();
-  if (p.pos < text.length) { jsonError = "unexpected character at offset " + p.pos.toString(); return null; }
+  if (p.pos < text.length) { jsonError = "unexpected character at offset " + formatInt(p.pos); return null; }
   jsonError = "";
   return v;
 }
@@ -170,7 +174,7 @@ class Parser {
   constructor(public text: string) {}
 
   fail(what: string): JsonValue | null {
-    if (this.error.length == 0) this.error = what + " at offset " + this.pos.toString();
+    if (this.error.length == 0) this.error = what + " at offset " + formatInt(this.pos);
     return null;
   }
 

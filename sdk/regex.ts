@@ -4,6 +4,7 @@
 // Envoy's safe_regex also gives). Syntax: literals, ., [a-z] and [^...] classes, \d \w \s (and
 // \D \W \S), escapes, ^ $, groups ( ) and (?: ), alternation |, and * + ? {n} {n,} {n,m}.
 // Search semantics: the pattern may match anywhere unless anchored with ^ / $.
+import { formatInt } from "./decimal";
 
 const OP_CHAR = 0, OP_ANY = 1, OP_CLASS = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 5, OP_EOL = 6, OP_MATCH = 7;
 const N_CHAR = 0, N_ANY = 1, N_CLASS = 2, N_BOL = 3, N_EOL = 4, N_CAT = 5, N_ALT = 6, N_REPEAT = 7, N_EMPTY = 8;
@@ -40,7 +41,7 @@ class Parser {
   more(): bool { return this.pos < this.src.length; }
   peek(): i32 { return this.src.charCodeAt(this.pos); }
   fail(msg: string): Node | null {
-    if (this.error.length == 0) this.error = msg + " at offset " + this.pos.toString();
+    if (this.error.length == 0) this.error = msg + " at offset " + formatInt(this.pos);
     return null;
   }
 
@@ -92,7 +93,7 @@ class Parser {
         }
         if (!this.more() || this.peek() != 0x7d) return this.fail("expected '}'");
         this.pos++;
-        if (min > MAX_REPEAT || max > MAX_REPEAT) return this.fail("repeat count above " + MAX_REPEAT.toString());
+        if (min > MAX_REPEAT || max > MAX_REPEAT) return this.fail("repeat count above " + formatInt(MAX_REPEAT));
         if (max >= 0 && max < min) return this.fail("repeat {n,m} with m < n");
       } else break;
       if (atom.kind == N_BOL || atom.kind == N_EOL) return this.fail("nothing to repeat");
@@ -316,7 +317,7 @@ export function compileRegex(pattern: string): Regex | null {
   const p = new Parser(pattern);
   const root = p.alt();
   if (root === null || p.more()) {
-    regexError = p.error.length > 0 ? p.error : "unexpected ')' at offset " + p.pos.toString();
+    regexError = p.error.length > 0 ? p.error : "unexpected ')' at offset " + formatInt(p.pos);
     return null;
   }
   const re = new Regex();

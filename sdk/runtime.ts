@@ -3,11 +3,12 @@
 import { proxy_log, wasi_random_get } from "./imports";
 import { getCurrentTimeNanoseconds } from "./hostcalls";
 import { LogLevel } from "./types";
+import { formatInt } from "./decimal";
 
 /** `abort()` and failed assertions: tell the host what and where, then trap as Envoy expects. */
 export function abortHandler(message: string | null = null, fileName: string | null = null, lineNumber: u32 = 0, columnNumber: u32 = 0): void {
   let text = "abort: " + (message !== null ? message : "(no message)");
-  if (fileName !== null) text += " at " + fileName + ":" + lineNumber.toString() + ":" + columnNumber.toString();
+  if (fileName !== null) text += " at " + fileName + ":" + formatInt(lineNumber) + ":" + formatInt(columnNumber);
   const buf = String.UTF8.encode(text);
   proxy_log(LogLevel.Critical, changetype<usize>(buf), <usize>buf.byteLength);
   unreachable();

@@ -1,6 +1,7 @@
 // Data shared between the VMs of one host: a key-value store with compare-and-swap, and queues.
 import * as host from "./hostcalls";
 import { Status } from "./types";
+import { formatInt } from "./decimal";
 
 export { SharedData } from "./hostcalls";
 
@@ -27,7 +28,7 @@ export function incrementSharedCounter(key: string, delta: i64 = 1, maxAttempts:
     const d = host.getSharedData(key);
     const current: i64 = d === null || d.value.byteLength == 0 ? 0 : I64.parseInt(String.UTF8.decode(d.value));
     const next = current + delta;
-    const st = host.setSharedData(key, String.UTF8.encode(next.toString()), d === null ? 0 : d.cas);
+    const st = host.setSharedData(key, String.UTF8.encode(formatInt(next)), d === null ? 0 : d.cas);
     if (st == Status.Ok) return next;
     if (st != Status.CasMismatch) break;
   }

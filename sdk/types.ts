@@ -1,4 +1,5 @@
 // Enumerations of proxy-wasm ABI 0.2.1 (values from the spec's "Types" section).
+import { formatInt } from "./decimal";
 
 export enum LogLevel { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Critical = 5 }
 
@@ -61,6 +62,6 @@ export function statusName(status: u32): string {
     case Status.CasMismatch: return "CasMismatch";
     case Status.InternalFailure: return "InternalFailure";
     case Status.Unimplemented: return "Unimplemented";
-    default: return "Status(" + status.toString() + ")";
+    default: return "Status(" + formatInt(status) + ")";
   }
 }
