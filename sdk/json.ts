@@ -12,7 +12,10 @@ export class JsonValue {
   // Allocated only for arrays and objects: scalars stay one small object each.
   private _items: Array<JsonValue> | null = null;
   private _keys: Array<string> | null = null;
-  private _fields: Map<string, JsonValue> | null = null;
+  // An object's values, parallel to `keys`, searched linearly rather than kept in a Map: objects
+  // in a configuration or a token hold a handful of keys, and a Map<string, ...> with its string
+  // hash costs every filter about 1 KB of code.
+  private _values: Array<JsonValue> | null = null;
 
   /** Elements of an array (empty for other kinds). */
   get items(): Array<JsonValue> {
@@ -20,16 +23,27 @@ export class JsonValue {
     if (v === null) { v = new Array<JsonValue>(); this._items = v; }
     return v;
   }
-  /** Keys of an object in document order (empty for other kinds). */
+  /** Keys of an object in document order (empty for other kinds). Read it; add with set(). */
   get keys(): Array<string> {
     let v = this._keys;
     if (v === null) { v = new Array<string>(); this._keys = v; }
     return v;
   }
-  private get fields(): Map<string, JsonValue> {
-    let v = this._fields;
-    if (v === null) { v = new Map<string, JsonValue>(); this._fields = v; }
+  private get values(): Array<JsonValue> {
+    let v = this._values;
+    if (v === null) { v = new Array<JsonValue>(); this._values = v; }
     return v;
+  }
+
+  /** Where `key` is in keys/values, -1 when absent. */
+  private indexOf(key: string): i32 {
+    const keys = this._keys;
+    const values = this._values;
+    if (keys === null || values === null) return -1;
+    // Only positions that hold a value: a key pushed onto `keys` by hand has none.
+    const n = min(keys.length, values.length);
+    for (let i = 0; i < n; i++) if (unchecked(keys[i]) == key) return i;
+    return -1;
   }
 
   static null(): JsonValue { return new JsonValue(); }
@@ -48,11 +62,12 @@ export class JsonValue {
 
   /** Field of an object (null when absent or not an object). */
   get(key: string): JsonValue | null {
-    if (this.kind != JsonKind.Object || !this.fields.has(key)) return null;
-    return this.fields.get(key);
+    if (this.kind != JsonKind.Object) return null;
+    const i = this.indexOf(key);
+    return i < 0 ? null : unchecked(this.values[i]);
   }
 
-  has(key: string): bool { return this.kind == JsonKind.Object && this.fields.has(key); }
+  has(key: string): bool { return this.kind == JsonKind.Object && this.indexOf(key) >= 0; }
 
   /** Element of an array (null when out of range or not an array). */
   at(index: i32): JsonValue | null {
@@ -66,9 +81,13 @@ export class JsonValue {
     return 0;
   }
 
+  /** Adds a field, or replaces the value of an existing key where it stands (so a repeated key
+   * in a document keeps its first place and its last value). */
   set(key: string, value: JsonValue): void {
-    if (!this.fields.has(key)) this.keys.push(key);
-    this.fields.set(key, value);
+    const i = this.indexOf(key);
+    if (i >= 0) { unchecked(this.values[i] = value); return; }
+    this.keys.push(key);
+    this.values.push(value);
   }
 
   push(value: JsonValue): void { this.items.push(value); }
@@ -124,8 +143,7 @@ export class JsonValue {
         let s = "{";
         for (let i = 0; i < this.keys.length; i++) {
           if (i > 0) s += ",";
-          const k = this.keys[i];
-          s += quote(k) + ":" + this.fields.get(k).toString();
+          s += quote(this.keys[i]) + ":" + this.values[i].toString();
         }
         return s + "}";
       }
