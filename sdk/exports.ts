@@ -38,7 +38,7 @@ function factoryFor(rootId: string): RootContextFactory {
 
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   if (parentId == 0) {
-    const idBytes = host.getProperty(["plugin_root_id"]);
+    const idBytes = host.getDottedProperty("plugin_root_id");
     const rootId = idBytes === null ? "" : String.UTF8.decode(idBytes);
     const root = factoryFor(rootId)(contextId);
     root.rootId = rootId;

@@ -7,29 +7,29 @@ import { HeaderPair, Headers, deserializeHeaders } from "./headers";
 import { Status } from "./types";
 
 export function getPropertyBytes(path: string): ArrayBuffer | null {
-  return host.getProperty(path.split("."));
+  return host.getDottedProperty(path);
 }
 
 export function getPropertyString(path: string): string | null {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   return v === null ? null : String.UTF8.decode(v);
 }
 
 /** Integer properties (and durations/timestamps in ns); `fallback` when absent or malformed. */
 export function getPropertyInt(path: string, fallback: i64 = 0): i64 {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   if (v === null || v.byteLength != 8) return fallback;
   return load<i64>(changetype<usize>(v));
 }
 
 export function getPropertyBool(path: string, fallback: bool = false): bool {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   if (v === null || v.byteLength < 1) return fallback;
   return load<u8>(changetype<usize>(v)) != 0;
 }
 
 export function getPropertyMap(path: string): Headers {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   return v === null ? new Array<HeaderPair>() : deserializeHeaders(v);
 }
 
@@ -38,7 +38,7 @@ export function getPropertySegments(segments: Array<string>): ArrayBuffer | null
 }
 
 export function setPropertyString(path: string, value: string): Status {
-  return host.setProperty(path.split("."), String.UTF8.encode(value));
+  return host.setDottedProperty(path, String.UTF8.encode(value));
 }
 
 function str(path: string): string {
