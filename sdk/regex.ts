@@ -39,6 +39,7 @@ class Parser {
   constructor(public src: string) {}
 
   more(): bool { return this.pos < this.src.length; }
+  /** The character at `pos`, -1 past the end (so comparing it needs no more() first). */
   peek(): i32 { return this.src.charCodeAt(this.pos); }
   fail(msg: string): Node | null {
     if (this.error.length == 0) this.error = msg + " at offset " + formatInt(this.pos);
@@ -48,11 +49,11 @@ class Parser {
   alt(): Node | null {
     const first = this.concat();
     if (first === null) return null;
-    if (!this.more() || this.peek() != 0x7c) return first;
+    if (this.peek() != 0x7c) return first;
     const n = new Node();
     n.kind = N_ALT;
     n.kids.push(first);
-    while (this.more() && this.peek() == 0x7c) {
+    while (this.peek() == 0x7c) {
       this.pos++;
       const next = this.concat();
       if (next === null) return null;
@@ -75,7 +76,7 @@ class Parser {
   repeat(): Node | null {
     let atom = this.atom();
     if (atom === null) return null;
-    while (this.more()) {
+    while (true) {
       const c = this.peek();
       let min = 0, max = -1;
       if (c == 0x2a) { this.pos++; } // *
@@ -86,19 +87,19 @@ class Parser {
         min = this.int();
         if (min < 0) return this.fail("expected a number after '{'");
         max = min;
-        if (this.more() && this.peek() == 0x2c) {
+        if (this.peek() == 0x2c) {
           this.pos++;
-          max = this.more() && this.peek() == 0x7d ? -1 : this.int();
+          max = this.peek() == 0x7d ? -1 : this.int();
           if (max == -2) return this.fail("expected a number after ','");
         }
-        if (!this.more() || this.peek() != 0x7d) return this.fail("expected '}'");
+        if (this.peek() != 0x7d) return this.fail("expected '}'");
         this.pos++;
         if (min > MAX_REPEAT || max > MAX_REPEAT) return this.fail("repeat count above " + formatInt(MAX_REPEAT));
         if (max >= 0 && max < min) return this.fail("repeat {n,m} with m < n");
       } else break;
       if (atom.kind == N_BOL || atom.kind == N_EOL) return this.fail("nothing to repeat");
       // Lazy quantifiers change nothing for a yes/no match: accept and ignore the '?'.
-      if (this.more() && this.peek() == 0x3f) this.pos++;
+      if (this.peek() == 0x3f) this.pos++;
       const r = new Node();
       r.kind = N_REPEAT; r.min = min; r.max = max;
       r.kids.push(atom);
@@ -109,7 +110,7 @@ class Parser {
 
   int(): i32 {
     let v = -1;
-    while (this.more() && this.peek() >= 0x30 && this.peek() <= 0x39) {
+    while (this.peek() >= 0x30 && this.peek() <= 0x39) {
       v = (v < 0 ? 0 : v) * 10 + (this.peek() - 0x30);
       if (v > 100000) return -2;
       this.pos++;
@@ -122,11 +123,13 @@ class Parser {
     const n = new Node();
     this.pos++;
     if (c == 0x28) { // (
-      if (this.src.substr(this.pos, 2) == "?:") this.pos += 2;
-      else if (this.more() && this.peek() == 0x3f) return this.fail("unsupported group syntax");
+      if (this.peek() == 0x3f) {
+        if (this.src.charCodeAt(this.pos + 1) != 0x3a) return this.fail("unsupported group syntax");
+        this.pos += 2; // (?: is a plain group here: nothing is captured anyway
+      }
       const inner = this.alt();
       if (inner === null) return null;
-      if (!this.more() || this.peek() != 0x29) return this.fail("missing ')'");
+      if (this.peek() != 0x29) return this.fail("missing ')'");
       this.pos++;
       return inner;
     }
@@ -153,7 +156,7 @@ class Parser {
 
   charClass(): Node | null {
     const cls = new CharClass();
-    if (this.more() && this.peek() == 0x5e) { cls.negate = true; this.pos++; }
+    if (this.peek() == 0x5e) { cls.negate = true; this.pos++; }
     let first = true;
     while (true) {
       if (!this.more()) return this.fail("missing ']'");
