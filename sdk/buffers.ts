@@ -2,6 +2,7 @@
 // Envoy supports only replacing from the start and appending, so those are the operations offered.
 import * as host from "./hostcalls";
 import { BufferType, Status } from "./types";
+import { fromUtf8, utf8 } from "./memory";
 
 // Unmanaged: the nine buffers below live in static memory, so they cost no start-up allocation
 // and no garbage-collector visits; a Buffer made with `new` is never freed (make one, not one per request).
@@ -25,7 +26,7 @@ export class Buffer {
   }
 
   text(start: u32 = 0, maxSize: u32 = u32.MAX_VALUE): string {
-    return String.UTF8.decode(this.bytes(start, maxSize));
+    return fromUtf8(this.bytes(start, maxSize));
   }
 
   replace(value: ArrayBuffer): Status {
@@ -33,7 +34,7 @@ export class Buffer {
   }
 
   replaceText(value: string): Status {
-    return this.replace(String.UTF8.encode(value));
+    return this.replace(utf8(value));
   }
 
   append(value: ArrayBuffer): Status {
@@ -41,7 +42,7 @@ export class Buffer {
   }
 
   appendText(value: string): Status {
-    return this.append(String.UTF8.encode(value));
+    return this.append(utf8(value));
   }
 
   prepend(value: ArrayBuffer): Status {
@@ -49,7 +50,7 @@ export class Buffer {
   }
 
   prependText(value: string): Status {
-    return this.prepend(String.UTF8.encode(value));
+    return this.prepend(utf8(value));
   }
 }
 

@@ -5,7 +5,7 @@
 import * as host from "./hostcalls";
 import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories, rootIds } from "./context";
 import { PendingCall, pendingGrpcCalls, pendingHttpCalls } from "./calls";
-import { allocateForHost, collectAtCallbackEnd } from "./memory";
+import { allocateForHost, collectAtCallbackEnd, fromUtf8 } from "./memory";
 import { PeerType } from "./types";
 import { formatInt } from "./decimal";
 import { IdTable } from "./id_table";
@@ -39,7 +39,7 @@ function factoryFor(rootId: string): RootContextFactory {
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   if (parentId == 0) {
     const idBytes = host.getDottedProperty("plugin_root_id");
-    const rootId = idBytes === null ? "" : String.UTF8.decode(idBytes);
+    const rootId = idBytes === null ? "" : fromUtf8(idBytes);
     const root = factoryFor(rootId)(contextId);
     root.rootId = rootId;
     contexts.set(contextId, root);

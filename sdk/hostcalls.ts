@@ -5,7 +5,7 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
-import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, utf8 } from "./memory";
+import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
 
 function fail(call: string, status: u32): void {
   // The abort handler (runtime.ts) logs the message at critical level, then traps.
@@ -99,7 +99,7 @@ export function getHeaderMapValue(map: MapType, key: string): string | null {
   const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
   if (st == Status.NotFound) return null;
   if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return String.UTF8.decode(takeReturnedBuffer());
+  return fromUtf8(takeReturnedBuffer());
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
@@ -146,7 +146,7 @@ export function getStatus(): CallStatus {
   const st = imports.proxy_get_status(RET_EXTRA, RET_PTR, RET_SIZE);
   if (st != Status.Ok) return new CallStatus(0, "");
   const code = load<u32>(RET_EXTRA);
-  return new CallStatus(code, String.UTF8.decode(takeReturnedBuffer()));
+  return new CallStatus(code, fromUtf8(takeReturnedBuffer()));
 }
 
 // --- http and gRPC calls ---

@@ -5,6 +5,7 @@
 import * as host from "./hostcalls";
 import { HeaderPair, Headers, deserializeHeaders } from "./headers";
 import { Status } from "./types";
+import { fromUtf8, utf8 } from "./memory";
 
 export function getPropertyBytes(path: string): ArrayBuffer | null {
   return host.getDottedProperty(path);
@@ -12,7 +13,7 @@ export function getPropertyBytes(path: string): ArrayBuffer | null {
 
 export function getPropertyString(path: string): string | null {
   const v = host.getDottedProperty(path);
-  return v === null ? null : String.UTF8.decode(v);
+  return v === null ? null : fromUtf8(v);
 }
 
 /** Integer properties (and durations/timestamps in ns); `fallback` when absent or malformed. */
@@ -38,7 +39,7 @@ export function getPropertySegments(segments: Array<string>): ArrayBuffer | null
 }
 
 export function setPropertyString(path: string, value: string): Status {
-  return host.setDottedProperty(path, String.UTF8.encode(value));
+  return host.setDottedProperty(path, utf8(value));
 }
 
 function str(path: string): string {
