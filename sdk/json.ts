@@ -153,9 +153,10 @@ export class JsonValue {
   }
 }
 
-// Control characters are below 0x20, so their \u escape is "\u00" and two hex digits.
-const HEX_DIGITS = "0123456789abcdef";
+/** Lower-case, as toString(16) writes them. No table: a module-level string is data in every module. */
+function hexDigit(d: i32): i32 { return d < 10 ? 0x30 + d : 0x61 - 10 + d; }
 
+// Control characters are below 0x20, so their \u escape is "\u00", then "0" or "1", then a hex digit.
 function quote(s: string): string {
   let out = "\"";
   for (let i = 0; i < s.length; i++) {
@@ -165,7 +166,7 @@ function quote(s: string): string {
     else if (c == 0x0a) out += "\\n";
     else if (c == 0x0d) out += "\\r";
     else if (c == 0x09) out += "\\t";
-    else if (c < 0x20) out += "\\u00" + HEX_DIGITS.charAt(c >> 4) + HEX_DIGITS.charAt(c & 15);
+    else if (c < 0x20) out += "\\u00" + String.fromCharCode(0x30 + (c >> 4)) + String.fromCharCode(hexDigit(c & 15));
     else out += String.fromCharCode(c);
   }
   return out + "\"";
