@@ -29,7 +29,19 @@ class Node {
   cls: i32 = 0;
   min: i32 = 0;
   max: i32 = -1; // -1: unbounded
-  kids: Array<Node> = new Array<Node>();
+  // Children as a linked list, not an Array: most nodes are single characters with none, and
+  // an array per node is an allocation each and more code.
+  /** The operand of a repeat; the parts of a sequence or an alternation, linked by `next`. */
+  first: Node | null = null;
+  last: Node | null = null;
+  next: Node | null = null;
+
+  add(kid: Node): void {
+    const last = this.last;
+    if (last === null) this.first = kid;
+    else last.next = kid;
+    this.last = kid;
+  }
 }
 
 class Parser {
@@ -52,12 +64,12 @@ class Parser {
     if (this.peek() != 0x7c) return first;
     const n = new Node();
     n.kind = N_ALT;
-    n.kids.push(first);
+    n.add(first);
     while (this.peek() == 0x7c) {
       this.pos++;
       const next = this.concat();
       if (next === null) return null;
-      n.kids.push(next);
+      n.add(next);
     }
     return n;
   }
@@ -68,7 +80,7 @@ class Parser {
     while (this.more() && this.peek() != 0x7c && this.peek() != 0x29) {
       const r = this.repeat();
       if (r === null) return null;
-      n.kids.push(r);
+      n.add(r);
     }
     return n;
   }
@@ -102,7 +114,7 @@ class Parser {
       if (this.peek() == 0x3f) this.pos++;
       const r = new Node();
       r.kind = N_REPEAT; r.min = min; r.max = max;
-      r.kids.push(atom);
+      r.add(atom);
       atom = r;
     }
     return atom;
@@ -226,22 +238,30 @@ export class Regex {
       case N_CLASS: this.emit(OP_CLASS, n.cls); break;
       case N_BOL: this.emit(OP_BOL); break;
       case N_EOL: this.emit(OP_EOL); break;
-      case N_CAT: for (let i = 0; i < n.kids.length; i++) this.compile(n.kids[i]); break;
+      case N_CAT: {
+        let kid = n.first;
+        while (kid !== null) { this.compile(kid); kid = kid.next; }
+        break;
+      }
       case N_ALT: {
         const jumps = new Array<i32>();
-        for (let i = 0; i < n.kids.length; i++) {
-          if (i < n.kids.length - 1) {
+        let kid = n.first;
+        while (kid !== null) {
+          const next = kid.next;
+          if (next !== null) {
             const split = this.emit(OP_SPLIT, this.op.length + 1, 0);
-            this.compile(n.kids[i]);
+            this.compile(kid);
             jumps.push(this.emit(OP_JMP));
             this.b[split] = this.op.length;
-          } else this.compile(n.kids[i]);
+          } else this.compile(kid);
+          kid = next;
         }
         for (let i = 0; i < jumps.length; i++) this.a[jumps[i]] = this.op.length;
         break;
       }
       case N_REPEAT: {
-        const kid = n.kids[0];
+        const kid = n.first;
+        if (kid === null) break; // a repeat always has its operand
         for (let i = 0; i < n.min; i++) this.compile(kid);
         if (n.max < 0) {
           // L: split body, end; body; jmp L
