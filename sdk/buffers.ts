@@ -2,7 +2,11 @@
 // Envoy supports only replacing from the start and appending, so those are the operations offered.
 import * as host from "./hostcalls";
 import { BufferType, Status } from "./types";
+import { fromUtf8, utf8 } from "./memory";
 
+// Unmanaged: the nine buffers below live in static memory, so they cost no start-up allocation
+// and no garbage-collector visits; a Buffer made with `new` is never freed (make one, not one per request).
+@unmanaged
 export class Buffer {
   constructor(public readonly type: BufferType) {}
 
@@ -22,7 +26,7 @@ export class Buffer {
   }
 
   text(start: u32 = 0, maxSize: u32 = u32.MAX_VALUE): string {
-    return String.UTF8.decode(this.bytes(start, maxSize));
+    return fromUtf8(this.bytes(start, maxSize));
   }
 
   replace(value: ArrayBuffer): Status {
@@ -30,7 +34,7 @@ export class Buffer {
   }
 
   replaceText(value: string): Status {
-    return this.replace(String.UTF8.encode(value));
+    return this.replace(utf8(value));
   }
 
   append(value: ArrayBuffer): Status {
@@ -38,7 +42,7 @@ export class Buffer {
   }
 
   appendText(value: string): Status {
-    return this.append(String.UTF8.encode(value));
+    return this.append(utf8(value));
   }
 
   prepend(value: ArrayBuffer): Status {
@@ -46,16 +50,16 @@ export class Buffer {
   }
 
   prependText(value: string): Status {
-    return this.prepend(String.UTF8.encode(value));
+    return this.prepend(utf8(value));
   }
 }
 
-export const requestBody = new Buffer(BufferType.HttpRequestBody);
-export const responseBody = new Buffer(BufferType.HttpResponseBody);
-export const downstreamData = new Buffer(BufferType.DownstreamData);
-export const upstreamData = new Buffer(BufferType.UpstreamData);
-export const httpCallResponseBody = new Buffer(BufferType.HttpCallResponseBody);
-export const grpcCallMessage = new Buffer(BufferType.GrpcCallMessage);
-export const vmConfiguration = new Buffer(BufferType.VmConfiguration);
-export const pluginConfiguration = new Buffer(BufferType.PluginConfiguration);
-export const foreignFunctionArguments = new Buffer(BufferType.ForeignFunctionArguments);
+export const requestBody = changetype<Buffer>(memory.data<u32>([BufferType.HttpRequestBody]));
+export const responseBody = changetype<Buffer>(memory.data<u32>([BufferType.HttpResponseBody]));
+export const downstreamData = changetype<Buffer>(memory.data<u32>([BufferType.DownstreamData]));
+export const upstreamData = changetype<Buffer>(memory.data<u32>([BufferType.UpstreamData]));
+export const httpCallResponseBody = changetype<Buffer>(memory.data<u32>([BufferType.HttpCallResponseBody]));
+export const grpcCallMessage = changetype<Buffer>(memory.data<u32>([BufferType.GrpcCallMessage]));
+export const vmConfiguration = changetype<Buffer>(memory.data<u32>([BufferType.VmConfiguration]));
+export const pluginConfiguration = changetype<Buffer>(memory.data<u32>([BufferType.PluginConfiguration]));
+export const foreignFunctionArguments = changetype<Buffer>(memory.data<u32>([BufferType.ForeignFunctionArguments]));

@@ -6,6 +6,7 @@ import { Headers, HeaderPair } from "./headers";
 import { JsonValue, jsonError, parseJson } from "./json";
 import { pluginConfiguration, vmConfiguration } from "./buffers";
 import { Action, LogLevel, PeerType, Status, StreamType } from "./types";
+import { utf8 } from "./memory";
 
 /** Which subclass a context is, so the dispatcher keeps one map (one Map instantiation less code). */
 export enum ContextKind { Root = 0, Http = 1, Stream = 2 }
@@ -111,7 +112,7 @@ export class HttpContext extends BaseContext {
   sendLocalResponse(statusCode: u32, body: string = "", headers: Headers | null = null,
     details: string = "", grpcStatus: i32 = -1): Status {
     host.setEffectiveContext(this.id);
-    return host.sendLocalResponse(statusCode, details, String.UTF8.encode(body),
+    return host.sendLocalResponse(statusCode, details, utf8(body),
       headers !== null ? headers : new Array<HeaderPair>(), grpcStatus);
   }
 

@@ -4,14 +4,16 @@
 //     export * from "meshwasm/sdk/exports";
 import * as host from "./hostcalls";
 import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, StreamContext, rootFactories, rootIds } from "./context";
-import { pendingGrpcCalls, pendingHttpCalls } from "./calls";
-import { allocateForHost, collectAtCallbackEnd } from "./memory";
+import { PendingCall, pendingGrpcCalls, pendingHttpCalls } from "./calls";
+import { allocateForHost, collectAtCallbackEnd, fromUtf8 } from "./memory";
 import { PeerType } from "./types";
+import { formatInt } from "./decimal";
+import { IdTable } from "./id_table";
 // Parsed for its abort/trace/seed handlers, which the build routes the runtime to (--use).
 import "./runtime";
 
 /** Every live context by id; `kind` says which class it is. */
-const contexts = new Map<u32, BaseContext>();
+const contexts = new IdTable();
 
 /** Marker the host reads to pick ABI 0.2.1. Never called. */
 export function proxy_abi_version_0_2_1(): void {}
@@ -36,8 +38,8 @@ function factoryFor(rootId: string): RootContextFactory {
 
 export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   if (parentId == 0) {
-    const idBytes = host.getProperty(["plugin_root_id"]);
-    const rootId = idBytes === null ? "" : String.UTF8.decode(idBytes);
+    const idBytes = host.getDottedProperty("plugin_root_id");
+    const rootId = idBytes === null ? "" : fromUtf8(idBytes);
     const root = factoryFor(rootId)(contextId);
     root.rootId = rootId;
     contexts.set(contextId, root);
@@ -48,18 +50,19 @@ export function proxy_on_context_create(contextId: u32, parentId: u32): void {
   if (http !== null) { contexts.set(contextId, http); return; }
   const stream = root.createStreamContext(contextId);
   if (stream !== null) { contexts.set(contextId, stream); return; }
-  abort("root context " + parentId.toString() + " made neither an HttpContext nor a StreamContext");
+  abort("root context " + formatInt(parentId) + " made neither an HttpContext nor a StreamContext");
 }
 
 function contextOf(id: u32): BaseContext {
-  if (!contexts.has(id)) abort("unknown context id " + id.toString());
-  return contexts.get(id);
+  const c = changetype<BaseContext | null>(contexts.get(id));
+  if (c === null) abort("unknown context id " + formatInt(id));
+  return changetype<BaseContext>(c);
 }
 
 // The kind check makes the unchecked changetype downcasts below safe.
 function ofKind(id: u32, kind: ContextKind): BaseContext {
   const c = contextOf(id);
-  if (c.kind != kind) abort("context " + id.toString() + " is not a " + (kind == ContextKind.Root ? "root" : kind == ContextKind.Http ? "http" : "stream") + " context");
+  if (c.kind != kind) abort("context " + formatInt(id) + " is not a " + (kind == ContextKind.Root ? "root" : kind == ContextKind.Http ? "http" : "stream") + " context");
   return c;
 }
 
@@ -103,8 +106,9 @@ export function proxy_on_log(contextId: u32): void {
 
 export function proxy_on_delete(contextId: u32): void {
   // Dropping the last reference lets the collector reclaim the context and what it held.
-  if (contexts.has(contextId)) {
-    contexts.get(contextId).onDelete();
+  const c = changetype<BaseContext | null>(contexts.get(contextId));
+  if (c !== null) {
+    c.onDelete();
     contexts.delete(contextId);
   }
   collectAtCallbackEnd();
@@ -161,8 +165,8 @@ export function proxy_on_upstream_connection_close(contextId: u32, peer: u32): v
 // --- http and gRPC call responses: routed to the context that made the call ---
 
 export function proxy_on_http_call_response(rootId: u32, callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
-  if (!pendingHttpCalls.has(callId)) return; // e.g. its context was deleted meanwhile
-  const pending = pendingHttpCalls.get(callId);
+  const pending = changetype<PendingCall | null>(pendingHttpCalls.get(callId));
+  if (pending === null) return; // e.g. its context was deleted meanwhile
   pendingHttpCalls.delete(callId);
   host.setEffectiveContext(pending.origin.id);
   const cb = pending.callback;
@@ -172,8 +176,8 @@ export function proxy_on_http_call_response(rootId: u32, callId: u32, numHeaders
 }
 
 function grpcOrigin(callId: u32): BaseContext | null {
-  if (!pendingGrpcCalls.has(callId)) return null;
-  const origin = pendingGrpcCalls.get(callId);
+  const origin = changetype<BaseContext | null>(pendingGrpcCalls.get(callId));
+  if (origin === null) return null;
   host.setEffectiveContext(origin.id);
   return origin;
 }

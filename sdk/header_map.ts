@@ -3,6 +3,9 @@ import * as host from "./hostcalls";
 import { HeaderPair, Headers } from "./headers";
 import { MapType, Status } from "./types";
 
+// Unmanaged: the eight maps below live in static memory, so they cost no start-up allocation and
+// no garbage-collector visits; a HeaderMap made with `new` is never freed (make one, not one per request).
+@unmanaged
 export class HeaderMap {
   constructor(public readonly type: MapType) {}
 
@@ -40,14 +43,14 @@ export class HeaderMap {
   }
 }
 
-export const requestHeaders = new HeaderMap(MapType.HttpRequestHeaders);
-export const requestTrailers = new HeaderMap(MapType.HttpRequestTrailers);
-export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
-export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);
-export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
-export const httpCallResponseTrailers = new HeaderMap(MapType.HttpCallResponseTrailers);
-export const grpcInitialMetadata = new HeaderMap(MapType.GrpcCallInitialMetadata);
-export const grpcTrailingMetadata = new HeaderMap(MapType.GrpcCallTrailingMetadata);
+export const requestHeaders = changetype<HeaderMap>(memory.data<u32>([MapType.HttpRequestHeaders]));
+export const requestTrailers = changetype<HeaderMap>(memory.data<u32>([MapType.HttpRequestTrailers]));
+export const responseHeaders = changetype<HeaderMap>(memory.data<u32>([MapType.HttpResponseHeaders]));
+export const responseTrailers = changetype<HeaderMap>(memory.data<u32>([MapType.HttpResponseTrailers]));
+export const httpCallResponseHeaders = changetype<HeaderMap>(memory.data<u32>([MapType.HttpCallResponseHeaders]));
+export const httpCallResponseTrailers = changetype<HeaderMap>(memory.data<u32>([MapType.HttpCallResponseTrailers]));
+export const grpcInitialMetadata = changetype<HeaderMap>(memory.data<u32>([MapType.GrpcCallInitialMetadata]));
+export const grpcTrailingMetadata = changetype<HeaderMap>(memory.data<u32>([MapType.GrpcCallTrailingMetadata]));
 
 /** Shorthand for building header lists: pairs("a", "1", "b", "2"). */
 export function pairs(...kv: string[]): Headers {

@@ -8,36 +8,37 @@ export class HeaderPair {
 export type Headers = Array<HeaderPair>;
 
 export function serializeHeaders(headers: Headers): ArrayBuffer {
+  // Sized first, then each string encoded straight into place: no intermediate buffer per string.
   const n = headers.length;
-  const keys = new Array<ArrayBuffer>(n);
-  const values = new Array<ArrayBuffer>(n);
   let size = 4 + n * 8;
   for (let i = 0; i < n; i++) {
-    const k = String.UTF8.encode(unchecked(headers[i]).key);
-    const v = String.UTF8.encode(unchecked(headers[i]).value);
-    unchecked(keys[i] = k);
-    unchecked(values[i] = v);
-    size += k.byteLength + v.byteLength + 2;
+    const pair = unchecked(headers[i]);
+    size += String.UTF8.byteLength(pair.key) + String.UTF8.byteLength(pair.value) + 2;
   }
   const out = new ArrayBuffer(size);
   const base = changetype<usize>(out);
   store<u32>(base, <u32>n);
   let lens = base + 4;
-  let data = base + 4 + <usize>n * 8;
+  let data = lens + <usize>n * 8;
   for (let i = 0; i < n; i++) {
-    const k = unchecked(keys[i]);
-    const v = unchecked(values[i]);
-    store<u32>(lens, <u32>k.byteLength);
-    store<u32>(lens + 4, <u32>v.byteLength);
+    const pair = unchecked(headers[i]);
+    const keyLength = encodeTerminated(pair.key, data);
+    data += keyLength + 1;
+    const valueLength = encodeTerminated(pair.value, data);
+    data += valueLength + 1;
+    store<u32>(lens, <u32>keyLength);
+    store<u32>(lens + 4, <u32>valueLength);
     lens += 8;
-    memory.copy(data, changetype<usize>(k), k.byteLength);
-    data += k.byteLength;
-    store<u8>(data++, 0);
-    memory.copy(data, changetype<usize>(v), v.byteLength);
-    data += v.byteLength;
-    store<u8>(data++, 0);
   }
   return out;
+}
+
+/** Writes `s` as UTF-8 at `at`, then a NUL; the UTF-8 length (without the NUL). */
+function encodeTerminated(s: string, at: usize): usize {
+  // Not encodeUnsafe's own nullTerminated mode: that stops at a NUL inside the string.
+  const length = String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, at, false, String.UTF8.ErrorMode.WTF8);
+  store<u8>(at + length, 0);
+  return length;
 }
 
 export function deserializeHeaders(buf: ArrayBuffer): Headers {

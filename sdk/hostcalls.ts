@@ -5,7 +5,7 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
-import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, utf8 } from "./memory";
+import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
 
 function fail(call: string, status: u32): void {
   // The abort handler (runtime.ts) logs the message at critical level, then traps.
@@ -99,7 +99,7 @@ export function getHeaderMapValue(map: MapType, key: string): string | null {
   const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
   if (st == Status.NotFound) return null;
   if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return String.UTF8.decode(takeReturnedBuffer());
+  return fromUtf8(takeReturnedBuffer());
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
@@ -146,7 +146,7 @@ export function getStatus(): CallStatus {
   const st = imports.proxy_get_status(RET_EXTRA, RET_PTR, RET_SIZE);
   if (st != Status.Ok) return new CallStatus(0, "");
   const code = load<u32>(RET_EXTRA);
-  return new CallStatus(code, String.UTF8.decode(takeReturnedBuffer()));
+  return new CallStatus(code, fromUtf8(takeReturnedBuffer()));
 }
 
 // --- http and gRPC calls ---
@@ -266,28 +266,62 @@ export function getMetric(id: u32): u64 {
 
 // --- properties ---
 
-/** Path segments are sent NUL-separated. */
-export function serializePropertyPath(path: Array<string>): ArrayBuffer {
+function joinSegments(path: Array<string>, separator: string): string {
   let joined = "";
   for (let i = 0; i < path.length; i++) {
-    if (i > 0) joined += "\0";
+    if (i > 0) joined += separator;
     joined += unchecked(path[i]);
   }
-  return utf8(joined);
+  return joined;
 }
 
+/** Path segments are sent NUL-separated. */
+export function serializePropertyPath(path: Array<string>): ArrayBuffer {
+  return utf8(joinSegments(path, "\0"));
+}
+
+/**
+ * The serialized form of a dot-separated path ("request.path"): its UTF-8 with each "." made a
+ * NUL, the same bytes as splitting at the dots and serializing the segments (no byte of a
+ * multi-byte UTF-8 character is a "."), without the split.
+ */
+export function serializeDottedPropertyPath(path: string): ArrayBuffer {
+  const bytes = utf8(path);
+  const start = changetype<usize>(bytes);
+  const end = start + <usize>bytes.byteLength;
+  for (let at = start; at < end; at++) if (load<u8>(at) == 0x2e) store<u8>(at, 0);
+  return bytes;
+}
+
+/** A property by its segments (["metadata", "filter_metadata", "envoy.lb"]); null when absent. */
 export function getProperty(path: Array<string>): ArrayBuffer | null {
-  const p = serializePropertyPath(path);
+  return readProperty(serializePropertyPath(path), path, "");
+}
+
+/** A property by its dot-separated path ("request.path"); null when absent. */
+export function getDottedProperty(path: string): ArrayBuffer | null {
+  return readProperty(serializeDottedPropertyPath(path), null, path);
+}
+
+/** `segments`, or else `dotted`, only names the property in the abort message. */
+function readProperty(serialized: ArrayBuffer, segments: Array<string> | null, dotted: string): ArrayBuffer | null {
   clearReturnSlots();
-  const st = imports.proxy_get_property(ptrOf(p), lenOf(p), RET_PTR, RET_SIZE);
+  const st = imports.proxy_get_property(ptrOf(serialized), lenOf(serialized), RET_PTR, RET_SIZE);
   if (st == Status.NotFound) return null;
-  if (st != Status.Ok) fail("proxy_get_property(" + path.join(".") + ")", st);
+  if (st != Status.Ok) fail("proxy_get_property(" + (segments !== null ? joinSegments(segments, ".") : dotted) + ")", st);
   return takeReturnedBuffer();
 }
 
 export function setProperty(path: Array<string>, value: ArrayBuffer): Status {
-  const p = serializePropertyPath(path);
-  return <Status>imports.proxy_set_property(ptrOf(p), lenOf(p), ptrOf(value), lenOf(value));
+  return writeProperty(serializePropertyPath(path), value);
+}
+
+export function setDottedProperty(path: string, value: ArrayBuffer): Status {
+  return writeProperty(serializeDottedPropertyPath(path), value);
+}
+
+function writeProperty(serialized: ArrayBuffer, value: ArrayBuffer): Status {
+  return <Status>imports.proxy_set_property(ptrOf(serialized), lenOf(serialized), ptrOf(value), lenOf(value));
 }
 
 // --- foreign functions ---

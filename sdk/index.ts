@@ -9,6 +9,7 @@ export { Buffer, requestBody, responseBody, downstreamData, upstreamData, httpCa
 export { BaseContext, RootContext, HttpContext, StreamContext, RootContextFactory, registerRootContext } from "./context";
 export { HttpCallCallback } from "./calls";
 export { JsonKind, JsonValue, parseJson, jsonError } from "./json";
+export { formatInt, formatUint } from "./decimal";
 export { Properties, getPropertyBytes, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
   getPropertySegments, setPropertyString } from "./properties";
 export { Counter, Gauge, Histogram, Tag, metricName } from "./metrics";

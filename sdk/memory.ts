@@ -33,12 +33,14 @@ export function clearReturnSlots(): void {
   store<u64>(RET_EXTRA, 0);
 }
 
+// Every argument spelled out: a call that leaves defaults to the standard library goes through
+// its @varargs trampoline. The SDK converts only through these two.
 export function utf8(s: string): ArrayBuffer {
-  return String.UTF8.encode(s);
+  return String.UTF8.encode(s, false, String.UTF8.ErrorMode.WTF8);
 }
 
 export function fromUtf8(buf: ArrayBuffer): string {
-  return String.UTF8.decode(buf);
+  return String.UTF8.decode(buf, false);
 }
 
 export function ptrOf(buf: ArrayBuffer): usize {

@@ -5,31 +5,32 @@
 import * as host from "./hostcalls";
 import { HeaderPair, Headers, deserializeHeaders } from "./headers";
 import { Status } from "./types";
+import { fromUtf8, utf8 } from "./memory";
 
 export function getPropertyBytes(path: string): ArrayBuffer | null {
-  return host.getProperty(path.split("."));
+  return host.getDottedProperty(path);
 }
 
 export function getPropertyString(path: string): string | null {
-  const v = host.getProperty(path.split("."));
-  return v === null ? null : String.UTF8.decode(v);
+  const v = host.getDottedProperty(path);
+  return v === null ? null : fromUtf8(v);
 }
 
 /** Integer properties (and durations/timestamps in ns); `fallback` when absent or malformed. */
 export function getPropertyInt(path: string, fallback: i64 = 0): i64 {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   if (v === null || v.byteLength != 8) return fallback;
   return load<i64>(changetype<usize>(v));
 }
 
 export function getPropertyBool(path: string, fallback: bool = false): bool {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   if (v === null || v.byteLength < 1) return fallback;
   return load<u8>(changetype<usize>(v)) != 0;
 }
 
 export function getPropertyMap(path: string): Headers {
-  const v = host.getProperty(path.split("."));
+  const v = host.getDottedProperty(path);
   return v === null ? new Array<HeaderPair>() : deserializeHeaders(v);
 }
 
@@ -38,7 +39,7 @@ export function getPropertySegments(segments: Array<string>): ArrayBuffer | null
 }
 
 export function setPropertyString(path: string, value: string): Status {
-  return host.setProperty(path.split("."), String.UTF8.encode(value));
+  return host.setDottedProperty(path, utf8(value));
 }
 
 function str(path: string): string {

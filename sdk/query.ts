@@ -29,19 +29,24 @@ function hexValue(c: i32): i32 {
 /** Decodes %XX escapes as UTF-8; a malformed escape is kept as written. */
 export function percentDecode(s: string): string {
   if (s.indexOf("%") < 0 && s.indexOf("+") < 0) return s;
-  const bytes = new Uint8Array(s.length * 3);
-  let n = 0;
+  // Raw bytes rather than a Uint8Array: no typed-array code in the module for this. Each UTF-16
+  // unit makes at most 3 bytes, so `s.length * 3` bounds every store below.
+  const buffer = new ArrayBuffer(s.length * 3);
+  const bytes = changetype<usize>(buffer);
+  let n: usize = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c == 0x25 && i + 2 < s.length) {
       const h = hexValue(s.charCodeAt(i + 1)), l = hexValue(s.charCodeAt(i + 2));
-      if (h >= 0 && l >= 0) { bytes[n++] = <u8>((h << 4) | l); i += 2; continue; }
+      if (h >= 0 && l >= 0) { store<u8>(bytes + n++, (h << 4) | l); i += 2; continue; }
     }
-    if (c == 0x2b) { bytes[n++] = 0x20; continue; }
-    if (c < 0x80) { bytes[n++] = <u8>c; continue; }
-    // Non-ASCII characters written unescaped: re-encode the UTF-16 unit(s) as UTF-8.
-    const enc = Uint8Array.wrap(String.UTF8.encode(s.charAt(i) + (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length ? s.charAt(++i) : "")));
-    for (let j = 0; j < enc.length; j++) bytes[n++] = enc[j];
+    if (c == 0x2b) { store<u8>(bytes + n++, 0x20); continue; }
+    if (c < 0x80) { store<u8>(bytes + n++, c); continue; }
+    // Non-ASCII characters written unescaped: re-encode the UTF-16 unit, with the next one after a
+    // high surrogate, as UTF-8.
+    const units = c >= 0xd800 && c < 0xdc00 && i + 1 < s.length ? 2 : 1;
+    n += String.UTF8.encodeUnsafe(changetype<usize>(s) + (<usize>i << 1), units, bytes + n, false, String.UTF8.ErrorMode.WTF8);
+    i += units - 1;
   }
-  return String.UTF8.decodeUnsafe(bytes.dataStart, n);
+  return String.UTF8.decodeUnsafe(changetype<usize>(buffer), n, false);
 }

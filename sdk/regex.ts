@@ -4,6 +4,7 @@
 // Envoy's safe_regex also gives). Syntax: literals, ., [a-z] and [^...] classes, \d \w \s (and
 // \D \W \S), escapes, ^ $, groups ( ) and (?: ), alternation |, and * + ? {n} {n,} {n,m}.
 // Search semantics: the pattern may match anywhere unless anchored with ^ / $.
+import { formatInt } from "./decimal";
 
 const OP_CHAR = 0, OP_ANY = 1, OP_CLASS = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 5, OP_EOL = 6, OP_MATCH = 7;
 const N_CHAR = 0, N_ANY = 1, N_CLASS = 2, N_BOL = 3, N_EOL = 4, N_CAT = 5, N_ALT = 6, N_REPEAT = 7, N_EMPTY = 8;
@@ -28,7 +29,19 @@ class Node {
   cls: i32 = 0;
   min: i32 = 0;
   max: i32 = -1; // -1: unbounded
-  kids: Array<Node> = new Array<Node>();
+  // Children as a linked list, not an Array: most nodes are single characters with none, and
+  // an array per node is an allocation each and more code.
+  /** The operand of a repeat; the parts of a sequence or an alternation, linked by `next`. */
+  first: Node | null = null;
+  last: Node | null = null;
+  next: Node | null = null;
+
+  add(kid: Node): void {
+    const last = this.last;
+    if (last === null) this.first = kid;
+    else last.next = kid;
+    this.last = kid;
+  }
 }
 
 class Parser {
@@ -38,24 +51,25 @@ class Parser {
   constructor(public src: string) {}
 
   more(): bool { return this.pos < this.src.length; }
+  /** The character at `pos`, -1 past the end (so comparing it needs no more() first). */
   peek(): i32 { return this.src.charCodeAt(this.pos); }
   fail(msg: string): Node | null {
-    if (this.error.length == 0) this.error = msg + " at offset " + this.pos.toString();
+    if (this.error.length == 0) this.error = msg + " at offset " + formatInt(this.pos);
     return null;
   }
 
   alt(): Node | null {
     const first = this.concat();
     if (first === null) return null;
-    if (!this.more() || this.peek() != 0x7c) return first;
+    if (this.peek() != 0x7c) return first;
     const n = new Node();
     n.kind = N_ALT;
-    n.kids.push(first);
-    while (this.more() && this.peek() == 0x7c) {
+    n.add(first);
+    while (this.peek() == 0x7c) {
       this.pos++;
       const next = this.concat();
       if (next === null) return null;
-      n.kids.push(next);
+      n.add(next);
     }
     return n;
   }
@@ -66,7 +80,7 @@ class Parser {
     while (this.more() && this.peek() != 0x7c && this.peek() != 0x29) {
       const r = this.repeat();
       if (r === null) return null;
-      n.kids.push(r);
+      n.add(r);
     }
     return n;
   }
@@ -74,7 +88,7 @@ class Parser {
   repeat(): Node | null {
     let atom = this.atom();
     if (atom === null) return null;
-    while (this.more()) {
+    while (true) {
       const c = this.peek();
       let min = 0, max = -1;
       if (c == 0x2a) { this.pos++; } // *
@@ -85,22 +99,22 @@ class Parser {
         min = this.int();
         if (min < 0) return this.fail("expected a number after '{'");
         max = min;
-        if (this.more() && this.peek() == 0x2c) {
+        if (this.peek() == 0x2c) {
           this.pos++;
-          max = this.more() && this.peek() == 0x7d ? -1 : this.int();
+          max = this.peek() == 0x7d ? -1 : this.int();
           if (max == -2) return this.fail("expected a number after ','");
         }
-        if (!this.more() || this.peek() != 0x7d) return this.fail("expected '}'");
+        if (this.peek() != 0x7d) return this.fail("expected '}'");
         this.pos++;
-        if (min > MAX_REPEAT || max > MAX_REPEAT) return this.fail("repeat count above " + MAX_REPEAT.toString());
+        if (min > MAX_REPEAT || max > MAX_REPEAT) return this.fail("repeat count above " + formatInt(MAX_REPEAT));
         if (max >= 0 && max < min) return this.fail("repeat {n,m} with m < n");
       } else break;
       if (atom.kind == N_BOL || atom.kind == N_EOL) return this.fail("nothing to repeat");
       // Lazy quantifiers change nothing for a yes/no match: accept and ignore the '?'.
-      if (this.more() && this.peek() == 0x3f) this.pos++;
+      if (this.peek() == 0x3f) this.pos++;
       const r = new Node();
       r.kind = N_REPEAT; r.min = min; r.max = max;
-      r.kids.push(atom);
+      r.add(atom);
       atom = r;
     }
     return atom;
@@ -108,7 +122,7 @@ class Parser {
 
   int(): i32 {
     let v = -1;
-    while (this.more() && this.peek() >= 0x30 && this.peek() <= 0x39) {
+    while (this.peek() >= 0x30 && this.peek() <= 0x39) {
       v = (v < 0 ? 0 : v) * 10 + (this.peek() - 0x30);
       if (v > 100000) return -2;
       this.pos++;
@@ -121,11 +135,13 @@ class Parser {
     const n = new Node();
     this.pos++;
     if (c == 0x28) { // (
-      if (this.src.substr(this.pos, 2) == "?:") this.pos += 2;
-      else if (this.more() && this.peek() == 0x3f) return this.fail("unsupported group syntax");
+      if (this.peek() == 0x3f) {
+        if (this.src.charCodeAt(this.pos + 1) != 0x3a) return this.fail("unsupported group syntax");
+        this.pos += 2; // (?: is a plain group here: nothing is captured anyway
+      }
       const inner = this.alt();
       if (inner === null) return null;
-      if (!this.more() || this.peek() != 0x29) return this.fail("missing ')'");
+      if (this.peek() != 0x29) return this.fail("missing ')'");
       this.pos++;
       return inner;
     }
@@ -152,7 +168,7 @@ class Parser {
 
   charClass(): Node | null {
     const cls = new CharClass();
-    if (this.more() && this.peek() == 0x5e) { cls.negate = true; this.pos++; }
+    if (this.peek() == 0x5e) { cls.negate = true; this.pos++; }
     let first = true;
     while (true) {
       if (!this.more()) return this.fail("missing ']'");
@@ -222,22 +238,30 @@ export class Regex {
       case N_CLASS: this.emit(OP_CLASS, n.cls); break;
       case N_BOL: this.emit(OP_BOL); break;
       case N_EOL: this.emit(OP_EOL); break;
-      case N_CAT: for (let i = 0; i < n.kids.length; i++) this.compile(n.kids[i]); break;
+      case N_CAT: {
+        let kid = n.first;
+        while (kid !== null) { this.compile(kid); kid = kid.next; }
+        break;
+      }
       case N_ALT: {
         const jumps = new Array<i32>();
-        for (let i = 0; i < n.kids.length; i++) {
-          if (i < n.kids.length - 1) {
+        let kid = n.first;
+        while (kid !== null) {
+          const next = kid.next;
+          if (next !== null) {
             const split = this.emit(OP_SPLIT, this.op.length + 1, 0);
-            this.compile(n.kids[i]);
+            this.compile(kid);
             jumps.push(this.emit(OP_JMP));
             this.b[split] = this.op.length;
-          } else this.compile(n.kids[i]);
+          } else this.compile(kid);
+          kid = next;
         }
         for (let i = 0; i < jumps.length; i++) this.a[jumps[i]] = this.op.length;
         break;
       }
       case N_REPEAT: {
-        const kid = n.kids[0];
+        const kid = n.first;
+        if (kid === null) break; // a repeat always has its operand
         for (let i = 0; i < n.min; i++) this.compile(kid);
         if (n.max < 0) {
           // L: split body, end; body; jmp L
@@ -316,7 +340,7 @@ export function compileRegex(pattern: string): Regex | null {
   const p = new Parser(pattern);
   const root = p.alt();
   if (root === null || p.more()) {
-    regexError = p.error.length > 0 ? p.error : "unexpected ')' at offset " + p.pos.toString();
+    regexError = p.error.length > 0 ? p.error : "unexpected ')' at offset " + formatInt(p.pos);
     return null;
   }
   const re = new Regex();

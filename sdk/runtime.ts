@@ -3,12 +3,14 @@
 import { proxy_log, wasi_random_get } from "./imports";
 import { getCurrentTimeNanoseconds } from "./hostcalls";
 import { LogLevel } from "./types";
+import { formatInt } from "./decimal";
+import { utf8 } from "./memory";
 
 /** `abort()` and failed assertions: tell the host what and where, then trap as Envoy expects. */
 export function abortHandler(message: string | null = null, fileName: string | null = null, lineNumber: u32 = 0, columnNumber: u32 = 0): void {
   let text = "abort: " + (message !== null ? message : "(no message)");
-  if (fileName !== null) text += " at " + fileName + ":" + lineNumber.toString() + ":" + columnNumber.toString();
-  const buf = String.UTF8.encode(text);
+  if (fileName !== null) text += " at " + fileName + ":" + formatInt(lineNumber) + ":" + formatInt(columnNumber);
+  const buf = utf8(text);
   proxy_log(LogLevel.Critical, changetype<usize>(buf), <usize>buf.byteLength);
   unreachable();
 }
@@ -21,7 +23,7 @@ export function traceHandler(message: string, n: i32 = 0, a0: f64 = 0, a1: f64 =
   if (n > 2) text += " " + a2.toString();
   if (n > 3) text += " " + a3.toString();
   if (n > 4) text += " " + a4.toString();
-  const buf = String.UTF8.encode(text);
+  const buf = utf8(text);
   proxy_log(LogLevel.Debug, changetype<usize>(buf), <usize>buf.byteLength);
 }
 

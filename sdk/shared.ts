@@ -1,6 +1,8 @@
 // Data shared between the VMs of one host: a key-value store with compare-and-swap, and queues.
 import * as host from "./hostcalls";
 import { Status } from "./types";
+import { formatInt } from "./decimal";
+import { fromUtf8, utf8 } from "./memory";
 
 export { SharedData } from "./hostcalls";
 
@@ -11,11 +13,11 @@ export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): St
 
 export function getSharedString(key: string): string | null {
   const d = host.getSharedData(key);
-  return d === null ? null : String.UTF8.decode(d.value);
+  return d === null ? null : fromUtf8(d.value);
 }
 
 export function setSharedString(key: string, value: string, cas: u32 = 0): Status {
-  return host.setSharedData(key, String.UTF8.encode(value), cas);
+  return host.setSharedData(key, utf8(value), cas);
 }
 
 /**
@@ -25,9 +27,9 @@ export function setSharedString(key: string, value: string, cas: u32 = 0): Statu
 export function incrementSharedCounter(key: string, delta: i64 = 1, maxAttempts: i32 = 16): i64 {
   for (let i = 0; i < maxAttempts; i++) {
     const d = host.getSharedData(key);
-    const current: i64 = d === null || d.value.byteLength == 0 ? 0 : I64.parseInt(String.UTF8.decode(d.value));
+    const current: i64 = d === null || d.value.byteLength == 0 ? 0 : I64.parseInt(fromUtf8(d.value));
     const next = current + delta;
-    const st = host.setSharedData(key, String.UTF8.encode(next.toString()), d === null ? 0 : d.cas);
+    const st = host.setSharedData(key, utf8(formatInt(next)), d === null ? 0 : d.cas);
     if (st == Status.Ok) return next;
     if (st != Status.CasMismatch) break;
   }
@@ -45,10 +47,10 @@ export class SharedQueue {
     return id == 0 ? null : new SharedQueue(id);
   }
   enqueue(value: ArrayBuffer): Status { return host.enqueueSharedQueue(this.id, value); }
-  enqueueString(value: string): Status { return host.enqueueSharedQueue(this.id, String.UTF8.encode(value)); }
+  enqueueString(value: string): Status { return host.enqueueSharedQueue(this.id, utf8(value)); }
   dequeue(): ArrayBuffer | null { return host.dequeueSharedQueue(this.id); }
   dequeueString(): string | null {
     const v = host.dequeueSharedQueue(this.id);
-    return v === null ? null : String.UTF8.decode(v);
+    return v === null ? null : fromUtf8(v);
   }
 }

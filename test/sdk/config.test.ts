@@ -68,6 +68,15 @@ describe('sdk JSON parser', () => {
     expect(await parse('"\\ud83d\\ude00"')).toBe('"\ud83d\ude00"');
   });
 
+  it('keeps the last value of a repeated key, at the place the key first appeared', async () => {
+    expect(await parse('{"a":1,"b":2,"a":3}')).toBe('{"a":3,"b":2}');
+    expect(await parse('{"x":{"k":"v"},"x":[]}')).toBe('{"x":[]}');
+  });
+
+  it('escapes control characters as \\u00XX when printing', async () => {
+    expect(await parse('"a\\u0001b\\u001fc\\u0000"')).toBe('"a\\u0001b\\u001fc\\u0000"');
+  });
+
   it('reports malformed input with an offset', async () => {
     expect(await parse('{"a" 1}')).toBe("error: expected ':' at offset 5");
     expect(await parse('[1,]')).toBe("error: unexpected character ']' at offset 3");

@@ -33,6 +33,15 @@ describe('sdk header maps (through the host simulator)', () => {
     expect(r.upstreamHeader(':path')).toBe('/p');
   });
 
+  it('keeps multi-byte UTF-8 and empty values intact through setAll', async () => {
+    const h = await createHarness({ module, config: {} });
+    const text = 'caf\u00e9 \u4e2d \ud83d\ude00';
+    const r = await h.request({ headers: req('setall', { 'x-utf8': text, 'x-empty': '' }) });
+    expect(r.upstreamHeader('x-utf8')).toBe(text);
+    expect(r.upstreamHeader('x-empty')).toBe('');
+    expect(r.upstreamHeader('x-all')).toBe('yes');
+  });
+
   it('sets response headers and request trailers', async () => {
     const h = await createHarness({ module, config: {} });
     const r = await h.request({ headers: req('headers'), body: 'x', trailers: { 'x-t': '1' } });

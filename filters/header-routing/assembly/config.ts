@@ -1,5 +1,5 @@
 // The header-routing configuration (pluginConfig JSON), validated at on_configure.
-import { HeaderPair, Headers, JsonValue } from "meshwasm/sdk";
+import { HeaderPair, Headers, JsonValue, formatInt } from "meshwasm/sdk";
 import { lower, upper } from "meshwasm/sdk/ascii";
 import { StringMatch, parseStringMatch } from "./string_match";
 import {
@@ -68,7 +68,7 @@ export function parseConfig(root: JsonValue): RoutingConfig | null {
   c.defaultRoute = stringAt(root, "defaultRoute", "configuration", "");
   const rules = arrayAt(root, "rules", "configuration");
   for (let i = 0; i < rules.length && configError.length == 0; i++) {
-    const r = parseRule(rules[i], "rules[" + i.toString() + "]");
+    const r = parseRule(rules[i], "rules[" + formatInt(i) + "]");
     if (r !== null) c.rules.push(r);
   }
   return configError.length == 0 ? c : null;
@@ -131,7 +131,7 @@ function parseMatch(v: JsonValue, where: string, r: Rule): void {
 function conditions(v: JsonValue, key: string, where: string, source: i32, out: Array<Condition>): void {
   const items = arrayAt(v, key, where);
   for (let i = 0; i < items.length; i++) {
-    const w = where + "." + key + "[" + i.toString() + "]";
+    const w = where + "." + key + "[" + formatInt(i) + "]";
     const h = items[i];
     if (!h.isObject()) { fail(w, "must be an object like {\"name\": \"x\", \"exact\": \"1\"}"); continue; }
     onlyKeys(h, w, ["name", "present", "exact", "prefix", "suffix", "contains", "regex", "ignoreCase"]);

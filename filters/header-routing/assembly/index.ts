@@ -3,7 +3,7 @@
 // with a sticky percentage canary. README.md documents the configuration.
 import {
   Action, Counter, HttpContext, LogLevel, RootContext, logDebug, logEnabled, logError, logInfo,
-  registerRootContext, requestHeaders, responseHeaders, HeaderMap,
+  registerRootContext, requestHeaders, responseHeaders, HeaderMap, formatInt,
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/exports";
 import { COOKIE, HEADER, HeaderEdits, Rule, RoutingConfig, parseConfig } from "./config";
@@ -28,7 +28,7 @@ class RoutingRoot extends RootContext {
     this.config = c;
     this.routed = Counter.define("header_routing_matched_total");
     this.canaryHits = Counter.define("header_routing_canary_total");
-    logInfo("header-routing: configured " + c.rules.length.toString() + " rule(s), route header \"" + c.routeHeader + "\"");
+    logInfo("header-routing: configured " + formatInt(c.rules.length) + " rule(s), route header \"" + c.routeHeader + "\"");
     return true;
   }
 

@@ -1,5 +1,5 @@
 // The telemetry configuration (pluginConfig JSON), validated at on_configure. README.md documents it.
-import { JsonValue } from "meshwasm/sdk";
+import { JsonValue, formatInt } from "meshwasm/sdk";
 import { lower } from "meshwasm/sdk/ascii";
 import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
 
@@ -44,7 +44,7 @@ export function parseConfig(root: JsonValue): TelemetryConfig | null {
     onlyKeys(log, "accessLog", ["enabled", "fields", "headers"]);
     c.accessLog = boolAt(log, "enabled", "accessLog", true);
     if (log.has("fields")) c.logFields = stringList(log, "fields", "accessLog");
-    for (let i = 0; i < c.logFields.length; i++) oneOf(c.logFields[i], "accessLog.fields[" + i.toString() + "]", ACCESS_LOG_FIELDS);
+    for (let i = 0; i < c.logFields.length; i++) oneOf(c.logFields[i], "accessLog.fields[" + formatInt(i) + "]", ACCESS_LOG_FIELDS);
     headerMap(objectAt(log, "headers", "accessLog"), "accessLog.headers", c.logHeaderNames, c.logHeaderFields);
   }
   const rid = objectAt(root, "requestId", "configuration");

@@ -2,7 +2,7 @@
 // on_log, and x-request-id generation/propagation. README.md documents names and fields.
 import {
   Action, HttpContext, RootContext, Tag, getCurrentTimeNanoseconds, getPropertyInt, getPropertyString,
-  logError, logInfo, registerRootContext, requestHeaders, responseHeaders,
+  formatInt, logError, logInfo, registerRootContext, requestHeaders, responseHeaders,
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/exports";
 import { TelemetryConfig, parseConfig } from "./config";
@@ -106,12 +106,12 @@ class TelemetryFilter extends HttpContext {
     }
     if (this.status <= 0) this.status = <i32>getPropertyInt("response.code", 0);
     const durationMs = (getCurrentTimeNanoseconds() - this.startNs) / 1000000;
-    const cls = this.status <= 0 ? "unknown" : (this.status / 100).toString() + "xx";
+    const cls = this.status <= 0 ? "unknown" : formatInt(this.status / 100) + "xx";
 
     const tags = new Array<Tag>();
     tags.push(new Tag("request_method", tagValue(this.method)));
     tags.push(new Tag("response_code_class", cls));
-    if (c.responseCodeTag) tags.push(new Tag("response_code", this.status <= 0 ? "unknown" : this.status.toString()));
+    if (c.responseCodeTag) tags.push(new Tag("response_code", this.status <= 0 ? "unknown" : formatInt(this.status)));
     if (c.routeTag == "authority") tags.push(new Tag("destination_authority", tagValue(hostOf(this.authority))));
     else if (c.routeTag == "route_name") tags.push(new Tag("route_name", tagValue(getPropertyString("route_name"))));
     for (let i = 0; i < c.tagHeaderTags.length; i++) tags.push(new Tag(c.tagHeaderTags[i], this.tagValues[i]));

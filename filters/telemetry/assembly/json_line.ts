@@ -1,4 +1,5 @@
 // Builds one JSON object on a single line (the access log), escaping as RFC 8259 requires.
+import { formatInt } from "meshwasm/sdk";
 
 const HEX = "0123456789abcdef";
 
@@ -6,7 +7,7 @@ export class JsonLine {
   private parts: Array<string> = new Array<string>();
 
   str(key: string, value: string): void { this.parts.push(quote(key) + ":" + quote(value)); }
-  num(key: string, value: i64): void { this.parts.push(quote(key) + ":" + value.toString()); }
+  num(key: string, value: i64): void { this.parts.push(quote(key) + ":" + formatInt(value)); }
   nul(key: string): void { this.parts.push(quote(key) + ":null"); }
   toString(): string { return "{" + this.parts.join(",") + "}"; }
 }

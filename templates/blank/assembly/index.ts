@@ -2,7 +2,7 @@
 // every response with a header naming the request path it answered.
 import {
   Action, HttpContext, RootContext, registerRootContext,
-  requestHeaders, responseHeaders, logInfo, logError, Counter,
+  requestHeaders, responseHeaders, logInfo, logError, Counter, formatInt,
 } from "meshwasm/sdk";
 // Makes the proxy_on_* callbacks, the ABI marker and the allocator module exports.
 export * from "meshwasm/sdk/exports";
@@ -42,7 +42,7 @@ class BlankRoot extends RootContext {
     cfg.responseHeader = json.getString("responseHeader", "x-filter");
     this.config = cfg;
     this.requests = Counter.define("blank_requests_total");
-    logInfo("configured: adds " + cfg.addNames.length.toString() + " request header(s)");
+    logInfo("configured: adds " + formatInt(cfg.addNames.length) + " request header(s)");
     return true;
   }
 
