@@ -1,7 +1,7 @@
 // API keys: taken from a header or a query parameter and looked up by their SHA-256, so the
 // configuration may hold either the keys or only their hashes (`sha256sum`-style hex).
 import { lower } from "meshwasm/sdk/ascii";
-import { JsonValue } from "meshwasm/sdk";
+import { JsonValue, formatInt } from "meshwasm/sdk";
 import { sha256String } from "./crypto/sha256";
 import { toHex } from "./crypto/base64";
 import { arrayAt, fail, onlyKeys, stringAt } from "./fields";
@@ -13,8 +13,8 @@ export class ApiKeyConfig {
   forwardNameHeader: string = "x-api-key-name";
   /** sha256 hex of each key, and its name at the same index. Arrays rather than a Map: a
    * hashing container costs the module ~1 KB of code, and configurations list few keys. */
-  hashes: Array<string> = new Array<string>();
-  names: Array<string> = new Array<string>();
+  hashes: Array<string> = [];
+  names: Array<string> = [];
 }
 
 export function parseApiKeyConfig(v: JsonValue, where: string): ApiKeyConfig {
@@ -26,11 +26,11 @@ export function parseApiKeyConfig(v: JsonValue, where: string): ApiKeyConfig {
   const keys = arrayAt(v, "keys", where);
   if (keys.length == 0) fail(where + ".keys", "must list at least one key");
   for (let i = 0; i < keys.length; i++) {
-    const w = where + ".keys[" + i.toString() + "]";
+    const w = where + ".keys[" + formatInt(i) + "]";
     const k = keys[i];
     if (!k.isObject()) { fail(w, "must be an object"); continue; }
     onlyKeys(k, w, ["name", "key", "sha256"]);
-    const name = stringAt(k, "name", w, "key-" + i.toString());
+    const name = stringAt(k, "name", w, "key-" + formatInt(i));
     const plain = stringAt(k, "key", w, "");
     let hash = lower(stringAt(k, "sha256", w, ""));
     if ((plain.length == 0) == (hash.length == 0)) { fail(w, "needs exactly one of \"key\" and \"sha256\""); continue; }

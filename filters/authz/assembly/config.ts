@@ -1,7 +1,7 @@
 // The authz configuration (pluginConfig JSON) as typed objects, validated once at on_configure.
 // README.md documents every field; config.schema.json is the same contract as JSON Schema.
 import { lower, upper } from "meshwasm/sdk/ascii";
-import { HeaderPair, Headers, JsonValue } from "meshwasm/sdk";
+import { HeaderPair, Headers, JsonValue, formatInt } from "meshwasm/sdk";
 import { StringMatch, parseStringMatch } from "./string_match";
 import { Cidr, parseCidr } from "./cidr";
 import { JwtConfig, parseJwtConfig } from "./jwt_config";
@@ -19,18 +19,18 @@ export class HeaderCondition {
 }
 
 export class RuleMatch {
-  methods: Array<string> = new Array<string>();
+  methods: Array<string> = [];
   path: StringMatch | null = null;
-  hosts: Array<string> = new Array<string>();
-  headers: Array<HeaderCondition> = new Array<HeaderCondition>();
-  sources: Array<Cidr> = new Array<Cidr>();
-  principals: Array<StringMatch> = new Array<StringMatch>();
+  hosts: Array<string> = [];
+  headers: Array<HeaderCondition> = [];
+  sources: Array<Cidr> = [];
+  principals: Array<StringMatch> = [];
 }
 
 export class Reply {
   status: u32 = 403;
   body: string = "";
-  headers: Headers = new Array<HeaderPair>();
+  headers: Headers = [];
 }
 
 export const ALLOW = 0, DENY = 1;
@@ -40,7 +40,7 @@ export class Rule {
   match: RuleMatch = new RuleMatch();
   action: i32 = ALLOW;
   /** Credentials accepted (any one suffices): "jwt", "apiKey". Empty: none required. */
-  authenticate: Array<string> = new Array<string>();
+  authenticate: Array<string> = [];
   extAuthz: bool = false;
   deny: Reply | null = null;
 }
@@ -53,13 +53,13 @@ export class ExtAuthzConfig {
   failOpen: bool = false;
   statusOnError: u32 = 403;
   /** Request headers sent to the authorization service. */
-  forwardHeaders: Array<string> = new Array<string>();
+  forwardHeaders: Array<string> = [];
   /** Headers of an allowing answer copied onto the request before it goes upstream. */
-  upstreamHeaders: Array<string> = new Array<string>();
+  upstreamHeaders: Array<string> = [];
 }
 
 export class AuthzConfig {
-  rules: Array<Rule> = new Array<Rule>();
+  rules: Array<Rule> = [];
   defaultAction: i32 = DENY;
   realm: string = "meshwasm";
   denied: Reply = new Reply();
@@ -91,7 +91,7 @@ export function parseConfig(root: JsonValue): AuthzConfig | null {
 
   const rules = arrayAt(root, "rules", "configuration");
   for (let i = 0; i < rules.length && configError.length == 0; i++) {
-    const r = parseRule(rules[i], "rules[" + i.toString() + "]", c);
+    const r = parseRule(rules[i], "rules[" + formatInt(i) + "]", c);
     if (r !== null) c.rules.push(r);
   }
   return configError.length == 0 ? c : null;
@@ -129,7 +129,7 @@ function parseRule(v: JsonValue, where: string, c: AuthzConfig): Rule | null {
   r.authenticate = stringList(v, "authenticate", where);
   for (let i = 0; i < r.authenticate.length; i++) {
     const a = r.authenticate[i];
-    const w = where + ".authenticate[" + i.toString() + "]";
+    const w = where + ".authenticate[" + formatInt(i) + "]";
     oneOf(a, w, ["jwt", "apiKey"]);
     if (a == "jwt" && c.jwt === null) fail(w, "asks for \"jwt\" but the configuration has no \"jwt\" section");
     if (a == "apiKey" && c.apiKeys === null) fail(w, "asks for \"apiKey\" but the configuration has no \"apiKeys\" section");
@@ -153,7 +153,7 @@ function parseMatch(v: JsonValue, where: string): RuleMatch {
   for (let i = 0; i < m.hosts.length; i++) m.hosts[i] = lower(m.hosts[i]);
   const headers = arrayAt(v, "headers", where);
   for (let i = 0; i < headers.length; i++) {
-    const w = where + ".headers[" + i.toString() + "]";
+    const w = where + ".headers[" + formatInt(i) + "]";
     const h = headers[i];
     if (!h.isObject()) { fail(w, "must be an object"); continue; }
     onlyKeys(h, w, ["name", "present", "exact", "prefix", "suffix", "contains", "regex", "ignoreCase"]);
@@ -175,12 +175,12 @@ function parseMatch(v: JsonValue, where: string): RuleMatch {
   const sources = stringList(v, "sourceAddresses", where);
   for (let i = 0; i < sources.length; i++) {
     const c = parseCidr(sources[i]);
-    if (c === null) fail(where + ".sourceAddresses[" + i.toString() + "]", "not an address or CIDR range");
+    if (c === null) fail(where + ".sourceAddresses[" + formatInt(i) + "]", "not an address or CIDR range");
     else m.sources.push(c);
   }
   const principals = arrayAt(v, "principals", where);
   for (let i = 0; i < principals.length; i++) {
-    const pm = parseStringMatch(principals[i], where + ".principals[" + i.toString() + "]");
+    const pm = parseStringMatch(principals[i], where + ".principals[" + formatInt(i) + "]");
     if (pm !== null) m.principals.push(pm);
   }
   return m;

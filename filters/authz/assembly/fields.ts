@@ -1,7 +1,7 @@
 // Reading configuration fields with errors that name the field: every reader records the first
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
-import { JsonValue } from "meshwasm/sdk";
+import { JsonValue, formatInt } from "meshwasm/sdk";
 
 export let configError: string = "";
 
@@ -61,7 +61,7 @@ export function intAt(parent: JsonValue, key: string, where: string, fallback: i
   if (v === null) return fallback;
   if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { fail(where + "." + key, "must be an integer"); return fallback; }
   const n = <i64>v.numberValue;
-  if (n < min || n > max) { fail(where + "." + key, "must be between " + min.toString() + " and " + max.toString()); return fallback; }
+  if (n < min || n > max) { fail(where + "." + key, "must be between " + formatInt(min) + " and " + formatInt(max)); return fallback; }
   return n;
 }
 
@@ -69,7 +69,7 @@ export function stringList(parent: JsonValue, key: string, where: string): Array
   const out = new Array<string>();
   const items = arrayAt(parent, key, where);
   for (let i = 0; i < items.length; i++) {
-    if (!items[i].isString()) { fail(where + "." + key + "[" + i.toString() + "]", "must be a string"); continue; }
+    if (!items[i].isString()) { fail(where + "." + key + "[" + formatInt(i) + "]", "must be a string"); continue; }
     out.push(items[i].stringValue);
   }
   return out;

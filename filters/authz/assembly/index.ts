@@ -4,7 +4,7 @@ import { lower, parseDecimal, replaceChar } from "meshwasm/sdk/ascii";
 import {
   Action, Counter, HeaderPair, Headers, HttpContext, LogLevel, RootContext, getPropertyString, logDebug,
   logEnabled, logError, logInfo, logWarn, registerRootContext, requestHeaders, httpCallResponseHeaders,
-  httpCallResponseBody, BaseContext,
+  httpCallResponseBody, BaseContext, formatInt,
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/exports";
 import { ALLOW, AuthzConfig, DENY, Reply, Rule, parseConfig } from "./config";
@@ -34,7 +34,7 @@ class AuthzRoot extends RootContext {
     this.denied = Counter.define("authz_denied_total");
     this.unauthenticated = Counter.define("authz_unauthenticated_total");
     this.extErrors = Counter.define("authz_ext_authz_errors_total");
-    logInfo("authz: configured " + c.rules.length.toString() + " rule(s), default " + (c.defaultAction == ALLOW ? "allow" : "deny"));
+    logInfo("authz: configured " + formatInt(c.rules.length) + " rule(s), default " + (c.defaultAction == ALLOW ? "allow" : "deny"));
     return true;
   }
 
@@ -82,7 +82,7 @@ class AuthzFilter extends HttpContext {
 
   deny(reply: Reply, why: string): Action {
     bump(this.authz.denied);
-    if (logEnabled(LogLevel.Debug)) logDebug("authz: deny " + reply.status.toString() + " (" + why + ")");
+    if (logEnabled(LogLevel.Debug)) logDebug("authz: deny " + formatInt(reply.status) + " (" + why + ")");
     this.sendLocalResponse(reply.status, reply.body, reply.headers, "authz_denied");
     return Action.Pause;
   }
@@ -115,8 +115,8 @@ class AuthzFilter extends HttpContext {
         const h = requestHeaders.get(j.header);
         if (h !== null) {
           if (j.header == "authorization") {
-            if (h!.length > 7 && lower(h!.substring(0, 7)) == "bearer ") token = h!.substring(7, h!.length).trim();
-          } else token = h!.trim();
+            if (h!.length > 7 && lower(h!.substring(0, 7)) == "bearer ") token = trimOws(h!.substring(7, h!.length));
+          } else token = trimOws(h!);
         }
         if (token === null && j.queryParam.length > 0 && path !== null) token = queryParam(path!, j.queryParam);
         if (token === null) continue;
@@ -193,7 +193,7 @@ function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, b
   }
   // Envoy's async client reports its own timeout as a 504 and a reset as no headers at all.
   if (status == 0 || status >= 500) {
-    if (logEnabled(LogLevel.Debug)) logDebug("authz: extAuthz failed (status " + status.toString() + ")");
+    if (logEnabled(LogLevel.Debug)) logDebug("authz: extAuthz failed (status " + formatInt(status) + ")");
     if (f.extAuthzFailed(c) == Action.Continue) f.continueRequest();
     return;
   }
@@ -202,7 +202,7 @@ function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, b
       const v = httpCallResponseHeaders.get(e.upstreamHeaders[i]);
       if (v !== null) requestHeaders.set(e.upstreamHeaders[i], v!);
     }
-    f.allow("extAuthz " + status.toString());
+    f.allow("extAuthz " + formatInt(status));
     f.continueRequest();
     return;
   }
@@ -214,8 +214,18 @@ function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, b
   if (ct !== null) r.headers.push(new HeaderPair("content-type", ct!));
   const wa = httpCallResponseHeaders.get("www-authenticate");
   if (wa !== null) r.headers.push(new HeaderPair("www-authenticate", wa!));
-  f.deny(r, "extAuthz " + status.toString());
+  f.deny(r, "extAuthz " + formatInt(status));
 }
+
+/** Without the spaces and tabs HTTP allows around a header value's words (RFC 9110 section 5.6.3). */
+function trimOws(s: string): string {
+  let start = 0, end = s.length;
+  while (start < end && isOws(s.charCodeAt(start))) start++;
+  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
+  return s.substring(start, end);
+}
+
+function isOws(c: i32): bool { return c == 0x20 || c == 0x09; }
 
 function hasHeader(h: Headers, name: string): bool {
   for (let i = 0; i < h.length; i++) if (h[i].key == name) return true;

@@ -1,7 +1,7 @@
 // JWT (RFC 7519) checks for one request: compact JWS parsing, signature under a configured key
 // of the token's own algorithm (never "none", never a key of another type: no algorithm
 // confusion), then exp/nbf with clock skew, iss and aud.
-import { JsonValue, getCurrentTimeNanoseconds, parseJson } from "meshwasm/sdk";
+import { JsonValue, getCurrentTimeNanoseconds, parseJson, formatInt } from "meshwasm/sdk";
 import { base64Decode, base64DecodeString } from "./crypto/base64";
 import { constantTimeEqual, hmacSha256, sha256String } from "./crypto/sha256";
 import { rsaVerifySha256 } from "./crypto/rsa";
@@ -129,7 +129,7 @@ function rawClaimValue(v: JsonValue): string {
 function toJson(v: JsonValue): string {
   if (v.isString()) return "\"" + v.stringValue + "\"";
   if (v.isBool()) return v.boolValue ? "true" : "false";
-  if (v.isNumber()) return (<i64>v.numberValue).toString();
+  if (v.isNumber()) return formatInt(<i64>v.numberValue);
   if (v.isArray()) {
     const parts = new Array<string>();
     for (let i = 0; i < v.items.length; i++) parts.push(toJson(v.items[i]));

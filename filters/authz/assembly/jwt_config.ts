@@ -1,7 +1,7 @@
 // The "jwt" section: where tokens come from, which keys verify them (JWKs: "oct" for HS256,
 // "RSA" for RS256, "EC" P-256 for ES256), which claims must hold, and which claims go upstream.
 import { lower } from "meshwasm/sdk/ascii";
-import { JsonValue } from "meshwasm/sdk";
+import { JsonValue, formatInt } from "meshwasm/sdk";
 import { base64Decode } from "./crypto/base64";
 import { RsaPublicKey, rsaKeyError, rsaPublicKey } from "./crypto/rsa";
 import { P256PublicKey, p256PublicKey } from "./crypto/p256";
@@ -21,14 +21,14 @@ export class JwtKey {
 export class JwtConfig {
   header: string = "authorization";
   queryParam: string = "";
-  issuers: Array<string> = new Array<string>();
-  audiences: Array<string> = new Array<string>();
+  issuers: Array<string> = [];
+  audiences: Array<string> = [];
   clockSkewSeconds: i64 = 60;
   requireExp: bool = true;
   forwardToken: bool = false;
-  keys: Array<JwtKey> = new Array<JwtKey>();
-  claimNames: Array<string> = new Array<string>();
-  claimHeaders: Array<string> = new Array<string>();
+  keys: Array<JwtKey> = [];
+  claimNames: Array<string> = [];
+  claimHeaders: Array<string> = [];
   payloadHeader: string = "";
   /**
    * Tokens whose signature already verified. RS256/ES256 verification costs milliseconds and a
@@ -36,7 +36,7 @@ export class JwtConfig {
    * with the configuration, so new keys start an empty cache. A plain array searched by
    * `isVerified` rather than a Set: hashing containers cost the module ~1 KB of code.
    */
-  verified: Array<string> = new Array<string>();
+  verified: Array<string> = [];
 }
 
 export const VERIFIED_CACHE_SIZE = 256;
@@ -88,7 +88,7 @@ export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {
   const keys = arrayAt(v, "keys", where);
   if (keys.length == 0) fail(where + ".keys", "must list at least one key");
   for (let i = 0; i < keys.length; i++) {
-    const k = parseKey(keys[i], where + ".keys[" + i.toString() + "]");
+    const k = parseKey(keys[i], where + ".keys[" + formatInt(i) + "]");
     if (k !== null) c.keys.push(k);
   }
   return c;

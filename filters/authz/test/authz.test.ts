@@ -213,6 +213,13 @@ describe('authz JWT', () => {
     expect(r.downstreamHeader('www-authenticate')).toBe(`Bearer realm="orders", error="invalid_token", error_description="${description}"`);
   });
 
+  it('takes the token between the spaces and tabs around it', async () => {
+    const r = await h.request(req('/api/orders', { authorization: `Bearer \t ${jwt('HS256', claims(), { kid: 'hs' })} \t` }));
+    expect(r.downstream.status).toBe(200);
+    const inner = await h.request(req('/api/orders', { authorization: `Bearer ${jwt('HS256', claims(), { kid: 'hs' })}\u00a0` }));
+    expect(inner.downstream.status).toBe(401); // only HTTP's optional whitespace is trimmed
+  });
+
   it('answers 401 with a bare challenge when no credential is sent', async () => {
     const r = await h.request(req('/api/orders'));
     expect(r.downstream.status).toBe(401);
