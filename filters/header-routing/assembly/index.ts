@@ -5,7 +5,7 @@ import {
   Action, Counter, HttpContext, LogLevel, RootContext, logDebug, logEnabled, logError, logInfo,
   registerRootContext, requestHeaders, responseHeaders, HeaderMap, formatInt,
 } from "meshwasm/sdk";
-export * from "meshwasm/sdk/exports";
+export * from "meshwasm/sdk/http_exports";
 import { COOKIE, HEADER, HeaderEdits, Rule, RoutingConfig, parseConfig } from "./config";
 import { configError } from "meshwasm/sdk/config_fields";
 import { queryParam } from "meshwasm/sdk/query";

@@ -4,7 +4,7 @@ import {
   Action, HttpContext, RootContext, Tag, getCurrentTimeNanoseconds, getPropertyInt, getPropertyString,
   formatInt, logError, logInfo, registerRootContext, requestHeaders, responseHeaders,
 } from "meshwasm/sdk";
-export * from "meshwasm/sdk/exports";
+export * from "meshwasm/sdk/http_exports";
 import { TelemetryConfig, parseConfig } from "./config";
 import { configError } from "meshwasm/sdk/config_fields";
 import { MetricSet, OVERFLOW, tagValue } from "./metrics";
