@@ -58,7 +58,7 @@ class Parser {
       return c == 0x6e ? JsonValue.null() : JsonValue.bool(c == 0x74);
     }
     if (c == 0x2d || isDigit(c)) return this.number();
-    return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
+    return this.fail("unexpected character '" + String.fromCharCode(c, -1) + "'");
   }
 
   literal(word: string): bool {
@@ -141,7 +141,7 @@ class Parser {
           if (code < 0) { this.fail("invalid \\u escape"); return null; }
           this.pos += 4;
         } else if (e != 0x22 && e != 0x5c && e != 0x2f) { this.fail("invalid escape"); return null; }
-        out += String.fromCharCode(code); // \u surrogate halves combine in UTF-16 strings
+        out += String.fromCharCode(code, -1); // \u surrogate halves combine in UTF-16 strings
         runStart = ++this.pos;
         continue;
       }
