@@ -23,7 +23,7 @@ export function hostOf(address: string): string {
     return end > 0 ? address.substring(1, end) : address;
   }
   const colon = address.indexOf(":");
-  if (colon >= 0 && address.lastIndexOf(":") == colon) return address.substring(0, colon);
+  if (colon >= 0 && address.lastIndexOf(":", address.length) == colon) return address.substring(0, colon);
   return address;
 }
 
@@ -60,7 +60,7 @@ export function parseCidr(s: string): Cidr | null {
   }
   let bits = 32;
   if (slash >= 0) {
-    const b = s.substring(slash + 1);
+    const b = s.substring(slash + 1, s.length);
     if (b.length == 0 || b.length > 2) return null;
     bits = 0;
     for (let i = 0; i < b.length; i++) {

@@ -6,7 +6,7 @@ import {
   logEnabled, logError, logInfo, logWarn, registerRootContext, requestHeaders, httpCallResponseHeaders,
   httpCallResponseBody, BaseContext, formatInt,
 } from "meshwasm/sdk";
-export * from "meshwasm/sdk/exports";
+export * from "meshwasm/sdk/http_exports";
 import { ALLOW, AuthzConfig, DENY, Reply, Rule, parseConfig } from "./config";
 import { configError } from "./fields";
 import { findRule } from "./rules";
@@ -83,7 +83,7 @@ class AuthzFilter extends HttpContext {
   deny(reply: Reply, why: string): Action {
     bump(this.authz.denied);
     if (logEnabled(LogLevel.Debug)) logDebug("authz: deny " + formatInt(reply.status) + " (" + why + ")");
-    this.sendLocalResponse(reply.status, reply.body, reply.headers, "authz_denied");
+    this.sendLocalResponse(reply.status, reply.body, reply.headers, "authz_denied", -1);
     return Action.Pause;
   }
 
@@ -143,7 +143,7 @@ class AuthzFilter extends HttpContext {
     for (let i = 0; i < reply.headers.length; i++) headers.push(reply.headers[i]);
     if (!hasHeader(headers, "www-authenticate")) headers.push(new HeaderPair("www-authenticate", challenge(c, rule, sawJwt, jwtError)));
     this.sendLocalResponse(reply.status, sawJwt && jwtError.length > 0 && reply.body == "authentication required" ? jwtError : reply.body,
-      headers, "authz_unauthenticated");
+      headers, "authz_unauthenticated", -1);
     return false;
   }
 

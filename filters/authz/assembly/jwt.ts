@@ -35,7 +35,7 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   const algIndex = ALG_NAMES.indexOf(alg);
   if (algIndex < 0) return failed("Jwt algorithm \"" + alg + "\" is not accepted");
   const kid = header.getString("kid", "");
-  const sig = base64Decode(token.substring(dot2 + 1));
+  const sig = base64Decode(token.substring(dot2 + 1, token.length));
   if (sig === null) return failed("Jwt signature is not base64url");
 
   const signingInput = token.substring(0, dot2);

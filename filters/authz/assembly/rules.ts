@@ -10,8 +10,9 @@ function pathOnly(path: string): string {
 
 function hostOnly(authority: string): string {
   // "host:port" -> "host"; IPv6 literals keep their brackets.
-  const close = authority.lastIndexOf("]");
-  const colon = authority.lastIndexOf(":");
+  // Explicit start positions: the one-argument form costs the module a varargs trampoline.
+  const close = authority.lastIndexOf("]", authority.length);
+  const colon = authority.lastIndexOf(":", authority.length);
   return lower((colon > close ? authority.substring(0, colon) : authority));
 }
 
@@ -19,7 +20,7 @@ function hostMatches(patterns: Array<string>, host: string): bool {
   for (let i = 0; i < patterns.length; i++) {
     const p = patterns[i];
     if (p == host || p == "*") return true;
-    if (p.startsWith("*.") && host.endsWith(p.substring(1, p.length))) return true;
+    if (p.startsWith("*.") && host.endsWith(p.substring(1, p.length), host.length)) return true;
   }
   return false;
 }

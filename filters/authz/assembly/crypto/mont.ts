@@ -200,10 +200,18 @@ export function significantBytes(bytes: Uint8Array): i32 {
  * `limbs * 4` significant bytes); bytes above that are dropped.
  */
 export function fromBytes(bytes: Uint8Array, limbs: i32): StaticArray<u32> {
+  return fromBytesAt(bytes, 0, bytes.length, limbs);
+}
+
+/** fromBytes of the `length` bytes at `offset` (within `bytes`), without a subarray view. */
+export function fromBytesAt(bytes: Uint8Array, offset: i32, length: i32, limbs: i32): StaticArray<u32> {
   const out = new StaticArray<u32>(limbs);
-  const n = min(significantBytes(bytes), limbs * 4);
+  let start = offset;
+  const end = offset + length;
+  while (start < end && bytes[start] == 0) start++;
+  const n = min(end - start, limbs * 4);
   for (let i = 0; i < n; i++) {
-    const b = <u32>bytes[bytes.length - 1 - i];
+    const b = <u32>bytes[end - 1 - i];
     out[i >>> 2] |= b << (<u32>(i & 3) * 8);
   }
   return out;

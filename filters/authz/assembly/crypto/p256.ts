@@ -3,7 +3,7 @@
 // doubling formula (dbl-2001-b) and the general addition (add-2007-bl) from the Explicit-Formulas
 // Database. u1*G + u2*Q is computed in one pass (Shamir's trick). Verification handles only
 // public data, so no constant-time care is needed.
-import { Mont, compare, copy, fromBytes, isZero } from "./mont";
+import { Mont, compare, copy, fromBytes, fromBytesAt, isZero } from "./mont";
 
 // Curve constants as 8 little-endian 32-bit limbs (least significant first), stored in the
 // module's data as 32 bytes each; as 64-digit hex strings they took 148 bytes each plus a parser.
@@ -172,7 +172,7 @@ export function p256VerifySha256(key: P256PublicKey, hash: Uint8Array, sig: Uint
   const f = setup();
   const n = fn;
   if (n === null || sig.length != 64 || hash.length != 32) return false;
-  const r = fromBytes(sig.subarray(0, 32), 8), s = fromBytes(sig.subarray(32, 64), 8);
+  const r = fromBytesAt(sig, 0, 32, 8), s = fromBytesAt(sig, 32, 32, 8);
   if (isZero(r) || isZero(s) || compare(r, n.m) >= 0 || compare(s, n.m) >= 0) return false;
   const e = fromBytes(hash, 8);
   if (compare(e, n.m) >= 0) n.sub(e, e, n.m); // e < 2^256 < 2n

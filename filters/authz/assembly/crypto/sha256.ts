@@ -13,6 +13,9 @@ const K: StaticArray<u32> = [
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
+/** The initial hash value (section 5.3.3), copied into H at each start. */
+const H0: StaticArray<u32> = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
 const W = new StaticArray<u32>(64);
 const H = new StaticArray<u32>(8);
 const BLOCK = new StaticArray<u8>(64);
@@ -45,8 +48,7 @@ function compress(): void {
 
 /** Starts a new digest (one at a time: the state is module-global). */
 export function sha256Init(): void {
-  H[0] = 0x6a09e667; H[1] = 0xbb67ae85; H[2] = 0x3c6ef372; H[3] = 0xa54ff53a;
-  H[4] = 0x510e527f; H[5] = 0x9b05688c; H[6] = 0x1f83d9ab; H[7] = 0x5be0cd19;
+  memory.copy(changetype<usize>(H), changetype<usize>(H0), 32);
   blockLen = 0;
   totalLen = 0;
 }
@@ -65,7 +67,7 @@ export function sha256Update(data: Uint8Array): void {
 }
 
 export function sha256UpdateString(s: string): void {
-  const b = String.UTF8.encode(s, false);
+  const b = String.UTF8.encode(s, false, String.UTF8.ErrorMode.WTF8);
   sha256UpdateRaw(changetype<usize>(b), b.byteLength);
 }
 
