@@ -59,6 +59,17 @@ export function validateModule(bytes: Uint8Array): ModuleReport {
     warnings.push('neither _initialize nor _start exported: module start-up code will not run as Envoy runs it');
   }
 
+  // Calls whose answers come back through callbacks: without the callback export the proxy has
+  // nowhere to deliver them, and the request that made the call waits until it times out.
+  const imported = new Set(imports.filter((i) => i.module === 'env').map((i) => i.name));
+  if (imported.has('proxy_http_call') && !exported.has('proxy_on_http_call_response')) {
+    problems.push('imports proxy_http_call but does not export proxy_on_http_call_response: answers to its http calls would never arrive');
+  }
+  if ((imported.has('proxy_grpc_call') || imported.has('proxy_grpc_stream')) && !exported.has('proxy_on_grpc_receive') && !exported.has('proxy_on_grpc_close')) {
+    problems.push('imports proxy_grpc_call/proxy_grpc_stream but exports no gRPC callbacks (proxy_on_grpc_receive, proxy_on_grpc_close): ' +
+      'its gRPC answers would never arrive; export the full set with `export * from "meshwasm/sdk/exports"` instead of meshwasm/sdk/http_exports');
+  }
+
   for (const imp of imports) {
     if (imp.module === 'env') {
       if (imp.name === 'abort' || imp.name === 'trace' || imp.name === 'seed') {

@@ -66,6 +66,13 @@ describe('builder', () => {
     expect(validateModule(wat(good.replace('proxy_abi_version_0_2_1', 'something_else'))).problems[0]).toMatch(/no ABI version marker/);
     expect(validateModule(wat(good.replace('(memory (export "memory") 1)', '(memory 1)'))).problems).toEqual(['memory is not exported as "memory"']);
     expect(validateModule(new Uint8Array([1, 2, 3])).problems[0]).toMatch(/not a valid WebAssembly module/);
+    // Calls whose answers arrive through callbacks need those callbacks exported.
+    const httpCall = '(import "env" "proxy_http_call" (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))';
+    expect(validateModule(wat(`${httpCall} ${good}`)).problems[0]).toMatch(/imports proxy_http_call but does not export proxy_on_http_call_response/);
+    expect(validateModule(wat(`${httpCall} ${good} (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32))`)).problems).toEqual([]);
+    const grpcCall = '(import "env" "proxy_grpc_call" (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))';
+    expect(validateModule(wat(`${grpcCall} ${good}`)).problems[0]).toMatch(/exports no gRPC callbacks.*export \* from "meshwasm\/sdk\/exports"/);
+    expect(validateModule(wat(`${grpcCall} ${good} (func (export "proxy_on_grpc_receive") (param i32 i32 i32)) (func (export "proxy_on_grpc_close") (param i32 i32 i32))`)).problems).toEqual([]);
   });
 });
 
