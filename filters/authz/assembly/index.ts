@@ -99,12 +99,12 @@ class AuthzFilter extends HttpContext {
         const k = c.apiKeys;
         if (k === null) continue;
         let presented = requestHeaders.get(k.header);
-        if (presented === null && k.queryParam.length > 0 && path !== null) presented = queryParam(path!, k.queryParam);
+        if (presented === null && k.queryParam.length > 0 && path !== null) presented = queryParam(path, k.queryParam);
         if (presented === null) continue;
-        const name = checkApiKey(k, presented!);
+        const name = checkApiKey(k, presented);
         if (name !== null) {
-          if (k.forwardNameHeader.length > 0) requestHeaders.set(k.forwardNameHeader, name!);
-          if (logEnabled(LogLevel.Debug)) logDebug("authz: api key \"" + name! + "\" accepted");
+          if (k.forwardNameHeader.length > 0) requestHeaders.set(k.forwardNameHeader, name);
+          if (logEnabled(LogLevel.Debug)) logDebug("authz: api key \"" + name + "\" accepted");
           return true;
         }
         if (logEnabled(LogLevel.Debug)) logDebug("authz: unknown api key");
@@ -115,18 +115,18 @@ class AuthzFilter extends HttpContext {
         const h = requestHeaders.get(j.header);
         if (h !== null) {
           if (j.header == "authorization") {
-            if (h!.length > 7 && lower(h!.substring(0, 7)) == "bearer ") token = trimOws(h!.substring(7, h!.length));
-          } else token = trimOws(h!);
+            if (h.length > 7 && lower(h.substring(0, 7)) == "bearer ") token = trimOws(h.substring(7, h.length));
+          } else token = trimOws(h);
         }
-        if (token === null && j.queryParam.length > 0 && path !== null) token = queryParam(path!, j.queryParam);
+        if (token === null && j.queryParam.length > 0 && path !== null) token = queryParam(path, j.queryParam);
         if (token === null) continue;
         sawJwt = true;
-        const r = verifyJwt(j, token!);
+        const r = verifyJwt(j, token);
         if (r.ok) {
           const payload = r.payload!;
           for (let n = 0; n < j.claimNames.length; n++) {
             const v = payload.get(j.claimNames[n]);
-            if (v !== null) requestHeaders.set(j.claimHeaders[n], claimHeaderValue(v!));
+            if (v !== null) requestHeaders.set(j.claimHeaders[n], claimHeaderValue(v));
           }
           if (j.payloadHeader.length > 0) requestHeaders.set(j.payloadHeader, r.payloadSegment);
           if (!j.forwardToken && h !== null) requestHeaders.remove(j.header);
@@ -153,14 +153,14 @@ class AuthzFilter extends HttpContext {
     const method = requestHeaders.get(":method");
     const path = requestHeaders.get(":path");
     const headers = new Array<HeaderPair>();
-    headers.push(new HeaderPair(":method", method !== null ? method! : "GET"));
-    headers.push(new HeaderPair(":path", e.pathPrefix + (path !== null ? path! : "/")));
+    headers.push(new HeaderPair(":method", method !== null ? method : "GET"));
+    headers.push(new HeaderPair(":path", e.pathPrefix + (path !== null ? path : "/")));
     headers.push(new HeaderPair(":authority", e.authority));
     const host = requestHeaders.get(":authority");
-    if (host !== null) headers.push(new HeaderPair("x-forwarded-host", host!));
+    if (host !== null) headers.push(new HeaderPair("x-forwarded-host", host));
     for (let i = 0; i < e.forwardHeaders.length; i++) {
       const v = requestHeaders.get(e.forwardHeaders[i]);
-      if (v !== null) headers.push(new HeaderPair(e.forwardHeaders[i], v!));
+      if (v !== null) headers.push(new HeaderPair(e.forwardHeaders[i], v));
     }
     const id = this.httpCall(e.cluster, headers, null, null, e.timeoutMs, onExtAuthzResponse);
     if (id == 0) {
@@ -200,7 +200,7 @@ function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, b
   if (status >= 200 && status < 300) {
     for (let i = 0; i < e.upstreamHeaders.length; i++) {
       const v = httpCallResponseHeaders.get(e.upstreamHeaders[i]);
-      if (v !== null) requestHeaders.set(e.upstreamHeaders[i], v!);
+      if (v !== null) requestHeaders.set(e.upstreamHeaders[i], v);
     }
     f.allow("extAuthz " + formatInt(status));
     f.continueRequest();
@@ -211,9 +211,9 @@ function onExtAuthzResponse(origin: BaseContext, callId: u32, numHeaders: u32, b
   r.status = <u32>status;
   r.body = bodySize > 0 ? httpCallResponseBody.text(0, bodySize) : "";
   const ct = httpCallResponseHeaders.get("content-type");
-  if (ct !== null) r.headers.push(new HeaderPair("content-type", ct!));
+  if (ct !== null) r.headers.push(new HeaderPair("content-type", ct));
   const wa = httpCallResponseHeaders.get("www-authenticate");
-  if (wa !== null) r.headers.push(new HeaderPair("www-authenticate", wa!));
+  if (wa !== null) r.headers.push(new HeaderPair("www-authenticate", wa));
   f.deny(r, "extAuthz " + formatInt(status));
 }
 

@@ -52,8 +52,8 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
     } else {
       if (hash === null) hash = sha256String(signingInput);
       const rsa = key.rsa, ec = key.ec; // set for RS256 and ES256 keys by parseKey
-      if (rsa !== null) verified = rsaVerifySha256(rsa, hash!, sig);
-      else if (ec !== null) verified = p256VerifySha256(ec, hash!, sig);
+      if (rsa !== null) verified = rsaVerifySha256(rsa, hash, sig);
+      else if (ec !== null) verified = p256VerifySha256(ec, hash, sig);
     }
   }
   if (candidates == 0) return failed("Jwt has no matching key (alg " + alg + (kid.length > 0 ? ", kid \"" + kid + "\")" : ")"));

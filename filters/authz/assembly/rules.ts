@@ -28,16 +28,16 @@ function hostMatches(patterns: Array<string>, host: string): bool {
 function matches(m: RuleMatch): bool {
   if (m.methods.length > 0) {
     const method = requestHeaders.get(":method");
-    if (method === null || !m.methods.includes(method!)) return false;
+    if (method === null || !m.methods.includes(method)) return false;
   }
   const pathMatch = m.path;
   if (pathMatch !== null) {
     const path = requestHeaders.get(":path");
-    if (path === null || !pathMatch.matches(pathOnly(path!))) return false;
+    if (path === null || !pathMatch.matches(pathOnly(path))) return false;
   }
   if (m.hosts.length > 0) {
     const authority = requestHeaders.get(":authority");
-    if (authority === null || !hostMatches(m.hosts, hostOnly(authority!))) return false;
+    if (authority === null || !hostMatches(m.hosts, hostOnly(authority))) return false;
   }
   for (let i = 0; i < m.headers.length; i++) {
     const h = m.headers[i];
@@ -45,21 +45,21 @@ function matches(m: RuleMatch): bool {
     if (h.present == 0) { if (v !== null) return false; continue; }
     if (v === null) return false;
     const value = h.value;
-    if (value !== null && !value.matches(v!)) return false;
+    if (value !== null && !value.matches(v)) return false;
   }
   if (m.sources.length > 0) {
     const addr = getPropertyString("source.address");
     if (addr === null) return false;
     let any = false;
-    for (let i = 0; i < m.sources.length && !any; i++) any = m.sources[i].matches(addr!);
+    for (let i = 0; i < m.sources.length && !any; i++) any = m.sources[i].matches(addr);
     if (!any) return false;
   }
   if (m.principals.length > 0) {
     // Envoy's attribute for the peer's URI SAN; Istio's SPIFFE identity lives there under mTLS.
     const p = getPropertyString("connection.uri_san_peer_certificate");
-    if (p === null || p!.length == 0) return false;
+    if (p === null || p.length == 0) return false;
     let any = false;
-    for (let i = 0; i < m.principals.length && !any; i++) any = m.principals[i].matches(p!);
+    for (let i = 0; i < m.principals.length && !any; i++) any = m.principals[i].matches(p);
     if (!any) return false;
   }
   return true;
