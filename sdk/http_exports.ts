@@ -1,7 +1,7 @@
 // The callbacks of an HTTP filter: lifecycle, timers and queues, the six HTTP stream callbacks
 // and http_call responses, plus the ABI marker and the allocator. A filter that only handles
 // HTTP exports these instead of "meshwasm/sdk/exports" and leaves out the TCP, gRPC-call and
-// foreign-function callbacks it never receives, about half a kilobyte of module:
+// foreign-function callbacks it never receives, about 0.4 KB of module:
 //     export * from "meshwasm/sdk/http_exports";
 // Proxies skip callbacks a module does not export. A root context that makes a StreamContext
 // (TCP) needs the full set, and says so when it is created.

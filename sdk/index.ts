@@ -10,6 +10,7 @@ export { BaseContext, RootContext, HttpContext, StreamContext, RootContextFactor
 export { HttpCallCallback } from "./calls";
 export { JsonKind, JsonValue, parseJson, jsonError } from "./json";
 export { formatInt, formatUint } from "./decimal";
+export { utf8, fromUtf8 } from "./memory";
 export { Properties, getPropertyBytes, getPropertyString, getPropertyInt, getPropertyBool, getPropertyMap,
   getPropertySegments, setPropertyString } from "./properties";
 export { Counter, Gauge, Histogram, Tag, metricName } from "./metrics";

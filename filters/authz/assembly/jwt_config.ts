@@ -1,7 +1,7 @@
 // The "jwt" section: where tokens come from, which keys verify them (JWKs: "oct" for HS256,
 // "RSA" for RS256, "EC" P-256 for ES256), which claims must hold, and which claims go upstream.
 import { lower } from "meshwasm/sdk/ascii";
-import { JsonValue, formatInt } from "meshwasm/sdk";
+import { JsonValue, formatInt, utf8 } from "meshwasm/sdk";
 import { base64Decode } from "./crypto/base64";
 import { RsaPublicKey, rsaKeyError, rsaPublicKey } from "./crypto/rsa";
 import { P256PublicKey, p256PublicKey } from "./crypto/p256";
@@ -115,7 +115,7 @@ function parseKey(k: JsonValue, where: string): JwtKey | null {
   key.alg = algIndex;
   if (kty == "oct") {
     if (algIndex != HS256) { fail(where + ".alg", "an \"oct\" key can only be HS256"); return null; }
-    if (secret.length > 0) key.secret = Uint8Array.wrap(String.UTF8.encode(secret, false, String.UTF8.ErrorMode.WTF8));
+    if (secret.length > 0) key.secret = Uint8Array.wrap(utf8(secret));
     else {
       const b = b64Field(k, "k", where);
       if (b === null) return null;

@@ -1,5 +1,6 @@
 // Base64 decoding (RFC 4648): the URL-safe alphabet of JWTs and JWKs, and the standard one, with
 // or without padding. Returns null on any character outside both alphabets.
+import { fromUtf8 } from "meshwasm/sdk";
 
 function value(c: i32): i32 {
   if (c >= 65 && c <= 90) return c - 65;
@@ -31,7 +32,7 @@ export function base64Decode(s: string): Uint8Array | null {
 
 export function base64DecodeString(s: string): string | null {
   const b = base64Decode(s);
-  return b === null ? null : String.UTF8.decode(b.buffer, false);
+  return b === null ? null : fromUtf8(b.buffer);
 }
 
 const HEX = "0123456789abcdef";

@@ -190,9 +190,13 @@ export function copy(dst: StaticArray<u32>, src: StaticArray<u32>): void {
 
 /** Significant bytes of a big-endian number: its length without leading zero bytes. */
 export function significantBytes(bytes: Uint8Array): i32 {
-  let start = 0;
-  while (start < bytes.length && bytes[start] == 0) start++;
-  return bytes.length - start;
+  return significantIn(bytes, 0, bytes.length);
+}
+
+/** significantBytes of the number in bytes[start, end). */
+function significantIn(bytes: Uint8Array, start: i32, end: i32): i32 {
+  while (start < end && bytes[start] == 0) start++;
+  return end - start;
 }
 
 /**
@@ -206,10 +210,8 @@ export function fromBytes(bytes: Uint8Array, limbs: i32): StaticArray<u32> {
 /** fromBytes of the `length` bytes at `offset` (within `bytes`), without a subarray view. */
 export function fromBytesAt(bytes: Uint8Array, offset: i32, length: i32, limbs: i32): StaticArray<u32> {
   const out = new StaticArray<u32>(limbs);
-  let start = offset;
   const end = offset + length;
-  while (start < end && bytes[start] == 0) start++;
-  const n = min(end - start, limbs * 4);
+  const n = min(significantIn(bytes, offset, end), limbs * 4);
   for (let i = 0; i < n; i++) {
     const b = <u32>bytes[end - 1 - i];
     out[i >>> 2] |= b << (<u32>(i & 3) * 8);

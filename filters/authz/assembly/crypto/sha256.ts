@@ -1,6 +1,7 @@
 // SHA-256 (FIPS 180-4, section 6.2), streaming. Written here rather than taken from npm: the only
 // maintained AssemblyScript implementation ships its own memory layout and targets older asc.
 // State lives in preallocated static arrays so hashing allocates nothing but its 32-byte result.
+import { utf8 } from "meshwasm/sdk";
 
 const K: StaticArray<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -67,7 +68,7 @@ export function sha256Update(data: Uint8Array): void {
 }
 
 export function sha256UpdateString(s: string): void {
-  const b = String.UTF8.encode(s, false, String.UTF8.ErrorMode.WTF8);
+  const b = utf8(s);
   sha256UpdateRaw(changetype<usize>(b), b.byteLength);
 }
 
