@@ -6,6 +6,7 @@ import { BuildError } from './errors.js';
 import { packDataSegments } from './pack-data.js';
 import { packageRoot } from './package-root.js';
 import { type ModuleReport, validateModule } from './validate.js';
+import { loadAsConfig } from './asconfig.js';
 
 export type BuildTarget = 'release' | 'debug';
 
@@ -51,11 +52,6 @@ export interface BuildResult {
   compilerWarnings: string;
 }
 
-interface AsConfig {
-  entries?: string[];
-  options?: Record<string, unknown>;
-  targets?: Record<string, Record<string, unknown>>;
-}
 
 /** What each target means when asconfig.json does not say: release small and fast, debug readable. */
 const TARGET_DEFAULTS: Record<BuildTarget, Record<string, unknown>> = {
@@ -78,7 +74,8 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
     throw new BuildError(`build: directory "${opts.dir}" does not exist; run "meshwasm init ${opts.dir} --template blank" to create a project`, 'not-found');
   }
   const configPath = path.join(dir, 'asconfig.json');
-  const config = readAsConfig(configPath);
+  // Merged with the files it extends (the repository's asconfig.json for the shipped filters).
+  const config = loadAsConfig(configPath);
   const effective = { ...TARGET_DEFAULTS[target], ...(config?.options ?? {}), ...(config?.targets?.[target] ?? {}) };
 
   const entries = config?.entries?.length ? [] : ['assembly/index.ts'];
@@ -179,17 +176,6 @@ function compress(module: Uint8Array, on: boolean, target: BuildTarget, sourceMa
     module: r.module,
     data: { compressed: r.skipped === null, bytesBefore: r.dataBytesBefore, bytesAfter: r.dataBytesAfter, decoderBytes: r.decoderBytes, reason: r.skipped },
   };
-}
-
-function readAsConfig(file: string): AsConfig | null {
-  if (!existsSync(file)) return null;
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
-    return parsed as AsConfig;
-  } catch (err) {
-    throw new BuildError(`build: ${file} is not valid JSON (${(err as Error).message}); fix it or delete it to use the defaults`, 'invalid-input');
-  }
 }
 
 /** Does any source under assembly/ import the SDK? Only then are its runtime hooks routed. */

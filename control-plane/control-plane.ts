@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import { loadEnvoyProtos, type EnvoyProtos } from '../host-sim/proxy/envoy-protos.js';
+import { loadEnvoyProtos, type EnvoyProtos } from '../envoy-api/protos.js';
 import { extensionKey, type Extension } from './manifest/extension.js';
 import type { ResolvedModule, Resolver } from './resolver/resolver.js';
 import type { ExtensionCondition, ExtensionSource, SourceError } from './sources/source.js';
 import { EcdsServer, type ServedResource } from './xds/ecds-server.js';
 import { fallbackResource, wasmResource } from './xds/resources.js';
 import { startHttpServer } from './http/server.js';
+import type { ExtensionRecord } from './extension-record.js';
 import { buildStatus, type StatusReport } from './status.js';
 
 export interface ControlPlaneOptions {
@@ -26,21 +27,7 @@ export interface ControlPlaneOptions {
   purgeMs?: number;
 }
 
-export type ExtensionState = 'Pending' | 'Serving' | 'ServingPrevious' | 'Fallback' | 'Unsupported';
-
-/** What the control plane knows about one extension. */
-export interface ExtensionRecord {
-  ext: Extension;
-  state: ExtensionState;
-  /** The module currently distributed (possibly an older one after a failed update). */
-  resolved?: ResolvedModule;
-  /** The extension spec the served resource was built from. */
-  servedExt?: Extension;
-  served?: ServedResource;
-  error?: string;
-  /** Spec fields that decide what is fetched and served; a change triggers a new resolution. */
-  signature: string;
-}
+export type { ExtensionRecord, ExtensionState } from './extension-record.js';
 
 /**
  * Ties sources, resolver, ECDS server and HTTP server together: every change in a source

@@ -1,4 +1,6 @@
-import type { ControlPlane } from './control-plane.js';
+import type { ExtensionRecord } from './extension-record.js';
+import type { Resolver } from './resolver/resolver.js';
+import type { ProxyState } from './xds/ecds-server.js';
 import type { SourceError } from './sources/source.js';
 
 /** The status report: served by GET /status and printed by `meshwasm status`. */
@@ -49,7 +51,17 @@ export interface ProxyStatus {
   nack?: { version: string; message: string; at: string };
 }
 
-export function buildStatus(cp: ControlPlane): StatusReport {
+/** What the report is built from: the control plane's records, proxies and resolver. */
+export interface StatusInputs {
+  readonly records: ReadonlyMap<string, ExtensionRecord>;
+  readonly sourceErrors: SourceError[];
+  readonly xdsAddress: string;
+  readonly httpUrl: string;
+  readonly opts: { readonly resolver: Resolver };
+  proxies(): ProxyState[];
+}
+
+export function buildStatus(cp: StatusInputs): StatusReport {
   const proxies = cp.proxies();
   const extensions: ExtensionStatus[] = [...cp.records.entries()].map(([key, r]) => ({
     key,

@@ -7,8 +7,8 @@ import { buildProject, packageRoot } from '../builder/index.js';
 import {
   buildExtensionManifest, DirectorySource, OciModuleSource, Resolver, startControlPlane, type ControlPlane,
 } from '../control-plane/index.js';
-import { startProxy, type RunningProxy } from '../host-sim/proxy/index.js';
-import { followXds } from '../host-sim/proxy/xds-source.js';
+import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { followXds } from '../proxy/xds-source.js';
 import * as registry from '../registry/index.js';
 import { startBackend, type Backend } from './backends.js';
 import { FILTERS, NAMESPACE, REQUESTS, ROUTE_HEADER, WORKLOAD_LABELS, type DemoFilter, type DemoRequest } from './plan.js';

@@ -1,6 +1,15 @@
-import type { BufferType, MapType, StreamType, WasmResult } from './abi/constants.js';
-import type { HeaderPairs } from './abi/memory.js';
-import type { Plugin } from './plugin.js';
+import type { AbiVersion, BufferType, LogLevelName, MapType, StreamType, WasmResult } from './abi/constants.js';
+import type { GuestMemory, HeaderPairs } from './abi/memory.js';
+import type { VirtualClock } from './clock.js';
+import type { MetricStore } from './stores/metrics.js';
+import type { SharedDataStore } from './stores/shared-data.js';
+import type { SharedQueueStore } from './stores/shared-queues.js';
+
+/*
+ * What a host function acts on, and nothing more. The host calls (hostcalls/*, module/wasi.ts)
+ * depend only on these interfaces; vm.ts, plugin.ts and host.ts implement them and wire the host
+ * calls together, so imports point one way: vm -> hostcalls -> context.
+ */
 
 export interface LocalResponse {
   status: number;
@@ -16,6 +25,23 @@ export interface HttpCallResponse {
   trailers: HeaderPairs;
 }
 
+export interface HttpCallRequest {
+  cluster: string;
+  headers: HeaderPairs;
+  body: Uint8Array;
+  trailers: HeaderPairs;
+  timeoutMs: number;
+}
+
+/** What a host call asks of the root context (plugin) a context belongs to. */
+export interface RootContextCalls {
+  readonly name: string;
+  startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number;
+  setTickPeriod(ms: number): void;
+  done(ctx: ProxyContext): WasmResult;
+  notifyQueueReady(queueId: number): void;
+}
+
 /**
  * What a host function needs from the context it runs in: a root context (the plugin) or a
  * stream context (one HTTP request). Which maps and buffers exist depends on the phase, as in
@@ -23,7 +49,7 @@ export interface HttpCallResponse {
  */
 export interface ProxyContext {
   readonly id: number;
-  readonly plugin: Plugin;
+  readonly plugin: RootContextCalls;
   readonly kind: 'root' | 'stream';
   /** Set while proxy_on_http_call_response runs on this context. */
   httpCallResponse: HttpCallResponse | undefined;
@@ -37,4 +63,28 @@ export interface ProxyContext {
   sendLocalResponse(response: LocalResponse): WasmResult;
   continueStream(type: StreamType): WasmResult;
   closeStream(type: StreamType): WasmResult;
+}
+
+/** The proxy-wide services host calls reach: stats, shared data, queues, clock, clusters, log. */
+export interface HostServices {
+  readonly clock: VirtualClock;
+  readonly metrics: MetricStore;
+  readonly sharedData: SharedDataStore;
+  readonly queues: SharedQueueStore;
+  hasCluster(name: string): boolean;
+  log(vm: VmScope, level: LogLevelName, message: string): void;
+}
+
+/** The VM as a host call sees it: guest memory, the effective context, the VM's identity. */
+export interface VmScope {
+  readonly mem: GuestMemory;
+  readonly host: HostServices;
+  readonly vmId: string;
+  readonly label: string;
+  readonly env: Record<string, string>;
+  readonly abiVersion: AbiVersion;
+  readonly logLevel: number;
+  /** The context host functions act on (proxy_set_effective_context can change it). */
+  current: ProxyContext | undefined;
+  readonly contexts: Map<number, ProxyContext>;
 }

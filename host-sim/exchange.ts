@@ -1,3 +1,4 @@
+import { WasmHttpFilter } from './wasm-filter.js';
 import type { HeaderPairs } from './abi/memory.js';
 import type { LocalResponse } from './context.js';
 import { FilterManager, type FilterStage, type StreamOutcome } from './filter-manager.js';
@@ -82,7 +83,7 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
     downstreamTrailers(t) { down.trailers = t.map(([k, v]) => [k, v]); },
     downstreamReset() { down.reset = true; },
   });
-  for (const p of live) fm.add((cb) => p.newStream(requestProps).bind(cb));
+  for (const p of live) fm.add((cb) => new WasmHttpFilter(p, requestProps).bind(cb));
 
   function requestDone(): void {
     if (up.complete) return;

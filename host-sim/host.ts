@@ -2,7 +2,8 @@ import { LOG_LEVELS, type LogLevelName } from './abi/constants.js';
 import { VirtualClock } from './clock.js';
 import { answerToOutcome, callRealUpstream, type ClusterTarget, type HttpCallOutcome } from './http-upstream.js';
 import { nestProperties, type PropertyValue } from './properties.js';
-import { Plugin, type HttpCallRecord, type HttpCallRequest, type PluginOptions } from './plugin.js';
+import type { HttpCallRequest, VmScope } from './context.js';
+import { Plugin, type HttpCallRecord, type PluginHost, type PluginOptions } from './plugin.js';
 import { MetricStore } from './stores/metrics.js';
 import { SharedDataStore } from './stores/shared-data.js';
 import { SharedQueueStore } from './stores/shared-queues.js';
@@ -44,7 +45,7 @@ const DEFAULT_PROPERTIES = {
  * One simulated proxy: the stores Envoy shares across VMs (stats, shared data, queues), the
  * virtual clock, the clusters http calls go to, and the log. VMs and plugins are created on it.
  */
-export class Host {
+export class Host implements PluginHost {
   readonly clock: VirtualClock;
   readonly metrics = new MetricStore();
   readonly sharedData = new SharedDataStore();
@@ -81,7 +82,7 @@ export class Host {
     return plugin;
   }
 
-  log(vm: WasmVm, level: LogLevelName, message: string): void {
+  log(vm: VmScope, level: LogLevelName, message: string): void {
     // Envoy's logger drops lines below its level; proxy_get_log_level tells the filter that level.
     if (LOG_LEVELS.indexOf(level) < vm.logLevel) return;
     // Nobody listening (benchmarks): skip building the entry.

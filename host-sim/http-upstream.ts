@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HttpCallResponse } from './context.js';
-import type { HttpCallRequest } from './plugin.js';
+import type { HttpCallRequest, HttpCallResponse } from './context.js';
 
 export type HttpCallOutcome = HttpCallResponse | { failure: string };
 

@@ -11,4 +11,3 @@ export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
 export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';
 export type { PropertyValue } from './properties.js';
 export { createHarness, encodeConfig, type Harness, type HarnessOptions, type RequestResult } from './harness/index.js';
-export { runBenchmark, type BenchOptions, type BenchReport, type ModuleFigures } from './bench/engine.js';

@@ -1,11 +1,9 @@
 import { BufferType, MapType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HttpCallResponse, ProxyContext } from './context.js';
+import type { HostServices, HttpCallRequest, HttpCallResponse, ProxyContext, RootContextCalls } from './context.js';
 import { ConfigureError, type TrapInfo } from './errors.js';
-import type { Host } from './host.js';
 import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
 import type { WasmVm } from './vm.js';
-import { WasmHttpFilter } from './wasm-filter.js';
 
 export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
 
@@ -21,12 +19,17 @@ export interface PluginOptions {
   properties?: Record<string, PropertyValue>;
 }
 
-export interface HttpCallRequest {
-  cluster: string;
-  headers: HeaderPairs;
-  body: Uint8Array;
-  trailers: HeaderPairs;
-  timeoutMs: number;
+export type { HttpCallRequest } from './context.js';
+
+/** What a plugin needs of the proxy it runs in (host.ts's Host). */
+export interface PluginHost extends HostServices {
+  readonly logs: { level: string; message: string }[];
+  readonly captureLogs: boolean;
+  readonly properties: Record<string, PropertyValue>;
+  readonly plugins: Plugin[];
+  recordCall(plugin: Plugin, record: HttpCallRecord): void;
+  dispatchHttpCall(req: HttpCallRequest, deliver: (o: HttpCallResponse | { failure: string }) => void): void;
+  post(fn: () => void): void;
 }
 
 export interface HttpCallRecord extends HttpCallRequest {
@@ -45,7 +48,7 @@ interface PendingCall {
  * A plugin: a root context for one root_id on a VM, with its configuration. Creates one stream
  * context per request, owns the plugin's timers and outstanding http calls.
  */
-export class Plugin implements ProxyContext {
+export class Plugin implements ProxyContext, RootContextCalls {
   readonly kind = 'root';
   readonly id: number;
   readonly name: string;
@@ -54,7 +57,8 @@ export class Plugin implements ProxyContext {
   readonly configuration: Uint8Array;
   httpCallResponse: HttpCallResponse | undefined;
   status = { code: 0, message: '' };
-  readonly streams = new Set<WasmHttpFilter>();
+  /** Its live stream contexts (wasm-filter.ts adds and removes them). */
+  readonly streams = new Set<ProxyContext>();
   tickPeriodMs = 0;
   nextTickAtMs = 0;
   private configuring = false;
@@ -67,7 +71,7 @@ export class Plugin implements ProxyContext {
   private shuttingDown = false;
   private isDeleted = false;
 
-  constructor(readonly host: Host, public vm: WasmVm, opts: PluginOptions = {}) {
+  constructor(readonly host: PluginHost, public vm: WasmVm, opts: PluginOptions = {}) {
     this.id = vm.newContextId();
     this.name = opts.name ?? 'meshwasm';
     this.rootId = opts.rootId ?? '';
@@ -120,10 +124,6 @@ export class Plugin implements ProxyContext {
       `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
         (lastLog ? `; the filter logged: ${lastLog.message}` : ''),
       this.host.logs.slice(logStart));
-  }
-
-  newStream(requestProperties?: Record<string, PropertyValue>): WasmHttpFilter {
-    return new WasmHttpFilter(this, requestProperties);
   }
 
   // --- timers -----------------------------------------------------------------------------

@@ -1,8 +1,7 @@
-import { GuestMemory, OutOfBounds } from './abi/memory.js';
-import { WasmResult, type AbiVersion } from './abi/constants.js';
-import type { ProxyContext } from './context.js';
+import { GuestMemory } from './abi/memory.js';
+import type { AbiVersion } from './abi/constants.js';
+import type { HostServices, ProxyContext, VmScope } from './context.js';
 import { HostError, type TrapInfo } from './errors.js';
-import type { Host } from './host.js';
 import { inspectModule, type ModuleInfo } from './module/inspect.js';
 import { readFunctionNames, trapFunction } from './module/name-section.js';
 import { wasiImports, ProcExit } from './module/wasi.js';
@@ -61,7 +60,7 @@ export function providedImports(): Set<string> {
  * Every call into the guest goes through call(), which turns a trap into a TrapInfo and marks the
  * VM failed instead of throwing through the host.
  */
-export class WasmVm {
+export class WasmVm implements VmScope {
   readonly mem = new GuestMemory(undefined);
   readonly info: ModuleInfo;
   readonly vmId: string;
@@ -83,7 +82,7 @@ export class WasmVm {
   /** Log level the guest sees from proxy_get_log_level. */
   logLevel = 0;
 
-  constructor(readonly host: Host, bytes: Uint8Array, opts: VmOptions = {}) {
+  constructor(readonly host: HostServices, bytes: Uint8Array, opts: VmOptions = {}) {
     this.label = opts.label ?? 'module';
     this.info = inspectModule(bytes, providedImports(), this.label);
     this.names = readFunctionNames(this.info.module);
@@ -202,39 +201,4 @@ export class WasmVm {
   memoryBytes(): number {
     return this.mem.size;
   }
-}
-
-const outOfBounds = (err: unknown): number => {
-  if (err instanceof OutOfBounds) return WasmResult.InvalidMemoryAccess;
-  throw err;
-};
-
-/**
- * Wraps a host function so a bad guest pointer answers InvalidMemoryAccess instead of trapping the
- * host. The wrapper has the same arity as the function: a rest/spread wrapper allocates an array
- * per call, and V8 calls an import whose parameter count differs from the wasm signature through a
- * slower adaptor. Host functions have 0-12 parameters; up to 6 get a fixed-arity wrapper.
- */
-export function guarded<A extends unknown[]>(fn: (...args: A) => number): (...args: A) => number {
-  type F = (...a: unknown[]) => number;
-  const f = fn as unknown as F;
-  let w: F | undefined;
-  switch (fn.length) {
-    case 0: w = () => { try { return f(); } catch (err) { return outOfBounds(err); } }; break;
-    case 1: w = (a) => { try { return f(a); } catch (err) { return outOfBounds(err); } }; break;
-    case 2: w = (a, b) => { try { return f(a, b); } catch (err) { return outOfBounds(err); } }; break;
-    case 3: w = (a, b, c) => { try { return f(a, b, c); } catch (err) { return outOfBounds(err); } }; break;
-    case 4: w = (a, b, c, d) => { try { return f(a, b, c, d); } catch (err) { return outOfBounds(err); } }; break;
-    case 5: w = (a, b, c, d, e) => { try { return f(a, b, c, d, e); } catch (err) { return outOfBounds(err); } }; break;
-    case 6: w = (a, b, c, d, e, g) => { try { return f(a, b, c, d, e, g); } catch (err) { return outOfBounds(err); } }; break;
-    default: break;
-  }
-  if (w) return w as unknown as (...args: A) => number;
-  return (...args: A) => {
-    try {
-      return fn(...args);
-    } catch (err) {
-      return outOfBounds(err);
-    }
-  };
 }

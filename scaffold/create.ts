@@ -4,6 +4,7 @@ import { packageRoot } from '../builder/package-root.js';
 import { ScaffoldError } from './errors.js';
 import { outputName, render } from './render.js';
 import { rewriteImports } from './rewrite.js';
+import { loadAsConfig } from '../builder/asconfig.js';
 
 export const TEMPLATES = ['blank', 'authz', 'telemetry', 'header-routing'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
@@ -58,6 +59,8 @@ export function createProject(opts: CreateOptions): CreateResult {
 
   const files = new Map<string, string>();
   for (const [rel, text] of readTree(path.join(root, 'templates', 'common'))) files.set(outputName(rel), render(text, values));
+  // The template's asconfig.json extends the repository's base; the project gets it merged, standing alone.
+  files.set('asconfig.json', `${JSON.stringify(loadAsConfig(path.join(root, 'templates', 'common', 'asconfig.json')), null, 2)}\n`);
   for (const [rel, text] of templateFiles(root, opts.template)) files.set(rel, text);
 
   const existing = [...files.keys()].filter((rel) => existsSync(path.join(dir, rel)));

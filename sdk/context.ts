@@ -1,12 +1,27 @@
 // What filter authors extend. Every callback has a default that does nothing (or continues), so a
 // filter overrides only what it needs. Shaped after proxy-wasm-rust-sdk's traits.rs.
 import * as host from "./hostcalls";
-import { HttpCallCallback, PendingCall, pendingGrpcCalls, pendingHttpCalls } from "./calls";
+import { IdTable } from "./id_table";
 import { Headers, HeaderPair } from "./headers";
 import { JsonValue, jsonError, parseJson } from "./json";
 import { pluginConfiguration, vmConfiguration } from "./buffers";
 import { Action, LogLevel, PeerType, Status, StreamType } from "./types";
 import { utf8 } from "./memory";
+
+// Outstanding http/gRPC calls: which context made each one and what to call back, so the
+// dispatcher can route proxy_on_http_call_response / proxy_on_grpc_* to their origin.
+/** A call-back for an http call: the context that made the call, the call id, and the counts
+ * the host reported (numHeaders 0 means the call failed or timed out). */
+export type HttpCallCallback = (origin: BaseContext, callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32) => void;
+
+export class PendingCall {
+  constructor(public origin: BaseContext, public callback: HttpCallCallback | null) {}
+}
+
+/** PendingCall by call id. */
+export const pendingHttpCalls = new IdTable();
+/** The BaseContext that made each gRPC call, by call id. */
+export const pendingGrpcCalls = new IdTable();
 
 /** Which subclass a context is, so the dispatcher keeps one map (one Map instantiation less code). */
 export enum ContextKind { Root = 0, Http = 1, Stream = 2 }

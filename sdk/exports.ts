@@ -4,8 +4,7 @@
 //     export * from "meshwasm/sdk/exports";
 // An HTTP-only filter can export the smaller set in http_exports.ts instead.
 import * as host from "./hostcalls";
-import { BaseContext } from "./context";
-import { pendingGrpcCalls } from "./calls";
+import { BaseContext, pendingGrpcCalls } from "./context";
 import { PeerType } from "./types";
 import { formatInt } from "./decimal";
 import { contexts, createRootContext, rootOf, streamOf } from "./dispatch";

@@ -6,8 +6,7 @@
 // Proxies skip callbacks a module does not export. A root context that makes a StreamContext
 // (TCP) needs the full set, and says so when it is created.
 import * as host from "./hostcalls";
-import { BaseContext } from "./context";
-import { PendingCall, pendingHttpCalls } from "./calls";
+import { BaseContext, PendingCall, pendingHttpCalls } from "./context";
 import { allocateForHost, collectAtCallbackEnd } from "./memory";
 import { formatInt } from "./decimal";
 import { contexts, contextOf, createRootContext, httpOf, rootOf } from "./dispatch";

@@ -6,8 +6,7 @@ export { HeaderMap, pairs, requestHeaders, requestTrailers, responseHeaders, res
   httpCallResponseHeaders, httpCallResponseTrailers, grpcInitialMetadata, grpcTrailingMetadata } from "./header_map";
 export { Buffer, requestBody, responseBody, downstreamData, upstreamData, httpCallResponseBody,
   grpcCallMessage, vmConfiguration, pluginConfiguration, foreignFunctionArguments } from "./buffers";
-export { BaseContext, RootContext, HttpContext, StreamContext, RootContextFactory, registerRootContext } from "./context";
-export { HttpCallCallback } from "./calls";
+export { BaseContext, RootContext, HttpContext, StreamContext, RootContextFactory, registerRootContext, HttpCallCallback } from "./context";
 export { JsonKind, JsonValue, parseJson, jsonError } from "./json";
 export { formatInt, formatUint } from "./decimal";
 export { utf8, fromUtf8 } from "./memory";

@@ -1,7 +1,7 @@
 // The JSON parser behind parseJson. It reads characters with String#charCodeAt, which answers -1
 // past the end, so "is the next character X" needs no separate end-of-text test.
 import { formatInt } from "./decimal";
-import { JsonValue } from "./json";
+import { JsonValue } from "./json_value";
 
 /** Why the last parseJson returned null: message with the character offset. */
 export let jsonError: string = "";

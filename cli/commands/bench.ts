@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { runBenchmark, type BenchReport } from '../../host-sim/bench/engine.js';
-import { renderHtml } from '../../host-sim/bench/html-report.js';
-import { formatTable } from '../../host-sim/bench/table.js';
+import { runBenchmark, type BenchReport } from '../../bench/engine.js';
+import { renderHtml } from '../../bench/html-report.js';
+import { formatTable } from '../../bench/table.js';
 import type { ClusterTarget } from '../../host-sim/http-upstream.js';
 import { encodeConfig } from '../../host-sim/harness/index.js';
 import { parseScenario, type Scenario } from '../../host-sim/scenario/scenario.js';
@@ -98,7 +98,7 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   });
 
   if (opts.proxy) {
-    const { runProxyLoad } = await import('../../host-sim/bench/proxy-load.js');
+    const { runProxyLoad } = await import('../../bench/proxy-load.js');
     report.proxy = await runProxyLoad({
       module: bytes,
       label: modulePath,

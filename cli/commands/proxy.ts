@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { LogLevelName } from '../../host-sim/abi/constants.js';
 import { LOG_LEVELS } from '../../host-sim/abi/constants.js';
-import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../host-sim/proxy/index.js';
+import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../proxy/index.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -109,7 +109,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   if (opts.xds) {
-    const { followXds } = await import('../../host-sim/proxy/xds-source.js');
+    const { followXds } = await import('../../proxy/xds-source.js');
     const stopFn = await followXds(p, {
       address: opts.xds, nodeId: opts.nodeId, labels, namespace: opts.namespace,
       onChain: (c) => emit({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { TYPE_URL_PREFIX, TYPED_EXTENSION_CONFIG, type AnyMessage, type EnvoyProtos } from '../../host-sim/proxy/envoy-protos.js';
+import { TYPE_URL_PREFIX, TYPED_EXTENSION_CONFIG, type AnyMessage, type EnvoyProtos } from '../../envoy-api/protos.js';
 import type { Extension } from '../manifest/extension.js';
 import { appliesTo, chainOrder, proxyFromNode, type ProxyIdentity } from './matching.js';
 import type { BuiltResource } from './resources.js';

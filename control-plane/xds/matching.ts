@@ -1,4 +1,4 @@
-import { fromStruct } from '../../host-sim/proxy/envoy-protos.js';
+import { fromStruct } from '../../envoy-api/protos.js';
 import type { Extension, Phase } from '../manifest/extension.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   RBAC_HTTP_FILTER, STRING_VALUE, TYPED_EXTENSION_CONFIG, WASM_HTTP_FILTER, type AnyMessage, type EnvoyProtos,
-} from '../../host-sim/proxy/envoy-protos.js';
+} from '../../envoy-api/protos.js';
 import type { Extension } from '../manifest/extension.js';
 
 /** The cluster name proxies use for the control plane's module server (Envoy Gateway does the same). */

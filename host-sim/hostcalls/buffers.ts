@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Body, configuration and call-response buffers. */
-export function bufferCalls(vm: WasmVm) {
+export function bufferCalls(vm: VmScope) {
   return {
     proxy_get_buffer_bytes: guarded((type: number, start: number, maxSize: number, retPtr: number, retSize: number) => {
       const buf = vm.current?.getBuffer(type);

@@ -1,12 +1,13 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /**
  * Header, trailer and metadata maps, with Envoy's semantics (context.cc): keys are lower-cased on
  * write, get returns the first value only, set_pairs replaces the whole map, a map that does not
  * exist in this phase reads as empty and refuses writes with BadArgument.
  */
-export function headerCalls(vm: WasmVm) {
+export function headerCalls(vm: VmScope) {
   const map = (type: number) => vm.current?.getMap(type);
   return {
     proxy_get_header_map_pairs: guarded((type: number, retPtr: number, retSize: number) => {

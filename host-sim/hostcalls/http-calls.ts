@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** proxy_http_call, with Envoy's argument checks; the response arrives later as a callback. */
-export function httpCallCalls(vm: WasmVm) {
+export function httpCallCalls(vm: VmScope) {
   const unsupported = guarded(() => WasmResult.Unimplemented);
   return {
     proxy_http_call: guarded((clusterPtr: number, clusterSize: number, headersPtr: number, headersSize: number,

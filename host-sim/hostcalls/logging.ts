@@ -1,8 +1,9 @@
 import { LOG_LEVELS, WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** proxy_log and proxy_get_log_level. */
-export function loggingCalls(vm: WasmVm) {
+export function loggingCalls(vm: VmScope) {
   return {
     proxy_log: guarded((level: number, ptr: number, size: number) => {
       const name = LOG_LEVELS[level];

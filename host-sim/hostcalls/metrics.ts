@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Counters, gauges and histograms, with Envoy's rules for which operation fits which type. */
-export function metricCalls(vm: WasmVm) {
+export function metricCalls(vm: VmScope) {
   return {
     proxy_define_metric: guarded((type: number, namePtr: number, nameSize: number, idPtr: number) => {
       const { result, id } = vm.host.metrics.define(type, vm.mem.string(namePtr, nameSize));

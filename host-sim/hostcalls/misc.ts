@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Time, effective context, proxy_done, status and foreign functions. */
-export function miscCalls(vm: WasmVm) {
+export function miscCalls(vm: VmScope) {
   return {
     proxy_get_current_time_nanoseconds: guarded((retPtr: number) => {
       vm.mem.setU64(retPtr, vm.host.clock.nowNs());

@@ -1,11 +1,12 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /**
  * proxy_get_property / proxy_set_property. Paths arrive as NUL-separated segments
  * ("request\0headers\0x-user"); values are encoded as Envoy does (see encodeProperty).
  */
-export function propertyCalls(vm: WasmVm) {
+export function propertyCalls(vm: VmScope) {
   return {
     proxy_get_property: guarded((pathPtr: number, pathSize: number, retPtr: number, retSize: number) => {
       const ctx = vm.current;

@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Shared key/value data (per vm_id) with compare-and-swap. */
-export function sharedDataCalls(vm: WasmVm) {
+export function sharedDataCalls(vm: VmScope) {
   return {
     proxy_get_shared_data: guarded((kPtr: number, kSize: number, retPtr: number, retSize: number, casPtr: number) => {
       const entry = vm.host.sharedData.get(vm.vmId, vm.mem.string(kPtr, kSize));

@@ -1,8 +1,9 @@
 import { WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Shared queues: a root context registers one, any VM resolves it by (vm_id, name) and enqueues. */
-export function sharedQueueCalls(vm: WasmVm) {
+export function sharedQueueCalls(vm: VmScope) {
   return {
     proxy_register_shared_queue: guarded((namePtr: number, nameSize: number, idPtr: number) => {
       const ctx = vm.current;

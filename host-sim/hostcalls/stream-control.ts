@@ -1,8 +1,9 @@
 import { StreamType, WasmResult } from '../abi/constants.js';
-import { guarded, type WasmVm } from '../vm.js';
+import { guarded } from '../abi/guarded.js';
+import type { VmScope } from '../context.js';
 
 /** Local responses and resuming or resetting a paused stream. */
-export function streamControlCalls(vm: WasmVm) {
+export function streamControlCalls(vm: VmScope) {
   return {
     proxy_send_local_response: guarded((status: number, detailsPtr: number, detailsSize: number, bodyPtr: number,
       bodySize: number, headersPtr: number, headersSize: number, grpcStatus: number) => {

@@ -1,8 +1,8 @@
 import { WasmResult } from '../abi/constants.js';
-import type { WasmVm } from '../vm.js';
+import type { VmScope } from '../context.js';
 
 /** proxy_set_tick_period_milliseconds: ticks run on the host's virtual clock. */
-export function timerCalls(vm: WasmVm) {
+export function timerCalls(vm: VmScope) {
   return {
     proxy_set_tick_period_milliseconds: (period: number) => {
       const ctx = vm.current;

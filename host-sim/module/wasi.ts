@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import type { WasmVm } from '../vm.js';
+import type { VmScope } from '../context.js';
 import { OutOfBounds } from '../abi/memory.js';
 
 /** proc_exit unwinds the guest; the VM treats it as the end of that call. */
@@ -20,7 +20,7 @@ const ENOSYS = 52;
  * proxy log, there is no file system (fd_prestat_get answers EBADF, which Go 1.24 modules need to
  * stop probing), clocks follow the host's virtual clock, random bytes are real.
  */
-export function wasiImports(vm: WasmVm): Record<string, (...args: never[]) => number> {
+export function wasiImports(vm: VmScope): Record<string, (...args: never[]) => number> {
   const guard = (fn: (...a: number[]) => number) => (...a: number[]) => {
     try { return fn(...a); } catch (err) { if (err instanceof OutOfBounds) return EFAULT; throw err; }
   };

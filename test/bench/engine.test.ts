@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runBenchmark, type BenchOptions } from '../../host-sim/bench/engine.js';
-import { renderHtml } from '../../host-sim/bench/html-report.js';
-import { formatTable } from '../../host-sim/bench/table.js';
+import { runBenchmark, type BenchOptions } from '../../bench/engine.js';
+import { renderHtml } from '../../bench/html-report.js';
+import { formatTable } from '../../bench/table.js';
 import { fixture, wat2wasm } from './wat.js';
 
 // Small counts keep the suite quick; no figure that depends on speed is asserted.

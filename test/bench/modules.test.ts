@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { passthroughModule, roundtripModule } from '../../host-sim/bench/modules.js';
+import { passthroughModule, roundtripModule } from '../../bench/modules.js';
 import { wat2wasm } from './wat.js';
 
-const source = (name: string) => new URL(`../../host-sim/bench/baseline/${name}`, import.meta.url).pathname;
+const source = (name: string) => new URL(`../../bench/baseline/${name}`, import.meta.url).pathname;
 
 describe('the embedded baseline modules', () => {
   it('are exactly what wat2wasm makes of the WAT sources beside them', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWrk, runProxyLoad } from '../../host-sim/bench/proxy-load.js';
+import { parseWrk, runProxyLoad } from '../../bench/proxy-load.js';
 import { fixture, wat2wasm } from './wat.js';
 
 const WRK_SAMPLE = `Running 1s test @ http://127.0.0.1:40000/

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DirectorySource, FileModuleSource, HttpModuleSource, Resolver, startControlPlane, type ControlPlane } from '../../control-plane/index.js';
-import { connectXds, type XdsClient, type WasmFilter } from '../../host-sim/proxy/xds-client.js';
+import { connectXds, type XdsClient, type WasmFilter } from '../../proxy/xds-client.js';
 import { eventually, sha256, startModuleServer, tempDir, wasmModule, wasmPlugin, writeManifest } from './helpers.js';
 
 /**
  * The control plane over real gRPC with Envoy's protos, a real HTTP module server and a watched
- * directory. The client (host-sim/proxy/xds-client.ts) subscribes, ACKs and NACKs as Envoy does.
+ * directory. The client (proxy/xds-client.ts) subscribes, ACKs and NACKs as Envoy does.
  */
 describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
   const v1 = wasmModule('authz v1');

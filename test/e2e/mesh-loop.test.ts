@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildExtensionManifest, DirectorySource, OciModuleSource, Resolver, startControlPlane, type ControlPlane,
 } from '../../control-plane/index.js';
-import { startProxy, type RunningProxy } from '../../host-sim/proxy/index.js';
-import { followXds } from '../../host-sim/proxy/xds-source.js';
+import { startProxy, type RunningProxy } from '../../proxy/index.js';
+import { followXds } from '../../proxy/xds-source.js';
 import * as registry from '../../registry/index.js';
 import { watModule } from '../proxy/helpers/modules.js';
 import { startUpstream, type TestUpstream } from '../proxy/helpers/upstream.js';

@@ -2,7 +2,7 @@
 // with hand-written WAT filters (test/proxy/fixtures) built by wat2wasm.
 import * as http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startProxy, type RunningProxy } from '../../host-sim/proxy/index.js';
+import { startProxy, type RunningProxy } from '../../proxy/index.js';
 import { compileFixture } from '../fixtures/compile.js';
 import { watModule } from './helpers/modules.js';
 import { gate, startUpstream, type TestUpstream } from './helpers/upstream.js';

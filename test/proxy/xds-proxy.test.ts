@@ -3,8 +3,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectorySource, FileModuleSource, HttpModuleSource, Resolver, startControlPlane, type ControlPlane } from '../../control-plane/index.js';
-import { startProxy, type RunningProxy } from '../../host-sim/proxy/index.js';
-import { followXds } from '../../host-sim/proxy/xds-source.js';
+import { startProxy, type RunningProxy } from '../../proxy/index.js';
+import { followXds } from '../../proxy/xds-source.js';
 import { eventually, sha256, startModuleServer, tempDir, wasmModule, wasmPlugin, writeManifest } from '../control-plane/helpers.js';
 import { watModule } from './helpers/modules.js';
 import { startUpstream, type TestUpstream } from './helpers/upstream.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { HeaderPairs } from '../abi/memory.js';
+import type { HeaderPairs } from '../host-sim/abi/memory.js';
 
 /** Hop-by-hop headers belong to one connection; a proxy never forwards them (RFC 9110 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);

@@ -1,4 +1,4 @@
-import type { FailStrategy } from '../plugin.js';
+import type { FailStrategy } from '../host-sim/plugin.js';
 
 /**
  * One HTTP filter the proxy should run, wherever it came from (a local --module, or an ECDS

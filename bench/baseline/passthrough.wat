@@ -1,7 +1,7 @@
 ;; The benchmark's baseline: an empty pass-through proxy-wasm filter. Every callback Envoy calls
 ;; is exported and returns "continue" at once, and it makes no host calls, so what it costs is the
 ;; cost of the host simulator itself. Its bytes are embedded in ../modules.ts; test/bench checks
-;; they equal `wat2wasm host-sim/bench/baseline/passthrough.wat`.
+;; they equal `wat2wasm bench/baseline/passthrough.wat`.
 (module
   (memory (export "memory") 1)
   (func (export "proxy_abi_version_0_2_1"))

@@ -1,4 +1,4 @@
-import type { FilterCallbacks, FilterStage } from '../filter-manager.js';
+import type { FilterCallbacks, FilterStage } from '../host-sim/filter-manager.js';
 
 const DENIED = Buffer.from('RBAC: access denied');
 

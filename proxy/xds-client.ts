@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import {
   loadEnvoyProtos, toStruct, TYPE_URL_PREFIX, TYPED_EXTENSION_CONFIG, WASM_HTTP_FILTER, RBAC_HTTP_FILTER, STRING_VALUE,
   type AnyMessage, type EnvoyProtos,
-} from './envoy-protos.js';
+} from '../envoy-api/protos.js';
 
 /**
  * An ECDS client that behaves as Envoy does: it subscribes over

@@ -2,7 +2,7 @@
 ;; proxy_get_log_level n times. The benchmark instantiates this module twice in the same run: once
 ;; with the host simulator's real host functions, once with a bare JS function of the same
 ;; signature, so the difference is the simulator's per-call overhead. Embedded in ../modules.ts;
-;; test/bench checks the bytes equal `wat2wasm host-sim/bench/baseline/roundtrip.wat`.
+;; test/bench checks the bytes equal `wat2wasm bench/baseline/roundtrip.wat`.
 (module
   (import "env" "proxy_get_log_level" (func $level (param i32) (result i32)))
   (memory (export "memory") 1)

@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HostError } from '../errors.js';
-import type { RequestSpec } from '../exchange.js';
-import { toPairs } from '../http-upstream.js';
+import { HostError } from '../host-sim/errors.js';
+import type { RequestSpec } from '../host-sim/exchange.js';
+import { toPairs } from '../host-sim/http-upstream.js';
 import { startProxy } from '../proxy/index.js';
 import type { ProxyLoadReport, ProxySetupFigures } from './proxy-types.js';
 import { ratio } from './stats.js';

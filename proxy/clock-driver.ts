@@ -1,4 +1,4 @@
-import type { Host } from '../host.js';
+import type { Host } from '../host-sim/host.js';
 
 /**
  * Drives the host's virtual clock from the real one, so proxy_on_tick fires on time and

@@ -1,4 +1,4 @@
-import { Host } from '../host.js';
+import { Host } from '../host-sim/host.js';
 import { roundtripModule } from './modules.js';
 import { stat, type Stat } from './stats.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import type { HeaderPairs } from '../abi/memory.js';
-import type { LocalResponse } from '../context.js';
-import { FilterManager, type FilterCallbacks, type FilterStage } from '../filter-manager.js';
+import type { HeaderPairs } from '../host-sim/abi/memory.js';
+import type { LocalResponse } from '../host-sim/context.js';
+import { FilterManager, type FilterCallbacks, type FilterStage } from '../host-sim/filter-manager.js';
 import type { Chain } from './chain.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
-import { nestProperties, type PropertyValue } from '../properties.js';
+import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
 import type { AccessLogEntry, ProxyStats } from './stats.js';
 
 const EMPTY = new Uint8Array(0);

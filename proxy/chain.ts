@@ -1,5 +1,5 @@
-import type { LogLevelName } from '../abi/constants.js';
-import type { Host } from '../host.js';
+import type { LogLevelName } from '../host-sim/abi/constants.js';
+import type { Host } from '../host-sim/host.js';
 import type { FilterSpec } from './filter-spec.js';
 import { filterKey, loadFilter, type LoadedFilter } from './loaded-filter.js';
 

@@ -1,4 +1,4 @@
-import type { RequestSpec } from '../exchange.js';
+import type { RequestSpec } from '../host-sim/exchange.js';
 
 /**
  * What `meshwasm bench` plays when no --scenario is given: a typical API request through a

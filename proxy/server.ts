@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { LogLevelName } from '../abi/constants.js';
-import { HostError } from '../errors.js';
-import { Host, type LogEntry } from '../host.js';
+import type { LogLevelName } from '../host-sim/abi/constants.js';
+import { HostError } from '../host-sim/errors.js';
+import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
 import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';

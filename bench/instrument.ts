@@ -1,4 +1,4 @@
-import type { WasmVm } from '../vm.js';
+import type { WasmVm } from '../host-sim/vm.js';
 
 /**
  * Counting and timing wrappers used in passes of their own, never in the timing pass: wrapping a

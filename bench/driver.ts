@@ -1,11 +1,12 @@
-import type { HeaderPairs } from '../abi/memory.js';
-import type { RequestSpec, ResponseSpec } from '../exchange.js';
-import { FilterManager, type FilterStage, type StreamSinks } from '../filter-manager.js';
-import type { Host } from '../host.js';
-import { toPairs } from '../http-upstream.js';
-import type { Plugin } from '../plugin.js';
-import { nestProperties, type PropertyValue } from '../properties.js';
-import { HostError } from '../errors.js';
+import { WasmHttpFilter } from '../host-sim/wasm-filter.js';
+import type { HeaderPairs } from '../host-sim/abi/memory.js';
+import type { RequestSpec, ResponseSpec } from '../host-sim/exchange.js';
+import { FilterManager, type FilterStage, type StreamSinks } from '../host-sim/filter-manager.js';
+import type { Host } from '../host-sim/host.js';
+import { toPairs } from '../host-sim/http-upstream.js';
+import type { Plugin } from '../host-sim/plugin.js';
+import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
+import { HostError } from '../host-sim/errors.js';
 
 /** A request of the benchmark, prepared once: pairs and bytes instead of records and strings. */
 interface PreparedRequest {
@@ -102,7 +103,7 @@ export class SyncDriver {
     const fm = new FilterManager([] as FilterStage[], this.sinks);
     for (let i = 0; i < this.plugins.length; i++) {
       const p = this.plugins[i]!;
-      fm.add((cb) => p.newStream(req.properties).bind(cb));
+      fm.add((cb) => new WasmHttpFilter(p, req.properties).bind(cb));
     }
     const body = req.body;
     const hasTrailers = req.trailers.length > 0;

@@ -1,9 +1,9 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { RequestSpec } from '../exchange.js';
-import { Host } from '../host.js';
-import type { ClusterTarget } from '../http-upstream.js';
-import type { Plugin, PluginOptions } from '../plugin.js';
-import type { VmOptions } from '../vm.js';
+import type { RequestSpec } from '../host-sim/exchange.js';
+import { Host } from '../host-sim/host.js';
+import type { ClusterTarget } from '../host-sim/http-upstream.js';
+import type { Plugin, PluginOptions } from '../host-sim/plugin.js';
+import type { VmOptions } from '../host-sim/vm.js';
 import type { ProxyLoadReport } from './proxy-types.js';
 import { SyncDriver, type DriverTally } from './driver.js';
 import { clockOverheadMs, countingImports, timeCallbacks, type CallbackTimes } from './instrument.js';

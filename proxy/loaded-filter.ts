@@ -1,9 +1,10 @@
+import { WasmHttpFilter } from '../host-sim/wasm-filter.js';
 import { createHash } from 'node:crypto';
-import { LOG_LEVELS, type LogLevelName } from '../abi/constants.js';
-import type { FilterCallbacks, FilterStage } from '../filter-manager.js';
-import type { Host } from '../host.js';
-import type { Plugin } from '../plugin.js';
-import type { PropertyValue } from '../properties.js';
+import { LOG_LEVELS, type LogLevelName } from '../host-sim/abi/constants.js';
+import type { FilterCallbacks, FilterStage } from '../host-sim/filter-manager.js';
+import type { Host } from '../host-sim/host.js';
+import type { Plugin } from '../host-sim/plugin.js';
+import type { PropertyValue } from '../host-sim/properties.js';
 import type { FilterSpec, RbacFilterSpec, WasmFilterSpec } from './filter-spec.js';
 import { RbacStage } from './rbac-stage.js';
 
@@ -103,7 +104,7 @@ class LoadedWasmFilter implements LoadedFilter {
       }
     }
     const plugin = this.plugin;
-    return { stage: (cb) => plugin.newStream(props).bind(cb) };
+    return { stage: (cb) => new WasmHttpFilter(plugin, props).bind(cb) };
   }
 
   noteTrap(): void {
