@@ -23,7 +23,7 @@ export async function readInputs(path: string, stdin: () => Promise<string> = re
   if (path === '-') {
     return { ...parseText(await stdin(), '<stdin>'), files: ['<stdin>'] };
   }
-  let st;
+  let st: Awaited<ReturnType<typeof stat>>;
   try { st = await stat(path); } catch {
     throw Object.assign(new Error(`analyze: "${path}" does not exist; pass a manifest file, a directory of manifests, or - for stdin`), { kind: 'not-found' as const });
   }

@@ -5,7 +5,7 @@
 import { Reader, SECTION, type Section, readSections } from './wasm-binary.js';
 
 /** Value types by their binary code; a function type using any other is not read. */
-export const VALUE_TYPES: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+export const VALUE_TYPES: Record<number, string> = { 127: 'i32', 126: 'i64', 125: 'f32', 124: 'f64', 123: 'v128', 112: 'funcref', 111: 'externref' };
 
 export const EXTERNAL = { function: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 

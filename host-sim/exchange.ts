@@ -103,7 +103,7 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
     const body = chunks(r.body);
     const trailers = toPairs(r.trailers);
     fm.encodeHeaders(headers, body.length === 0 && trailers.length === 0);
-    body.forEach((c, i) => fm.encodeData(c, i === body.length - 1 && trailers.length === 0));
+    for (const [i, c] of body.entries()) fm.encodeData(c, i === body.length - 1 && trailers.length === 0);
     if (trailers.length) fm.encodeTrailers(trailers);
   }
 
@@ -114,7 +114,7 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
     const body = chunks(spec.body);
     const trailers = toPairs(spec.trailers);
     fm.decodeHeaders(headers, body.length === 0 && trailers.length === 0);
-    body.forEach((c, i) => fm.decodeData(c, i === body.length - 1 && trailers.length === 0));
+    for (const [i, c] of body.entries()) fm.decodeData(c, i === body.length - 1 && trailers.length === 0);
     if (trailers.length) fm.decodeTrailers(trailers);
   }
   await host.settle();

@@ -17,7 +17,7 @@ import { sharedDataCalls } from './hostcalls/shared-data.js';
 import { sharedQueueCalls } from './hostcalls/shared-queues.js';
 import { miscCalls } from './hostcalls/misc.js';
 
-type HostFn = (...args: never[]) => number | bigint | void;
+type HostFn = (...args: never[]) => number | bigint | undefined;
 type Exported = (...args: number[]) => number;
 
 export interface VmOptions {

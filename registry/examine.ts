@@ -39,7 +39,7 @@ export async function examineImage(ref: string, opts: TargetOptions = {}): Promi
   const what = referenceString(parsed);
   const { desc, bytes } = await fetchManifest(target, parsed);
   const out: ImageExamination = { reference: what, manifestDigest: desc.digest, manifestMediaType: desc.mediaType, manifestBytes: bytes };
-  let image;
+  let image: ReturnType<typeof recognizeImage> | undefined;
   try {
     out.manifest = parseManifest(bytes, desc.mediaType, what);
     image = recognizeImage(out.manifest, what);

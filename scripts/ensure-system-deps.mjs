@@ -9,6 +9,7 @@ const wanted = readFileSync(new URL('./system-packages.txt', import.meta.url), '
   .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 
 function installed(pkg) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query field reference
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
   return r.status === 0 && r.stdout.includes('install ok installed');
 }

@@ -28,7 +28,7 @@ interface ProxyCliOptions {
 function parseHostPort(value: string, flag: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !m[1] || port > 65535) throw new CliError(`proxy: ${flag} "${value}" is not host:port; pass e.g. ${flag} 127.0.0.1:10000`, ExitCode.invalidInput);
+  if (!m?.[1] || port > 65535) throw new CliError(`proxy: ${flag} "${value}" is not host:port; pass e.g. ${flag} 127.0.0.1:10000`, ExitCode.invalidInput);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 

@@ -86,7 +86,7 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
     for (const n of names) {
       if (n.startsWith('.')) continue; // editor swap files, our own temp files
       const p = join(dir, n);
-      let st;
+      let st: ReturnType<typeof statSync>;
       try { st = statSync(p); } catch { continue; }
       if (st.isDirectory()) out.push(...this.files(p));
       else if (MANIFEST.test(n)) out.push(p);

@@ -52,7 +52,7 @@ function packNested(protos: EnvoyProtos, obj: Record<string, unknown>): Record<s
   for (const [k, v] of Object.entries(obj)) {
     if (v && typeof v === 'object' && !Array.isArray(v) && '@type' in v) {
       const typeName = String((v as Record<string, unknown>)['@type']).split('/').pop()!;
-      const { ['@type']: _drop, ...fields } = v as Record<string, unknown>;
+      const { '@type': _drop, ...fields } = v as Record<string, unknown>;
       out[k] = protos.packAny(typeName, fields);
     } else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
       out[k] = packNested(protos, v as Record<string, unknown>);

@@ -1,6 +1,6 @@
 /** Values of the proxy-wasm ABI (proxy-wasm/spec, abi-versions/v0.2.1). */
 
-export const enum WasmResult {
+export enum WasmResult {
   Ok = 0,
   NotFound = 1,
   BadArgument = 2,
@@ -16,7 +16,7 @@ export const enum WasmResult {
   Unimplemented = 12,
 }
 
-export const enum BufferType {
+export enum BufferType {
   HttpRequestBody = 0,
   HttpResponseBody = 1,
   DownstreamData = 2,
@@ -28,7 +28,7 @@ export const enum BufferType {
   CallData = 8,
 }
 
-export const enum MapType {
+export enum MapType {
   HttpRequestHeaders = 0,
   HttpRequestTrailers = 1,
   HttpResponseHeaders = 2,
@@ -39,13 +39,13 @@ export const enum MapType {
   HttpCallResponseTrailers = 7,
 }
 
-export const enum MetricType {
+export enum MetricType {
   Counter = 0,
   Gauge = 1,
   Histogram = 2,
 }
 
-export const enum StreamType {
+export enum StreamType {
   HttpRequest = 0,
   HttpResponse = 1,
   Downstream = 2,
@@ -53,7 +53,7 @@ export const enum StreamType {
 }
 
 /** Return values of proxy_on_*_headers (Envoy's FilterHeadersStatus). */
-export const enum HeadersStatus {
+export enum HeadersStatus {
   Continue = 0,
   StopIteration = 1,
   ContinueAndEndStream = 2,
@@ -62,7 +62,7 @@ export const enum HeadersStatus {
 }
 
 /** Return values of proxy_on_*_body (Envoy's FilterDataStatus). */
-export const enum DataStatus {
+export enum DataStatus {
   Continue = 0,
   StopIterationAndBuffer = 1,
   StopIterationAndWatermark = 2,

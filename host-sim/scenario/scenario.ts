@@ -27,7 +27,7 @@ function headerMap(v: unknown, where: string, file: string): Record<string, stri
   return out;
 }
 
-function body(v: unknown, where: string, file: string): string | string[] | undefined {
+function body(v: unknown): string | string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.every((c) => typeof c === 'string')) return v as string[];
@@ -56,13 +56,13 @@ export function parseScenario(text: string, file: string): Scenario {
     if (resp !== undefined && !isRecord(resp)) throw new HostError('invalid-input', `${file}: ${where}.response must be a map`);
     const request: RequestSpec = {
       headers,
-      body: body(req.body, `${where}.request.body`, file),
+      body: body(req.body),
       trailers: headerMap(req.trailers, `${where}.request.trailers`, file),
       properties: isRecord(req.properties) ? req.properties : undefined,
     };
     const response: ResponseSpec | undefined = resp ? {
       headers: headerMap(resp.headers, `${where}.response.headers`, file),
-      body: body(resp.body, `${where}.response.body`, file),
+      body: body(resp.body),
       trailers: headerMap(resp.trailers, `${where}.response.trailers`, file),
     } : undefined;
     const advanceMs = entry.advanceMs === undefined ? undefined : Number(entry.advanceMs);

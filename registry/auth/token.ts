@@ -26,7 +26,7 @@ export async function fetchToken(req: TokenRequest, transport: TransportOptions)
     throw new RegistryError('remote', `registry ${req.registry} named a token realm "${req.realm}" that is not a URL`);
   }
   const c = req.credentials;
-  let res;
+  let res: Awaited<ReturnType<typeof send>>;
   if (c?.identityToken) {
     const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'meshwasm', service: req.service ?? '', scope: req.scopes.join(' ') });
     res = await send({ method: 'POST', url: realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()), maxBytes: 1 << 20 }, transport);

@@ -87,7 +87,7 @@ export async function uploadBlob(c: RepositoryClient, desc: Descriptor, content:
 }
 
 function nextLocation(res: { headers: Record<string, unknown>; url: URL }, what: string): URL {
-  const loc = res.headers['location'];
+  const loc = res.headers.location;
   if (typeof loc !== 'string') throw new RegistryError('remote', `${what}: registry answered without an upload Location`);
   return new URL(loc, res.url);
 }

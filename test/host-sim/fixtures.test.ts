@@ -111,7 +111,7 @@ describe('hand-written WAT fixtures built with wabt', () => {
     const instance = await WebAssembly.instantiate(bytes, {
       env: { proxy_log: () => 0, proxy_get_configuration: () => 0, proxy_add_header_map_value: () => 0, proxy_get_header_map_value: () => 0 },
     });
-    expect((instance.instance.exports.proxy_on_request_headers as Function).length).toBe(2);
+    expect((instance.instance.exports.proxy_on_request_headers as (...a: unknown[]) => unknown).length).toBe(2);
     expect((await shape('wat/abi-0_1_0.wat')).imports).toContain('env.proxy_get_configuration');
   });
 

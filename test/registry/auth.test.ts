@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerConfig, login, logout, openTarget, pullModule, pushModule, RegistryError, RemoteRepository, staticCredentials } from '../../registry/index.js';
+import { DockerConfig, login, logout, openTarget, pullModule, pushModule, RegistryError, type RemoteRepository, staticCredentials } from '../../registry/index.js';
 import { startRegistry, type RunningRegistry } from './helpers/docker-registry.js';
 import { writeHtpasswd } from './helpers/htpasswd.js';
 import { startTokenServer, type TokenServer } from './helpers/token-server.js';

@@ -1,5 +1,6 @@
+import { stripVTControlCharacters } from 'node:util';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ status: number
     child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
     child.on('error', reject);
     // eslint-disable-next-line no-control-regex
-    child.on('close', (status) => resolve({ status, output: output.replace(/\x1b\[[0-9;]*m/g, '') }));
+    child.on('close', (status) => resolve({ status, output: stripVTControlCharacters(output) }));
   });
 }
 
