@@ -7,10 +7,22 @@ import { fetchModule } from './fetch-module.js';
 import { finding, type Finding } from './finding.js';
 import { parseText, type InputDoc } from './inputs.js';
 import { extensionSubject, isExtensionDoc } from './istio-subjects.js';
-import { checkPhasePriority, checkPullSecret, checkTargets, DEFAULT_ROOT_NAMESPACE, pullSecretConfig } from './mesh-checks.js';
+import {
+  checkPhasePriority,
+  checkPullSecret,
+  checkTargets,
+  DEFAULT_ROOT_NAMESPACE,
+  pullSecretConfig,
+} from './mesh-checks.js';
 import { SEVERITY_RANK, type Severity } from './messages.js';
 import { checkModuleStatically } from './module-checks.js';
-import { DEFAULT_ISTIO_VERSION, kindSince, parseIstioVersion, servesKind, type IstioVersion } from './proxy-versions.js';
+import {
+  DEFAULT_ISTIO_VERSION,
+  kindSince,
+  parseIstioVersion,
+  servesKind,
+  type IstioVersion,
+} from './proxy-versions.js';
 import { schemaProblem } from './schema.js';
 import { checkStartup, DEFAULT_LIMITS, type StartupLimits } from './startup-checks.js';
 import type { Subject } from './subject.js';
@@ -61,15 +73,32 @@ export async function analyzeDocuments(docs: InputDoc[], opts: AnalyzeOptions = 
   }
   const objects = collectClusterObjects(docs);
   findings.push(...(await analyzeSubjects(subjects, objects, target, opts, rootNs)));
-  return report(target, subjects.map((s) => s.label), findings);
+  return report(
+    target,
+    subjects.map((s) => s.label),
+    findings,
+  );
 }
 
-export async function analyzeSubjects(subjects: Subject[], objects: ClusterObjects, target: IstioVersion, opts: AnalyzeOptions, rootNs: string): Promise<Finding[]> {
+export async function analyzeSubjects(
+  subjects: Subject[],
+  objects: ClusterObjects,
+  target: IstioVersion,
+  opts: AnalyzeOptions,
+  rootNs: string,
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   const limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
   for (const s of subjects) {
     if (s.kind !== 'EnvoyWasm' && !servesKind(target, s.kind)) {
-      findings.push(finding('MW0002', s, `${s.kind} needs Istio ${kindSince(s.kind)} or later; the target is Istio ${target.text}`, { istioVersion: target.text }));
+      findings.push(
+        finding(
+          'MW0002',
+          s,
+          `${s.kind} needs Istio ${kindSince(s.kind)} or later; the target is Istio ${target.text}`,
+          { istioVersion: target.text },
+        ),
+      );
     }
     findings.push(...checkPullSecret(s, objects));
     findings.push(...(await checkModule(s, objects, target, opts, limits)));
@@ -77,15 +106,28 @@ export async function analyzeSubjects(subjects: Subject[], objects: ClusterObjec
   findings.push(...checkPhasePriority(subjects, rootNs));
   const hasWorkloads = objects.workloads.length + objects.targets.length > 0;
   const istioSubjects = subjects.filter((s) => s.kind !== 'EnvoyWasm');
-  if (opts.workloadChecks === false) { /* the caller has no workloads by design (attach) */ }
-  else if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));
+  if (opts.workloadChecks === false) {
+    /* the caller has no workloads by design (attach) */
+  } else if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));
   else if (istioSubjects.length > 0) {
-    findings.push(finding('MW0003', { label: 'analyze' }, `no Deployments, Pods, Services or Gateways in the input, so the selectors and targetRefs of ${istioSubjects.length} extension(s) were not checked`));
+    findings.push(
+      finding(
+        'MW0003',
+        { label: 'analyze' },
+        `no Deployments, Pods, Services or Gateways in the input, so the selectors and targetRefs of ${istioSubjects.length} extension(s) were not checked`,
+      ),
+    );
   }
   return findings;
 }
 
-async function checkModule(s: Subject, objects: ClusterObjects, target: IstioVersion, opts: AnalyzeOptions, limits: StartupLimits): Promise<Finding[]> {
+async function checkModule(
+  s: Subject,
+  objects: ClusterObjects,
+  target: IstioVersion,
+  opts: AnalyzeOptions,
+  limits: StartupLimits,
+): Promise<Finding[]> {
   const credentials: CredentialSource = credentialSource(opts.credentials ?? [], pullSecretConfig(s, objects));
   const fetched = await fetchModule(s, { credentials, plainHttp: opts.plainHttp });
   const out = [...fetched.findings, ...checkDigests(s, fetched)];
@@ -114,7 +156,11 @@ export function failing(r: AnalyzeReport, threshold: Severity): Finding[] {
  * more YAML documents), without the workload checks (attach has no workloads to go by).
  * Callers print the findings and decide on failure with failing(report, threshold).
  */
-export async function analyzeManifestText(text: string, origin: string, opts: AnalyzeOptions = {}): Promise<AnalyzeReport> {
+export async function analyzeManifestText(
+  text: string,
+  origin: string,
+  opts: AnalyzeOptions = {},
+): Promise<AnalyzeReport> {
   const { docs, problems } = parseText(text, origin);
   const r = await analyzeDocuments(docs, { workloadChecks: false, ...opts });
   for (const p of problems) {

@@ -5,7 +5,11 @@ import { DockerConfig, type CredentialSource, type Credentials } from '../regist
  * entries (`HOST=USER:PASSWORD`, or a docker config.json path), the extension's own pull
  * secret when the input holds it (what the proxy would use), then the user's docker config.
  */
-export interface CredentialSpec { host?: string; credentials?: Credentials; dockerConfigPath?: string }
+export interface CredentialSpec {
+  host?: string;
+  credentials?: Credentials;
+  dockerConfigPath?: string;
+}
 
 export function parseCredentialArg(arg: string): CredentialSpec {
   const eq = arg.indexOf('=');
@@ -14,7 +18,12 @@ export function parseCredentialArg(arg: string): CredentialSpec {
     const userPass = arg.slice(eq + 1);
     const colon = userPass.indexOf(':');
     if (colon <= 0) {
-      throw Object.assign(new Error(`--registry-credentials "${host}=..." must be HOST=USER:PASSWORD (or a path to a docker config.json)`), { kind: 'invalid-input' as const });
+      throw Object.assign(
+        new Error(
+          `--registry-credentials "${host}=..." must be HOST=USER:PASSWORD (or a path to a docker config.json)`,
+        ),
+        { kind: 'invalid-input' as const },
+      );
     }
     return { host, credentials: { username: userPass.slice(0, colon), password: userPass.slice(colon + 1) } };
   }
@@ -24,7 +33,11 @@ export function parseCredentialArg(arg: string): CredentialSpec {
 /** Credentials from a pull secret's .dockerconfigjson text, for one registry host. */
 export function fromDockerConfigJson(text: string, registry: string): Credentials | undefined {
   let cfg: { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }> };
-  try { cfg = JSON.parse(text); } catch { return undefined; }
+  try {
+    cfg = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   const strip = (k: string) => k.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
   const entry = Object.entries(cfg.auths ?? {}).find(([k]) => strip(k) === registry)?.[1];
   if (!entry) return undefined;

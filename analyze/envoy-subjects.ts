@@ -9,17 +9,28 @@ const WASM_FILTER_TYPES = [
   'type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm',
 ];
 /** Runtimes Envoy knows; official builds ship v8 (others need a custom build). */
-const KNOWN_RUNTIMES = ['envoy.wasm.runtime.v8', 'envoy.wasm.runtime.wamr', 'envoy.wasm.runtime.wasmtime', 'envoy.wasm.runtime.wavm'];
+const KNOWN_RUNTIMES = [
+  'envoy.wasm.runtime.v8',
+  'envoy.wasm.runtime.wamr',
+  'envoy.wasm.runtime.wasmtime',
+  'envoy.wasm.runtime.wavm',
+];
 
 type Obj = Record<string, any>;
 
 /** Every wasm filter config anywhere in a document: a bootstrap, a listener, an ECDS resource. */
 function findWasmConfigs(node: unknown, found: { typed: Obj; name?: string }[], name?: string): void {
-  if (Array.isArray(node)) { for (const n of node) findWasmConfigs(n, found, name); return; }
+  if (Array.isArray(node)) {
+    for (const n of node) findWasmConfigs(n, found, name);
+    return;
+  }
   if (node === null || typeof node !== 'object') return;
   const o = node as Obj;
   const here = typeof o.name === 'string' ? o.name : name;
-  if (WASM_FILTER_TYPES.includes(o['@type'])) { found.push({ typed: o, name: here }); return; }
+  if (WASM_FILTER_TYPES.includes(o['@type'])) {
+    found.push({ typed: o, name: here });
+    return;
+  }
   for (const v of Object.values(o)) findWasmConfigs(v, found, here);
 }
 
@@ -52,7 +63,9 @@ export function envoySubjects(docs: InputDoc[]): { subjects: Subject[]; findings
       const local: Obj | undefined = code.local;
       const remote: Obj | undefined = code.remote;
       const s: Subject = {
-        kind: 'EnvoyWasm', namespace: '', name,
+        kind: 'EnvoyWasm',
+        namespace: '',
+        name,
         label: subjectLabel('EnvoyWasm', '', name),
         origin: d.where,
         url: '',
@@ -68,19 +81,57 @@ export function envoySubjects(docs: InputDoc[]): { subjects: Subject[]; findings
         failStrategy: cfg.fail_open ? 'FAIL_OPEN' : 'FAIL_CLOSE',
       };
       const runtime = String(vm.runtime ?? '');
-      if (!runtime) { findings.push(finding('MW0501', s, 'vm_config.runtime is empty; Envoy needs one, e.g. envoy.wasm.runtime.v8')); continue; }
-      if (runtime === 'envoy.wasm.runtime.null') { findings.push(finding('MW0501', s, 'vm_config.runtime is envoy.wasm.runtime.null, which runs filters compiled into Envoy, not a .wasm module; use envoy.wasm.runtime.v8')); continue; }
-      if (!KNOWN_RUNTIMES.includes(runtime)) { findings.push(finding('MW0501', s, `vm_config.runtime "${runtime}" is not a runtime Envoy knows (${KNOWN_RUNTIMES.join(', ')})`)); continue; }
+      if (!runtime) {
+        findings.push(finding('MW0501', s, 'vm_config.runtime is empty; Envoy needs one, e.g. envoy.wasm.runtime.v8'));
+        continue;
+      }
+      if (runtime === 'envoy.wasm.runtime.null') {
+        findings.push(
+          finding(
+            'MW0501',
+            s,
+            'vm_config.runtime is envoy.wasm.runtime.null, which runs filters compiled into Envoy, not a .wasm module; use envoy.wasm.runtime.v8',
+          ),
+        );
+        continue;
+      }
+      if (!KNOWN_RUNTIMES.includes(runtime)) {
+        findings.push(
+          finding(
+            'MW0501',
+            s,
+            `vm_config.runtime "${runtime}" is not a runtime Envoy knows (${KNOWN_RUNTIMES.join(', ')})`,
+          ),
+        );
+        continue;
+      }
       if (local?.filename) {
         s.url = isAbsolute(local.filename) ? local.filename : resolve(dirname(d.origin), local.filename);
       } else if (remote?.http_uri?.uri) {
         s.url = String(remote.http_uri.uri);
-        if (!s.sha256) { findings.push(finding('MW0502', s, `vm_config.code.remote (${s.url}) has no sha256; Envoy rejects remote code without one`)); continue; }
+        if (!s.sha256) {
+          findings.push(
+            finding(
+              'MW0502',
+              s,
+              `vm_config.code.remote (${s.url}) has no sha256; Envoy rejects remote code without one`,
+            ),
+          );
+          continue;
+        }
       } else if (local?.inline_bytes || local?.inline_string) {
-        findings.push(finding('MW0501', s, 'the module is inline in the config (inline_bytes/inline_string); analyze checks modules given by filename or remote http_uri'));
+        findings.push(
+          finding(
+            'MW0501',
+            s,
+            'the module is inline in the config (inline_bytes/inline_string); analyze checks modules given by filename or remote http_uri',
+          ),
+        );
         continue;
       } else {
-        findings.push(finding('MW0501', s, 'vm_config.code names no module: set local.filename or remote.http_uri with sha256'));
+        findings.push(
+          finding('MW0501', s, 'vm_config.code names no module: set local.filename or remote.http_uri with sha256'),
+        );
         continue;
       }
       subjects.push(s);

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { examineImage, parseReference, RegistryError, type CredentialSource, type ImageExamination } from '../registry/index.js';
+import {
+  examineImage,
+  parseReference,
+  RegistryError,
+  type CredentialSource,
+  type ImageExamination,
+} from '../registry/index.js';
 import { finding, type Finding } from './finding.js';
 import type { Subject } from './subject.js';
 
@@ -45,14 +51,33 @@ async function fetchOci(s: Subject, opts: FetchOptions): Promise<FetchedModule> 
   let image: ImageExamination;
   try {
     parseReference(ref);
-    image = await examineImage(ref, { credentials: opts.credentials, ...(opts.plainHttp ? { plainHttp: true } : {}), retry: { attempts: 1 } });
+    image = await examineImage(ref, {
+      credentials: opts.credentials,
+      ...(opts.plainHttp ? { plainHttp: true } : {}),
+      retry: { attempts: 1 },
+    });
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
-    return { findings: [finding('MW0102', s, `cannot fetch ${s.url}: ${err.message}`, { kind: err.kind, ...(err.status ? { status: err.status } : {}) })] };
+    return {
+      findings: [
+        finding('MW0102', s, `cannot fetch ${s.url}: ${err.message}`, {
+          kind: err.kind,
+          ...(err.status ? { status: err.status } : {}),
+        }),
+      ],
+    };
   }
   const findings: Finding[] = [];
-  if (image.layoutError) findings.push(finding('MW0101', s, layoutMessage(s.url, image), { manifestDigest: image.manifestDigest, mediaType: image.manifestMediaType, layers: image.manifest?.layers.map((l) => l.mediaType) ?? [] }));
-  else if (image.moduleError) findings.push(finding('MW0103', s, `${s.url}: ${image.moduleError.message}`, { format: image.format }));
+  if (image.layoutError)
+    findings.push(
+      finding('MW0101', s, layoutMessage(s.url, image), {
+        manifestDigest: image.manifestDigest,
+        mediaType: image.manifestMediaType,
+        layers: image.manifest?.layers.map((l) => l.mediaType) ?? [],
+      }),
+    );
+  else if (image.moduleError)
+    findings.push(finding('MW0103', s, `${s.url}: ${image.moduleError.message}`, { format: image.format }));
   const module = image.module;
   return { image, module, moduleSha256: module ? sha256Hex(module) : undefined, findings };
 }
@@ -75,7 +100,10 @@ async function fetchHttp(s: Subject): Promise<FetchedModule> {
   } catch (err) {
     return { findings: [finding('MW0102', s, `cannot fetch ${s.url}: ${(err as Error).message}`)] };
   }
-  if (!res.ok) return { findings: [finding('MW0102', s, `${s.url} answered ${res.status} ${res.statusText}`, { status: res.status })] };
+  if (!res.ok)
+    return {
+      findings: [finding('MW0102', s, `${s.url} answered ${res.status} ${res.statusText}`, { status: res.status })],
+    };
   const module = new Uint8Array(await res.arrayBuffer());
   return { module, moduleSha256: sha256Hex(module), findings: [] };
 }

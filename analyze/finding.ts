@@ -14,7 +14,12 @@ export interface Finding {
   details?: Record<string, unknown>;
 }
 
-export function finding(code: MessageCode, subject: { label: string; origin?: string }, message: string, details?: Record<string, unknown>): Finding {
+export function finding(
+  code: MessageCode,
+  subject: { label: string; origin?: string },
+  message: string,
+  details?: Record<string, unknown>,
+): Finding {
   const def = MESSAGES[code];
   return {
     code,

@@ -9,8 +9,10 @@ export function formatText(r: AnalyzeReport): string {
     if (f.code !== 'MW0311') lines.push(`    fix: ${f.fix}`);
   }
   const { Error: e, Warning: w, Info: i } = r.counts;
-  lines.push(r.findings.length === 0
-    ? `no findings: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`
-    : `${e} error(s), ${w} warning(s), ${i} info: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`);
+  lines.push(
+    r.findings.length === 0
+      ? `no findings: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`
+      : `${e} error(s), ${w} warning(s), ${i} info: ${r.checked.length} extension(s) checked against Istio ${r.istioVersion}`,
+  );
   return lines.join('\n');
 }

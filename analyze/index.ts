@@ -1,5 +1,12 @@
 /** analyze/: checks that find why a wasm extension will not load before the mesh does. */
-export { analyzeDocuments, analyzeManifestText, analyzeSubjects, failing, type AnalyzeOptions, type AnalyzeReport } from './analyze.js';
+export {
+  analyzeDocuments,
+  analyzeManifestText,
+  analyzeSubjects,
+  failing,
+  type AnalyzeOptions,
+  type AnalyzeReport,
+} from './analyze.js';
 export { readInputs, parseText, type InputDoc } from './inputs.js';
 export { formatText } from './format.js';
 export { MESSAGES, SEVERITY_RANK, type MessageCode, type Severity } from './messages.js';

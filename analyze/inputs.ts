@@ -10,7 +10,10 @@ export interface InputDoc {
   where: string;
 }
 
-export interface InputProblem { origin: string; message: string }
+export interface InputProblem {
+  origin: string;
+  message: string;
+}
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 
@@ -18,14 +21,22 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
  * Reads a manifest file, every .yaml/.yml/.json under a directory (recursively, sorted so
  * findings come out in a stable order), or stdin ("-"). `kind: List` documents are flattened.
  */
-export async function readInputs(path: string, stdin: () => Promise<string> = readStdin): Promise<{ docs: InputDoc[]; problems: InputProblem[]; files: string[] }> {
+export async function readInputs(
+  path: string,
+  stdin: () => Promise<string> = readStdin,
+): Promise<{ docs: InputDoc[]; problems: InputProblem[]; files: string[] }> {
   const files: string[] = [];
   if (path === '-') {
     return { ...parseText(await stdin(), '<stdin>'), files: ['<stdin>'] };
   }
   let st: Awaited<ReturnType<typeof stat>>;
-  try { st = await stat(path); } catch {
-    throw Object.assign(new Error(`analyze: "${path}" does not exist; pass a manifest file, a directory of manifests, or - for stdin`), { kind: 'not-found' as const });
+  try {
+    st = await stat(path);
+  } catch {
+    throw Object.assign(
+      new Error(`analyze: "${path}" does not exist; pass a manifest file, a directory of manifests, or - for stdin`),
+      { kind: 'not-found' as const },
+    );
   }
   if (st.isDirectory()) files.push(...(await walk(path)));
   else files.push(path);
@@ -60,13 +71,22 @@ export function parseText(text: string, origin: string): { docs: InputDoc[]; pro
       return d.toJS() as unknown;
     });
   } catch (err) {
-    return { docs: [], problems: [{ origin, message: `${origin}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }] };
+    return {
+      docs: [],
+      problems: [{ origin, message: `${origin}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
+    };
   }
-  const flat = raw.flatMap((d) => ((d as { kind?: string } | null)?.kind === 'List' ? ((d as { items?: unknown[] }).items ?? []) : [d]));
+  const flat = raw.flatMap((d) =>
+    (d as { kind?: string } | null)?.kind === 'List' ? ((d as { items?: unknown[] }).items ?? []) : [d],
+  );
   const docs: InputDoc[] = [];
   flat.forEach((doc, i) => {
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return;
-    docs.push({ doc: doc as Record<string, any>, origin, where: flat.length > 1 ? `${origin} (document ${i + 1})` : origin });
+    docs.push({
+      doc: doc as Record<string, any>,
+      origin,
+      where: flat.length > 1 ? `${origin} (document ${i + 1})` : origin,
+    });
   });
   return { docs, problems };
 }

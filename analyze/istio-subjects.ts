@@ -32,7 +32,9 @@ export function extensionSubject(d: InputDoc, defaultNamespace = 'default'): Sub
   const targetRefs: TargetRef[] = [...(spec.targetRef ? [spec.targetRef] : []), ...(spec.targetRefs ?? [])];
   const cfg = wasm.pluginConfig;
   return {
-    kind, namespace, name,
+    kind,
+    namespace,
+    name,
     label: subjectLabel(kind, namespace, name),
     origin: d.where,
     url: String(wasm.url ?? ''),
@@ -40,7 +42,8 @@ export function extensionSubject(d: InputDoc, defaultNamespace = 'default'): Sub
     configuration: cfg === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(cfg)),
     rootId: String(wasm.pluginName ?? ''),
     pluginName: `${namespace}.${name}`,
-    env, hostEnv,
+    env,
+    hostEnv,
     phase: spec.phase ?? 'UNSPECIFIED',
     priority: typeof spec.priority === 'number' ? spec.priority : 0,
     selector: spec.selector?.matchLabels ? { ...spec.selector.matchLabels } : undefined,

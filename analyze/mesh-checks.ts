@@ -35,8 +35,18 @@ export function checkPhasePriority(subjects: Subject[], rootNs = DEFAULT_ROOT_NA
       const a = list[i]!;
       const b = list[j]!;
       if (a.phase !== b.phase || a.priority !== b.priority || !mayOverlap(a, b, rootNs)) continue;
-      for (const [x, y] of [[a, b], [b, a]] as const) {
-        out.push(finding('MW0401', x, `${x.label} and ${y.label} are both in phase ${x.phase} with priority ${x.priority} and can apply to the same workloads; their order in the filter chain is then not defined by the API`, { other: y.label, phase: x.phase, priority: x.priority }));
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        out.push(
+          finding(
+            'MW0401',
+            x,
+            `${x.label} and ${y.label} are both in phase ${x.phase} with priority ${x.priority} and can apply to the same workloads; their order in the filter chain is then not defined by the API`,
+            { other: y.label, phase: x.phase, priority: x.priority },
+          ),
+        );
       }
     }
   }
@@ -48,19 +58,44 @@ export function checkPullSecret(s: Subject, objects: ClusterObjects): Finding[] 
   const ref = s.imagePullSecret;
   if (!ref || !istio(s)) return [];
   if (ref.includes('/')) {
-    return [finding('MW0402', s, `imagePullSecret "${ref}" names a namespace; it must be the bare name of a Secret in ${s.namespace}, the extension's namespace`, { imagePullSecret: ref })];
+    return [
+      finding(
+        'MW0402',
+        s,
+        `imagePullSecret "${ref}" names a namespace; it must be the bare name of a Secret in ${s.namespace}, the extension's namespace`,
+        { imagePullSecret: ref },
+      ),
+    ];
   }
   if (objects.secrets.length === 0) return [];
   const here = objects.secrets.find((x) => x.namespace === s.namespace && x.name === ref);
   if (!here) {
     const elsewhere = objects.secrets.filter((x) => x.name === ref).map((x) => x.namespace);
     if (elsewhere.length > 0) {
-      return [finding('MW0402', s, `imagePullSecret "${ref}" exists only in namespace ${elsewhere.join(', ')}, not in ${s.namespace}; Istio looks for it in ${s.namespace} and pulls anonymously when it is missing`, { imagePullSecret: ref, foundIn: elsewhere })];
+      return [
+        finding(
+          'MW0402',
+          s,
+          `imagePullSecret "${ref}" exists only in namespace ${elsewhere.join(', ')}, not in ${s.namespace}; Istio looks for it in ${s.namespace} and pulls anonymously when it is missing`,
+          { imagePullSecret: ref, foundIn: elsewhere },
+        ),
+      ];
     }
-    return [finding('MW0403', s, `imagePullSecret "${ref}" is not among the Secrets given for namespace ${s.namespace}`, { imagePullSecret: ref })];
+    return [
+      finding('MW0403', s, `imagePullSecret "${ref}" is not among the Secrets given for namespace ${s.namespace}`, {
+        imagePullSecret: ref,
+      }),
+    ];
   }
   if (here.type !== 'kubernetes.io/dockerconfigjson' && here.type !== 'kubernetes.io/dockercfg') {
-    return [finding('MW0403', s, `imagePullSecret "${ref}" is a Secret of type ${here.type}; Istio reads pull credentials from kubernetes.io/dockerconfigjson secrets`, { imagePullSecret: ref, type: here.type })];
+    return [
+      finding(
+        'MW0403',
+        s,
+        `imagePullSecret "${ref}" is a Secret of type ${here.type}; Istio reads pull credentials from kubernetes.io/dockerconfigjson secrets`,
+        { imagePullSecret: ref, type: here.type },
+      ),
+    ];
   }
   return [];
 }
@@ -80,14 +115,42 @@ export function checkTargets(s: Subject, objects: ClusterObjects, rootNs = DEFAU
   if (!istio(s)) return [];
   const inScope = (w: { namespace: string }) => s.namespace === rootNs || w.namespace === s.namespace;
   if (s.targetRefs.length > 0) {
-    const missing = s.targetRefs.filter((r) => !objects.targets.some((t) => t.kind === r.kind && t.name === r.name && t.namespace === (r.namespace ?? s.namespace)));
+    const missing = s.targetRefs.filter(
+      (r) =>
+        !objects.targets.some(
+          (t) => t.kind === r.kind && t.name === r.name && t.namespace === (r.namespace ?? s.namespace),
+        ),
+    );
     if (missing.length === 0) return [];
     const known = objects.targets.filter(inScope).map((t) => `${t.kind} ${t.namespace}/${t.name}`);
-    return [finding('MW0404', s, `targetRefs ${missing.map((r) => `${r.kind} ${r.namespace ?? s.namespace}/${r.name}`).join(', ')} match nothing given${known.length ? ` (given: ${known.join(', ')})` : ''}`, { missing })];
+    return [
+      finding(
+        'MW0404',
+        s,
+        `targetRefs ${missing.map((r) => `${r.kind} ${r.namespace ?? s.namespace}/${r.name}`).join(', ')} match nothing given${known.length ? ` (given: ${known.join(', ')})` : ''}`,
+        { missing },
+      ),
+    ];
   }
   const candidates: Workload[] = objects.workloads.filter(inScope);
   if (candidates.some((w) => selectorMatches(s.selector, w.labels))) return [];
-  const sel = s.selector ? Object.entries(s.selector).map(([k, v]) => `${k}=${v}`).join(',') : '(none: all workloads)';
-  const seen = candidates.slice(0, 5).map((w) => `${w.kind} ${w.namespace}/${w.name} {${Object.entries(w.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`);
-  return [finding('MW0404', s, `selector ${sel} matches no workload in ${s.namespace === rootNs ? 'any namespace' : `namespace ${s.namespace}`}${seen.length ? `; workloads there: ${seen.join('; ')}` : '; none given there'}`, { selector: s.selector ?? {} })];
+  const sel = s.selector
+    ? Object.entries(s.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : '(none: all workloads)';
+  const seen = candidates.slice(0, 5).map(
+    (w) =>
+      `${w.kind} ${w.namespace}/${w.name} {${Object.entries(w.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}}`,
+  );
+  return [
+    finding(
+      'MW0404',
+      s,
+      `selector ${sel} matches no workload in ${s.namespace === rootNs ? 'any namespace' : `namespace ${s.namespace}`}${seen.length ? `; workloads there: ${seen.join('; ')}` : '; none given there'}`,
+      { selector: s.selector ?? {} },
+    ),
+  ];
 }

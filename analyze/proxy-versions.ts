@@ -9,7 +9,11 @@
  * TrafficExtension in 1.30. Older or newer releases than this table knows are treated as the
  * nearest known one.
  */
-export interface IstioVersion { major: number; minor: number; text: string }
+export interface IstioVersion {
+  major: number;
+  minor: number;
+  text: string;
+}
 
 export const DEFAULT_ISTIO_VERSION = '1.30';
 
@@ -19,14 +23,20 @@ const KIND_SINCE: Record<string, number> = { WasmPlugin: 12, TrafficExtension: 3
 export function parseIstioVersion(text: string): IstioVersion {
   const m = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:-.*)?$/.exec(text.trim());
   if (!m || Number(m[1]) !== 1) {
-    throw Object.assign(new Error(`--istio-version "${text}" is not an Istio version; pass it as 1.MINOR, e.g. --istio-version 1.24`), { kind: 'invalid-input' as const });
+    throw Object.assign(
+      new Error(`--istio-version "${text}" is not an Istio version; pass it as 1.MINOR, e.g. --istio-version 1.24`),
+      { kind: 'invalid-input' as const },
+    );
   }
   return { major: 1, minor: Number(m[2]), text: `1.${m[2]}` };
 }
 
 /** ABI versions the target's proxy speaks, newest first. */
 export function abiVersionsFor(v: IstioVersion): string[] {
-  return Object.entries(ABI_SINCE).filter(([, since]) => v.minor >= since).map(([abi]) => abi).reverse();
+  return Object.entries(ABI_SINCE)
+    .filter(([, since]) => v.minor >= since)
+    .map(([abi]) => abi)
+    .reverse();
 }
 
 /** The first Istio minor that serves an extension kind, or undefined when any does. */

@@ -15,8 +15,10 @@ export function schemaProblem(d: InputDoc): { field: string; message: string } |
     const field = err.field ?? '';
     // The most common sha256 mistake gets its own hint: registries print digests with the prefix.
     const spec = d.doc.kind === 'TrafficExtension' ? d.doc.spec?.wasm : d.doc.spec;
-    const hint = field.endsWith('sha256') && String(spec?.sha256 ?? '').startsWith('sha256:')
-      ? '; write the 64 hex digits without "sha256:"' : '';
+    const hint =
+      field.endsWith('sha256') && String(spec?.sha256 ?? '').startsWith('sha256:')
+        ? '; write the 64 hex digits without "sha256:"'
+        : '';
     return { field, message: err.message + hint };
   }
 }

@@ -37,7 +37,12 @@ const mentionsRootId = (text: string) => /root[ _-]?id|root context/i.test(text)
  * _start), create the root context, proxy_on_vm_start, proxy_on_configure; each refusal is
  * reported with the filter's own log line. Then checks the root id (see checkRootId).
  */
-export async function checkStartup(s: Subject, bytes: Uint8Array, imageRootIds: string[] | undefined, limits: StartupLimits): Promise<Finding[]> {
+export async function checkStartup(
+  s: Subject,
+  bytes: Uint8Array,
+  imageRootIds: string[] | undefined,
+  limits: StartupLimits,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const r = start(s, bytes, s.rootId);
   const sizeMsg = `${bytes.length} bytes, start-up ${r.ms.toFixed(1)} ms in the simulator (instantiate, vm_start, configure)`;
@@ -46,15 +51,36 @@ export async function checkStartup(s: Subject, bytes: Uint8Array, imageRootIds: 
   } else {
     out.push(finding('MW0311', s, `module ${sizeMsg}`, { bytes: bytes.length, startupMs: Number(r.ms.toFixed(3)) }));
     if (r.ms > limits.maxStartupMs) {
-      out.push(finding('MW0313', s, `start-up took ${r.ms.toFixed(1)} ms, over the limit of ${limits.maxStartupMs} ms (--max-startup-ms); proxies repeat it per worker thread`, { startupMs: Number(r.ms.toFixed(3)), limitMs: limits.maxStartupMs }));
+      out.push(
+        finding(
+          'MW0313',
+          s,
+          `start-up took ${r.ms.toFixed(1)} ms, over the limit of ${limits.maxStartupMs} ms (--max-startup-ms); proxies repeat it per worker thread`,
+          { startupMs: Number(r.ms.toFixed(3)), limitMs: limits.maxStartupMs },
+        ),
+      );
     }
   }
   if (bytes.length > limits.maxModuleBytes) {
-    out.push(finding('MW0312', s, `module is ${bytes.length} bytes, over the limit of ${limits.maxModuleBytes} bytes (--max-module-size)`, { bytes: bytes.length, limit: limits.maxModuleBytes }));
+    out.push(
+      finding(
+        'MW0312',
+        s,
+        `module is ${bytes.length} bytes, over the limit of ${limits.maxModuleBytes} bytes (--max-module-size)`,
+        { bytes: bytes.length, limit: limits.maxModuleBytes },
+      ),
+    );
   }
   // Root ids recorded at push time are authoritative: Istio would create a context nothing serves.
   if (imageRootIds && imageRootIds.length > 0 && !imageRootIds.includes(s.rootId)) {
-    out.push(finding('MW0309', s, `pluginName "${s.rootId}" is not among the root ids the image declares (${imageRootIds.map((i) => `"${i}"`).join(', ')})`, { rootId: s.rootId, registered: imageRootIds }));
+    out.push(
+      finding(
+        'MW0309',
+        s,
+        `pluginName "${s.rootId}" is not among the root ids the image declares (${imageRootIds.map((i) => `"${i}"`).join(', ')})`,
+        { rootId: s.rootId, registered: imageRootIds },
+      ),
+    );
     return out;
   }
   if (r.ok) out.push(...(await checkRootId(s, bytes, r)));
@@ -66,10 +92,19 @@ function startFailure(s: Subject, err: Error): Finding {
   const details = { error: err.message, ...(logs.length ? { logs } : {}) };
   if (!(err instanceof ConfigureError)) return finding('MW0305', s, err.message, details);
   if (mentionsRootId(err.message) || err.logs.some((l) => mentionsRootId(l.message))) {
-    return finding('MW0309', s, `the module does not serve root id "${s.rootId}" (pluginName): ${err.message}`, { rootId: s.rootId, ...details });
+    return finding('MW0309', s, `the module does not serve root id "${s.rootId}" (pluginName): ${err.message}`, {
+      rootId: s.rootId,
+      ...details,
+    });
   }
   if (/proxy_on_vm_start returned false/.test(err.message)) return finding('MW0306', s, err.message, details);
-  if (/proxy_on_configure returned false/.test(err.message)) return finding('MW0307', s, `${err.message} (pluginConfig ${Buffer.from(s.configuration).toString('utf8') || 'empty'})`, details);
+  if (/proxy_on_configure returned false/.test(err.message))
+    return finding(
+      'MW0307',
+      s,
+      `${err.message} (pluginConfig ${Buffer.from(s.configuration).toString('utf8') || 'empty'})`,
+      details,
+    );
   return finding('MW0308', s, err.message, details);
 }
 
@@ -91,16 +126,27 @@ async function checkRootId(s: Subject, bytes: Uint8Array, ours: Extract<Started,
   const b = await probeRequest(probe.host, probe.plugin);
   if (a.signature !== b.signature) return [];
   if (!a.visible && s.rootId !== '') {
-    return [finding('MW0310', s,
-      `the module did the same for root id "${s.rootId}" as for an unregistered one and nothing visible on a probe GET request; it either serves every root id alike or falls back to a default context for "${s.rootId}"`,
-      { rootId: s.rootId })];
+    return [
+      finding(
+        'MW0310',
+        s,
+        `the module did the same for root id "${s.rootId}" as for an unregistered one and nothing visible on a probe GET request; it either serves every root id alike or falls back to a default context for "${s.rootId}"`,
+        { rootId: s.rootId },
+      ),
+    ];
   }
   return [];
 }
 
 async function probeRequest(host: Host, plugin: Plugin): Promise<{ signature: string; visible: boolean }> {
   const r = await runExchange(host, [plugin], {
-    headers: { ':method': 'GET', ':path': '/', ':authority': 'analyze.meshwasm.local', ':scheme': 'http', 'user-agent': 'meshwasm-analyze' },
+    headers: {
+      ':method': 'GET',
+      ':path': '/',
+      ':authority': 'analyze.meshwasm.local',
+      ':scheme': 'http',
+      'user-agent': 'meshwasm-analyze',
+    },
     response: { headers: { ':status': '200' }, body: 'ok' },
   });
   const sig = {
@@ -111,8 +157,15 @@ async function probeRequest(host: Host, plugin: Plugin): Promise<{ signature: st
     calls: r.httpCalls.length,
     trap: r.trap?.message,
   };
-  const visible = sig.logs.length > 0 || sig.calls > 0 || sig.local !== undefined || sig.trap !== undefined || !r.upstream.reached ||
-    JSON.stringify(r.upstream.headers.filter(([k]) => !k.startsWith(':'))) !== JSON.stringify([['user-agent', 'meshwasm-analyze']]) ||
-    r.downstream.headers.some(([k]) => k !== ':status' && k !== 'content-length') || r.downstream.body !== 'ok';
+  const visible =
+    sig.logs.length > 0 ||
+    sig.calls > 0 ||
+    sig.local !== undefined ||
+    sig.trap !== undefined ||
+    !r.upstream.reached ||
+    JSON.stringify(r.upstream.headers.filter(([k]) => !k.startsWith(':'))) !==
+      JSON.stringify([['user-agent', 'meshwasm-analyze']]) ||
+    r.downstream.headers.some(([k]) => k !== ':status' && k !== 'content-length') ||
+    r.downstream.body !== 'ok';
   return { signature: JSON.stringify(sig), visible };
 }

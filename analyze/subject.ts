@@ -5,7 +5,12 @@
  */
 export type SubjectKind = 'WasmPlugin' | 'TrafficExtension' | 'EnvoyWasm';
 
-export interface TargetRef { group?: string; kind: string; name: string; namespace?: string }
+export interface TargetRef {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
 
 export interface Subject {
   kind: SubjectKind;

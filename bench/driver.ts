@@ -36,7 +36,10 @@ function chunks(body: RequestSpec['body']): Uint8Array[] {
 
 export function prepareRequest(spec: RequestSpec): PreparedRequest {
   if (typeof spec.response === 'function') {
-    throw new HostError('invalid-input', 'bench: a response function is not supported; give the upstream answer as headers/body');
+    throw new HostError(
+      'invalid-input',
+      'bench: a response function is not supported; give the upstream answer as headers/body',
+    );
   }
   const r: ResponseSpec = spec.response ?? {};
   const responseHeaders = toPairs(r.headers);
@@ -74,14 +77,27 @@ export class SyncDriver {
   private upReached = false;
   private readonly sinks: StreamSinks;
 
-  constructor(private readonly host: Host, private readonly plugins: Plugin[], specs: RequestSpec[]) {
+  constructor(
+    private readonly host: Host,
+    private readonly plugins: Plugin[],
+    specs: RequestSpec[],
+  ) {
     if (specs.length === 0) throw new HostError('invalid-input', 'bench: the scenario has no requests');
     this.requests = specs.map(prepareRequest);
     this.sinks = {
-      upstreamHeaders: (_h, end) => { this.upReached = true; if (end) this.upComplete = true; },
-      upstreamData: (_c, end) => { if (end) this.upComplete = true; },
-      upstreamTrailers: () => { this.upComplete = true; },
-      upstreamAbort: () => { this.upAborted = true; },
+      upstreamHeaders: (_h, end) => {
+        this.upReached = true;
+        if (end) this.upComplete = true;
+      },
+      upstreamData: (_c, end) => {
+        if (end) this.upComplete = true;
+      },
+      upstreamTrailers: () => {
+        this.upComplete = true;
+      },
+      upstreamAbort: () => {
+        this.upAborted = true;
+      },
       downstreamHeaders: () => {},
       downstreamData: () => {},
       downstreamTrailers: () => {},
@@ -119,14 +135,20 @@ export class SyncDriver {
     for (let i = 0; i < this.plugins.length; i++) {
       const failed = this.plugins[i]!.vm.failed;
       if (failed) {
-        throw new HostError('invalid-input', `bench: the filter trapped in ${failed.callback}${failed.function ? ` (${failed.function})` : ''} ` +
-          `on request ${this.tally.requests}: ${failed.message}; run the request with "meshwasm run" to see why`);
+        throw new HostError(
+          'invalid-input',
+          `bench: the filter trapped in ${failed.callback}${failed.function ? ` (${failed.function})` : ''} ` +
+            `on request ${this.tally.requests}: ${failed.message}; run the request with "meshwasm run" to see why`,
+        );
       }
     }
     if (!fm.isComplete) {
       if (this.host.busy) {
-        throw new HostError('invalid-input', 'bench: the filter waits on an http call answered asynchronously; ' +
-          'in-process benchmarks need clusters with static answers in the scenario (use --proxy for real upstreams)');
+        throw new HostError(
+          'invalid-input',
+          'bench: the filter waits on an http call answered asynchronously; ' +
+            'in-process benchmarks need clusters with static answers in the scenario (use --proxy for real upstreams)',
+        );
       }
       this.tally.stalled++;
       fm.complete();

@@ -82,11 +82,23 @@ export interface ModuleFigures {
 
 export interface BenchReport {
   machine: { cpuModel: string; cpus: number; node: string; platform: string; arch: string };
-  settings: { runs: number; requestsPerRun: number; warmupRequests: number; sampleRequests: number; scenarioRequests: number };
+  settings: {
+    runs: number;
+    requestsPerRun: number;
+    warmupRequests: number;
+    sampleRequests: number;
+    scenarioRequests: number;
+  };
   filter: ModuleFigures;
   baseline: ModuleFigures;
   /** filter / baseline, on medians. */
-  ratios: { usPerRequest?: number; requestsPerSecPerCore?: number; instantiateMs?: number; configureMs?: number; sizeBytes?: number };
+  ratios: {
+    usPerRequest?: number;
+    requestsPerSecPerCore?: number;
+    instantiateMs?: number;
+    configureMs?: number;
+    sizeBytes?: number;
+  };
   /** What the filter adds to each request over the empty pass-through, µs (median difference). */
   addedUsPerRequest: number;
   roundTrip: RoundTripReport;
@@ -126,7 +138,12 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
     vmOpts: { label: opts.label, vmConfig: opts.vmConfig },
     pluginOpts: { rootId: opts.rootId, configuration: opts.configuration },
   };
-  const baseline: Subject = { label: 'baseline (empty pass-through)', bytes: passthroughModule(), vmOpts: { label: 'baseline' }, pluginOpts: {} };
+  const baseline: Subject = {
+    label: 'baseline (empty pass-through)',
+    bytes: passthroughModule(),
+    vmOpts: { label: 'baseline' },
+    pluginOpts: {},
+  };
   const subjects = [filter, baseline];
   const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -142,14 +159,25 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
       host.startPlugin(vm, s.pluginOpts);
       const t2 = performance.now();
       // The first round only warms V8 up (its compile cache would flatter every later round anyway).
-      if (r > 0) { setup[i]!.inst.push(t1 - t0); setup[i]!.conf.push(t2 - t1); }
+      if (r > 0) {
+        setup[i]!.inst.push(t1 - t0);
+        setup[i]!.conf.push(t2 - t1);
+      }
     });
   }
 
   // Timed pass: requests through an uninstrumented host.
   const timed = subjects.map((s) => {
     const { host, plugin } = boot(s, opts);
-    return { host, plugin, driver: new SyncDriver(host, [plugin], requests), initial: plugin.vm.memoryBytes(), mem: [] as number[], rps: [] as number[], us: [] as number[] };
+    return {
+      host,
+      plugin,
+      driver: new SyncDriver(host, [plugin], requests),
+      initial: plugin.vm.memoryBytes(),
+      mem: [] as number[],
+      rps: [] as number[],
+      us: [] as number[],
+    };
   });
   progress(`warming up (${warmup} requests each)`);
   let perRun = opts.requestsPerRun ?? 200_000;
@@ -184,7 +212,10 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
     let allocations = 0;
     const mem = plugin.vm.mem;
     const allocate = mem.allocate;
-    mem.allocate = (n) => { allocations++; return allocate(n); };
+    mem.allocate = (n) => {
+      allocations++;
+      return allocate(n);
+    };
     counts.clear();
     new SyncDriver(host, [plugin], requests).run(sample);
     const byFunction: Record<string, number> = {};
@@ -209,7 +240,9 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
     driver.run(sample);
     restore();
     return [...times.calls].map(([name, calls]) => ({
-      name, perRequest: calls / sample, usPerCall: ((times.ms.get(name) ?? 0) * 1000) / calls,
+      name,
+      perRequest: calls / sample,
+      usPerCall: ((times.ms.get(name) ?? 0) * 1000) / calls,
     }));
   });
   await yieldToLoop();
@@ -257,15 +290,40 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
   });
   const [f, b] = figures as [ModuleFigures, ModuleFigures];
   const targets = [
-    { name: 'host-call overhead vs bare JS->wasm->JS round trip', target: '<= 3x', value: `${roundTrip.ratio}x`, met: roundTrip.ratio <= 3 },
-    { name: 'empty pass-through filter, requests/s per core', target: '>= 500000', value: String(Math.round(b.requestsPerSecPerCore.median)), met: b.requestsPerSecPerCore.median >= 500_000 },
-    { name: 'filter linear memory flat over the timed runs', target: 'no growth', value: `${f.memory.growthBytesPer100k} B per 100k requests`, met: !f.memory.leak },
+    {
+      name: 'host-call overhead vs bare JS->wasm->JS round trip',
+      target: '<= 3x',
+      value: `${roundTrip.ratio}x`,
+      met: roundTrip.ratio <= 3,
+    },
+    {
+      name: 'empty pass-through filter, requests/s per core',
+      target: '>= 500000',
+      value: String(Math.round(b.requestsPerSecPerCore.median)),
+      met: b.requestsPerSecPerCore.median >= 500_000,
+    },
+    {
+      name: 'filter linear memory flat over the timed runs',
+      target: 'no growth',
+      value: `${f.memory.growthBytesPer100k} B per 100k requests`,
+      met: !f.memory.leak,
+    },
   ];
   return {
     machine: {
-      cpuModel: cpus()[0]?.model ?? 'unknown', cpus: availableParallelism(), node: process.version, platform: process.platform, arch: process.arch,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      cpus: availableParallelism(),
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
     },
-    settings: { runs, requestsPerRun: perRun, warmupRequests: warmup, sampleRequests: sample, scenarioRequests: requests.length },
+    settings: {
+      runs,
+      requestsPerRun: perRun,
+      warmupRequests: warmup,
+      sampleRequests: sample,
+      scenarioRequests: requests.length,
+    },
     filter: f,
     baseline: b,
     ratios: {
@@ -290,7 +348,10 @@ export function latencyFigures(sorted: Float64Array): LatencyFigures {
     let i = 0;
     while (i < sorted.length) {
       let count = 0;
-      while (i < sorted.length && sorted[i]! <= edge) { count++; i++; }
+      while (i < sorted.length && sorted[i]! <= edge) {
+        count++;
+        i++;
+      }
       histogram.push({ upToUs: Math.round(edge * 1000) / 1000, count });
       if (edge >= top) break;
       edge *= 10 ** 0.1;
@@ -301,8 +362,11 @@ export function latencyFigures(sorted: Float64Array): LatencyFigures {
   const r = (v: number) => Math.round(v * 1000) / 1000;
   return {
     samples: sorted.length,
-    p50: r(percentile(sorted, 50)), p90: r(percentile(sorted, 90)), p99: r(percentile(sorted, 99)),
-    p999: r(percentile(sorted, 99.9)), max: r(sorted.length ? sorted[sorted.length - 1]! : 0),
+    p50: r(percentile(sorted, 50)),
+    p90: r(percentile(sorted, 90)),
+    p99: r(percentile(sorted, 99)),
+    p999: r(percentile(sorted, 99.9)),
+    max: r(sorted.length ? sorted[sorted.length - 1]! : 0),
     histogram,
   };
 }

@@ -12,7 +12,12 @@ const COLORS = { filter: '#d9480f', baseline: '#1c7ed6' };
 
 /** Latency distribution of both modules on one log-scaled x axis, as share of requests per bucket. */
 function latencyChart(series: { name: string; color: string; lat: LatencyFigures }[]): string {
-  const W = 760, H = 300, L = 56, R = 16, T = 20, B = 44;
+  const W = 760,
+    H = 300,
+    L = 56,
+    R = 16,
+    T = 20,
+    B = 44;
   const all = series.flatMap((s) => s.lat.histogram);
   if (all.length === 0) return '<p>No latency samples.</p>';
   const lo = Math.log10(Math.min(...all.map((b) => b.upToUs)));
@@ -23,41 +28,68 @@ function latencyChart(series: { name: string; color: string; lat: LatencyFigures
   const y = (v: number) => T + (1 - v / maxShare) * (H - T - B);
   const parts: string[] = [];
   // Axes, decade ticks and share gridlines.
-  parts.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#444"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#444"/>`);
+  parts.push(
+    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#444"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#444"/>`,
+  );
   for (let d = Math.ceil(lo); d <= Math.floor(hi); d++) {
     const px = x(10 ** d);
-    parts.push(`<line x1="${px}" y1="${H - B}" x2="${px}" y2="${H - B + 5}" stroke="#444"/><text x="${px}" y="${H - B + 18}" text-anchor="middle">${fmt(10 ** d)}</text>`);
+    parts.push(
+      `<line x1="${px}" y1="${H - B}" x2="${px}" y2="${H - B + 5}" stroke="#444"/><text x="${px}" y="${H - B + 18}" text-anchor="middle">${fmt(10 ** d)}</text>`,
+    );
   }
   for (const f of [0.25, 0.5, 0.75, 1]) {
     const py = y(maxShare * f);
-    parts.push(`<line x1="${L}" y1="${py}" x2="${W - R}" y2="${py}" stroke="#eee"/><text x="${L - 6}" y="${py + 4}" text-anchor="end">${(maxShare * f * 100).toFixed(1)}%</text>`);
+    parts.push(
+      `<line x1="${L}" y1="${py}" x2="${W - R}" y2="${py}" stroke="#eee"/><text x="${L - 6}" y="${py + 4}" text-anchor="end">${(maxShare * f * 100).toFixed(1)}%</text>`,
+    );
   }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">latency per request, µs (log scale)</text>`);
+  parts.push(
+    `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">latency per request, µs (log scale)</text>`,
+  );
   for (const s of series) {
     const pts = s.lat.histogram.map((b) => `${x(b.upToUs).toFixed(1)},${y(share(s.lat, b.count)).toFixed(1)}`);
     parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
-    for (const [label, v] of [['p50', s.lat.p50], ['p99', s.lat.p99]] as const) {
+    for (const [label, v] of [
+      ['p50', s.lat.p50],
+      ['p99', s.lat.p99],
+    ] as const) {
       if (v <= 0) continue;
       const px = x(Math.max(v, 10 ** lo));
-      parts.push(`<line x1="${px}" y1="${T}" x2="${px}" y2="${H - B}" stroke="${s.color}" stroke-dasharray="4 3"/><text x="${px + 3}" y="${T + 10}" fill="${s.color}">${label}</text>`);
+      parts.push(
+        `<line x1="${px}" y1="${T}" x2="${px}" y2="${H - B}" stroke="${s.color}" stroke-dasharray="4 3"/><text x="${px + 3}" y="${T + 10}" fill="${s.color}">${label}</text>`,
+      );
     }
   }
-  const legend = series.map((s, i) => `<rect x="${W - R - 240}" y="${T + i * 18}" width="12" height="12" fill="${s.color}"/><text x="${W - R - 222}" y="${T + 10 + i * 18}">${esc(s.name)}</text>`);
+  const legend = series.map(
+    (s, i) =>
+      `<rect x="${W - R - 240}" y="${T + i * 18}" width="12" height="12" fill="${s.color}"/><text x="${W - R - 222}" y="${T + 10 + i * 18}">${esc(s.name)}</text>`,
+  );
   return `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="latency distribution">${parts.join('')}${legend.join('')}</svg>`;
 }
 
 /** Horizontal bars: one row per label, one bar per series. */
-function barChart(title: string, unit: string, rows: { label: string; values: { name: string; color: string; v: number }[] }[]): string {
-  const W = 760, L = 230, R = 90, rowH = 16;
+function barChart(
+  title: string,
+  unit: string,
+  rows: { label: string; values: { name: string; color: string; v: number }[] }[],
+): string {
+  const W = 760,
+    L = 230,
+    R = 90,
+    rowH = 16;
   const max = Math.max(...rows.flatMap((r) => r.values.map((v) => v.v)), 1e-9);
   let yPos = 24;
   const parts: string[] = [`<text x="0" y="14" font-weight="bold">${esc(title)}</text>`];
   for (const r of rows) {
-    parts.push(`<text x="${L - 8}" y="${yPos + rowH * r.values.length / 2 + 4}" text-anchor="end">${esc(r.label)}</text>`);
+    parts.push(
+      `<text x="${L - 8}" y="${yPos + (rowH * r.values.length) / 2 + 4}" text-anchor="end">${esc(r.label)}</text>`,
+    );
     for (const v of r.values) {
       const w = (v.v / max) * (W - L - R);
-      parts.push(`<rect x="${L}" y="${yPos}" width="${w.toFixed(1)}" height="${rowH - 3}" fill="${v.color}"><title>${esc(v.name)}</title></rect>` +
-        `<text x="${L + w + 4}" y="${yPos + rowH - 5}">${fmt(v.v)} ${unit}</text>`);
+      parts.push(
+        `<rect x="${L}" y="${yPos}" width="${w.toFixed(1)}" height="${rowH - 3}" fill="${v.color}"><title>${esc(v.name)}</title></rect>` +
+          `<text x="${L + w + 4}" y="${yPos + rowH - 5}">${fmt(v.v)} ${unit}</text>`,
+      );
       yPos += rowH;
     }
     yPos += 6;
@@ -66,38 +98,78 @@ function barChart(title: string, unit: string, rows: { label: string; values: { 
 }
 
 function figuresRow(name: string, m: ModuleFigures): string {
-  return `<tr><th>${esc(name)}</th><td>${Math.round(m.requestsPerSecPerCore.median).toLocaleString('en')} ±${m.requestsPerSecPerCore.spreadPct.toFixed(0)}%</td>` +
+  return (
+    `<tr><th>${esc(name)}</th><td>${Math.round(m.requestsPerSecPerCore.median).toLocaleString('en')} ±${m.requestsPerSecPerCore.spreadPct.toFixed(0)}%</td>` +
     `<td>${fmt(m.usPerRequest.median)}</td><td>${fmt(m.latencyUs.p50)} / ${fmt(m.latencyUs.p99)} / ${fmt(m.latencyUs.p999)}</td>` +
     `<td>${fmt(m.hostCalls.perRequest)}</td><td>${fmt(m.instantiateMs.median)} + ${fmt(m.configureMs.median)}</td><td>${m.sizeBytes.toLocaleString('en')}</td>` +
-    `<td>${m.memory.leak ? `<b class="bad">growing ${m.memory.growthBytesPer100k} B/100k</b>` : 'flat'}</td></tr>`;
+    `<td>${m.memory.leak ? `<b class="bad">growing ${m.memory.growthBytesPer100k} B/100k</b>` : 'flat'}</td></tr>`
+  );
 }
 
 export function renderHtml(rep: BenchReport): string {
-  const f = rep.filter, b = rep.baseline;
+  const f = rep.filter,
+    b = rep.baseline;
   const callbackNames = [...new Set([...f.callbacks, ...b.callbacks].map((c) => c.name))];
   const us = (m: ModuleFigures, n: string) => m.callbacks.find((c) => c.name === n)?.usPerCall ?? 0;
   const sections: string[] = [];
-  sections.push(`<h2>Latency distribution (in-process)</h2>` + latencyChart([
-    { name: `filter: ${f.label}`, color: COLORS.filter, lat: f.latencyUs },
-    { name: 'baseline: empty pass-through', color: COLORS.baseline, lat: b.latencyUs },
-  ]));
-  sections.push(barChart('Time per callback', 'µs', callbackNames.map((n) => ({
-    label: n, values: [{ name: 'filter', color: COLORS.filter, v: us(f, n) }, { name: 'baseline', color: COLORS.baseline, v: us(b, n) }],
-  }))));
+  sections.push(
+    `<h2>Latency distribution (in-process)</h2>` +
+      latencyChart([
+        { name: `filter: ${f.label}`, color: COLORS.filter, lat: f.latencyUs },
+        { name: 'baseline: empty pass-through', color: COLORS.baseline, lat: b.latencyUs },
+      ]),
+  );
+  sections.push(
+    barChart(
+      'Time per callback',
+      'µs',
+      callbackNames.map((n) => ({
+        label: n,
+        values: [
+          { name: 'filter', color: COLORS.filter, v: us(f, n) },
+          { name: 'baseline', color: COLORS.baseline, v: us(b, n) },
+        ],
+      })),
+    ),
+  );
   const hc = Object.entries(f.hostCalls.byFunction);
   if (hc.length) {
-    sections.push(barChart('Host calls per request (filter)', '', hc.map(([n, v]) => ({ label: n, values: [{ name: 'filter', color: COLORS.filter, v }] }))));
+    sections.push(
+      barChart(
+        'Host calls per request (filter)',
+        '',
+        hc.map(([n, v]) => ({ label: n, values: [{ name: 'filter', color: COLORS.filter, v }] })),
+      ),
+    );
   }
   if (rep.proxy) {
     const p = rep.proxy;
-    sections.push(`<h2>Through a real proxy (${esc(p.tool)}, ${p.connections} connections, ${p.durationSec}s each)</h2>` +
-      barChart('Requests per second', 'req/s', p.setups.map((s) => ({ label: s.name, values: [{ name: s.name, color: COLORS.baseline, v: s.requestsPerSec }] }))) +
-      barChart('Latency percentiles', 'ms', p.setups.flatMap((s) => [
-        { label: `${s.name} p50`, values: [{ name: 'p50', color: COLORS.baseline, v: s.latencyMs.p50 }] },
-        { label: `${s.name} p99`, values: [{ name: 'p99', color: COLORS.filter, v: s.latencyMs.p99 }] },
-      ])));
+    sections.push(
+      `<h2>Through a real proxy (${esc(p.tool)}, ${p.connections} connections, ${p.durationSec}s each)</h2>` +
+        barChart(
+          'Requests per second',
+          'req/s',
+          p.setups.map((s) => ({
+            label: s.name,
+            values: [{ name: s.name, color: COLORS.baseline, v: s.requestsPerSec }],
+          })),
+        ) +
+        barChart(
+          'Latency percentiles',
+          'ms',
+          p.setups.flatMap((s) => [
+            { label: `${s.name} p50`, values: [{ name: 'p50', color: COLORS.baseline, v: s.latencyMs.p50 }] },
+            { label: `${s.name} p99`, values: [{ name: 'p99', color: COLORS.filter, v: s.latencyMs.p99 }] },
+          ]),
+        ),
+    );
   }
-  const targets = rep.targets.map((t) => `<li class="${t.met ? 'ok' : 'bad'}">${t.met ? '✓' : '✗'} ${esc(t.name)}: ${esc(t.value)} (target ${esc(t.target)})</li>`).join('');
+  const targets = rep.targets
+    .map(
+      (t) =>
+        `<li class="${t.met ? 'ok' : 'bad'}">${t.met ? '✓' : '✗'} ${esc(t.name)}: ${esc(t.value)} (target ${esc(t.target)})</li>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>meshwasm bench: ${esc(f.label)}</title>
 <style>

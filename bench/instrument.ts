@@ -14,7 +14,10 @@ export function countingImports(counts: CallCounts): (imports: WebAssembly.Impor
     for (const [mod, fns] of Object.entries(imports)) {
       const wrapped: WebAssembly.ModuleImports = {};
       for (const [name, fn] of Object.entries(fns)) {
-        if (typeof fn !== 'function') { wrapped[name] = fn; continue; }
+        if (typeof fn !== 'function') {
+          wrapped[name] = fn;
+          continue;
+        }
         const key = mod === 'env' ? name : `${mod}.${name}`;
         const f = fn as (...args: unknown[]) => unknown;
         wrapped[name] = (...args: unknown[]) => {
@@ -42,7 +45,10 @@ const now = () => performance.now();
  */
 export function clockOverheadMs(samples = 100_000): number {
   const d = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) { const a = now(); d[i] = now() - a; }
+  for (let i = 0; i < samples; i++) {
+    const a = now();
+    d[i] = now() - a;
+  }
   d.sort();
   return d[samples >> 1]!;
 }
@@ -70,5 +76,7 @@ export function timeCallbacks(vm: WasmVm, into: CallbackTimes, overheadMs: numbe
     return r;
   };
   (vm as { call: WasmVm['call'] }).call = timed;
-  return () => { (vm as { call: WasmVm['call'] }).call = original; };
+  return () => {
+    (vm as { call: WasmVm['call'] }).call = original;
+  };
 }

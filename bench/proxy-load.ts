@@ -45,7 +45,9 @@ async function startUpstream(): Promise<{ url: string; child: ChildProcess }> {
       out += c.toString();
       if (out.includes('\n')) resolve(Number(out.trim()));
     });
-    child.on('exit', (code) => reject(new HostError('internal', `bench --proxy: the upstream process exited (${code}) before listening`)));
+    child.on('exit', (code) =>
+      reject(new HostError('internal', `bench --proxy: the upstream process exited (${code}) before listening`)),
+    );
   });
   return { url: `http://127.0.0.1:${port}`, child };
 }
@@ -55,11 +57,17 @@ async function startPlainProxy(upstream: string): Promise<{ url: string; close()
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const server = http.createServer((req, res) => {
-    const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
     });
-    up.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(up);
   });
   server.keepAliveTimeout = 60_000;
@@ -67,7 +75,12 @@ async function startPlainProxy(upstream: string): Promise<{ url: string; close()
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); agent.destroy(); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+        agent.destroy();
+      }),
   };
 }
 
@@ -90,7 +103,13 @@ export function parseWrk(out: string, name: string): ProxySetupFigures {
   return {
     name,
     requestsPerSec: Number(rps[1]),
-    latencyMs: { p50: pct('50'), p75: pct('75'), p90: pct('90'), p99: pct('99'), max: latency ? toMs(latency[1]!, latency[2]!) : NaN },
+    latencyMs: {
+      p50: pct('50'),
+      p75: pct('75'),
+      p90: pct('90'),
+      p99: pct('99'),
+      max: latency ? toMs(latency[1]!, latency[2]!) : NaN,
+    },
     errors,
     requests: Number(total[1]),
   };
@@ -103,7 +122,12 @@ function runWrk(url: string, opts: ProxyLoadOptions, headers: [string, string][]
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { timeout: (opts.durationSec + 30) * 1000 }, (err, stdout, stderr) => {
       if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-        reject(new HostError('not-found', 'bench --proxy needs the load generator wrk; install it (Debian: apt-get install wrk)'));
+        reject(
+          new HostError(
+            'not-found',
+            'bench --proxy needs the load generator wrk; install it (Debian: apt-get install wrk)',
+          ),
+        );
       } else if (err) reject(new HostError('internal', `bench --proxy: wrk failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
@@ -112,11 +136,18 @@ function runWrk(url: string, opts: ProxyLoadOptions, headers: [string, string][]
 
 /** Two rounds of one setup: throughput and percentiles averaged (equal durations), max and counts over both. */
 function combine(name: string, runs: ProxySetupFigures[]): ProxySetupFigures {
-  const mean = (f: (r: ProxySetupFigures) => number) => Math.round((runs.reduce((a, r) => a + f(r), 0) / runs.length) * 1000) / 1000;
+  const mean = (f: (r: ProxySetupFigures) => number) =>
+    Math.round((runs.reduce((a, r) => a + f(r), 0) / runs.length) * 1000) / 1000;
   return {
     name,
     requestsPerSec: mean((r) => r.requestsPerSec),
-    latencyMs: { p50: mean((r) => r.latencyMs.p50), p75: mean((r) => r.latencyMs.p75), p90: mean((r) => r.latencyMs.p90), p99: mean((r) => r.latencyMs.p99), max: Math.max(...runs.map((r) => r.latencyMs.max)) },
+    latencyMs: {
+      p50: mean((r) => r.latencyMs.p50),
+      p75: mean((r) => r.latencyMs.p75),
+      p90: mean((r) => r.latencyMs.p90),
+      p99: mean((r) => r.latencyMs.p99),
+      max: Math.max(...runs.map((r) => r.latencyMs.max)),
+    },
     errors: runs.reduce((a, r) => a + r.errors, 0),
     requests: runs.reduce((a, r) => a + r.requests, 0),
   };
@@ -139,10 +170,22 @@ export async function runProxyLoad(opts: ProxyLoadOptions): Promise<ProxyLoadRep
   type Running = { url: string; close(): Promise<void> };
   const started: { name: string; proxy: Running }[] = [];
   try {
-    started.push({ name: 'filter chain', proxy: await startProxy({
-      upstream: upstream.url, logLevel: 'info',
-      filters: [{ kind: 'wasm', name: opts.label ?? 'bench', module: opts.module, configuration: opts.configuration, rootId: opts.rootId }],
-    }) });
+    started.push({
+      name: 'filter chain',
+      proxy: await startProxy({
+        upstream: upstream.url,
+        logLevel: 'info',
+        filters: [
+          {
+            kind: 'wasm',
+            name: opts.label ?? 'bench',
+            module: opts.module,
+            configuration: opts.configuration,
+            rootId: opts.rootId,
+          },
+        ],
+      }),
+    });
     started.push({ name: 'proxy, no filters', proxy: await startProxy({ upstream: upstream.url, filters: [] }) });
     started.push({ name: 'plain Node pass-through', proxy: await startPlainProxy(upstream.url) });
     // Two half-length rounds in mirrored order (A B C, then C B A), so a machine that gets busier
@@ -163,7 +206,14 @@ export async function runProxyLoad(opts: ProxyLoadOptions): Promise<ProxyLoadRep
   }
   const [chain, bare, plain] = setups as [ProxySetupFigures, ProxySetupFigures, ProxySetupFigures];
   return {
-    tool: 'wrk', connections: opts.connections, threads: 1, durationSec: opts.durationSec, setups,
-    ratios: { vsNoFilters: ratio(chain.requestsPerSec, bare.requestsPerSec), vsPlainNode: ratio(chain.requestsPerSec, plain.requestsPerSec) },
+    tool: 'wrk',
+    connections: opts.connections,
+    threads: 1,
+    durationSec: opts.durationSec,
+    setups,
+    ratios: {
+      vsNoFilters: ratio(chain.requestsPerSec, bare.requestsPerSec),
+      vsPlainNode: ratio(chain.requestsPerSec, plain.requestsPerSec),
+    },
   };
 }

@@ -31,7 +31,8 @@ export function measureRoundTrip(runs: number, callsPerRun: number): RoundTripRe
   const bareLoop = bare.exports.loop as Loop;
 
   // Warm both paths up so V8 has optimised the import wrappers before timing.
-  bareLoop(callsPerRun); hostLoop(callsPerRun);
+  bareLoop(callsPerRun);
+  hostLoop(callsPerRun);
   const bareNs: number[] = [];
   const hostNs: number[] = [];
   for (let r = 0; r < runs; r++) {

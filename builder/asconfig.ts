@@ -24,7 +24,10 @@ export function loadAsConfig(file: string): AsConfig | null {
   while (current && !seen.has(current)) {
     seen.add(current);
     if (!existsSync(current)) {
-      throw new BuildError(`build: ${[...seen][0]} extends ${current}, which does not exist; fix "extends" or remove it`, 'invalid-input');
+      throw new BuildError(
+        `build: ${[...seen][0]} extends ${current}, which does not exist; fix "extends" or remove it`,
+        'invalid-input',
+      );
     }
     const level = parseAsConfig(current);
     merged = {
@@ -38,9 +41,13 @@ export function loadAsConfig(file: string): AsConfig | null {
   return merged;
 }
 
-function mergeTargets(base: NonNullable<AsConfig['targets']>, over: NonNullable<AsConfig['targets']>): NonNullable<AsConfig['targets']> {
+function mergeTargets(
+  base: NonNullable<AsConfig['targets']>,
+  over: NonNullable<AsConfig['targets']>,
+): NonNullable<AsConfig['targets']> {
   const out: NonNullable<AsConfig['targets']> = {};
-  for (const name of new Set([...Object.keys(base), ...Object.keys(over)])) out[name] = { ...base[name], ...over[name] };
+  for (const name of new Set([...Object.keys(base), ...Object.keys(over)]))
+    out[name] = { ...base[name], ...over[name] };
   return out;
 }
 
@@ -50,6 +57,9 @@ function parseAsConfig(file: string): AsConfig {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
     return parsed as AsConfig;
   } catch (err) {
-    throw new BuildError(`build: ${file} is not valid JSON (${(err as Error).message}); fix it or delete it to use the defaults`, 'invalid-input');
+    throw new BuildError(
+      `build: ${file} is not valid JSON (${(err as Error).message}); fix it or delete it to use the defaults`,
+      'invalid-input',
+    );
   }
 }

@@ -52,7 +52,6 @@ export interface BuildResult {
   compilerWarnings: string;
 }
 
-
 /** What each target means when asconfig.json does not say: release small and fast, debug readable. */
 const TARGET_DEFAULTS: Record<BuildTarget, Record<string, unknown>> = {
   release: { optimizeLevel: 3, shrinkLevel: 2, debug: false },
@@ -71,7 +70,10 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   const dir = path.resolve(opts.dir);
   const target = opts.target ?? 'release';
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new BuildError(`build: directory "${opts.dir}" does not exist; run "meshwasm init ${opts.dir} --template blank" to create a project`, 'not-found');
+    throw new BuildError(
+      `build: directory "${opts.dir}" does not exist; run "meshwasm init ${opts.dir} --template blank" to create a project`,
+      'not-found',
+    );
   }
   const configPath = path.join(dir, 'asconfig.json');
   // Merged with the files it extends (the repository's asconfig.json for the shipped filters).
@@ -81,14 +83,22 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   const entries = config?.entries?.length ? [] : ['assembly/index.ts'];
   for (const e of config?.entries ?? entries) {
     if (!existsSync(path.join(dir, e))) {
-      throw new BuildError(`build: entry file "${e}" not found in ${dir}; create it or list your entry files in asconfig.json "entries"`, 'not-found');
+      throw new BuildError(
+        `build: entry file "${e}" not found in ${dir}; create it or list your entry files in asconfig.json "entries"`,
+        'not-found',
+      );
     }
   }
   if (effective.runtime === 'stub') {
-    throw new BuildError(`build: ${configPath} sets "runtime": "stub", which never frees memory, so a proxy's memory would grow with every request; use "minimal" (the default) or "incremental"`, 'invalid-input');
+    throw new BuildError(
+      `build: ${configPath} sets "runtime": "stub", which never frees memory, so a proxy's memory would grow with every request; use "minimal" (the default) or "incremental"`,
+      'invalid-input',
+    );
   }
 
-  const outFileRelative = opts.outFile ? path.relative(dir, path.resolve(opts.outFile)) : String(effective.outFile ?? `build/${target}.wasm`);
+  const outFileRelative = opts.outFile
+    ? path.relative(dir, path.resolve(opts.outFile))
+    : String(effective.outFile ?? `build/${target}.wasm`);
   const args: string[] = [...entries, '--baseDir', dir, '--target', target, '--outFile', outFileRelative];
   if (config) args.push('--config', configPath);
   // Defaults only where asconfig.json is silent (command-line flags would override it).
@@ -107,8 +117,17 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
 
   const written = new Map<string, Uint8Array | string>();
   let stderrText = '';
-  const stderr = { write(chunk: string | Uint8Array) { stderrText += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'); return true; } };
-  const stdout = { write(_chunk: string | Uint8Array) { return true; } };
+  const stderr = {
+    write(chunk: string | Uint8Array) {
+      stderrText += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    },
+  };
+  const stdout = {
+    write(_chunk: string | Uint8Array) {
+      return true;
+    },
+  };
   const sdkFallback = installedSdk(dir) ? null : path.join(packageRoot(), 'sdk');
 
   // Loaded only now: the compiler is megabytes of JavaScript, and input errors need none of it.
@@ -125,7 +144,11 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
         // of the meshwasm running the build, which is the one the module is checked against.
         const m = sdkFallback && /(?:^|[\\/])node_modules[\\/]meshwasm[\\/]sdk[\\/](.+)$/.exec(abs);
         if (!m || !sdkFallback) return null;
-        try { return await readFile(path.join(sdkFallback, m[1]!), 'utf8'); } catch { return null; }
+        try {
+          return await readFile(path.join(sdkFallback, m[1]!), 'utf8');
+        } catch {
+          return null;
+        }
       }
     },
     writeFile: async (filename: string, contents: Uint8Array | string, baseDir: string) => {
@@ -137,7 +160,11 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   });
   if (result.error) {
     const diagnostics = stderrText.trim();
-    throw new BuildError(`build: asc failed to compile ${dir} (target ${target}):\n${diagnostics || result.error.message}`, 'build', diagnostics);
+    throw new BuildError(
+      `build: asc failed to compile ${dir} (target ${target}):\n${diagnostics || result.error.message}`,
+      'build',
+      diagnostics,
+    );
   }
 
   const outFile = path.resolve(dir, outFileRelative);
@@ -145,11 +172,19 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   const compiled = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const mapFile = outFile + '.map';
   const packed = packDataSegments(compiled);
-  const { module: binary, data } = compress(packed, opts.compressData ?? target === 'release', target, written.has(mapFile));
+  const { module: binary, data } = compress(
+    packed,
+    opts.compressData ?? target === 'release',
+    target,
+    written.has(mapFile),
+  );
   if (binary !== compiled) await writeFile(outFile, binary);
   const report = validateModule(binary);
   if (report.problems.length) {
-    throw new BuildError(`build: ${outFileRelative} compiled but is not a usable proxy-wasm module:\n  - ${report.problems.join('\n  - ')}`, 'build');
+    throw new BuildError(
+      `build: ${outFileRelative} compiled but is not a usable proxy-wasm module:\n  - ${report.problems.join('\n  - ')}`,
+      'build',
+    );
   }
   return {
     target,
@@ -164,9 +199,19 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
 }
 
 /** The data compression pass when it is on and applies (a source map's code offsets would move). */
-function compress(module: Uint8Array, on: boolean, target: BuildTarget, sourceMap: boolean): { module: Uint8Array; data: DataReport } {
-  const off = !on ? (target === 'debug' ? 'off for debug builds' : 'turned off (--no-compress-data)')
-    : sourceMap ? 'a source map was written, and compression would move the code it maps' : null;
+function compress(
+  module: Uint8Array,
+  on: boolean,
+  target: BuildTarget,
+  sourceMap: boolean,
+): { module: Uint8Array; data: DataReport } {
+  const off = !on
+    ? target === 'debug'
+      ? 'off for debug builds'
+      : 'turned off (--no-compress-data)'
+    : sourceMap
+      ? 'a source map was written, and compression would move the code it maps'
+      : null;
   if (off) {
     const bytes = dataSectionBytes(module);
     return { module, data: { compressed: false, bytesBefore: bytes, bytesAfter: bytes, decoderBytes: 0, reason: off } };
@@ -174,7 +219,13 @@ function compress(module: Uint8Array, on: boolean, target: BuildTarget, sourceMa
   const r = compressData(module);
   return {
     module: r.module,
-    data: { compressed: r.skipped === null, bytesBefore: r.dataBytesBefore, bytesAfter: r.dataBytesAfter, decoderBytes: r.decoderBytes, reason: r.skipped },
+    data: {
+      compressed: r.skipped === null,
+      bytesBefore: r.dataBytesBefore,
+      bytesAfter: r.dataBytesAfter,
+      decoderBytes: r.decoderBytes,
+      reason: r.skipped,
+    },
   };
 }
 

@@ -14,7 +14,16 @@ import { encodeImage } from './data-codec.js';
 import { expandFunctionBody } from './expand-function.js';
 import { initialMemory } from './initial-memory.js';
 import { EXTERNAL, type DataSegment, type ModuleShape, readModuleShape } from './module-shape.js';
-import { Reader, SECTION, type Section, encodeSection, readSections, rebuildModule, sleb, uleb } from './wasm-binary.js';
+import {
+  Reader,
+  SECTION,
+  type Section,
+  encodeSection,
+  readSections,
+  rebuildModule,
+  sleb,
+  uleb,
+} from './wasm-binary.js';
 
 const PAGE = 65536;
 /** The blob's address alignment: where asc would start the heap, past the image. */
@@ -61,8 +70,10 @@ export function compressData(module: Uint8Array): DataCompression {
   const memoryBytes = shape.memories[0]!.minPages * PAGE;
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i]!;
-    if (s.offset + s.bytes.length > memoryBytes) return keep(`a data segment ends past the initial memory (${memoryBytes} bytes)`);
-    if (i > 0 && s.offset < segments[i - 1]!.offset + segments[i - 1]!.bytes.length) return keep('data segments overlap');
+    if (s.offset + s.bytes.length > memoryBytes)
+      return keep(`a data segment ends past the initial memory (${memoryBytes} bytes)`);
+    if (i > 0 && s.offset < segments[i - 1]!.offset + segments[i - 1]!.bytes.length)
+      return keep('data segments overlap');
   }
   const filled = segments.filter((s) => s.bytes.length > 0);
   if (filled.length === 0) return keep('it has no data');
@@ -76,13 +87,21 @@ export function compressData(module: Uint8Array): DataCompression {
   const blobStart = Math.ceil(imageEnd / BLOB_ALIGN) * BLOB_ALIGN;
   // +1: the decoder reads each token as a u16, so it reads one byte past the blob's end.
   if (blobStart + blob.length + 1 > memoryBytes) {
-    return keep(`the compressed data (${blob.length} bytes at ${blobStart}) would not fit in the initial memory (${memoryBytes} bytes)`);
+    return keep(
+      `the compressed data (${blob.length} bytes at ${blobStart}) would not fit in the initial memory (${memoryBytes} bytes)`,
+    );
   }
 
-  const dataSectionAfter = encodeSection(SECTION.data, Uint8Array.from([
-    ...uleb(1), 0, 0x41, ...sleb(blobStart | 0), 0x0b, ...uleb(blob.length), ...blob,
-  ]));
-  const out = withExpandFunction(module, shape, expandFunctionBody({ imageStart, blobStart, blobLength: blob.length }), dataSectionAfter);
+  const dataSectionAfter = encodeSection(
+    SECTION.data,
+    Uint8Array.from([...uleb(1), 0, 0x41, ...sleb(blobStart | 0), 0x0b, ...uleb(blob.length), ...blob]),
+  );
+  const out = withExpandFunction(
+    module,
+    shape,
+    expandFunctionBody({ imageStart, blobStart, blobLength: blob.length }),
+    dataSectionAfter,
+  );
   if (out.length >= module.length) return keep('compressing the data would not make the module smaller');
 
   let expected: Uint8Array;
@@ -110,7 +129,15 @@ export function dataSectionBytes(module: Uint8Array): number {
 }
 
 function unchanged(module: Uint8Array, dataBytes: number, reason: string): DataCompression {
-  return { module, skipped: reason, dataBytesBefore: dataBytes, dataBytesAfter: dataBytes, imageBytes: 0, blobBytes: 0, decoderBytes: 0 };
+  return {
+    module,
+    skipped: reason,
+    dataBytesBefore: dataBytes,
+    dataBytesAfter: dataBytes,
+    imageBytes: 0,
+    blobBytes: 0,
+    decoderBytes: 0,
+  };
 }
 
 /** Why the pass leaves this module alone, or null when it can compress it. */
@@ -120,16 +147,22 @@ function unsupported(shape: ModuleShape): string | null {
   if (shape.hasStart) return 'it already has a start function';
   if (shape.memories.length !== 1) return `it has ${shape.memories.length} memories`;
   const memory = shape.memories[0]!;
-  if (memory.imported) return 'its memory is imported, so its contents at start-up are not the module\'s alone';
+  if (memory.imported) return "its memory is imported, so its contents at start-up are not the module's alone";
   if (memory.shared || memory.memory64) return 'its memory is shared or 64-bit';
   if (!shape.types) return 'its type section has forms this pass does not read';
   const foreign = shape.imports.find((i) => i.kind !== EXTERNAL.function);
-  if (foreign) return `it imports ${foreign.module}.${foreign.name}, which is not a function (the build-time check instantiates with stub functions only)`;
+  if (foreign)
+    return `it imports ${foreign.module}.${foreign.name}, which is not a function (the build-time check instantiates with stub functions only)`;
   return null;
 }
 
 /** The module with the decoder added as its start function and `dataSection` as its data. */
-function withExpandFunction(module: Uint8Array, shape: ModuleShape, body: Uint8Array, dataSection: Uint8Array): Uint8Array {
+function withExpandFunction(
+  module: Uint8Array,
+  shape: ModuleShape,
+  body: Uint8Array,
+  dataSection: Uint8Array,
+): Uint8Array {
   const section = (id: number) => shape.sections.find((s) => s.id === id);
   const added = new Map<number, Uint8Array>();
   const replaced = new Map<Section, Uint8Array>();
@@ -147,12 +180,18 @@ function withExpandFunction(module: Uint8Array, shape: ModuleShape, body: Uint8A
   }
   appendEntry(SECTION.function, Uint8Array.from(uleb(typeIndex)));
   appendEntry(SECTION.code, body);
-  added.set(SECTION.start, encodeSection(SECTION.start, Uint8Array.from(uleb(shape.importedFunctions + shape.definedFunctions))));
+  added.set(
+    SECTION.start,
+    encodeSection(SECTION.start, Uint8Array.from(uleb(shape.importedFunctions + shape.definedFunctions))),
+  );
   replaced.set(section(SECTION.data)!, dataSection);
   const dataCount = section(SECTION.dataCount);
   if (dataCount) replaced.set(dataCount, encodeSection(SECTION.dataCount, Uint8Array.from(uleb(1))));
   for (const s of shape.sections) {
-    const names = s.id === SECTION.custom && new Reader(module, s.start).name() === 'name' ? withoutDataSegmentNames(module, s) : null;
+    const names =
+      s.id === SECTION.custom && new Reader(module, s.start).name() === 'name'
+        ? withoutDataSegmentNames(module, s)
+        : null;
     if (names) replaced.set(s, names);
   }
   return rebuildModule(module, shape.sections, (s) => replaced.get(s), added);
@@ -189,12 +228,15 @@ function checkSameMemory(expected: Uint8Array, compressed: Uint8Array): void {
   try {
     const actual = initialMemory(compressed);
     if (Buffer.compare(expected, actual) === 0) return;
-    problem = actual.length !== expected.length
-      ? `memory is ${actual.length} bytes instead of ${expected.length}`
-      : `memory differs first at byte ${expected.findIndex((b, i) => b !== actual[i])}`;
+    problem =
+      actual.length !== expected.length
+        ? `memory is ${actual.length} bytes instead of ${expected.length}`
+        : `memory differs first at byte ${expected.findIndex((b, i) => b !== actual[i])}`;
   } catch (err) {
     problem = `the compressed module does not instantiate: ${(err as Error).message}`;
   }
-  throw new Error(`internal error: data compression would change the module (${problem}); ` +
-    'this is a meshwasm bug: build with --no-compress-data and report it');
+  throw new Error(
+    `internal error: data compression would change the module (${problem}); ` +
+      'this is a meshwasm bug: build with --no-compress-data and report it',
+  );
 }

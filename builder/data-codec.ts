@@ -43,14 +43,23 @@ export function encodeImage(image: Uint8Array): Uint8Array {
   for (const s of steps) {
     const n = s.length - 1;
     switch (s.kind) {
-      case 'skip': out.push(TOKEN.skip | n); pos += s.length; break;
-      case 'literal': out.push(TOKEN.literal | n, ...image.subarray(pos, pos + s.length)); pos += s.length; break;
+      case 'skip':
+        out.push(TOKEN.skip | n);
+        pos += s.length;
+        break;
+      case 'literal':
+        out.push(TOKEN.literal | n, ...image.subarray(pos, pos + s.length));
+        pos += s.length;
+        break;
       case 'wide':
         out.push(TOKEN.wide | n);
         for (let i = 0; i < s.length; i++) out.push(image[pos + 2 * i]!);
         pos += 2 * s.length;
         break;
-      case 'far': out.push(TOKEN.far | n, s.offset & 0xff, s.offset >> 8); pos += s.length; break;
+      case 'far':
+        out.push(TOKEN.far | n, s.offset & 0xff, s.offset >> 8);
+        pos += s.length;
+        break;
       case 'near': {
         const units = s.offset >> 1;
         out.push(TOKEN.near | n | ((units & 3) << 6), units >> 2);
@@ -69,7 +78,8 @@ export function encodeImage(image: Uint8Array): Uint8Array {
  */
 export function expandImage(blob: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
-  let src = 0, dst = 0;
+  let src = 0,
+    dst = 0;
   const at = (i: number) => {
     if (i >= blob.length) throw new Error(`blob read past its end at ${i}`);
     return blob[i]!;
@@ -77,7 +87,8 @@ export function expandImage(blob: Uint8Array, length: number): Uint8Array {
   while (src < blob.length) {
     const token = at(src++);
     const n = (token & 31) + 1;
-    let from = -1, step = 1;
+    let from = -1,
+      step = 1;
     if (token & 0x20) {
       from = dst - 2 * ((token >> 6) | (at(src++) << 2));
     } else if ((token & 0xc0) === TOKEN.far) {
@@ -114,27 +125,41 @@ function cheapestSteps(image: Uint8Array): Step[] {
   const length = new Uint8Array(size);
   for (let i = size - 1; i >= 0; i--) {
     let best = Infinity;
-    const take = (bytes: number, k: number, n: number) => { if (bytes < best) { best = bytes; kind[i] = k; length[i] = n; } };
+    const take = (bytes: number, k: number, n: number) => {
+      if (bytes < best) {
+        best = bytes;
+        kind[i] = k;
+        length[i] = n;
+      }
+    };
     for (let n = 1; n <= RUN && i + n <= size; n++) {
       if (n <= zeros[i]!) take(1 + cost[i + n]!, 0, n);
       take(1 + n + cost[i + n]!, 1, n);
       if (n <= matches.nearLength[i]!) take(2 + cost[i + n]!, 3, n);
       if (n <= matches.farLength[i]!) take(3 + cost[i + n]!, 4, n);
     }
-    for (let n = 1; n <= RUN && i + 2 * n <= size && image[i + 2 * n - 1] === 0; n++) take(1 + n + cost[i + 2 * n]!, 2, n);
+    for (let n = 1; n <= RUN && i + 2 * n <= size && image[i + 2 * n - 1] === 0; n++)
+      take(1 + n + cost[i + 2 * n]!, 2, n);
     cost[i] = best;
   }
   const steps: Step[] = [];
   for (let i = 0; i < size; ) {
-    const k = KINDS[kind[i]!]!, n = length[i]!;
-    if (k === 'near' || k === 'far') steps.push({ kind: k, length: n, offset: k === 'near' ? matches.nearOffset[i]! : matches.farOffset[i]! });
+    const k = KINDS[kind[i]!]!,
+      n = length[i]!;
+    if (k === 'near' || k === 'far')
+      steps.push({ kind: k, length: n, offset: k === 'near' ? matches.nearOffset[i]! : matches.farOffset[i]! });
     else steps.push({ kind: k, length: n });
     i += k === 'wide' ? 2 * n : n;
   }
   return steps;
 }
 
-interface Matches { nearLength: Int32Array; nearOffset: Int32Array; farLength: Int32Array; farOffset: Int32Array }
+interface Matches {
+  nearLength: Int32Array;
+  nearOffset: Int32Array;
+  farLength: Int32Array;
+  farOffset: Int32Array;
+}
 
 /**
  * For each position, the longest earlier repeat (up to RUN bytes) within the near match's reach
@@ -146,8 +171,10 @@ interface Matches { nearLength: Int32Array; nearOffset: Int32Array; farLength: I
 function longestMatches(image: Uint8Array, zeros: Int32Array): Matches {
   const size = image.length;
   const m: Matches = {
-    nearLength: new Int32Array(size), nearOffset: new Int32Array(size),
-    farLength: new Int32Array(size), farOffset: new Int32Array(size),
+    nearLength: new Int32Array(size),
+    nearOffset: new Int32Array(size),
+    farLength: new Int32Array(size),
+    farOffset: new Int32Array(size),
   };
   /** How many bytes at j repeat at i, if more than `best` (a quick look at byte `best` first). */
   const longer = (i: number, j: number, best: number) => {
@@ -167,15 +194,26 @@ function longestMatches(image: Uint8Array, zeros: Int32Array): Matches {
     const pair = image[i]! | (image[i + 1]! << 8) | ((i & 1) << 16);
     for (let j = pairs.first(pair); j >= 0 && i - j <= 2 * NEAR_UNITS; j = pairs.next(j)) {
       const length = longer(i, j, m.nearLength[i]!);
-      if (length) { m.nearLength[i] = length; m.nearOffset[i] = i - j; }
+      if (length) {
+        m.nearLength[i] = length;
+        m.nearOffset[i] = i - j;
+      }
       if (length === RUN) break; // the nearest of the longest
     }
     pairs.add(pair, i);
     if (i + 3 >= size) continue;
-    const quad = Math.imul(image[i]! | (image[i + 1]! << 8) | (image[i + 2]! << 16) | (image[i + 3]! << 24), 0x9e3779b1) >>> 16;
-    for (let j = quads.first(quad), visited = 0; j >= 0 && i - j <= FAR_OFFSET && visited < CHAIN_LIMIT; j = quads.next(j), visited++) {
+    const quad =
+      Math.imul(image[i]! | (image[i + 1]! << 8) | (image[i + 2]! << 16) | (image[i + 3]! << 24), 0x9e3779b1) >>> 16;
+    for (
+      let j = quads.first(quad), visited = 0;
+      j >= 0 && i - j <= FAR_OFFSET && visited < CHAIN_LIMIT;
+      j = quads.next(j), visited++
+    ) {
       const length = longer(i, j, m.farLength[i]!);
-      if (length) { m.farLength[i] = length; m.farOffset[i] = i - j; }
+      if (length) {
+        m.farLength[i] = length;
+        m.farOffset[i] = i - j;
+      }
       if (length === RUN) break;
     }
     quads.add(quad, i);
@@ -191,7 +229,14 @@ class Chains {
     this.head = new Int32Array(keys).fill(-1);
     this.previous = new Int32Array(size).fill(-1);
   }
-  first(key: number): number { return this.head[key]!; }
-  next(position: number): number { return this.previous[position]!; }
-  add(key: number, position: number): void { this.previous[position] = this.head[key]!; this.head[key] = position; }
+  first(key: number): number {
+    return this.head[key]!;
+  }
+  next(position: number): number {
+    return this.previous[position]!;
+  }
+  add(key: number, position: number): void {
+    this.previous[position] = this.head[key]!;
+    this.head[key] = position;
+  }
 }

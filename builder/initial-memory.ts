@@ -36,7 +36,11 @@ function stub(type: FunctionType): () => unknown {
 }
 
 /** The module exporting memory 0, under the name it already has or an added one. */
-function withMemoryExported(module: Uint8Array, sections: Section[], exports: Export[]): { bytes: Uint8Array; exportName: string } {
+function withMemoryExported(
+  module: Uint8Array,
+  sections: Section[],
+  exports: Export[],
+): { bytes: Uint8Array; exportName: string } {
   const existing = exports.find((e) => e.kind === EXTERNAL.memory && e.index === 0);
   if (existing) return { bytes: module, exportName: existing.name };
   const exportName = '(meshwasm memory check)';
@@ -47,7 +51,11 @@ function withMemoryExported(module: Uint8Array, sections: Section[], exports: Ex
   }
   const section = encodeSection(SECTION.export, Uint8Array.from(entries));
   const hasExports = sections.some((s) => s.id === SECTION.export);
-  const bytes = rebuildModule(module, sections, (s) => (s.id === SECTION.export ? section : undefined),
-    hasExports ? new Map() : new Map([[SECTION.export, section]]));
+  const bytes = rebuildModule(
+    module,
+    sections,
+    (s) => (s.id === SECTION.export ? section : undefined),
+    hasExports ? new Map() : new Map([[SECTION.export, section]]),
+  );
   return { bytes, exportName };
 }

@@ -5,16 +5,44 @@
 import { Reader, SECTION, type Section, readSections } from './wasm-binary.js';
 
 /** Value types by their binary code; a function type using any other is not read. */
-export const VALUE_TYPES: Record<number, string> = { 127: 'i32', 126: 'i64', 125: 'f32', 124: 'f64', 123: 'v128', 112: 'funcref', 111: 'externref' };
+export const VALUE_TYPES: Record<number, string> = {
+  127: 'i32',
+  126: 'i64',
+  125: 'f32',
+  124: 'f64',
+  123: 'v128',
+  112: 'funcref',
+  111: 'externref',
+};
 
 export const EXTERNAL = { function: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 
-export interface FunctionType { params: number[]; results: number[] }
-export interface Import { module: string; name: string; kind: number; typeIndex: number }
-export interface Memory { imported: boolean; shared: boolean; memory64: boolean; minPages: number }
-export interface Export { name: string; kind: number; index: number }
+export interface FunctionType {
+  params: number[];
+  results: number[];
+}
+export interface Import {
+  module: string;
+  name: string;
+  kind: number;
+  typeIndex: number;
+}
+export interface Memory {
+  imported: boolean;
+  shared: boolean;
+  memory64: boolean;
+  minPages: number;
+}
+export interface Export {
+  name: string;
+  kind: number;
+  index: number;
+}
 /** An active data segment of memory 0 at a constant offset. */
-export interface DataSegment { offset: number; bytes: Uint8Array }
+export interface DataSegment {
+  offset: number;
+  bytes: Uint8Array;
+}
 
 export interface ModuleShape {
   sections: Section[];
@@ -38,8 +66,15 @@ export function readModuleShape(module: Uint8Array): ModuleShape {
     return s ? new Reader(module, s.start) : null;
   };
   const shape: ModuleShape = {
-    sections, types: [], imports: [], importedFunctions: 0, definedFunctions: 0, memories: [],
-    hasStart: sections.some((s) => s.id === SECTION.start), exports: [], data: [],
+    sections,
+    types: [],
+    imports: [],
+    importedFunctions: 0,
+    definedFunctions: 0,
+    memories: [],
+    hasStart: sections.some((s) => s.id === SECTION.start),
+    exports: [],
+    data: [],
   };
 
   const types = payload(SECTION.type);
@@ -50,12 +85,27 @@ export function readModuleShape(module: Uint8Array): ModuleShape {
     const r = imports!;
     const entry: Import = { module: r.name(), name: r.name(), kind: r.byte(), typeIndex: -1 };
     switch (entry.kind) {
-      case EXTERNAL.function: entry.typeIndex = r.u32(); shape.importedFunctions++; break;
-      case EXTERNAL.table: r.byte(); readLimits(r); break;
-      case EXTERNAL.memory: shape.memories.push({ imported: true, ...readLimits(r) }); break;
-      case EXTERNAL.global: r.byte(); r.byte(); break;
-      case EXTERNAL.tag: r.byte(); r.u32(); break;
-      default: throw new Error(`import ${entry.module}.${entry.name} has unknown kind ${entry.kind}`);
+      case EXTERNAL.function:
+        entry.typeIndex = r.u32();
+        shape.importedFunctions++;
+        break;
+      case EXTERNAL.table:
+        r.byte();
+        readLimits(r);
+        break;
+      case EXTERNAL.memory:
+        shape.memories.push({ imported: true, ...readLimits(r) });
+        break;
+      case EXTERNAL.global:
+        r.byte();
+        r.byte();
+        break;
+      case EXTERNAL.tag:
+        r.byte();
+        r.u32();
+        break;
+      default:
+        throw new Error(`import ${entry.module}.${entry.name} has unknown kind ${entry.kind}`);
     }
     shape.imports.push(entry);
   }
@@ -63,7 +113,8 @@ export function readModuleShape(module: Uint8Array): ModuleShape {
   shape.definedFunctions = payload(SECTION.function)?.u32() ?? 0;
 
   const memories = payload(SECTION.memory);
-  for (let i = 0, count = memories?.u32() ?? 0; i < count; i++) shape.memories.push({ imported: false, ...readLimits(memories!) });
+  for (let i = 0, count = memories?.u32() ?? 0; i < count; i++)
+    shape.memories.push({ imported: false, ...readLimits(memories!) });
 
   const exports = payload(SECTION.export);
   for (let i = 0, count = exports?.u32() ?? 0; i < count; i++) {

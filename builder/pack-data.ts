@@ -9,12 +9,18 @@
 
 import { Reader, SECTION, readSections, sleb, uleb } from './wasm-binary.js';
 
-interface Segment { offset: number; bytes: Uint8Array }
+interface Segment {
+  offset: number;
+  bytes: Uint8Array;
+}
 
 /** `n` as a LEB128 of exactly `width` bytes (valid with redundant continuation bytes). */
 function paddedUleb(n: number, width: number): Uint8Array {
   const out = new Uint8Array(width);
-  for (let i = 0; i < width; i++) { out[i] = (n & 0x7f) | (i < width - 1 ? 0x80 : 0); n = Math.floor(n / 128); }
+  for (let i = 0; i < width; i++) {
+    out[i] = (n & 0x7f) | (i < width - 1 ? 0x80 : 0);
+    n = Math.floor(n / 128);
+  }
   return out;
 }
 
@@ -57,7 +63,8 @@ export function packDataSegments(module: Uint8Array): Uint8Array {
     if (last) {
       const gap = s.offset - (last.offset + last.bytes.length);
       const joinedLength = last.bytes.length + gap + s.bytes.length;
-      const separate = headerCost(last, last.bytes.length) + headerCost(s, s.bytes.length) + last.bytes.length + s.bytes.length;
+      const separate =
+        headerCost(last, last.bytes.length) + headerCost(s, s.bytes.length) + last.bytes.length + s.bytes.length;
       const joined = headerCost(last, joinedLength) + joinedLength;
       if (joined < separate) {
         const bytes = new Uint8Array(joinedLength);
@@ -82,7 +89,8 @@ export function packDataSegments(module: Uint8Array): Uint8Array {
   const out: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of sections) {
     if (s.id === SECTION.data) out.push(newData);
-    else if (s.id === SECTION.dataCount) out.push(module.subarray(s.head, s.start), paddedUleb(merged.length, s.end - s.start));
+    else if (s.id === SECTION.dataCount)
+      out.push(module.subarray(s.head, s.start), paddedUleb(merged.length, s.end - s.start));
     else out.push(module.subarray(s.head, s.end));
   }
   return Buffer.concat(out);

@@ -12,7 +12,10 @@ export function readConfigArg(value: string | undefined, flag = '--config'): str
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new CliError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.notFound);
+      throw new CliError(
+        `${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        ExitCode.notFound,
+      );
     }
   }
   const t = value.trim();
@@ -20,7 +23,10 @@ export function readConfigArg(value: string | undefined, flag = '--config'): str
     try {
       JSON.parse(t);
     } catch (err) {
-      throw new CliError(`${flag}: not valid JSON (${(err as Error).message}); pass JSON text or @path/to/config.json`, ExitCode.invalidInput);
+      throw new CliError(
+        `${flag}: not valid JSON (${(err as Error).message}); pass JSON text or @path/to/config.json`,
+        ExitCode.invalidInput,
+      );
     }
   }
   return value;

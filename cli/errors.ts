@@ -44,13 +44,20 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
   if (typeof code === 'number' && Object.values(ExitCode).includes(code as ExitCodeValue)) return code as ExitCodeValue;
   const kind = (err as { kind?: unknown } | null)?.kind;
   switch (kind) {
-    case 'invalid-input': return ExitCode.invalidInput;
-    case 'auth': return ExitCode.auth;
-    case 'not-found': return ExitCode.notFound;
-    case 'remote': return ExitCode.remote;
-    case 'integrity': return ExitCode.integrity;
-    case 'build': return ExitCode.build;
-    default: break;
+    case 'invalid-input':
+      return ExitCode.invalidInput;
+    case 'auth':
+      return ExitCode.auth;
+    case 'not-found':
+      return ExitCode.notFound;
+    case 'remote':
+      return ExitCode.remote;
+    case 'integrity':
+      return ExitCode.integrity;
+    case 'build':
+      return ExitCode.build;
+    default:
+      break;
   }
   if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return ExitCode.notFound;
   return ExitCode.internal;

@@ -19,15 +19,28 @@ export function moduleArgsCollector() {
   const modules: ModuleArg[] = [];
   const last = (flag: string) => {
     const m = modules[modules.length - 1];
-    if (!m) throw new InvalidArgumentError(`${flag} applies to the --module before it; write --module <file.wasm> first`);
+    if (!m)
+      throw new InvalidArgumentError(`${flag} applies to the --module before it; write --module <file.wasm> first`);
     return m;
   };
   return {
     modules,
-    module: (v: string) => { modules.push({ file: v }); return modules; },
-    config: (v: string) => { last('--config').config = v; return v; },
-    rootId: (v: string) => { last('--root-id').rootId = v; return v; },
-    name: (v: string) => { last('--name').name = v; return v; },
+    module: (v: string) => {
+      modules.push({ file: v });
+      return modules;
+    },
+    config: (v: string) => {
+      last('--config').config = v;
+      return v;
+    },
+    rootId: (v: string) => {
+      last('--root-id').rootId = v;
+      return v;
+    },
+    name: (v: string) => {
+      last('--name').name = v;
+      return v;
+    },
     failStrategy: (v: string) => {
       if (!FAIL_STRATEGIES.includes(v)) throw new InvalidArgumentError(`use one of ${FAIL_STRATEGIES.join(', ')}`);
       last('--fail-strategy').failStrategy = v;

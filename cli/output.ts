@@ -29,7 +29,11 @@ export function progress(message: string): void {
 export function progressLine(): { update(msg: string): void; done(msg?: string): void } {
   if (!process.stderr.isTTY) return { update() {}, done() {} };
   return {
-    update(msg) { process.stderr.write('\r\x1b[K' + msg); },
-    done(msg) { process.stderr.write('\r\x1b[K' + (msg ? msg + '\n' : '')); },
+    update(msg) {
+      process.stderr.write('\r\x1b[K' + msg);
+    },
+    done(msg) {
+      process.stderr.write('\r\x1b[K' + (msg ? msg + '\n' : ''));
+    },
   };
 }

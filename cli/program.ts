@@ -34,7 +34,11 @@ export function buildProgram(): Command {
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
     .option('--root-id <id>', 'root id of the plugin to run', '')
-    .addOption(new Option('--fail-strategy <policy>', 'what a request sees when the filter traps').choices(['FAIL_CLOSE', 'FAIL_OPEN']).default('FAIL_CLOSE'))
+    .addOption(
+      new Option('--fail-strategy <policy>', 'what a request sees when the filter traps')
+        .choices(['FAIL_CLOSE', 'FAIL_OPEN'])
+        .default('FAIL_CLOSE'),
+    )
     .addOption(outputOption())
     .action(async (module: string, opts) => (await import('./commands/run.js')).run(module, opts));
 
@@ -43,7 +47,11 @@ export function buildProgram(): Command {
     .command('init')
     .description('create a filter project (AssemblyScript, tests included) from a template')
     .argument('<dir>', 'directory to create the project in')
-    .addOption(new Option('-t, --template <name>', 'project template').choices(['blank', 'authz', 'telemetry', 'header-routing']).default('blank'))
+    .addOption(
+      new Option('-t, --template <name>', 'project template')
+        .choices(['blank', 'authz', 'telemetry', 'header-routing'])
+        .default('blank'),
+    )
     .option('--name <name>', 'package name (default: the directory name)')
     .option('-y, --yes', 'accept defaults without asking')
     .option('-f, --force', 'overwrite files that already exist')
@@ -55,8 +63,11 @@ export function buildProgram(): Command {
     .description('compile a filter project with asc and check the module (ABI marker, callbacks, imports)')
     .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
     .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
-    .option('--out <file>', 'write the module here instead of the target\'s outFile (default build/<target>.wasm)')
-    .option('--no-compress-data', 'keep the data segments as asc wrote them (release builds store them compressed, expanded at start-up)')
+    .option('--out <file>', "write the module here instead of the target's outFile (default build/<target>.wasm)")
+    .option(
+      '--no-compress-data',
+      'keep the data segments as asc wrote them (release builds store them compressed, expanded at start-up)',
+    )
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 
@@ -74,40 +85,56 @@ export function buildProgram(): Command {
     return cmd;
   };
 
-  registryFlags(program
-    .command('push')
-    .description('push a module as an OCI image Istio and Envoy Gateway load; prints the manifest digest, module sha256 and pinned reference')
-    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
-    .argument('<ref>', 'host[:port]/repo:tag, oci:DIR:tag, or repo:tag for the local OCI layout store')
-    .addOption(new Option('--format <format>', 'image layout: wasm (two-layer wasm OCI variant) or compat (OCI image, plugin.wasm in tar+gzip)').choices(['wasm', 'compat']).default('wasm'))
-    .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
-    .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
-    .addOption(outputOption()))
-    .action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
+  registryFlags(
+    program
+      .command('push')
+      .description(
+        'push a module as an OCI image Istio and Envoy Gateway load; prints the manifest digest, module sha256 and pinned reference',
+      )
+      .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+      .argument('<ref>', 'host[:port]/repo:tag, oci:DIR:tag, or repo:tag for the local OCI layout store')
+      .addOption(
+        new Option(
+          '--format <format>',
+          'image layout: wasm (two-layer wasm OCI variant) or compat (OCI image, plugin.wasm in tar+gzip)',
+        )
+          .choices(['wasm', 'compat'])
+          .default('wasm'),
+      )
+      .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
+      .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
+      .addOption(outputOption()),
+  ).action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
 
-  registryFlags(program
-    .command('pull')
-    .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
-    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
-    .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
-    .addOption(outputOption()))
-    .action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
+  registryFlags(
+    program
+      .command('pull')
+      .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
+      .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+      .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
+      .addOption(outputOption()),
+  ).action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
 
-  registryFlags(program
-    .command('inspect')
-    .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
-    .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
-    .addOption(outputOption()))
-    .action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
+  registryFlags(
+    program
+      .command('inspect')
+      .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
+      .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+      .addOption(outputOption()),
+  ).action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
 
-  registryFlags(program
-    .command('login')
-    .description('check credentials against a registry and store them in the docker config (or its credential helper)')
-    .argument('<registry>', 'registry host[:port]')
-    .option('-u, --username <user>', 'registry user')
-    .option('--password-stdin', 'read the password from stdin')
-    .addOption(outputOption()), false)
-    .action(async (registry: string, opts) => (await import('./commands/login.js')).login(registry, opts));
+  registryFlags(
+    program
+      .command('login')
+      .description(
+        'check credentials against a registry and store them in the docker config (or its credential helper)',
+      )
+      .argument('<registry>', 'registry host[:port]')
+      .option('-u, --username <user>', 'registry user')
+      .option('--password-stdin', 'read the password from stdin')
+      .addOption(outputOption()),
+    false,
+  ).action(async (registry: string, opts) => (await import('./commands/login.js')).login(registry, opts));
 
   program
     .command('logout')
@@ -119,7 +146,9 @@ export function buildProgram(): Command {
   // --- attach, control-plane, status (control-plane/) ---
   program
     .command('attach')
-    .description('print (or --apply) a WasmPlugin/TrafficExtension manifest that attaches a pushed module, pinned by digest')
+    .description(
+      'print (or --apply) a WasmPlugin/TrafficExtension manifest that attaches a pushed module, pinned by digest',
+    )
     .argument('<ref>', 'registry/repo:tag, registry/repo@sha256:..., oci://..., or an http(s):// URL of a .wasm')
     .requiredOption('--name <name>', 'name of the WasmPlugin/TrafficExtension')
     .option('--namespace <ns>', 'namespace of the resource', 'default')
@@ -128,17 +157,36 @@ export function buildProgram(): Command {
     .addOption(new Option('--phase <phase>', 'where in the filter chain').choices(['AUTHN', 'AUTHZ', 'STATS']))
     .option('--priority <n>', 'ordering within the phase (higher first)')
     .option('--config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
-    .addOption(new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices(['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD']))
-    .addOption(new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'))
+    .addOption(
+      new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices([
+        'FAIL_CLOSE',
+        'FAIL_OPEN',
+        'FAIL_RELOAD',
+      ]),
+    )
+    .addOption(
+      new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'),
+    )
     .option('--pull-secret <secret>', 'imagePullSecret for private registries')
     .addOption(new Option('--pull-policy <policy>', 'imagePullPolicy').choices(['IfNotPresent', 'Always']))
     .option('--root-id <id>', 'pluginName (root id) of the plugin inside the module')
     .option('--envoy', 'print the equivalent Envoy HTTP filter config instead (for Envoy without Istio)')
-    .option('--module-base-url <url>', 'with --envoy: where Envoy downloads the module (a meshwasm control plane)', 'http://127.0.0.1:18001')
+    .option(
+      '--module-base-url <url>',
+      'with --envoy: where Envoy downloads the module (a meshwasm control plane)',
+      'http://127.0.0.1:18001',
+    )
     .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
-    .option('--config-dir <dir>', 'the local control plane\'s manifest directory', '.meshwasm/extensions')
+    .option('--config-dir <dir>', "the local control plane's manifest directory", '.meshwasm/extensions')
     .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
-    .addOption(new Option('--failure-threshold <severity>', 'fail (exit 9, nothing applied) on analyze findings at or above this').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .addOption(
+      new Option(
+        '--failure-threshold <severity>',
+        'fail (exit 9, nothing applied) on analyze findings at or above this',
+      )
+        .choices(['Info', 'Warning', 'Error'])
+        .default('Error'),
+    )
     .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
     .addOption(outputOption(['yaml', 'json'], 'yaml'))
     .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
@@ -146,7 +194,11 @@ export function buildProgram(): Command {
   program
     .command('control-plane')
     .description('watch extension manifests, fetch and verify modules, and serve them to proxies over ECDS')
-    .option('--config-dir <dir>', 'directory of WasmPlugin/TrafficExtension manifests (watched)', '.meshwasm/extensions')
+    .option(
+      '--config-dir <dir>',
+      'directory of WasmPlugin/TrafficExtension manifests (watched)',
+      '.meshwasm/extensions',
+    )
     .option('--kubernetes', 'also list+watch WasmPlugins and TrafficExtensions in the current kubeconfig context')
     .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
     .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
@@ -170,26 +222,43 @@ export function buildProgram(): Command {
     .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
     .requiredOption('--upstream <url>', 'where requests go after the filters (http://host:port)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10000')
-    .option('--module <file.wasm>', 'a filter, in chain order (repeat for more); the flags below apply to the --module before them', mods.module)
+    .option(
+      '--module <file.wasm>',
+      'a filter, in chain order (repeat for more); the flags below apply to the --module before them',
+      mods.module,
+    )
     .option('-c, --config <json|@file>', 'plugin configuration of the --module before it', mods.config)
     .option('--root-id <id>', 'root id of the --module before it', mods.rootId)
     .option('--name <name>', 'plugin name of the --module before it (default: the file name)', mods.name)
-    .option('--fail-strategy <policy>', 'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it', mods.failStrategy)
+    .option(
+      '--fail-strategy <policy>',
+      'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it',
+      mods.failStrategy,
+    )
     .option('--xds <host:port>', 'take the chain from an ECDS server (meshwasm control-plane) instead of --module')
     .option('--node-id <id>', 'xDS node id of this proxy', 'meshwasm-proxy')
     .option('--labels <k=v...>', 'workload labels sent as node metadata (selectors match them)')
     .option('--namespace <ns>', 'workload namespace sent as node metadata', 'default')
     .option('--cluster <name=url>', 'a target for proxy_http_call, and for --route-header (repeatable)', collect, [])
-    .option('--route-header <name>', 'send a request to the --cluster this header names (set by a filter), as Envoy\'s cluster_header')
+    .option(
+      '--route-header <name>',
+      "send a request to the --cluster this header names (set by a filter), as Envoy's cluster_header",
+    )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
-    .addOption(new Option('--log-level <level>', 'lowest filter log level printed').choices(['trace', 'debug', 'info', 'warn', 'error', 'critical']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'lowest filter log level printed')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'critical'])
+        .default('info'),
+    )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
 
   program
     .command('demo')
-    .description('the whole loop on this machine: build the shipped filters, push, attach, serve over ECDS, proxy real requests')
+    .description(
+      'the whole loop on this machine: build the shipped filters, push, attach, serve over ECDS, proxy real requests',
+    )
     .option('--registry <host:port>', 'push to this OCI registry instead of a local OCI image layout')
     .option('--keep', 'keep the work directory (OCI store, manifests, cache)')
     .addOption(outputOption())
@@ -198,7 +267,9 @@ export function buildProgram(): Command {
   // --- bench ---
   program
     .command('bench')
-    .description('measure what a filter costs per request, per callback and in memory, against an empty pass-through module')
+    .description(
+      'measure what a filter costs per request, per callback and in memory, against an empty pass-through module',
+    )
     .argument('<module>', 'path to a proxy-wasm module (.wasm)')
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
@@ -218,11 +289,24 @@ export function buildProgram(): Command {
   // --- analyze ---
   program
     .command('analyze')
-    .description('find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)')
-    .argument('<manifests>', 'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin')
-    .option('--registry-credentials <HOST=USER:PASSWORD|docker-config.json>', 'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json', collect)
+    .description(
+      'find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)',
+    )
+    .argument(
+      '<manifests>',
+      'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin',
+    )
+    .option(
+      '--registry-credentials <HOST=USER:PASSWORD|docker-config.json>',
+      'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
+      collect,
+    )
     .option('--istio-version <1.MINOR>', 'Istio version the mesh runs (ABI versions and kinds it serves)', '1.30')
-    .addOption(new Option('--failure-threshold <severity>', 'lowest severity that makes the command exit 9').choices(['Info', 'Warning', 'Error']).default('Error'))
+    .addOption(
+      new Option('--failure-threshold <severity>', 'lowest severity that makes the command exit 9')
+        .choices(['Info', 'Warning', 'Error'])
+        .default('Error'),
+    )
     .option('--envoy', 'also check Envoy wasm filter configs (envoy.extensions.filters.*.wasm.v3.Wasm) in the input')
     .option('--plain-http', 'talk plain HTTP to every registry (default: only to loopback ones)')
     .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))

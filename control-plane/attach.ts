@@ -1,5 +1,11 @@
 import { validateManifest } from './manifest/crd-schema.js';
-import { EXTENSION_API_VERSION, normalizeExtension, type ExtensionKind, type FailStrategy, type TargetRef } from './manifest/extension.js';
+import {
+  EXTENSION_API_VERSION,
+  normalizeExtension,
+  type ExtensionKind,
+  type FailStrategy,
+  type TargetRef,
+} from './manifest/extension.js';
 import { wasmFilterConfig } from './xds/resources.js';
 
 /**
@@ -58,12 +64,19 @@ export function buildExtensionManifest(s: AttachSpec): Record<string, unknown> {
  * in Envoy's YAML/JSON config spelling (snake_case, "@type", durations as "30s"). The module is
  * fetched by Envoy from `moduleUri` and checked against `moduleSha256` (the .wasm's own hash).
  */
-export function buildEnvoyFilter(manifest: Record<string, unknown>, moduleUri: string, moduleSha256: string): Record<string, unknown> {
+export function buildEnvoyFilter(
+  manifest: Record<string, unknown>,
+  moduleUri: string,
+  moduleSha256: string,
+): Record<string, unknown> {
   const ext = normalizeExtension(manifest as Record<string, any>, 'attach');
   const cfg = wasmFilterConfig(ext, moduleUri, moduleSha256);
   return {
     name: ext.resourceName,
-    typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm', ...(envoySpelling(cfg) as object) },
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
+      ...(envoySpelling(cfg) as object),
+    },
   };
 }
 
@@ -73,5 +86,10 @@ function envoySpelling(v: unknown): unknown {
   const o = v as Record<string, unknown>;
   // A google.protobuf.Duration in Envoy's JSON form.
   if (Object.keys(o).length === 1 && typeof o.seconds === 'string') return `${o.seconds}s`;
-  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k.startsWith('@') ? k : k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), envoySpelling(x)]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, x]) => [
+      k.startsWith('@') ? k : k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()),
+      envoySpelling(x),
+    ]),
+  );
 }

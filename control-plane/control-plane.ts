@@ -4,7 +4,7 @@ import { loadEnvoyProtos, type EnvoyProtos } from '../envoy-api/protos.js';
 import { extensionKey, type Extension } from './manifest/extension.js';
 import type { Resolver } from './resolver/resolver.js';
 import type { ExtensionCondition, ExtensionSource, SourceError } from './sources/source.js';
-import { EcdsServer, } from './xds/ecds-server.js';
+import { EcdsServer } from './xds/ecds-server.js';
 import { fallbackResource, wasmResource } from './xds/resources.js';
 import { startHttpServer } from './http/server.js';
 import type { ExtensionRecord } from './extension-record.js';
@@ -65,11 +65,18 @@ export class ControlPlane extends EventEmitter {
     this.http = http.server;
     this.httpUrl = http.url;
     for (const ev of ['ack', 'nack', 'connect', 'disconnect'] as const) {
-      this.ecds.on(ev, () => { this.emit(ev); void this.writeConditions(); });
+      this.ecds.on(ev, () => {
+        this.emit(ev);
+        void this.writeConditions();
+      });
     }
     for (const s of this.opts.sources) s.on('change', () => this.reconcile());
     for (const s of this.opts.sources) await s.start();
-    this.timers.push(setInterval(() => { if ([...this.records.values()].some((r) => r.error)) void this.reconcile(); }, this.opts.retryMs ?? 5000));
+    this.timers.push(
+      setInterval(() => {
+        if ([...this.records.values()].some((r) => r.error)) void this.reconcile();
+      }, this.opts.retryMs ?? 5000),
+    );
     this.timers.push(setInterval(() => this.opts.resolver.cache.purge(), this.opts.purgeMs ?? 3_600_000));
     for (const t of this.timers) t.unref();
     await this.reconcile();
@@ -77,7 +84,11 @@ export class ControlPlane extends EventEmitter {
 
   /** Re-reads every source and converges; calls are serialized. */
   reconcile(): Promise<void> {
-    this.chain = this.chain.then(() => this.converge()).catch((err) => { this.emit('error', err); });
+    this.chain = this.chain
+      .then(() => this.converge())
+      .catch((err) => {
+        this.emit('error', err);
+      });
     return this.chain;
   }
 
@@ -85,14 +96,19 @@ export class ControlPlane extends EventEmitter {
     return buildStatus(this);
   }
 
-  proxies() { return this.ecds.proxies(); }
+  proxies() {
+    return this.ecds.proxies();
+  }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     for (const s of this.opts.sources) await s.close();
     await this.ecds.close();
-    await new Promise<void>((resolve) => { this.http.close(() => resolve()); this.http.closeAllConnections(); });
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
   }
 
   private moduleBySha(sha: string): Uint8Array | undefined {
@@ -110,49 +126,83 @@ export class ControlPlane extends EventEmitter {
       for (const ext of snap.extensions) {
         const key = extensionKey(ext);
         const other = wanted.get(key);
-        if (other) { errors.push({ origin: ext.origin, message: `${ext.kind} ${ext.namespace}/${ext.name} from ${ext.origin} is ignored: ${other.origin} defines it too` }); continue; }
+        if (other) {
+          errors.push({
+            origin: ext.origin,
+            message: `${ext.kind} ${ext.namespace}/${ext.name} from ${ext.origin} is ignored: ${other.origin} defines it too`,
+          });
+          continue;
+        }
         wanted.set(key, ext);
       }
     }
     this.sourceErrors = errors;
     for (const key of [...this.records.keys()]) if (!wanted.has(key)) this.records.delete(key);
 
-    await Promise.all([...wanted].map(async ([key, ext]) => {
-      const signature = JSON.stringify([ext.url, ext.sha256, ext.imagePullPolicy, ext.imagePullSecret, ext.pluginConfig, ext.pluginName, ext.failStrategy, ext.env, ext.type]);
-      const prev = this.records.get(key);
-      const rec: ExtensionRecord = prev ?? { ext, state: 'Pending', signature: '' };
-      rec.ext = ext; // selector, phase, priority take effect without a new fetch
-      if (prev && prev.signature === signature && !prev.error) {
-        if (rec.served && rec.servedExt) rec.served = { ...rec.served, ext };
-        return;
-      }
-      rec.signature = signature;
-      this.records.set(key, rec);
-      if (ext.type === 'NETWORK') {
-        rec.state = 'Unsupported';
-        rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
-        rec.served = undefined;
-        return;
-      }
-      try {
-        const resolved = await this.opts.resolver.resolve({ url: ext.url, sha256: ext.sha256, pullPolicy: ext.imagePullPolicy, pullSecret: ext.imagePullSecret });
-        const base = this.opts.moduleBaseUrl ?? this.httpUrl;
-        const built = wasmResource(this.protos, ext, `${base}/modules/${resolved.moduleSha256}.wasm`, resolved.moduleSha256);
-        Object.assign(rec, { resolved, servedExt: ext, served: { ...built, ext, digest: resolved.checksum }, state: 'Serving', error: undefined });
-      } catch (err) {
-        rec.error = (err as Error).message;
-        if (rec.resolved && rec.served) {
-          // Keep the module proxies already run, as Envoy keeps a config whose update failed.
-          rec.state = 'ServingPrevious';
-          rec.served = { ...rec.served, ext };
-        } else {
-          const built = fallbackResource(this.protos, ext);
-          const fallback = ext.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';
-          rec.state = 'Fallback';
-          rec.served = { ...built, ext, digest: '', fallback };
+    await Promise.all(
+      [...wanted].map(async ([key, ext]) => {
+        const signature = JSON.stringify([
+          ext.url,
+          ext.sha256,
+          ext.imagePullPolicy,
+          ext.imagePullSecret,
+          ext.pluginConfig,
+          ext.pluginName,
+          ext.failStrategy,
+          ext.env,
+          ext.type,
+        ]);
+        const prev = this.records.get(key);
+        const rec: ExtensionRecord = prev ?? { ext, state: 'Pending', signature: '' };
+        rec.ext = ext; // selector, phase, priority take effect without a new fetch
+        if (prev && prev.signature === signature && !prev.error) {
+          if (rec.served && rec.servedExt) rec.served = { ...rec.served, ext };
+          return;
         }
-      }
-    }));
+        rec.signature = signature;
+        this.records.set(key, rec);
+        if (ext.type === 'NETWORK') {
+          rec.state = 'Unsupported';
+          rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
+          rec.served = undefined;
+          return;
+        }
+        try {
+          const resolved = await this.opts.resolver.resolve({
+            url: ext.url,
+            sha256: ext.sha256,
+            pullPolicy: ext.imagePullPolicy,
+            pullSecret: ext.imagePullSecret,
+          });
+          const base = this.opts.moduleBaseUrl ?? this.httpUrl;
+          const built = wasmResource(
+            this.protos,
+            ext,
+            `${base}/modules/${resolved.moduleSha256}.wasm`,
+            resolved.moduleSha256,
+          );
+          Object.assign(rec, {
+            resolved,
+            servedExt: ext,
+            served: { ...built, ext, digest: resolved.checksum },
+            state: 'Serving',
+            error: undefined,
+          });
+        } catch (err) {
+          rec.error = (err as Error).message;
+          if (rec.resolved && rec.served) {
+            // Keep the module proxies already run, as Envoy keeps a config whose update failed.
+            rec.state = 'ServingPrevious';
+            rec.served = { ...rec.served, ext };
+          } else {
+            const built = fallbackResource(this.protos, ext);
+            const fallback = ext.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';
+            rec.state = 'Fallback';
+            rec.served = { ...built, ext, digest: '', fallback };
+          }
+        }
+      }),
+    );
     if (this.closed) return;
     this.ecds.setResources([...this.records.values()].flatMap((r) => (r.served ? [r.served] : [])));
     this.emit('reconciled', this.status());
@@ -169,13 +219,28 @@ export class ControlPlane extends EventEmitter {
       const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === e.key));
       if (!rec || !source) continue;
       const nacked = e.proxies.filter((p) => p.nack);
-      const condition: ExtensionCondition = e.state === 'Serving' && !nacked.length
-        ? { ready: true, reason: 'Serving', message: `serving ${e.digest ? 'sha256:' + e.digest : e.url} to ${e.proxies.filter((p) => p.acked).length} proxies` }
-        : { ready: false, reason: nacked.length ? 'Rejected' : e.state, message: nacked.length ? `proxy ${nacked[0]!.nodeId} rejected it: ${nacked[0]!.nack}` : e.error ?? e.state };
+      const condition: ExtensionCondition =
+        e.state === 'Serving' && !nacked.length
+          ? {
+              ready: true,
+              reason: 'Serving',
+              message: `serving ${e.digest ? 'sha256:' + e.digest : e.url} to ${e.proxies.filter((p) => p.acked).length} proxies`,
+            }
+          : {
+              ready: false,
+              reason: nacked.length ? 'Rejected' : e.state,
+              message: nacked.length
+                ? `proxy ${nacked[0]!.nodeId} rejected it: ${nacked[0]!.nack}`
+                : (e.error ?? e.state),
+            };
       const sig = JSON.stringify([condition, rec.ext.generation]);
       if (this.written.get(e.key) === sig) continue;
       this.written.set(e.key, sig);
-      try { await source.writeStatus!(rec.ext, condition); } catch (err) { this.emit('warning', err); }
+      try {
+        await source.writeStatus!(rec.ext, condition);
+      } catch (err) {
+        this.emit('warning', err);
+      }
     }
   }
 }

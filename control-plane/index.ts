@@ -1,5 +1,11 @@
 /** Public surface of the control plane. */
-export { ControlPlane, startControlPlane, type ControlPlaneOptions, type ExtensionRecord, type ExtensionState } from './control-plane.js';
+export {
+  ControlPlane,
+  startControlPlane,
+  type ControlPlaneOptions,
+  type ExtensionRecord,
+  type ExtensionState,
+} from './control-plane.js';
 export type { StatusReport, ExtensionStatus, ProxyStatus } from './status.js';
 export { DirectorySource, type DirectorySourceOptions } from './sources/directory.js';
 export type { ExtensionSource, SourceSnapshot, SourceError, ExtensionCondition } from './sources/source.js';

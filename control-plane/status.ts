@@ -63,43 +63,65 @@ export interface StatusInputs {
 
 export function buildStatus(cp: StatusInputs): StatusReport {
   const proxies = cp.proxies();
-  const extensions: ExtensionStatus[] = [...cp.records.entries()].map(([key, r]) => ({
-    key,
-    kind: r.ext.kind,
-    namespace: r.ext.namespace,
-    name: r.ext.name,
-    resourceName: r.ext.resourceName,
-    origin: r.ext.origin,
-    url: r.ext.url,
-    sha256: r.ext.sha256,
-    digest: r.resolved?.checksum ?? '',
-    moduleSha256: r.resolved?.moduleSha256 ?? '',
-    phase: r.ext.phase,
-    priority: r.ext.priority,
-    state: r.state,
-    ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
-    ...(r.error ? { error: r.error } : {}),
-    ...(r.served ? { version: r.served.version } : {}),
-    proxies: proxies.flatMap((p) => {
-      const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);
-      if (!sent) return [];
-      const acked = p.acked?.resources.find((x) => x.name === r.ext.resourceName);
-      const nacked = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
-      const held = acked ?? sent;
-      return [{ nodeId: p.nodeId, version: held.version, digest: held.digest, acked: !!acked && acked.version === sent.version, ...(nacked ? { nack: p.nack!.message } : {}) }];
-    }),
-  })).sort((a, b) => a.key.localeCompare(b.key));
+  const extensions: ExtensionStatus[] = [...cp.records.entries()]
+    .map(([key, r]) => ({
+      key,
+      kind: r.ext.kind,
+      namespace: r.ext.namespace,
+      name: r.ext.name,
+      resourceName: r.ext.resourceName,
+      origin: r.ext.origin,
+      url: r.ext.url,
+      sha256: r.ext.sha256,
+      digest: r.resolved?.checksum ?? '',
+      moduleSha256: r.resolved?.moduleSha256 ?? '',
+      phase: r.ext.phase,
+      priority: r.ext.priority,
+      state: r.state,
+      ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      ...(r.served ? { version: r.served.version } : {}),
+      proxies: proxies.flatMap((p) => {
+        const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);
+        if (!sent) return [];
+        const acked = p.acked?.resources.find((x) => x.name === r.ext.resourceName);
+        const nacked = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
+        const held = acked ?? sent;
+        return [
+          {
+            nodeId: p.nodeId,
+            version: held.version,
+            digest: held.digest,
+            acked: !!acked && acked.version === sent.version,
+            ...(nacked ? { nack: p.nack!.message } : {}),
+          },
+        ];
+      }),
+    }))
+    .sort((a, b) => a.key.localeCompare(b.key));
   const stats = cp.opts.resolver.stats;
   return {
     controlPlane: { xds: cp.xdsAddress, http: cp.httpUrl },
     extensions,
     proxies: proxies.map((p) => ({
-      nodeId: p.nodeId, namespace: p.namespace, labels: p.labels, connectedAt: p.connectedAt, subscribed: p.subscribed,
-      sentVersion: p.sent?.versionInfo, ackedVersion: p.acked?.versionInfo,
+      nodeId: p.nodeId,
+      namespace: p.namespace,
+      labels: p.labels,
+      connectedAt: p.connectedAt,
+      subscribed: p.subscribed,
+      sentVersion: p.sent?.versionInfo,
+      ackedVersion: p.acked?.versionInfo,
       resources: p.acked?.resources ?? [],
       ...(p.nack ? { nack: { version: p.nack.versionInfo, message: p.nack.message, at: p.nack.at } } : {}),
     })),
     sourceErrors: cp.sourceErrors,
-    cache: { entries: cp.opts.resolver.cache.list().length, bytes: cp.opts.resolver.cache.totalBytes(), maxBytes: cp.opts.resolver.cache.maxBytes, hits: stats.cacheHits, fetches: stats.fetches, refusals: stats.refusals },
+    cache: {
+      entries: cp.opts.resolver.cache.list().length,
+      bytes: cp.opts.resolver.cache.totalBytes(),
+      maxBytes: cp.opts.resolver.cache.maxBytes,
+      hits: stats.cacheHits,
+      fetches: stats.fetches,
+      refusals: stats.refusals,
+    },
   };
 }

@@ -15,11 +15,19 @@ export async function startBackend(name: string): Promise<Backend> {
     b.hits++;
     req.resume();
     const body = JSON.stringify({ side: name, path: req.url });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-served-by-side': name });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-served-by-side': name,
+    });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   b.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  b.close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  b.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return b;
 }

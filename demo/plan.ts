@@ -27,7 +27,10 @@ export const WORKLOAD_LABELS = { app: 'shop' };
 
 export const FILTERS: DemoFilter[] = [
   {
-    dir: 'authz', name: 'authz', phase: 'AUTHZ', priority: 10,
+    dir: 'authz',
+    name: 'authz',
+    phase: 'AUTHZ',
+    priority: 10,
     config: {
       defaultAction: 'deny',
       rules: [
@@ -37,7 +40,10 @@ export const FILTERS: DemoFilter[] = [
     },
   },
   {
-    dir: 'header-routing', name: 'header-routing', phase: 'AUTHZ', priority: 5,
+    dir: 'header-routing',
+    name: 'header-routing',
+    phase: 'AUTHZ',
+    priority: 5,
     config: {
       routeHeader: ROUTE_HEADER,
       defaultRoute: 'stable',
@@ -45,7 +51,10 @@ export const FILTERS: DemoFilter[] = [
     },
   },
   {
-    dir: 'telemetry', name: 'telemetry', phase: 'STATS', priority: 0,
+    dir: 'telemetry',
+    name: 'telemetry',
+    phase: 'STATS',
+    priority: 0,
     config: {},
   },
 ];
@@ -53,6 +62,16 @@ export const FILTERS: DemoFilter[] = [
 export const REQUESTS: DemoRequest[] = [
   { title: 'anonymous request to a private page (authz denies)', method: 'GET', path: '/orders', headers: {} },
   { title: 'anonymous request to a public page (authz allows)', method: 'GET', path: '/public/catalog', headers: {} },
-  { title: 'signed-in user (authz allows, routed to stable)', method: 'GET', path: '/orders', headers: { 'x-user': 'ann' } },
-  { title: 'signed-in beta user (routed to canary)', method: 'GET', path: '/orders', headers: { 'x-user': 'bob', 'x-beta': 'yes' } },
+  {
+    title: 'signed-in user (authz allows, routed to stable)',
+    method: 'GET',
+    path: '/orders',
+    headers: { 'x-user': 'ann' },
+  },
+  {
+    title: 'signed-in beta user (routed to canary)',
+    method: 'GET',
+    path: '/orders',
+    headers: { 'x-user': 'bob', 'x-beta': 'yes' },
+  },
 ];

@@ -28,8 +28,15 @@ export function formatDemoReport(r: DemoReport): string {
   }
   lines.push('', 'control plane status');
   for (const e of r.extensions) {
-    lines.push(`  ${e.name.padEnd(16)} ${e.state.padEnd(8)} sha256:${short(e.digest)}…  acked by ${e.proxiesAcked} prox${e.proxiesAcked === 1 ? 'y' : 'ies'}${e.error ? `  error: ${e.error}` : ''}`);
+    lines.push(
+      `  ${e.name.padEnd(16)} ${e.state.padEnd(8)} sha256:${short(e.digest)}…  acked by ${e.proxiesAcked} prox${e.proxiesAcked === 1 ? 'y' : 'ies'}${e.error ? `  error: ${e.error}` : ''}`,
+    );
   }
-  lines.push('', r.kept ? `stopped cleanly; files kept in ${r.workDir}` : 'stopped cleanly (pass --keep to keep the store, manifests and cache)');
+  lines.push(
+    '',
+    r.kept
+      ? `stopped cleanly; files kept in ${r.workDir}`
+      : 'stopped cleanly (pass --keep to keep the store, manifests and cache)',
+  );
   return lines.join('\n');
 }

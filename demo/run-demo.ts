@@ -5,13 +5,26 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { buildProject, packageRoot } from '../builder/index.js';
 import {
-  buildExtensionManifest, DirectorySource, OciModuleSource, Resolver, startControlPlane, type ControlPlane,
+  buildExtensionManifest,
+  DirectorySource,
+  OciModuleSource,
+  Resolver,
+  startControlPlane,
+  type ControlPlane,
 } from '../control-plane/index.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { followXds } from '../proxy/xds-source.js';
 import * as registry from '../registry/index.js';
 import { startBackend, type Backend } from './backends.js';
-import { FILTERS, NAMESPACE, REQUESTS, ROUTE_HEADER, WORKLOAD_LABELS, type DemoFilter, type DemoRequest } from './plan.js';
+import {
+  FILTERS,
+  NAMESPACE,
+  REQUESTS,
+  ROUTE_HEADER,
+  WORKLOAD_LABELS,
+  type DemoFilter,
+  type DemoRequest,
+} from './plan.js';
 
 export interface DemoOptions {
   /** host:port of an OCI registry to push to; default: an OCI image layout in the work directory. */
@@ -43,7 +56,10 @@ export interface DemoReport {
 }
 
 export class DemoError extends Error {
-  constructor(message: string, readonly kind: 'not-found' | 'build' | 'remote' | 'invalid-input' = 'remote') {
+  constructor(
+    message: string,
+    readonly kind: 'not-found' | 'build' | 'remote' | 'invalid-input' = 'remote',
+  ) {
     super(message);
     this.name = 'DemoError';
   }
@@ -69,7 +85,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     const built: { f: DemoFilter; wasm: Uint8Array }[] = [];
     const root = opts.filtersRoot ?? join(packageRoot(), 'filters');
     const missing = filters.filter((f) => !existsSync(join(root, f.dir, 'asconfig.json'))).map((f) => f.dir);
-    if (missing.length) throw new DemoError(`demo: the shipped filter${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing from ${root}; reinstall meshwasm (npm ci)`, 'not-found');
+    if (missing.length)
+      throw new DemoError(
+        `demo: the shipped filter${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing from ${root}; reinstall meshwasm (npm ci)`,
+        'not-found',
+      );
     for (const f of filters) {
       step(`building filters/${f.dir}`);
       const dir = join(root, f.dir);
@@ -83,7 +103,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       const ref = opts.registry ? `${opts.registry}/meshwasm-demo/${f.name}:v1` : `meshwasm-demo/${f.name}:v1`;
       step(`pushing ${ref}`);
       const p = await registry.pushModule(wasm, ref, { env });
-      pushed.push({ name: f.name, sizeBytes: wasm.length, reference: ref, manifestDigest: p.manifestDigest, moduleSha256: p.moduleSha256 });
+      pushed.push({
+        name: f.name,
+        sizeBytes: wasm.length,
+        reference: ref,
+        manifestDigest: p.manifestDigest,
+        moduleSha256: p.moduleSha256,
+      });
     }
 
     // 3. attach: one WasmPlugin per filter, into the directory the control plane watches
@@ -91,8 +117,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     const manifests: string[] = [];
     for (const [i, { f }] of built.entries()) {
       const doc = buildExtensionManifest({
-        kind: 'WasmPlugin', name: f.name, namespace: NAMESPACE, url: `oci://${pushed[i]!.reference}`, sha256: hex(pushed[i]!.manifestDigest),
-        selector: WORKLOAD_LABELS, phase: f.phase, priority: f.priority, pluginConfig: f.config, failStrategy: 'FAIL_CLOSE',
+        kind: 'WasmPlugin',
+        name: f.name,
+        namespace: NAMESPACE,
+        url: `oci://${pushed[i]!.reference}`,
+        sha256: hex(pushed[i]!.manifestDigest),
+        selector: WORKLOAD_LABELS,
+        phase: f.phase,
+        priority: f.priority,
+        pluginConfig: f.config,
+        failStrategy: 'FAIL_CLOSE',
       });
       const file = join(manifestDir, `${f.name}.yaml`);
       writeFileSync(file, YAML.stringify(doc));
@@ -115,10 +149,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     const canary: Backend = await startBackend('canary');
     stops.push(() => canary.close());
     const proxy: RunningProxy = await startProxy({
-      upstream: stable.url, clusters: { stable: stable.url, canary: canary.url }, routeHeader: ROUTE_HEADER, initiallyReady: false,
+      upstream: stable.url,
+      clusters: { stable: stable.url, canary: canary.url },
+      routeHeader: ROUTE_HEADER,
+      initiallyReady: false,
     });
     stops.push(() => proxy.close());
-    const stopXds = await followXds(proxy, { address: cp.xdsAddress, nodeId: 'shop-1', labels: WORKLOAD_LABELS, namespace: NAMESPACE });
+    const stopXds = await followXds(proxy, {
+      address: cp.xdsAddress,
+      nodeId: 'shop-1',
+      labels: WORKLOAD_LABELS,
+      namespace: NAMESPACE,
+    });
     stops.push(stopXds);
 
     step('waiting for the proxy to receive the filters over ECDS');
@@ -130,13 +172,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       step(`${r.method} ${r.path}`);
       const res = await fetch(`${proxy.url}${r.path}`, { method: r.method, headers: r.headers });
       const body = await res.text();
-      requests.push({ ...r, status: res.status, side: res.headers.get('x-served-by-side') ?? undefined, body: body.slice(0, 200) });
+      requests.push({
+        ...r,
+        status: res.status,
+        side: res.headers.get('x-served-by-side') ?? undefined,
+        body: body.slice(0, 200),
+      });
     }
 
     const chain = proxy.chain();
     const status = cp.status();
     return {
-      workDir, kept: !!opts.keep,
+      workDir,
+      kept: !!opts.keep,
       store: opts.registry ?? storeDir,
       filters: pushed,
       manifests,
@@ -145,9 +193,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       chain: { version: chain.version, filters: chain.filters.map((f) => String(f.name)) },
       requests,
       // Counters only: histogram sums (durations, sizes) read poorly in a summary.
-      metrics: Object.fromEntries(proxy.host.metrics.all().filter((m) => m.type === 'counter').map((m) => [m.name, m.value])),
+      metrics: Object.fromEntries(
+        proxy.host.metrics
+          .all()
+          .filter((m) => m.type === 'counter')
+          .map((m) => [m.name, m.value]),
+      ),
       extensions: status.extensions.map((e) => ({
-        name: e.name, state: e.state, digest: e.digest, proxiesAcked: e.proxies.filter((p) => p.acked).length, ...(e.error ? { error: e.error } : {}),
+        name: e.name,
+        state: e.state,
+        digest: e.digest,
+        proxiesAcked: e.proxies.filter((p) => p.acked).length,
+        ...(e.error ? { error: e.error } : {}),
       })),
     };
   } finally {
@@ -167,8 +224,10 @@ async function waitForChain(proxy: RunningProxy, cp: ControlPlane, n: number, ti
         ...s.proxies.filter((p) => p.nack).map((p) => `proxy ${p.nodeId} refused: ${p.nack!.message}`),
         ...s.sourceErrors.map((e) => `${e.origin}: ${e.message}`),
       ];
-      throw new DemoError(`demo: the proxy did not receive all ${n} filters within ${timeoutMs / 1000} s` +
-        (errors.length ? `: ${errors.join('; ')}` : `; it has ${proxy.chain().filters.length}`));
+      throw new DemoError(
+        `demo: the proxy did not receive all ${n} filters within ${timeoutMs / 1000} s` +
+          (errors.length ? `: ${errors.join('; ')}` : `; it has ${proxy.chain().filters.length}`),
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -28,7 +28,11 @@ export const ECDS_SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscovery
  * An Any. protobufjs' built-in google.protobuf.Any keeps the snake_case `type_url` even when
  * other fields are camelCased, so Anys carry both spellings (encoders ignore the unknown one).
  */
-export interface AnyMessage { typeUrl: string; type_url?: string; value: Buffer | Uint8Array }
+export interface AnyMessage {
+  typeUrl: string;
+  type_url?: string;
+  value: Buffer | Uint8Array;
+}
 
 export interface EnvoyProtos {
   /** The ExtensionConfigDiscoveryService constructor/definition for @grpc/grpc-js. */
@@ -92,7 +96,9 @@ async function load(): Promise<EnvoyProtos> {
       try {
         type = root.lookupType(typeName);
       } catch {
-        throw new Error(`unknown type "${typeUrl}" in an Any; expected one of the Envoy types loaded from @grpc/grpc-js-xds`);
+        throw new Error(
+          `unknown type "${typeUrl}" in an Any; expected one of the Envoy types loaded from @grpc/grpc-js-xds`,
+        );
       }
       const message = type.toObject(type.decode(any.value), CONVERSION) as T;
       return { typeName, message };
@@ -102,8 +108,12 @@ async function load(): Promise<EnvoyProtos> {
 
 /** Node metadata travels as a google.protobuf.Struct; these convert plain JSON to and from it. */
 export type StructValue =
-  | { nullValue: 'NULL_VALUE' } | { numberValue: number } | { stringValue: string } | { boolValue: boolean }
-  | { structValue: { fields: Record<string, StructValue> } } | { listValue: { values: StructValue[] } };
+  | { nullValue: 'NULL_VALUE' }
+  | { numberValue: number }
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { structValue: { fields: Record<string, StructValue> } }
+  | { listValue: { values: StructValue[] } };
 
 export function toStruct(obj: Record<string, unknown>): { fields: Record<string, StructValue> } {
   const fields: Record<string, StructValue> = {};
@@ -128,7 +138,8 @@ export function fromStruct(s: { fields?: Record<string, unknown> } | null | unde
 
 function fromValue(v: Record<string, unknown>): unknown {
   if ('structValue' in v) return fromStruct(v.structValue as { fields?: Record<string, unknown> });
-  if ('listValue' in v) return ((v.listValue as { values?: unknown[] }).values ?? []).map((x) => fromValue(x as Record<string, unknown>));
+  if ('listValue' in v)
+    return ((v.listValue as { values?: unknown[] }).values ?? []).map((x) => fromValue(x as Record<string, unknown>));
   if ('stringValue' in v) return v.stringValue;
   if ('numberValue' in v) return v.numberValue;
   if ('boolValue' in v) return v.boolValue;

@@ -2,7 +2,10 @@
 export type HostErrorKind = 'invalid-input' | 'not-found' | 'internal';
 
 export class HostError extends Error {
-  constructor(readonly kind: HostErrorKind, message: string) {
+  constructor(
+    readonly kind: HostErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'HostError';
   }
@@ -10,7 +13,10 @@ export class HostError extends Error {
 
 /** proxy_on_configure (or proxy_on_vm_start) returned false: Envoy rejects the plugin. */
 export class ConfigureError extends HostError {
-  constructor(message: string, readonly logs: { level: string; message: string }[]) {
+  constructor(
+    message: string,
+    readonly logs: { level: string; message: string }[],
+  ) {
     super('invalid-input', message);
     this.name = 'ConfigureError';
   }

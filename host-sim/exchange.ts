@@ -28,7 +28,14 @@ export interface RequestSpec {
 
 export interface ExchangeResult {
   upstream: { reached: boolean; headers: HeaderPairs; body: string; bodyBytes: Uint8Array; trailers: HeaderPairs };
-  downstream: { status: number; headers: HeaderPairs; body: string; bodyBytes: Uint8Array; trailers: HeaderPairs; reset: boolean };
+  downstream: {
+    status: number;
+    headers: HeaderPairs;
+    body: string;
+    bodyBytes: Uint8Array;
+    trailers: HeaderPairs;
+    reset: boolean;
+  };
   localReply?: { status: number; body: string; headers: HeaderPairs; details: string; grpcStatus: number };
   trap?: StreamOutcome['trap'];
   /** A filter paused the stream and never resumed it (no pending call or timer woke it). */
@@ -57,8 +64,22 @@ function joinBytes(parts: Uint8Array[]): Uint8Array {
 export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSpec): Promise<ExchangeResult> {
   const logStart = host.logs.length;
   const callStart = host.calls.length;
-  const up = { reached: false, complete: false, aborted: false, headers: [] as HeaderPairs, body: [] as Uint8Array[], trailers: [] as HeaderPairs };
-  const down = { status: 0, headers: [] as HeaderPairs, body: [] as Uint8Array[], trailers: [] as HeaderPairs, reset: false, started: false };
+  const up = {
+    reached: false,
+    complete: false,
+    aborted: false,
+    headers: [] as HeaderPairs,
+    body: [] as Uint8Array[],
+    trailers: [] as HeaderPairs,
+  };
+  const down = {
+    status: 0,
+    headers: [] as HeaderPairs,
+    body: [] as Uint8Array[],
+    trailers: [] as HeaderPairs,
+    reset: false,
+    started: false,
+  };
 
   // A VM that trapped on an earlier request is failed: FAIL_OPEN skips it, FAIL_CLOSE answers 503.
   let preReply: LocalResponse | undefined;
@@ -74,14 +95,36 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
   const stages: FilterStage[] = [];
   let respondPosted = false;
   const fm: FilterManager = new FilterManager(stages, {
-    upstreamHeaders(h, end) { up.reached = true; up.headers = h.map(([k, v]) => [k, v]); if (end) requestDone(); },
-    upstreamData(c, end) { up.body.push(c); if (end) requestDone(); },
-    upstreamTrailers(t) { up.trailers = t.map(([k, v]) => [k, v]); requestDone(); },
-    upstreamAbort() { up.aborted = true; },
-    downstreamHeaders(h) { down.started = true; down.headers = h.map(([k, v]) => [k, v]); down.status = Number(h.find(([k]) => k === ':status')?.[1] ?? 0); },
-    downstreamData(c) { down.body.push(c); },
-    downstreamTrailers(t) { down.trailers = t.map(([k, v]) => [k, v]); },
-    downstreamReset() { down.reset = true; },
+    upstreamHeaders(h, end) {
+      up.reached = true;
+      up.headers = h.map(([k, v]) => [k, v]);
+      if (end) requestDone();
+    },
+    upstreamData(c, end) {
+      up.body.push(c);
+      if (end) requestDone();
+    },
+    upstreamTrailers(t) {
+      up.trailers = t.map(([k, v]) => [k, v]);
+      requestDone();
+    },
+    upstreamAbort() {
+      up.aborted = true;
+    },
+    downstreamHeaders(h) {
+      down.started = true;
+      down.headers = h.map(([k, v]) => [k, v]);
+      down.status = Number(h.find(([k]) => k === ':status')?.[1] ?? 0);
+    },
+    downstreamData(c) {
+      down.body.push(c);
+    },
+    downstreamTrailers(t) {
+      down.trailers = t.map(([k, v]) => [k, v]);
+    },
+    downstreamReset() {
+      down.reset = true;
+    },
   });
   for (const p of live) fm.add((cb) => new WasmHttpFilter(p, requestProps).bind(cb));
 
@@ -97,7 +140,10 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
   function respond(): void {
     if (up.aborted || fm.isComplete) return;
     const bodyBytes = joinBytes(up.body.length ? up.body : [new Uint8Array(0)]);
-    const r = typeof spec.response === 'function' ? spec.response({ headers: up.headers, body: bodyBytes }) : spec.response ?? {};
+    const r =
+      typeof spec.response === 'function'
+        ? spec.response({ headers: up.headers, body: bodyBytes })
+        : (spec.response ?? {});
     const headers = toPairs(r.headers);
     if (!headers.some(([k]) => k === ':status')) headers.unshift([':status', '200']);
     const body = chunks(r.body);
@@ -127,9 +173,30 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
   const upBody = joinBytes(up.body.length ? up.body : [new Uint8Array(0)]);
   const downBody = joinBytes(down.body.length ? down.body : [new Uint8Array(0)]);
   return {
-    upstream: { reached: up.reached, headers: up.headers, body: Buffer.from(upBody).toString('utf8'), bodyBytes: upBody, trailers: up.trailers },
-    downstream: { status: down.status, headers: down.headers, body: Buffer.from(downBody).toString('utf8'), bodyBytes: downBody, trailers: down.trailers, reset: down.reset || fm.outcome.reset },
-    localReply: lr ? { status: lr.status, body: Buffer.from(lr.body).toString('utf8'), headers: lr.headers, details: lr.details, grpcStatus: lr.grpcStatus } : undefined,
+    upstream: {
+      reached: up.reached,
+      headers: up.headers,
+      body: Buffer.from(upBody).toString('utf8'),
+      bodyBytes: upBody,
+      trailers: up.trailers,
+    },
+    downstream: {
+      status: down.status,
+      headers: down.headers,
+      body: Buffer.from(downBody).toString('utf8'),
+      bodyBytes: downBody,
+      trailers: down.trailers,
+      reset: down.reset || fm.outcome.reset,
+    },
+    localReply: lr
+      ? {
+          status: lr.status,
+          body: Buffer.from(lr.body).toString('utf8'),
+          headers: lr.headers,
+          details: lr.details,
+          grpcStatus: lr.grpcStatus,
+        }
+      : undefined,
     trap: fm.outcome.trap,
     stalled,
     logs: host.logs.slice(logStart),

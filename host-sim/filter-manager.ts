@@ -63,8 +63,17 @@ interface StageState {
 }
 
 const newState = (): StageState => ({
-  started: false, stoppedAtHeaders: false, headersEnd: false, buffering: false, buffer: null, endSeen: false,
-  stoppedAtData: false, stoppedAtTrailers: false, trailers: null, continueRequested: false, bypassed: false,
+  started: false,
+  stoppedAtHeaders: false,
+  headersEnd: false,
+  buffering: false,
+  buffer: null,
+  endSeen: false,
+  stoppedAtData: false,
+  stoppedAtTrailers: false,
+  trailers: null,
+  continueRequested: false,
+  bypassed: false,
 });
 
 type Dir = 'decode' | 'encode';
@@ -105,7 +114,10 @@ export class FilterManager {
   private completed = false;
   readonly outcome: StreamOutcome = { reset: false };
 
-  constructor(private stages: FilterStage[], private sinks: StreamSinks) {
+  constructor(
+    private stages: FilterStage[],
+    private sinks: StreamSinks,
+  ) {
     this.states = { decode: stages.map(newState), encode: stages.map(newState) };
   }
 
@@ -126,7 +138,6 @@ export class FilterManager {
   continueAt(dir: Dir, index: number): void {
     this.resume(dir, index);
   }
-
 
   get isComplete(): boolean {
     return this.completed;
@@ -371,7 +382,10 @@ export class FilterManager {
     // through the response callbacks of the filters that saw the request.
     const fromEncode = this.responseHeaders !== undefined;
     this.encodeStopped = false;
-    this.states.encode = this.stages.map((_, i) => ({ ...newState(), bypassed: this.states.encode[i]!.bypassed || !this.states.decode[i]!.started }));
+    this.states.encode = this.stages.map((_, i) => ({
+      ...newState(),
+      bypassed: this.states.encode[i]!.bypassed || !this.states.decode[i]!.started,
+    }));
     this.responseHeaders = headers;
     this.responseTrailers = undefined;
     if (fromEncode) {
@@ -416,7 +430,11 @@ export class FilterManager {
   complete(): void {
     if (this.completed) return;
     this.completed = true;
-    const view = { requestHeaders: this.requestHeaders, responseHeaders: this.responseHeaders, responseTrailers: this.responseTrailers };
+    const view = {
+      requestHeaders: this.requestHeaders,
+      responseHeaders: this.responseHeaders,
+      responseTrailers: this.responseTrailers,
+    };
     // Every filter of the chain gets its access-log call, also one a local reply kept the request
     // from (Envoy's wasm Context::log creates the context first "in cases like sendLocalReply"),
     // so a telemetry filter after an authz filter counts the requests authz denied.
@@ -431,9 +449,20 @@ export class FilterManager {
  * per filter per request instead of five.
  */
 class StageCallbacks implements FilterCallbacks {
-  constructor(private readonly fm: FilterManager, private readonly index: number) {}
-  continueDecoding(): void { this.fm.continueAt('decode', this.index); }
-  continueEncoding(): void { this.fm.continueAt('encode', this.index); }
-  sendLocalReply(r: LocalResponse): void { this.fm.sendLocalReply(r); }
-  resetStream(): void { this.fm.reset(); }
+  constructor(
+    private readonly fm: FilterManager,
+    private readonly index: number,
+  ) {}
+  continueDecoding(): void {
+    this.fm.continueAt('decode', this.index);
+  }
+  continueEncoding(): void {
+    this.fm.continueAt('encode', this.index);
+  }
+  sendLocalReply(r: LocalResponse): void {
+    this.fm.sendLocalReply(r);
+  }
+  resetStream(): void {
+    this.fm.reset();
+  }
 }

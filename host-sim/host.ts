@@ -118,10 +118,12 @@ export class Host implements PluginHost {
       result = { failure: `responder for cluster "${req.cluster}" threw: ${(err as Error).message}` };
     }
     if (result instanceof Promise) {
-      const p = result.then(
-        (o) => this.post(() => deliver(o)),
-        (err) => this.post(() => deliver({ failure: String(err) })),
-      ).finally(() => this.inflight.delete(p));
+      const p = result
+        .then(
+          (o) => this.post(() => deliver(o)),
+          (err) => this.post(() => deliver({ failure: String(err) })),
+        )
+        .finally(() => this.inflight.delete(p));
       this.inflight.add(p);
     } else {
       const o = result;
@@ -134,7 +136,10 @@ export class Host implements PluginHost {
     this.ready.push(fn);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
-      setImmediate(() => { this.drainScheduled = false; this.drain(); });
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drain();
+      });
     }
   }
 

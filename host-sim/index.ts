@@ -2,7 +2,13 @@
 export { Host, type HostOptions, type LogEntry } from './host.js';
 export { WasmVm, providedImports, type VmOptions } from './vm.js';
 export { Plugin, type PluginOptions, type FailStrategy, type HttpCallRecord, type HttpCallRequest } from './plugin.js';
-export { FilterManager, type FilterStage, type FilterCallbacks, type StreamSinks, type BodyRef } from './filter-manager.js';
+export {
+  FilterManager,
+  type FilterStage,
+  type FilterCallbacks,
+  type StreamSinks,
+  type BodyRef,
+} from './filter-manager.js';
 export { WasmHttpFilter } from './wasm-filter.js';
 export { runExchange, type RequestSpec, type ResponseSpec, type ExchangeResult } from './exchange.js';
 export { HostError, ConfigureError, type TrapInfo } from './errors.js';

@@ -71,7 +71,11 @@ export class Plugin implements ProxyContext, RootContextCalls {
   private shuttingDown = false;
   private isDeleted = false;
 
-  constructor(readonly host: PluginHost, public vm: WasmVm, opts: PluginOptions = {}) {
+  constructor(
+    readonly host: PluginHost,
+    public vm: WasmVm,
+    opts: PluginOptions = {},
+  ) {
     this.id = vm.newContextId();
     this.name = opts.name ?? 'meshwasm';
     this.rootId = opts.rootId ?? '';
@@ -110,20 +114,28 @@ export class Plugin implements ProxyContext, RootContextCalls {
   }
 
   private refusal(callback: string, logStart: number): string {
-    const errors = this.host.logs.slice(logStart).filter((l) => l.level === 'error' || l.level === 'critical' || l.level === 'warn');
+    const errors = this.host.logs
+      .slice(logStart)
+      .filter((l) => l.level === 'error' || l.level === 'critical' || l.level === 'warn');
     const last = errors[errors.length - 1];
-    return `plugin "${this.name}" rejected its configuration: ${callback} returned false` +
-      (last ? `; the filter logged: ${last.message}` : '; the filter logged no reason');
+    return (
+      `plugin "${this.name}" rejected its configuration: ${callback} returned false` +
+      (last ? `; the filter logged: ${last.message}` : '; the filter logged no reason')
+    );
   }
 
   private failIfTrapped(callback: string, logStart: number): void {
     const t = this.vm.failed;
     if (!t) return;
-    const lastLog = this.host.logs.slice(logStart).filter((l) => l.level === 'critical' || l.level === 'error').pop();
+    const lastLog = this.host.logs
+      .slice(logStart)
+      .filter((l) => l.level === 'critical' || l.level === 'error')
+      .pop();
     throw new ConfigureError(
       `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
         (lastLog ? `; the filter logged: ${lastLog.message}` : ''),
-      this.host.logs.slice(logStart));
+      this.host.logs.slice(logStart),
+    );
   }
 
   // --- timers -----------------------------------------------------------------------------
@@ -168,7 +180,13 @@ export class Plugin implements ProxyContext, RootContextCalls {
       const status = Number(outcome.headers.find(([k]) => k === ':status')?.[1] ?? 0);
       p.record.response = { status, headers: outcome.headers, body: Buffer.from(outcome.body).toString('utf8') };
       ctx.httpCallResponse = outcome;
-      this.vm.call(ctx, 'proxy_on_http_call_response', [ctx.id, token, outcome.headers.length, outcome.body.length, outcome.trailers.length]);
+      this.vm.call(ctx, 'proxy_on_http_call_response', [
+        ctx.id,
+        token,
+        outcome.headers.length,
+        outcome.body.length,
+        outcome.trailers.length,
+      ]);
     }
     ctx.httpCallResponse = undefined;
   }
@@ -234,11 +252,15 @@ export class Plugin implements ProxyContext, RootContextCalls {
 
   getBuffer(type: BufferType): Uint8Array | undefined {
     switch (type) {
-      case BufferType.VmConfiguration: return this.vm.vmConfig;
+      case BufferType.VmConfiguration:
+        return this.vm.vmConfig;
       // Envoy hands the plugin configuration only while proxy_on_configure runs.
-      case BufferType.PluginConfiguration: return this.configuring ? this.configuration : undefined;
-      case BufferType.HttpCallResponseBody: return this.httpCallResponse?.body;
-      default: return undefined;
+      case BufferType.PluginConfiguration:
+        return this.configuring ? this.configuration : undefined;
+      case BufferType.HttpCallResponseBody:
+        return this.httpCallResponse?.body;
+      default:
+        return undefined;
     }
   }
 

@@ -5,8 +5,15 @@ import { encodePairs, type HeaderPairs } from './abi/memory.js';
  * response.code); use { double } for doubles, { durationNs } / Date for durations/timestamps.
  */
 export type PropertyValue =
-  | string | Uint8Array | number | bigint | boolean | Date
-  | { double: number } | { durationNs: bigint } | { pairs: HeaderPairs }
+  | string
+  | Uint8Array
+  | number
+  | bigint
+  | boolean
+  | Date
+  | { double: number }
+  | { durationNs: bigint }
+  | { pairs: HeaderPairs }
   | { [key: string]: PropertyValue };
 
 /** Envoy's encodings: strings and bytes raw, int64/double as 8 LE bytes, bool as 1 byte,
@@ -47,13 +54,17 @@ function double(v: number): Uint8Array {
 }
 
 /** Walks a nested property tree; flat dotted keys ("source.address") are accepted too. */
-export function lookupProperty(tree: Record<string, PropertyValue> | undefined, path: string[]): PropertyValue | undefined {
+export function lookupProperty(
+  tree: Record<string, PropertyValue> | undefined,
+  path: string[],
+): PropertyValue | undefined {
   if (!tree) return undefined;
   const dotted = path.join('.');
   if (dotted in tree) return tree[dotted];
   let node: PropertyValue | undefined = tree as PropertyValue;
   for (const seg of path) {
-    if (node === undefined || typeof node !== 'object' || node instanceof Uint8Array || node instanceof Date) return undefined;
+    if (node === undefined || typeof node !== 'object' || node instanceof Uint8Array || node instanceof Date)
+      return undefined;
     if ('pairs' in node && Array.isArray(node.pairs)) {
       const hit = (node.pairs as HeaderPairs).find(([k]) => k === seg);
       return hit ? hit[1] : undefined;

@@ -37,9 +37,17 @@ export interface VmOptions {
 /** The host functions of each area, keyed by import name, for module "env". */
 function envImports(vm: WasmVm): Record<string, HostFn> {
   return {
-    ...loggingCalls(vm), ...headerCalls(vm), ...bufferCalls(vm), ...propertyCalls(vm),
-    ...streamControlCalls(vm), ...httpCallCalls(vm), ...timerCalls(vm), ...metricCalls(vm),
-    ...sharedDataCalls(vm), ...sharedQueueCalls(vm), ...miscCalls(vm),
+    ...loggingCalls(vm),
+    ...headerCalls(vm),
+    ...bufferCalls(vm),
+    ...propertyCalls(vm),
+    ...streamControlCalls(vm),
+    ...httpCallCalls(vm),
+    ...timerCalls(vm),
+    ...metricCalls(vm),
+    ...sharedDataCalls(vm),
+    ...sharedQueueCalls(vm),
+    ...miscCalls(vm),
   } as Record<string, HostFn>;
 }
 
@@ -82,7 +90,11 @@ export class WasmVm implements VmScope {
   /** Log level the guest sees from proxy_get_log_level. */
   logLevel = 0;
 
-  constructor(readonly host: HostServices, bytes: Uint8Array, opts: VmOptions = {}) {
+  constructor(
+    readonly host: HostServices,
+    bytes: Uint8Array,
+    opts: VmOptions = {},
+  ) {
     this.label = opts.label ?? 'module';
     this.info = inspectModule(bytes, providedImports(), this.label);
     this.names = readFunctionNames(this.info.module);
@@ -149,10 +161,17 @@ export class WasmVm implements VmScope {
     try {
       // Callbacks take 1 to 5 arguments; calling with them spelled out spares V8 a spread per call.
       switch (args.length) {
-        case 1: result = fn(args[0]!); break;
-        case 2: result = fn(args[0]!, args[1]!); break;
-        case 3: result = fn(args[0]!, args[1]!, args[2]!); break;
-        default: result = fn(...args);
+        case 1:
+          result = fn(args[0]!);
+          break;
+        case 2:
+          result = fn(args[0]!, args[1]!);
+          break;
+        case 3:
+          result = fn(args[0]!, args[1]!, args[2]!);
+          break;
+        default:
+          result = fn(...args);
       }
     } catch (err) {
       this.failed = this.trapInfo(name, err);
@@ -172,7 +191,8 @@ export class WasmVm implements VmScope {
       fn(...args);
       return undefined;
     } catch (err) {
-      if (err instanceof ProcExit) return { info: { callback: name, message: `proc_exit(${err.code})` }, exitCode: err.code };
+      if (err instanceof ProcExit)
+        return { info: { callback: name, message: `proc_exit(${err.code})` }, exitCode: err.code };
       return { info: this.trapInfo(name, err) };
     } finally {
       this.depth--;

@@ -25,16 +25,26 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   private respTrailers: HeaderPairs | undefined;
   private reqBody: BodyRef | undefined;
   private respBody: BodyRef | undefined;
-  private accessLog: { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs } | undefined;
+  private accessLog:
+    | { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs }
+    | undefined;
   /** Created on the first proxy_set_property: most streams never set one. */
   private filterState: Map<string, Uint8Array> | undefined;
   readonly info: StreamInfo;
   private destroyed = false;
 
-  constructor(readonly plugin: Plugin, private requestProperties?: Record<string, PropertyValue>) {
+  constructor(
+    readonly plugin: Plugin,
+    private requestProperties?: Record<string, PropertyValue>,
+  ) {
     this.id = plugin.vm.newContextId();
     this.name = plugin.name;
-    this.info = { requestBodyBytes: 0, responseBodyBytes: 0, startTimeMs: plugin.host.clock.nowMs, nowMs: plugin.host.clock.nowMs };
+    this.info = {
+      requestBodyBytes: 0,
+      responseBodyBytes: 0,
+      startTimeMs: plugin.host.clock.nowMs,
+      nowMs: plugin.host.clock.nowMs,
+    };
   }
 
   get failOpen(): boolean {
@@ -64,7 +74,9 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
 
   private headersVerdict(r: number | undefined): HeadersVerdict {
     // Envoy turns StopIteration into StopAllIterationAndWatermark: body and trailers wait too.
-    return r === undefined || r === HeadersStatus.Continue || r === HeadersStatus.ContinueAndEndStream ? 'continue' : 'stop';
+    return r === undefined || r === HeadersStatus.Continue || r === HeadersStatus.ContinueAndEndStream
+      ? 'continue'
+      : 'stop';
   }
 
   private dataVerdict(r: number | undefined): DataVerdict {
@@ -167,28 +179,45 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   getMap(type: MapType): HeaderPairs | undefined {
     const log = this.accessLog;
     switch (type) {
-      case MapType.HttpRequestHeaders: return log?.requestHeaders ?? this.reqHeaders;
-      case MapType.HttpRequestTrailers: return this.reqTrailers;
-      case MapType.HttpResponseHeaders: return log?.responseHeaders ?? this.respHeaders;
-      case MapType.HttpResponseTrailers: return log?.responseTrailers ?? this.respTrailers;
-      case MapType.HttpCallResponseHeaders: return this.httpCallResponse?.headers;
-      case MapType.HttpCallResponseTrailers: return this.httpCallResponse?.trailers;
-      default: return undefined;
+      case MapType.HttpRequestHeaders:
+        return log?.requestHeaders ?? this.reqHeaders;
+      case MapType.HttpRequestTrailers:
+        return this.reqTrailers;
+      case MapType.HttpResponseHeaders:
+        return log?.responseHeaders ?? this.respHeaders;
+      case MapType.HttpResponseTrailers:
+        return log?.responseTrailers ?? this.respTrailers;
+      case MapType.HttpCallResponseHeaders:
+        return this.httpCallResponse?.headers;
+      case MapType.HttpCallResponseTrailers:
+        return this.httpCallResponse?.trailers;
+      default:
+        return undefined;
     }
   }
 
   getBuffer(type: BufferType): Uint8Array | undefined {
     switch (type) {
-      case BufferType.HttpRequestBody: return this.reqBody?.bytes;
-      case BufferType.HttpResponseBody: return this.respBody?.bytes;
-      case BufferType.HttpCallResponseBody: return this.httpCallResponse?.body;
-      case BufferType.VmConfiguration: return this.vm.vmConfig;
-      default: return undefined;
+      case BufferType.HttpRequestBody:
+        return this.reqBody?.bytes;
+      case BufferType.HttpResponseBody:
+        return this.respBody?.bytes;
+      case BufferType.HttpCallResponseBody:
+        return this.httpCallResponse?.body;
+      case BufferType.VmConfiguration:
+        return this.vm.vmConfig;
+      default:
+        return undefined;
     }
   }
 
   setBuffer(type: BufferType, start: number, length: number, data: Uint8Array): WasmResult {
-    const ref = type === BufferType.HttpRequestBody ? this.reqBody : type === BufferType.HttpResponseBody ? this.respBody : undefined;
+    const ref =
+      type === BufferType.HttpRequestBody
+        ? this.reqBody
+        : type === BufferType.HttpResponseBody
+          ? this.respBody
+          : undefined;
     if (!ref) return WasmResult.NotFound;
     return replaceInBuffer(ref, start, length, data);
   }

@@ -10,7 +10,11 @@ export interface AdminHandlers {
  * The admin listener, on its own port as Envoy's: GET /stats (JSON), GET /ready (200 once a
  * chain is in place, 503 before). Read-only.
  */
-export async function startAdmin(host: string, port: number, h: AdminHandlers): Promise<{ server: http.Server; url: string }> {
+export async function startAdmin(
+  host: string,
+  port: number,
+  h: AdminHandlers,
+): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') return send(res, 405, { error: 'the admin endpoint is read-only; use GET' });

@@ -8,7 +8,11 @@ export class Chain {
   /** Requests that started on this chain and have not finished. */
   active = 0;
   retired = false;
-  constructor(readonly version: string, readonly filters: LoadedFilter[], readonly appliedAt: Date) {}
+  constructor(
+    readonly version: string,
+    readonly filters: LoadedFilter[],
+    readonly appliedAt: Date,
+  ) {}
 }
 
 /**
@@ -20,7 +24,10 @@ export class Chain {
 export class ChainHolder {
   private chain: Chain;
 
-  constructor(private host: Host, private logLevel: LogLevelName) {
+  constructor(
+    private host: Host,
+    private logLevel: LogLevelName,
+  ) {
     this.chain = new Chain('empty', [], new Date());
   }
 
@@ -40,7 +47,8 @@ export class ChainHolder {
     const names = new Set<string>();
     try {
       for (const spec of specs) {
-        if (names.has(spec.name)) throw new Error(`two filters are named "${spec.name}"; give each filter of a chain its own name`);
+        if (names.has(spec.name))
+          throw new Error(`two filters are named "${spec.name}"; give each filter of a chain its own name`);
         names.add(spec.name);
         const reused = byKey.get(filterKey(spec));
         if (reused) {

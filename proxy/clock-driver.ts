@@ -8,7 +8,10 @@ import type { Host } from '../host-sim/host.js';
 export class ClockDriver {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private host: Host, private intervalMs = 20) {}
+  constructor(
+    private host: Host,
+    private intervalMs = 20,
+  ) {}
 
   start(): void {
     this.sync();

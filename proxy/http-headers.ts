@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { HeaderPairs } from '../host-sim/abi/memory.js';
 
 /** Hop-by-hop headers belong to one connection; a proxy never forwards them (RFC 9110 7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 /** A downstream HTTP/1.1 request as Envoy's codec presents it to the filters (pseudo-headers first). */
 export function requestPairs(req: IncomingMessage): HeaderPairs {
@@ -55,6 +63,7 @@ export function requestHasBody(req: IncomingMessage): boolean {
 /** Whether a response carries a body (RFC 9112 6.3). */
 export function responseHasBody(method: string, status: number, headers: IncomingMessage['headers']): boolean {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return false;
-  if (headers['content-length'] !== undefined && !headers['transfer-encoding']) return Number(headers['content-length']) > 0;
+  if (headers['content-length'] !== undefined && !headers['transfer-encoding'])
+    return Number(headers['content-length']) > 0;
   return true;
 }

@@ -30,9 +30,16 @@ export interface LoadedFilter {
 export function filterKey(spec: FilterSpec): string {
   if (spec.kind === 'rbac') return `rbac\0${spec.name}\0${spec.action}`;
   const config = spec.configuration ?? '';
-  return ['wasm', spec.name, spec.sha256 ?? sha256(spec.module), spec.rootId ?? '', spec.vmId ?? '',
-    sha256(typeof config === 'string' ? Buffer.from(config) : config), spec.failStrategy ?? 'FAIL_CLOSE',
-    JSON.stringify(spec.env ?? {})].join('\0');
+  return [
+    'wasm',
+    spec.name,
+    spec.sha256 ?? sha256(spec.module),
+    spec.rootId ?? '',
+    spec.vmId ?? '',
+    sha256(typeof config === 'string' ? Buffer.from(config) : config),
+    spec.failStrategy ?? 'FAIL_CLOSE',
+    JSON.stringify(spec.env ?? {}),
+  ].join('\0');
 }
 
 export function loadFilter(host: Host, spec: FilterSpec, logLevel: LogLevelName): LoadedFilter {
@@ -74,7 +81,11 @@ class LoadedWasmFilter implements LoadedFilter {
   reloads = 0;
   private disposed = false;
 
-  constructor(private host: Host, private spec: WasmFilterSpec, private logLevel: LogLevelName) {
+  constructor(
+    private host: Host,
+    private spec: WasmFilterSpec,
+    private logLevel: LogLevelName,
+  ) {
     this.name = spec.name;
     this.sha256 = spec.sha256 ?? sha256(spec.module);
     this.key = filterKey(spec);
@@ -86,7 +97,12 @@ class LoadedWasmFilter implements LoadedFilter {
     const vm = this.host.loadVm(s.module, { vmId: s.vmId ?? '', env: s.env, label: `module of filter "${s.name}"` });
     vm.logLevel = LOG_LEVELS.indexOf(this.logLevel);
     const configuration = typeof s.configuration === 'string' ? Buffer.from(s.configuration) : s.configuration;
-    return this.host.startPlugin(vm, { name: s.name, rootId: s.rootId ?? '', configuration, failStrategy: s.failStrategy ?? 'FAIL_CLOSE' });
+    return this.host.startPlugin(vm, {
+      name: s.name,
+      rootId: s.rootId ?? '',
+      configuration,
+      failStrategy: s.failStrategy ?? 'FAIL_CLOSE',
+    });
   }
 
   forRequest(props?: Record<string, PropertyValue>): RequestPart {
@@ -113,8 +129,14 @@ class LoadedWasmFilter implements LoadedFilter {
 
   describe() {
     return {
-      name: this.name, kind: 'wasm', sha256: this.sha256, rootId: this.spec.rootId ?? '',
-      failStrategy: this.plugin.failStrategy, failed: this.plugin.vm.failed ?? null, traps: this.traps, reloads: this.reloads,
+      name: this.name,
+      kind: 'wasm',
+      sha256: this.sha256,
+      rootId: this.spec.rootId ?? '',
+      failStrategy: this.plugin.failStrategy,
+      failed: this.plugin.vm.failed ?? null,
+      traps: this.traps,
+      reloads: this.reloads,
     };
   }
 

@@ -23,21 +23,39 @@ export interface StreamEnv {
 }
 
 /** Envoy's answer when the route timeout fires before the upstream answered. */
-const TIMED_OUT: LocalResponse = { status: 504, body: Buffer.from('upstream request timeout'), headers: [], grpcStatus: 14, details: 'upstream_response_timeout' };
+const TIMED_OUT: LocalResponse = {
+  status: 504,
+  body: Buffer.from('upstream request timeout'),
+  headers: [],
+  grpcStatus: 14,
+  details: 'upstream_response_timeout',
+};
 
 /** Envoy's answer when cluster_header names no known cluster (response flag NC). */
 const noCluster = (name: string): LocalResponse => ({
-  status: 503, body: Buffer.from(`no cluster named "${name}"`), headers: [], grpcStatus: 14, details: 'cluster_not_found',
+  status: 503,
+  body: Buffer.from(`no cluster named "${name}"`),
+  headers: [],
+  grpcStatus: 14,
+  details: 'cluster_not_found',
 });
 
 /** Envoy's answer when the upstream cannot be reached (the text and details Envoy uses). */
 const connectFailure = (reason: string): LocalResponse => ({
   status: 503,
   body: Buffer.from(`upstream connect error or disconnect/reset before headers. reset reason: ${reason}`),
-  headers: [], grpcStatus: 14, details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}}`,
+  headers: [],
+  grpcStatus: 14,
+  details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}}`,
 });
 
-const FAIL_CLOSED: LocalResponse = { status: 503, body: EMPTY, headers: [], grpcStatus: 14, details: 'wasm_fail_stream' };
+const FAIL_CLOSED: LocalResponse = {
+  status: 503,
+  body: EMPTY,
+  headers: [],
+  grpcStatus: 14,
+  details: 'wasm_fail_stream',
+};
 
 /**
  * Streams one HTTP/1.1 exchange through a chain: the downstream request (headers, then each body
@@ -45,7 +63,13 @@ const FAIL_CLOSED: LocalResponse = { status: 503, body: EMPTY, headers: [], grpc
  * upstream response, chunk by chunk, back through the response callbacks to the client. Nothing
  * is buffered unless a filter asks (FilterManager holds what a stopped filter holds).
  */
-export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMessage, res: http.ServerResponse, onDone: (entry: AccessLogEntry) => void): void {
+export function proxyStream(
+  env: StreamEnv,
+  chain: Chain,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  onDone: (entry: AccessLogEntry) => void,
+): void {
   const started = Date.now();
   let upReq: http.ClientRequest | undefined;
   let upRes: http.IncomingMessage | undefined;
@@ -61,15 +85,22 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
       const clusterName = env.routeHeader ? header(h, env.routeHeader) : undefined;
       if (clusterName) {
         const c = env.clusters.get(clusterName);
-        if (!c) { queueMicrotask(() => fm.sendLocalReply(noCluster(clusterName))); return; }
+        if (!c) {
+          queueMicrotask(() => fm.sendLocalReply(noCluster(clusterName)));
+          return;
+        }
         target = c;
         cluster = clusterName;
       }
       const path = header(h, ':path') ?? '/';
       const base = target.pathname.replace(/\/$/, '');
       upReq = http.request({
-        protocol: target.protocol, hostname: target.hostname, port: target.port,
-        method: header(h, ':method') ?? 'GET', path: base + path, agent: env.agent,
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: header(h, ':method') ?? 'GET',
+        path: base + path,
+        agent: env.agent,
         // Envoy forwards :authority as the Host header unless a route rewrites it.
         headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? target.host },
       });
@@ -80,7 +111,10 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
       if (!upReq || upstreamAborted) return;
-      if (end) { upReq.end(chunk); return; }
+      if (end) {
+        upReq.end(chunk);
+        return;
+      }
       // Backpressure: stop reading the client while the upstream socket is full.
       if (chunk.length > 0 && !upReq.write(chunk)) {
         req.pause();
@@ -104,7 +138,10 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     },
     downstreamData(chunk: Uint8Array, end: boolean) {
       // The last chunk goes out with the end of the message: one write, not two small packets.
-      if (end) { res.end(chunk); return; }
+      if (end) {
+        res.end(chunk);
+        return;
+      }
       if (chunk.length > 0 && !res.write(chunk) && upRes) {
         const r = upRes;
         r.pause();
@@ -126,7 +163,10 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
   for (const f of chain.filters) {
     const part = f.forRequest(props);
     if (part === 'skip') continue;
-    if (part === 'fail-closed') { failClosed = true; break; }
+    if (part === 'fail-closed') {
+      failClosed = true;
+      break;
+    }
     fm.add((cb: FilterCallbacks): FilterStage => part.stage(cb));
   }
 
@@ -144,20 +184,40 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
   function onUpstreamResponse(r: http.IncomingMessage): void {
     upRes = r;
     clearTimeout(routeTimer);
-    if (upstreamAborted || fm.isComplete) { r.resume(); return; }
+    if (upstreamAborted || fm.isComplete) {
+      r.resume();
+      return;
+    }
     const st = r.statusCode ?? 502;
     const hasBody = responseHasBody(req.method ?? 'GET', st, r.headers);
     fm.encodeHeaders(responsePairs(st, r.rawHeaders), !hasBody);
-    if (!hasBody) { r.resume(); return; }
-    feedBody(r, (c, end) => fm.encodeData(c, end), (t) => fm.encodeTrailers(t));
-    r.on('aborted', () => { if (!fm.isComplete) fm.reset(); });
+    if (!hasBody) {
+      r.resume();
+      return;
+    }
+    feedBody(
+      r,
+      (c, end) => fm.encodeData(c, end),
+      (t) => fm.encodeTrailers(t),
+    );
+    r.on('aborted', () => {
+      if (!fm.isComplete) fm.reset();
+    });
   }
 
   function onUpstreamError(err: NodeJS.ErrnoException): void {
     if (upstreamAborted || fm.isComplete) return;
     env.stats.upstreamFailures++;
-    if (responseStarted || upRes) { fm.reset(); return; }
-    const reason = err.code === 'ECONNREFUSED' ? 'connection failure' : err.code === 'ECONNRESET' ? 'connection termination' : 'connection failure';
+    if (responseStarted || upRes) {
+      fm.reset();
+      return;
+    }
+    const reason =
+      err.code === 'ECONNREFUSED'
+        ? 'connection failure'
+        : err.code === 'ECONNRESET'
+          ? 'connection termination'
+          : 'connection failure';
     fm.sendLocalReply(connectFailure(reason));
   }
 
@@ -179,10 +239,14 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
     else env.stats.countResponse(status);
     const reqHeaders = { method: req.method ?? '', path: req.url ?? '', authority: req.headers.host ?? '' };
     onDone({
-      ...reqHeaders, status: res.writableFinished ? status : 0, chain: chain.version, cluster,
+      ...reqHeaders,
+      status: res.writableFinished ? status : 0,
+      chain: chain.version,
+      cluster,
       localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
       trap: trap ? { filter: trap.filter, policy: trap.policy, message: trap.message } : undefined,
-      reset: fm.outcome.reset || !res.writableFinished, durationMs: Date.now() - started,
+      reset: fm.outcome.reset || !res.writableFinished,
+      durationMs: Date.now() - started,
     });
   });
 
@@ -197,7 +261,12 @@ export function proxyStream(env: StreamEnv, chain: Chain, req: http.IncomingMess
   if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
   const hasBody = requestHasBody(req);
   fm.decodeHeaders(headers, !hasBody);
-  if (hasBody) feedBody(req, (c, end) => fm.decodeData(c, end), (t) => fm.decodeTrailers(t));
+  if (hasBody)
+    feedBody(
+      req,
+      (c, end) => fm.decodeData(c, end),
+      (t) => fm.decodeTrailers(t),
+    );
   else req.resume();
 }
 
@@ -206,8 +275,10 @@ function connectionProperties(req: http.IncomingMessage): Record<string, Propert
   const s = req.socket;
   const hostPort = (a: string | undefined, p: number | undefined) => (a?.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
   return nestProperties({
-    'source.address': hostPort(s.remoteAddress, s.remotePort), 'source.port': s.remotePort ?? 0,
-    'destination.address': hostPort(s.localAddress, s.localPort), 'destination.port': s.localPort ?? 0,
+    'source.address': hostPort(s.remoteAddress, s.remotePort),
+    'source.port': s.remotePort ?? 0,
+    'destination.address': hostPort(s.localAddress, s.localPort),
+    'destination.port': s.localPort ?? 0,
   });
 }
 
@@ -216,7 +287,11 @@ function connectionProperties(req: http.IncomingMessage): Record<string, Propert
  * last chunk carries end_stream, as Envoy's HTTP/1 codec does; otherwise an empty chunk ends it,
  * or the trailers do.
  */
-function feedBody(msg: http.IncomingMessage, data: (c: Uint8Array, end: boolean) => void, trailers: (t: HeaderPairs) => void): void {
+function feedBody(
+  msg: http.IncomingMessage,
+  data: (c: Uint8Array, end: boolean) => void,
+  trailers: (t: HeaderPairs) => void,
+): void {
   const declared = msg.headers['transfer-encoding'] ? undefined : Number(msg.headers['content-length'] ?? NaN);
   let received = 0;
   let ended = false;

@@ -78,17 +78,26 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   try {
     upstream = new URL(opts.upstream);
   } catch {
-    throw new HostError('invalid-input', `proxy: --upstream "${opts.upstream}" is not a URL; pass e.g. http://127.0.0.1:8080`);
+    throw new HostError(
+      'invalid-input',
+      `proxy: --upstream "${opts.upstream}" is not a URL; pass e.g. http://127.0.0.1:8080`,
+    );
   }
   if (upstream.protocol !== 'http:') {
-    throw new HostError('invalid-input', `proxy: --upstream "${opts.upstream}" uses ${upstream.protocol}; only http:// upstreams are supported`);
+    throw new HostError(
+      'invalid-input',
+      `proxy: --upstream "${opts.upstream}" uses ${upstream.protocol}; only http:// upstreams are supported`,
+    );
   }
   const clusters: Record<string, string> = {};
   for (const [name, url] of Object.entries(opts.clusters ?? {})) {
     try {
       if (new URL(url).protocol !== 'http:') throw new Error();
     } catch {
-      throw new HostError('invalid-input', `proxy: cluster "${name}" has URL "${url}"; pass --cluster ${name}=http://host:port`);
+      throw new HostError(
+        'invalid-input',
+        `proxy: cluster "${name}" has URL "${url}"; pass --cluster ${name}=http://host:port`,
+      );
     }
     clusters[name] = url;
   }
@@ -118,7 +127,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
   // ACKs would hold the second write ~40 ms.
   const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
-  const env = { upstream, agent, stats, routeHeader: opts.routeHeader?.toLowerCase(), timeoutMs: opts.timeoutMs ?? 15_000, clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])) };
+  const env = {
+    upstream,
+    agent,
+    stats,
+    routeHeader: opts.routeHeader?.toLowerCase(),
+    timeoutMs: opts.timeoutMs ?? 15_000,
+    clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])),
+  };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();
     const chain = holder.acquire();
@@ -135,7 +151,12 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new HostError('invalid-input', `proxy: cannot listen on ${opts.listenHost ?? '127.0.0.1'}:${opts.listenPort ?? 0}: ${err.code ?? err.message}`));
+      reject(
+        new HostError(
+          'invalid-input',
+          `proxy: cannot listen on ${opts.listenHost ?? '127.0.0.1'}:${opts.listenPort ?? 0}: ${err.code ?? err.message}`,
+        ),
+      );
     });
     server.listen(opts.listenPort ?? 0, opts.listenHost ?? '127.0.0.1', () => resolve());
   });
@@ -160,7 +181,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       });
     } catch (err) {
       server.close();
-      throw new HostError('invalid-input', `proxy: cannot start the admin listener on port ${opts.adminPort}: ${(err as Error).message}`);
+      throw new HostError(
+        'invalid-input',
+        `proxy: cannot start the admin listener on port ${opts.adminPort}: ${(err as Error).message}`,
+      );
     }
   }
 

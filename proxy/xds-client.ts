@@ -2,8 +2,15 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import {
-  loadEnvoyProtos, toStruct, TYPE_URL_PREFIX, TYPED_EXTENSION_CONFIG, WASM_HTTP_FILTER, RBAC_HTTP_FILTER, STRING_VALUE,
-  type AnyMessage, type EnvoyProtos,
+  loadEnvoyProtos,
+  toStruct,
+  TYPE_URL_PREFIX,
+  TYPED_EXTENSION_CONFIG,
+  WASM_HTTP_FILTER,
+  RBAC_HTTP_FILTER,
+  STRING_VALUE,
+  type AnyMessage,
+  type EnvoyProtos,
 } from '../envoy-api/protos.js';
 
 /**
@@ -67,7 +74,12 @@ export interface XdsUpdate {
   filters: XdsFilter[];
 }
 
-interface DiscoveryResponse { versionInfo?: string; resources?: AnyMessage[]; typeUrl?: string; nonce?: string }
+interface DiscoveryResponse {
+  versionInfo?: string;
+  resources?: AnyMessage[];
+  typeUrl?: string;
+  nonce?: string;
+}
 
 export class XdsClient extends EventEmitter {
   /** The last update this client ACKed. */
@@ -79,7 +91,10 @@ export class XdsClient extends EventEmitter {
   private readonly modules = new Map<string, Uint8Array>();
   private reconnectTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly protos: EnvoyProtos, private readonly opts: XdsClientOptions) {
+  constructor(
+    private readonly protos: EnvoyProtos,
+    private readonly opts: XdsClientOptions,
+  ) {
     super();
   }
 
@@ -94,8 +109,14 @@ export class XdsClient extends EventEmitter {
   firstUpdate(): Promise<XdsUpdate> {
     if (this.current) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => {
-      const onUpdate = (u: XdsUpdate) => { this.off('closed', onClose); resolve(u); };
-      const onClose = () => { this.off('update', onUpdate); reject(new Error(`xds: stream to ${this.opts.address} closed before any update`)); };
+      const onUpdate = (u: XdsUpdate) => {
+        this.off('closed', onClose);
+        resolve(u);
+      };
+      const onClose = () => {
+        this.off('update', onUpdate);
+        reject(new Error(`xds: stream to ${this.opts.address} closed before any update`));
+      };
       this.once('update', onUpdate);
       this.once('closed', onClose);
     });
@@ -105,7 +126,12 @@ export class XdsClient extends EventEmitter {
   waitFor(predicate: (u: XdsUpdate) => boolean): Promise<XdsUpdate> {
     if (this.current && predicate(this.current)) return Promise.resolve(this.current);
     return new Promise((resolve) => {
-      const onUpdate = (u: XdsUpdate) => { if (predicate(u)) { this.off('update', onUpdate); resolve(u); } };
+      const onUpdate = (u: XdsUpdate) => {
+        if (predicate(u)) {
+          this.off('update', onUpdate);
+          resolve(u);
+        }
+      };
       this.on('update', onUpdate);
     });
   }
@@ -119,11 +145,16 @@ export class XdsClient extends EventEmitter {
   }
 
   private open(): void {
-    const method = (this.client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, DiscoveryResponse>>).StreamExtensionConfigs;
+    const method = (this.client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, DiscoveryResponse>>)
+      .StreamExtensionConfigs;
     const stream = method.call(this.client);
     this.stream = stream;
     stream.on('data', (resp: DiscoveryResponse) => {
-      this.queue = this.queue.then(() => this.handle(stream, resp)).catch((err) => { this.emit('error', err); });
+      this.queue = this.queue
+        .then(() => this.handle(stream, resp))
+        .catch((err) => {
+          this.emit('error', err);
+        });
     });
     stream.on('error', (err: grpc.ServiceError) => {
       if (this.closed || err.code === grpc.status.CANCELLED) return;
@@ -150,7 +181,10 @@ export class XdsClient extends EventEmitter {
     };
   }
 
-  private async handle(stream: grpc.ClientDuplexStream<unknown, DiscoveryResponse>, resp: DiscoveryResponse): Promise<void> {
+  private async handle(
+    stream: grpc.ClientDuplexStream<unknown, DiscoveryResponse>,
+    resp: DiscoveryResponse,
+  ): Promise<void> {
     const nonce = resp.nonce ?? '';
     const versionInfo = resp.versionInfo ?? '';
     try {
@@ -180,21 +214,35 @@ export class XdsClient extends EventEmitter {
       const rules = message.rules as { action?: string; policies?: Record<string, unknown> } | undefined;
       // No rules: the filter lets everything through. Rules with no policy match nothing: an
       // ALLOW action then denies every request (Istio's fail-closed fallback).
-      const denyAll = !!rules && Object.keys(rules.policies ?? {}).length === 0 && (rules.action ?? 'ALLOW') === 'ALLOW';
+      const denyAll =
+        !!rules && Object.keys(rules.policies ?? {}).length === 0 && (rules.action ?? 'ALLOW') === 'ALLOW';
       return { kind: 'rbac', name, action: denyAll ? 'deny-all' : 'allow-all' };
     }
-    if (typeName !== WASM_HTTP_FILTER) throw new Error(`extension config "${name}" has type ${typeName}; this proxy supports ${WASM_HTTP_FILTER} and ${RBAC_HTTP_FILTER}`);
+    if (typeName !== WASM_HTTP_FILTER)
+      throw new Error(
+        `extension config "${name}" has type ${typeName}; this proxy supports ${WASM_HTTP_FILTER} and ${RBAC_HTTP_FILTER}`,
+      );
     const config = message.config ?? {};
     const vm = config.vmConfig ?? {};
     const remote = vm.code?.remote;
-    if (!remote?.httpUri?.uri) throw new Error(`extension config "${name}": vm_config.code.remote.http_uri.uri is missing (only remote code is supported)`);
+    if (!remote?.httpUri?.uri)
+      throw new Error(
+        `extension config "${name}": vm_config.code.remote.http_uri.uri is missing (only remote code is supported)`,
+      );
     const uri: string = remote.httpUri.uri;
     const sha256: string = (remote.sha256 ?? '').toLowerCase();
-    if (!/^[a-f0-9]{64}$/.test(sha256)) throw new Error(`extension config "${name}": remote.sha256 "${remote.sha256 ?? ''}" is not a hex sha256`);
-    const timeoutMs = remote.httpUri.timeout ? Number(remote.httpUri.timeout.seconds ?? 0) * 1000 + Math.floor((remote.httpUri.timeout.nanos ?? 0) / 1e6) : 0;
+    if (!/^[a-f0-9]{64}$/.test(sha256))
+      throw new Error(`extension config "${name}": remote.sha256 "${remote.sha256 ?? ''}" is not a hex sha256`);
+    const timeoutMs = remote.httpUri.timeout
+      ? Number(remote.httpUri.timeout.seconds ?? 0) * 1000 + Math.floor((remote.httpUri.timeout.nanos ?? 0) / 1e6)
+      : 0;
     const module = await this.fetchModule(name, uri, sha256, this.opts.fetchTimeoutMs ?? (timeoutMs || 30_000));
     return {
-      kind: 'wasm', name, uri, sha256, module,
+      kind: 'wasm',
+      name,
+      uri,
+      sha256,
+      module,
       rootId: config.rootId ?? '',
       vmId: vm.vmId ?? '',
       configuration: this.configText(config.configuration),
@@ -222,7 +270,8 @@ export class XdsClient extends EventEmitter {
       throw new Error(`extension config "${name}": cannot fetch module ${uri}: ${(err as Error).message}`);
     }
     const actual = createHash('sha256').update(body).digest('hex');
-    if (actual !== sha256) throw new Error(`extension config "${name}": module from ${uri} has sha256 ${actual}, expected ${sha256}`);
+    if (actual !== sha256)
+      throw new Error(`extension config "${name}": module from ${uri} has sha256 ${actual}, expected ${sha256}`);
     if (body.length < 8 || body[0] !== 0 || body[1] !== 0x61 || body[2] !== 0x73 || body[3] !== 0x6d) {
       throw new Error(`extension config "${name}": ${uri} is not a WebAssembly module (bad magic number)`);
     }

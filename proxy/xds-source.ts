@@ -16,8 +16,15 @@ export interface FollowXdsOptions {
 function toSpec(f: XdsFilter): FilterSpec {
   if (f.kind === 'rbac') return { kind: 'rbac', name: f.name, action: f.action };
   return {
-    kind: 'wasm', name: f.name, module: f.module, configuration: f.configuration, rootId: f.rootId, vmId: f.vmId,
-    env: f.env, sha256: f.sha256, failStrategy: f.failOpen ? 'FAIL_OPEN' : 'FAIL_CLOSE',
+    kind: 'wasm',
+    name: f.name,
+    module: f.module,
+    configuration: f.configuration,
+    rootId: f.rootId,
+    vmId: f.vmId,
+    env: f.env,
+    sha256: f.sha256,
+    failStrategy: f.failOpen ? 'FAIL_OPEN' : 'FAIL_CLOSE',
   };
 }
 
@@ -28,7 +35,10 @@ function toSpec(f: XdsFilter): FilterSpec {
  */
 export async function followXds(proxy: RunningProxy, opts: FollowXdsOptions): Promise<() => void> {
   const client = await connectXds({
-    address: opts.address, nodeId: opts.nodeId, labels: opts.labels, namespace: opts.namespace,
+    address: opts.address,
+    nodeId: opts.nodeId,
+    labels: opts.labels,
+    namespace: opts.namespace,
     onUpdate: (update) => {
       const chain = proxy.applyFilters(update.filters.map(toSpec), update.versionInfo);
       opts.onChain?.(chain);

@@ -11,7 +11,12 @@ export interface CopyReport {
  * unchanged module uploads nothing), then the manifest under the tag — last, so a failed blob
  * upload never leaves a tag pointing at an incomplete image.
  */
-export async function copyImage(image: PackedImage, target: Target, tag: string | undefined, hooks: CopyHooks = {}): Promise<CopyReport> {
+export async function copyImage(
+  image: PackedImage,
+  target: Target,
+  tag: string | undefined,
+  hooks: CopyHooks = {},
+): Promise<CopyReport> {
   const report: CopyReport = { uploaded: [], skipped: [] };
   for (const b of image.blobs) {
     if (await target.exists(b.desc)) {

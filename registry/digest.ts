@@ -14,7 +14,10 @@ export function sha256Digest(data: Uint8Array): string {
 /** Only sha256 is produced by meshwasm and accepted by Istio; other algorithms are refused by name. */
 export function assertDigest(digest: string, what: string): void {
   if (!digestPattern.test(digest)) {
-    throw new RegistryError('invalid-input', `${what}: "${digest}" is not a sha256 digest (expected sha256: followed by 64 lowercase hex digits)`);
+    throw new RegistryError(
+      'invalid-input',
+      `${what}: "${digest}" is not a sha256 digest (expected sha256: followed by 64 lowercase hex digits)`,
+    );
   }
 }
 
@@ -22,6 +25,9 @@ export function assertDigest(digest: string, what: string): void {
 export function verifyDigest(data: Uint8Array, expected: string, what: string): void {
   const actual = sha256Digest(data);
   if (actual !== expected) {
-    throw new RegistryError('integrity', `${what}: content hashes to ${actual} but was expected to be ${expected}; the registry or store holds corrupted content, nothing was written`);
+    throw new RegistryError(
+      'integrity',
+      `${what}: content hashes to ${actual} but was expected to be ${expected}; the registry or store holds corrupted content, nothing was written`,
+    );
   }
 }

@@ -38,7 +38,12 @@ export async function examineImage(ref: string, opts: TargetOptions = {}): Promi
   const { ref: parsed, target } = openTarget(ref, opts);
   const what = referenceString(parsed);
   const { desc, bytes } = await fetchManifest(target, parsed);
-  const out: ImageExamination = { reference: what, manifestDigest: desc.digest, manifestMediaType: desc.mediaType, manifestBytes: bytes };
+  const out: ImageExamination = {
+    reference: what,
+    manifestDigest: desc.digest,
+    manifestMediaType: desc.mediaType,
+    manifestBytes: bytes,
+  };
   let image: ReturnType<typeof recognizeImage> | undefined;
   try {
     out.manifest = parseManifest(bytes, desc.mediaType, what);
@@ -50,7 +55,12 @@ export async function examineImage(ref: string, opts: TargetOptions = {}): Promi
   }
   out.format = image.format;
   try {
-    out.module = moduleFromLayer(image.format, await target.fetch(image.moduleLayer), opts.maxBytes ?? defaultMaxBytes, what);
+    out.module = moduleFromLayer(
+      image.format,
+      await target.fetch(image.moduleLayer),
+      opts.maxBytes ?? defaultMaxBytes,
+      what,
+    );
   } catch (err) {
     if (!(err instanceof RegistryError) || err.kind === 'auth' || err.kind === 'remote') throw err;
     out.moduleError = err;
@@ -61,7 +71,9 @@ export async function examineImage(ref: string, opts: TargetOptions = {}): Promi
       const meta = metadataFromConfig(image.format, await target.fetch(cfg));
       out.rootIds = meta.rootIds;
       out.abiVersions = meta.abiVersions;
-    } catch { /* metadata is a hint only; a missing config blob shows up when the proxy pulls */ }
+    } catch {
+      /* metadata is a hint only; a missing config blob shows up when the proxy pulls */
+    }
   }
   return out;
 }

@@ -3,7 +3,16 @@
  * and an OCI image-layout store on disk. This file is the whole public surface.
  */
 export { RegistryError, type RegistryErrorKind } from './errors.js';
-export { parseReference, defaultStoreRoot, pinnedString, referenceString, repositoryString, type Reference, type RemoteReference, type LayoutReference } from './reference.js';
+export {
+  parseReference,
+  defaultStoreRoot,
+  pinnedString,
+  referenceString,
+  repositoryString,
+  type Reference,
+  type RemoteReference,
+  type LayoutReference,
+} from './reference.js';
 export { pushModule, type PushOptions, type PushResult } from './push.js';
 export { pullModule, resolveDigest, type PullOptions, type PulledModule } from './pull.js';
 export { inspectImage, type ImageInfo } from './inspect.js';

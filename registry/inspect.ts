@@ -31,7 +31,12 @@ export async function inspectImage(ref: string, opts: TargetOptions = {}): Promi
   const what = `inspect: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);
-  const module = moduleFromLayer(image.format, await target.fetch(image.moduleLayer), opts.maxBytes ?? defaultMaxBytes, what);
+  const module = moduleFromLayer(
+    image.format,
+    await target.fetch(image.moduleLayer),
+    opts.maxBytes ?? defaultMaxBytes,
+    what,
+  );
   const info = inspectWasmModule(module, `${what}: the module`);
   const cfg = image.manifest.config;
   const meta = cfg.size <= 1 << 20 ? metadataFromConfig(image.format, await target.fetch(cfg)) : {};
@@ -43,11 +48,16 @@ export async function inspectImage(ref: string, opts: TargetOptions = {}): Promi
     manifestSize: desc.size,
     format: image.format,
     config: { mediaType: cfg.mediaType, digest: cfg.digest, size: cfg.size },
-    layers: image.manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, ...(l.annotations?.[Annotation.title] ? { title: l.annotations[Annotation.title] } : {}) })),
+    layers: image.manifest.layers.map((l) => ({
+      mediaType: l.mediaType,
+      digest: l.digest,
+      size: l.size,
+      ...(l.annotations?.[Annotation.title] ? { title: l.annotations[Annotation.title] } : {}),
+    })),
     annotations: image.manifest.annotations ?? {},
     moduleSha256: sha256Hex(module),
     moduleSize: module.byteLength,
-    abiVersions: info.abiVersions.length ? info.abiVersions : meta.abiVersions ?? [],
+    abiVersions: info.abiVersions.length ? info.abiVersions : (meta.abiVersions ?? []),
     rootIds: meta.rootIds ?? [],
     loadableByIstio: true,
   };

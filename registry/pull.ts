@@ -53,9 +53,14 @@ export async function pullModule(ref: string, opts: PullOptions = {}): Promise<P
   const what = `pull: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   if (opts.expectedManifestDigest !== undefined) {
-    const expected = opts.expectedManifestDigest.startsWith('sha256:') ? opts.expectedManifestDigest : `sha256:${opts.expectedManifestDigest}`;
+    const expected = opts.expectedManifestDigest.startsWith('sha256:')
+      ? opts.expectedManifestDigest
+      : `sha256:${opts.expectedManifestDigest}`;
     if (expected.toLowerCase() !== desc.digest) {
-      throw new RegistryError('integrity', `${what} resolved to manifest ${desc.digest}, but ${expected} was expected; the tag moved or the expected sha256 is wrong (for oci:// urls it is the manifest digest, not the module's sha256)`);
+      throw new RegistryError(
+        'integrity',
+        `${what} resolved to manifest ${desc.digest}, but ${expected} was expected; the tag moved or the expected sha256 is wrong (for oci:// urls it is the manifest digest, not the module's sha256)`,
+      );
     }
   }
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);

@@ -45,13 +45,21 @@ export interface PushResult {
 export async function pushModule(wasm: Uint8Array, ref: string, opts: PushOptions = {}): Promise<PushResult> {
   const info = inspectWasmModule(wasm, 'push: the module');
   if (info.abiVersions.length === 0) {
-    throw new RegistryError('invalid-input', `push: the module exports no proxy_abi_version_* function, so Envoy would refuse it; build it with a proxy-wasm SDK (meshwasm build)`);
+    throw new RegistryError(
+      'invalid-input',
+      `push: the module exports no proxy_abi_version_* function, so Envoy would refuse it; build it with a proxy-wasm SDK (meshwasm build)`,
+    );
   }
   const { ref: parsed, target } = openTarget(ref, { operation: 'push', ...opts });
-  if (!parsed.tag && parsed.digest) throw new RegistryError('invalid-input', `push: reference "${ref}" names a digest; push to a tag (the digest is computed from what is pushed)`);
+  if (!parsed.tag && parsed.digest)
+    throw new RegistryError(
+      'invalid-input',
+      `push: reference "${ref}" names a digest; push to a tag (the digest is computed from what is pushed)`,
+    );
   const meta = { abiVersions: info.abiVersions, rootIds: opts.rootIds ?? [], annotations: opts.annotations };
   const format = opts.format ?? 'wasm';
-  if (format !== 'wasm' && format !== 'compat') throw new RegistryError('invalid-input', `push: format "${String(format)}" is unknown; use wasm or compat`);
+  if (format !== 'wasm' && format !== 'compat')
+    throw new RegistryError('invalid-input', `push: format "${String(format)}" is unknown; use wasm or compat`);
   const image = format === 'compat' ? buildCompatImage(wasm, meta) : buildWasmImage(wasm, meta);
   const report = await copyImage(image, target, parsed.tag, opts.hooks);
   return {

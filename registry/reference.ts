@@ -58,7 +58,8 @@ export function parseReference(input: string, env: NodeJS.ProcessEnv = process.e
   if (colon > lastSlash) {
     tag = name.slice(colon + 1);
     name = name.slice(0, colon);
-    if (!tagPattern.test(tag)) throw invalid(input, `tag "${tag}" may hold only letters, digits, _ . - (at most 128, not starting with . or -)`);
+    if (!tagPattern.test(tag))
+      throw invalid(input, `tag "${tag}" may hold only letters, digits, _ . - (at most 128, not starting with . or -)`);
   }
   const parts = name.split('/');
   // Docker's rule: the first component is a registry host if it has a dot or a port, or is localhost.
@@ -67,16 +68,33 @@ export function parseReference(input: string, env: NodeJS.ProcessEnv = process.e
   const repository = (hasHost ? parts.slice(1) : parts).join('/');
   if (!repository) throw invalid(input, 'it names no repository');
   for (const c of repository.split('/')) {
-    if (!pathComponent.test(c)) throw invalid(input, `repository component "${c}" must be lowercase letters and digits, separated by . _ __ or -`);
+    if (!pathComponent.test(c))
+      throw invalid(
+        input,
+        `repository component "${c}" must be lowercase letters and digits, separated by . _ __ or -`,
+      );
   }
   if (!hasHost) {
-    return { kind: 'layout', path: join(defaultStoreRoot(env), ...repository.split('/')), repository, tag: tag ?? (digest ? undefined : 'latest'), digest };
+    return {
+      kind: 'layout',
+      path: join(defaultStoreRoot(env), ...repository.split('/')),
+      repository,
+      tag: tag ?? (digest ? undefined : 'latest'),
+      digest,
+    };
   }
-  if (!/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/.test(first)) throw invalid(input, `registry host "${first}" is not a host[:port]`);
+  if (!/^[A-Za-z0-9.-]+(?::\d+)?$|^\[[0-9a-fA-F:]+\](?::\d+)?$/.test(first))
+    throw invalid(input, `registry host "${first}" is not a host[:port]`);
   // Docker Hub's official images live under library/ (docker.io/nginx is docker.io/library/nginx).
   const hub = first === 'docker.io' || first === 'index.docker.io';
   const repo = hub && !repository.includes('/') ? `library/${repository}` : repository;
-  return { kind: 'remote', registry: hub ? 'docker.io' : first, repository: repo, tag: tag ?? (digest ? undefined : 'latest'), digest };
+  return {
+    kind: 'remote',
+    registry: hub ? 'docker.io' : first,
+    repository: repo,
+    tag: tag ?? (digest ? undefined : 'latest'),
+    digest,
+  };
 }
 
 function parseLayout(rest: string, input: string): LayoutReference {
@@ -88,10 +106,16 @@ function parseLayout(rest: string, input: string): LayoutReference {
   if (colon >= 0) {
     path = rest.slice(0, colon);
     const r = rest.slice(colon + 1);
-    if (r.startsWith('@')) { digest = r.slice(1); assertDigest(digest, `reference "${input}"`); } else tag = r;
+    if (r.startsWith('@')) {
+      digest = r.slice(1);
+      assertDigest(digest, `reference "${input}"`);
+    } else tag = r;
   }
   if (!path) throw invalid(input, 'oci: needs a directory, as in oci:./layout:v1');
-  if (tag !== undefined && !/^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/.test(tag)) {
+  if (
+    tag !== undefined &&
+    !/^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:\/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*$/.test(tag)
+  ) {
     throw invalid(input, `"${tag}" is not a valid image-layout ref name`);
   }
   return { kind: 'layout', path: resolve(path), tag: tag ?? (digest ? undefined : 'latest'), digest };
@@ -117,5 +141,8 @@ export function referenceString(ref: Reference): string {
 }
 
 function invalid(input: string, why: string): RegistryError {
-  return new RegistryError('invalid-input', `reference "${input}": ${why}; write it as host[:port]/repository[:tag|@sha256:...], oci:DIR[:tag] or repository[:tag] for the local store`);
+  return new RegistryError(
+    'invalid-input',
+    `reference "${input}": ${why}; write it as host[:port]/repository[:tag|@sha256:...], oci:DIR[:tag] or repository[:tag] for the local store`,
+  );
 }

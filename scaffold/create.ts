@@ -39,15 +39,22 @@ const FILTER_CONFIG_NAMES = ['config.example.json', 'example.config.json', 'conf
 export function createProject(opts: CreateOptions): CreateResult {
   const root = opts.meshwasmRoot ?? packageRoot();
   if (!(TEMPLATES as readonly string[]).includes(opts.template)) {
-    throw new ScaffoldError(`init: unknown template "${opts.template}"; use one of: ${TEMPLATES.join(', ')}`, 'invalid-input');
+    throw new ScaffoldError(
+      `init: unknown template "${opts.template}"; use one of: ${TEMPLATES.join(', ')}`,
+      'invalid-input',
+    );
   }
   const dir = path.resolve(opts.dir);
   const name = opts.name ?? toPackageName(path.basename(dir));
   if (!/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/.test(name)) {
-    throw new ScaffoldError(`init: "${name}" is not a valid npm package name; pass --name with lower-case letters, digits and dashes`, 'invalid-input');
+    throw new ScaffoldError(
+      `init: "${name}" is not a valid npm package name; pass --name with lower-case letters, digits and dashes`,
+      'invalid-input',
+    );
   }
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>; devDependencies?: Record<string, string>;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
   };
   const values: Record<string, string> = {
     name,
@@ -58,15 +65,22 @@ export function createProject(opts: CreateOptions): CreateResult {
   };
 
   const files = new Map<string, string>();
-  for (const [rel, text] of readTree(path.join(root, 'templates', 'common'))) files.set(outputName(rel), render(text, values));
+  for (const [rel, text] of readTree(path.join(root, 'templates', 'common')))
+    files.set(outputName(rel), render(text, values));
   // The template's asconfig.json extends the repository's base; the project gets it merged, standing alone.
-  files.set('asconfig.json', `${JSON.stringify(loadAsConfig(path.join(root, 'templates', 'common', 'asconfig.json')), null, 2)}\n`);
+  files.set(
+    'asconfig.json',
+    `${JSON.stringify(loadAsConfig(path.join(root, 'templates', 'common', 'asconfig.json')), null, 2)}\n`,
+  );
   for (const [rel, text] of templateFiles(root, opts.template)) files.set(rel, text);
 
   const existing = [...files.keys()].filter((rel) => existsSync(path.join(dir, rel)));
   if (existing.length && !opts.force) {
-    throw new ScaffoldError(`init: ${dir} already has ${existing.map((f) => `"${f}"`).join(', ')}; nothing was written. ` +
-      'Pick an empty directory, or pass --force to overwrite these files', 'invalid-input');
+    throw new ScaffoldError(
+      `init: ${dir} already has ${existing.map((f) => `"${f}"`).join(', ')}; nothing was written. ` +
+        'Pick an empty directory, or pass --force to overwrite these files',
+      'invalid-input',
+    );
   }
   const written: CreatedFile[] = [];
   for (const [rel, text] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
@@ -84,21 +98,29 @@ function templateFiles(root: string, template: TemplateName): Map<string, string
   if (template === 'blank') return readTree(path.join(root, 'templates', 'blank'));
   const filterDir = path.join(root, 'filters', template);
   if (!existsSync(path.join(filterDir, 'assembly', 'index.ts'))) {
-    throw new ScaffoldError(`init: template "${template}" is not available in this meshwasm (${root}): ` +
-      `the shipped filter filters/${template}/ is not there yet. Use --template blank, or update meshwasm`, 'not-found');
+    throw new ScaffoldError(
+      `init: template "${template}" is not available in this meshwasm (${root}): ` +
+        `the shipped filter filters/${template}/ is not there yet. Use --template blank, or update meshwasm`,
+      'not-found',
+    );
   }
   const out = new Map<string, string>();
-  for (const [rel, text] of readTree(path.join(filterDir, 'assembly'))) out.set(`assembly/${rel}`, rewriteImports(text));
+  for (const [rel, text] of readTree(path.join(filterDir, 'assembly')))
+    out.set(`assembly/${rel}`, rewriteImports(text));
   if (existsSync(path.join(filterDir, 'test'))) {
     for (const [rel, text] of readTree(path.join(filterDir, 'test'))) out.set(`test/${rel}`, rewriteImports(text));
   }
   const configName = FILTER_CONFIG_NAMES.find((n) => existsSync(path.join(filterDir, n)));
   if (!configName) {
-    throw new ScaffoldError(`init: filters/${template}/ has no example configuration (${FILTER_CONFIG_NAMES.join(' or ')}); ` +
-      'the template cannot be used until it has one', 'not-found');
+    throw new ScaffoldError(
+      `init: filters/${template}/ has no example configuration (${FILTER_CONFIG_NAMES.join(' or ')}); ` +
+        'the template cannot be used until it has one',
+      'not-found',
+    );
   }
   out.set('config.json', readFileSync(path.join(filterDir, configName), 'utf8'));
-  if (existsSync(path.join(filterDir, 'README.md'))) out.set('FILTER.md', readFileSync(path.join(filterDir, 'README.md'), 'utf8'));
+  if (existsSync(path.join(filterDir, 'README.md')))
+    out.set('FILTER.md', readFileSync(path.join(filterDir, 'README.md'), 'utf8'));
   return out;
 }
 
@@ -120,5 +142,10 @@ function readTree(base: string): Map<string, string> {
 }
 
 function toPackageName(base: string): string {
-  return base.toLowerCase().replace(/[^a-z0-9-._~]+/g, '-').replace(/^[-._]+/, '') || 'filter';
+  return (
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9-._~]+/g, '-')
+      .replace(/^[-._]+/, '') || 'filter'
+  );
 }

@@ -4,10 +4,13 @@
  * through its node_modules/meshwasm: rewrite each such import to the package specifier.
  */
 export function rewriteImports(source: string): string {
-  return source.replace(/(from\s+|import\s+|import\()(['"])([^'"]+)\2/g, (whole, lead: string, quote: string, spec: string) => {
-    const mapped = mapSpecifier(spec);
-    return mapped === null ? whole : `${lead}${quote}${mapped}${quote}`;
-  });
+  return source.replace(
+    /(from\s+|import\s+|import\()(['"])([^'"]+)\2/g,
+    (whole, lead: string, quote: string, spec: string) => {
+      const mapped = mapSpecifier(spec);
+      return mapped === null ? whole : `${lead}${quote}${mapped}${quote}`;
+    },
+  );
 }
 
 function mapSpecifier(spec: string): string | null {

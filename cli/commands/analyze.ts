@@ -1,4 +1,11 @@
-import { analyzeDocuments, failing, formatText, parseCredentialArg, readInputs, type Severity } from '../../analyze/index.js';
+import {
+  analyzeDocuments,
+  failing,
+  formatText,
+  parseCredentialArg,
+  readInputs,
+  type Severity,
+} from '../../analyze/index.js';
 import { finding } from '../../analyze/finding.js';
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
@@ -17,7 +24,8 @@ interface AnalyzeCliOptions {
 function positive(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new CliError(`analyze: ${flag} "${value}" is not a non-negative number`, ExitCode.invalidInput);
+  if (!Number.isFinite(n) || n < 0)
+    throw new CliError(`analyze: ${flag} "${value}" is not a non-negative number`, ExitCode.invalidInput);
   return n;
 }
 
@@ -29,7 +37,9 @@ export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<v
     plainHttp: opts.plainHttp,
     credentials: (opts.registryCredentials ?? []).map(parseCredentialArg),
     limits: {
-      ...(opts.maxModuleSize !== undefined ? { maxModuleBytes: positive(opts.maxModuleSize, '--max-module-size') } : {}),
+      ...(opts.maxModuleSize !== undefined
+        ? { maxModuleBytes: positive(opts.maxModuleSize, '--max-module-size') }
+        : {}),
       ...(opts.maxStartupMs !== undefined ? { maxStartupMs: positive(opts.maxStartupMs, '--max-startup-ms') } : {}),
     },
   });
@@ -41,6 +51,9 @@ export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<v
   printResult(opts.output, report, () => formatText(report));
   const bad = failing(report, opts.failureThreshold);
   if (bad.length > 0) {
-    throw new CliError(`analyze: ${bad.length} finding(s) at or above ${opts.failureThreshold} (--failure-threshold)`, ExitCode.checkFailed);
+    throw new CliError(
+      `analyze: ${bad.length} finding(s) at or above ${opts.failureThreshold} (--failure-threshold)`,
+      ExitCode.checkFailed,
+    );
   }
 }

@@ -10,11 +10,26 @@ import { loadRegistry } from './registry-client.js';
 import { analyzeManifestText, failing, formatText, type Severity } from '../../analyze/index.js';
 
 interface AttachOptions {
-  name: string; namespace: string; selector?: string[]; targetRef?: string[]; phase?: AttachSpec['phase'];
-  priority?: string; config?: string; failStrategy?: AttachSpec['failStrategy']; kind: AttachSpec['kind'];
-  pullSecret?: string; pullPolicy?: AttachSpec['pullPolicy']; rootId?: string; envoy?: boolean; moduleBaseUrl: string;
-  apply?: boolean; configDir: string; output: OutputFormat;
-  analyze?: boolean; failureThreshold?: Severity; plainHttp?: boolean;
+  name: string;
+  namespace: string;
+  selector?: string[];
+  targetRef?: string[];
+  phase?: AttachSpec['phase'];
+  priority?: string;
+  config?: string;
+  failStrategy?: AttachSpec['failStrategy'];
+  kind: AttachSpec['kind'];
+  pullSecret?: string;
+  pullPolicy?: AttachSpec['pullPolicy'];
+  rootId?: string;
+  envoy?: boolean;
+  moduleBaseUrl: string;
+  apply?: boolean;
+  configDir: string;
+  output: OutputFormat;
+  analyze?: boolean;
+  failureThreshold?: Severity;
+  plainHttp?: boolean;
 }
 
 const invalid = (msg: string) => new CliError(`attach: ${msg}`, ExitCode.invalidInput);
@@ -22,13 +37,23 @@ const invalid = (msg: string) => new CliError(`attach: ${msg}`, ExitCode.invalid
 export async function attach(ref: string, o: AttachOptions): Promise<void> {
   const resolved = await resolveRef(ref, !!o.envoy);
   const spec: AttachSpec = {
-    kind: o.kind, name: o.name, namespace: o.namespace, url: resolved.url, sha256: resolved.sha256,
-    selector: parseSelectors(o.selector ?? []), targetRefs: (o.targetRef ?? []).map(parseTargetRef),
-    phase: o.phase, priority: o.priority === undefined ? undefined : parseInteger(o.priority, '--priority'),
+    kind: o.kind,
+    name: o.name,
+    namespace: o.namespace,
+    url: resolved.url,
+    sha256: resolved.sha256,
+    selector: parseSelectors(o.selector ?? []),
+    targetRefs: (o.targetRef ?? []).map(parseTargetRef),
+    phase: o.phase,
+    priority: o.priority === undefined ? undefined : parseInteger(o.priority, '--priority'),
     pluginConfig: o.config === undefined ? undefined : parseConfig(o.config),
-    failStrategy: o.failStrategy, pullSecret: o.pullSecret, pullPolicy: o.pullPolicy, rootId: o.rootId,
+    failStrategy: o.failStrategy,
+    pullSecret: o.pullSecret,
+    pullPolicy: o.pullPolicy,
+    rootId: o.rootId,
   };
-  if (spec.targetRefs!.length && Object.keys(spec.selector!).length) throw invalid('use --selector or --target-ref, not both (the CRD allows only one)');
+  if (spec.targetRefs!.length && Object.keys(spec.selector!).length)
+    throw invalid('use --selector or --target-ref, not both (the CRD allows only one)');
   let manifest: Record<string, unknown>;
   try {
     manifest = buildExtensionManifest(spec);
@@ -40,7 +65,11 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   if (o.analyze !== false && !o.envoy) await checkManifest(manifest, o);
 
   if (o.envoy) {
-    const filter = buildEnvoyFilter(manifest, `${o.moduleBaseUrl.replace(/\/$/, '')}/modules/${resolved.moduleSha256}.wasm`, resolved.moduleSha256!);
+    const filter = buildEnvoyFilter(
+      manifest,
+      `${o.moduleBaseUrl.replace(/\/$/, '')}/modules/${resolved.moduleSha256}.wasm`,
+      resolved.moduleSha256!,
+    );
     printResult(o.output, filter, () => '');
     return;
   }
@@ -51,15 +80,22 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   const text = o.output === 'json' ? JSON.stringify(manifest, null, 2) + '\n' : YAML.stringify(manifest);
   if (hasKubeContext()) {
     const r = spawnSync('kubectl', ['apply', '-f', '-'], { input: text, encoding: 'utf8' });
-    if (r.status !== 0) throw new CliError(`attach: kubectl apply failed: ${(r.stderr || r.stdout).trim()}`, ExitCode.remote);
+    if (r.status !== 0)
+      throw new CliError(`attach: kubectl apply failed: ${(r.stderr || r.stdout).trim()}`, ExitCode.remote);
     printResult(o.output === 'json' ? 'json' : 'text', { applied: 'kubectl', manifest }, () => r.stdout.trim());
     return;
   }
   mkdirSync(o.configDir, { recursive: true });
-  const file = join(o.configDir, `${o.kind.toLowerCase()}-${o.namespace}-${o.name}.${o.output === 'json' ? 'json' : 'yaml'}`);
+  const file = join(
+    o.configDir,
+    `${o.kind.toLowerCase()}-${o.namespace}-${o.name}.${o.output === 'json' ? 'json' : 'yaml'}`,
+  );
   writeFileSync(file, text);
-  printResult(o.output === 'json' ? 'json' : 'text', { applied: 'config-dir', file, manifest },
-    () => `wrote ${file} (no kubectl context; a "meshwasm control-plane --config-dir ${o.configDir}" picks it up)`);
+  printResult(
+    o.output === 'json' ? 'json' : 'text',
+    { applied: 'config-dir', file, manifest },
+    () => `wrote ${file} (no kubectl context; a "meshwasm control-plane --config-dir ${o.configDir}" picks it up)`,
+  );
 }
 
 async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions): Promise<void> {
@@ -68,11 +104,18 @@ async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions
   process.stderr.write(formatText(report) + '\n');
   const bad = failing(report, o.failureThreshold ?? 'Error');
   if (bad.length > 0) {
-    throw new CliError(`attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them, or pass --no-analyze`, ExitCode.checkFailed);
+    throw new CliError(
+      `attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them, or pass --no-analyze`,
+      ExitCode.checkFailed,
+    );
   }
 }
 
-interface ResolvedRef { url: string; sha256: string; moduleSha256?: string }
+interface ResolvedRef {
+  url: string;
+  sha256: string;
+  moduleSha256?: string;
+}
 
 /** oci refs pin the manifest digest; http(s) URLs pin the sha256 of the .wasm itself. */
 async function resolveRef(ref: string, needModuleSha: boolean): Promise<ResolvedRef> {
@@ -83,7 +126,10 @@ async function resolveRef(ref: string, needModuleSha: boolean): Promise<Resolved
       if (!res.ok) throw new Error(`answered ${res.status}`);
       body = new Uint8Array(await res.arrayBuffer());
     } catch (err) {
-      throw new CliError(`attach: cannot download ${ref} to compute its sha256: ${(err as Error).message}`, ExitCode.remote);
+      throw new CliError(
+        `attach: cannot download ${ref} to compute its sha256: ${(err as Error).message}`,
+        ExitCode.remote,
+      );
     }
     const sha = createHash('sha256').update(body).digest('hex');
     return { url: ref, sha256: sha, moduleSha256: sha };
@@ -125,8 +171,13 @@ function parseInteger(v: string, flag: string): number {
 function parseConfig(v: string): unknown {
   let text = v;
   if (v.startsWith('@')) {
-    try { text = readFileSync(v.slice(1), 'utf8'); } catch (err) {
-      throw new CliError(`attach: cannot read --config file ${v.slice(1)}: ${(err as Error).message}`, ExitCode.notFound);
+    try {
+      text = readFileSync(v.slice(1), 'utf8');
+    } catch (err) {
+      throw new CliError(
+        `attach: cannot read --config file ${v.slice(1)}: ${(err as Error).message}`,
+        ExitCode.notFound,
+      );
     }
   }
   try {
@@ -134,7 +185,9 @@ function parseConfig(v: string): unknown {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('pluginConfig must be an object');
     return value;
   } catch (err) {
-    throw invalid(`--config ${v.startsWith('@') ? v.slice(1) : 'value'} is not a JSON object: ${(err as Error).message}`);
+    throw invalid(
+      `--config ${v.startsWith('@') ? v.slice(1) : 'value'} is not a JSON object: ${(err as Error).message}`,
+    );
   }
 }
 

@@ -28,14 +28,16 @@ interface BenchCliOptions {
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CliError(`bench: ${flag} must be a whole number above 0, got "${value}"`, ExitCode.usage);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new CliError(`bench: ${flag} must be a whole number above 0, got "${value}"`, ExitCode.usage);
   return n;
 }
 
 function positiveNumber(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!(n > 0)) throw new CliError(`bench: ${flag} must be a number of seconds above 0, got "${value}"`, ExitCode.usage);
+  if (!(n > 0))
+    throw new CliError(`bench: ${flag} must be a number of seconds above 0, got "${value}"`, ExitCode.usage);
   return n;
 }
 
@@ -44,7 +46,10 @@ async function loadScenario(path: string): Promise<Scenario> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new CliError(`bench: cannot read scenario ${path}; pass a YAML file with "requests:" (the format of "meshwasm run", see docs/run.md)`, ExitCode.notFound);
+    throw new CliError(
+      `bench: cannot read scenario ${path}; pass a YAML file with "requests:" (the format of "meshwasm run", see docs/run.md)`,
+      ExitCode.notFound,
+    );
   }
   return parseScenario(text, path);
 }
@@ -72,8 +77,11 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   const clusters: Record<string, ClusterTarget> = {};
   for (const [name, answer] of Object.entries(scenario?.clusters ?? {})) {
     if (typeof answer === 'object' && answer !== null && 'url' in answer) {
-      throw new CliError(`bench: cluster "${name}" in ${opts.scenario} points at a real upstream (${answer.url}); ` +
-        'in-process benchmarks need static answers (status/headers/body), or use --proxy', ExitCode.invalidInput);
+      throw new CliError(
+        `bench: cluster "${name}" in ${opts.scenario} points at a real upstream (${answer.url}); ` +
+          'in-process benchmarks need static answers (status/headers/body), or use --proxy',
+        ExitCode.invalidInput,
+      );
     }
     clusters[name] = () => answer as never;
   }
@@ -115,7 +123,10 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
     try {
       await writeFile(opts.html, renderHtml(report));
     } catch (err) {
-      throw new CliError(`bench: cannot write ${opts.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.invalidInput);
+      throw new CliError(
+        `bench: cannot write ${opts.html}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        ExitCode.invalidInput,
+      );
     }
     progress(`bench: wrote ${opts.html}`);
   }
@@ -124,8 +135,11 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   // on process.exitCode: main.ts sets the exit code from what the action returns or throws.)
   const m = report.filter.memory;
   if (m.leak) {
-    throw new CliError(`bench: linear memory of ${modulePath} kept growing (${m.afterWarmupBytes} -> ${m.finalBytes} bytes, ` +
-      `${m.growthBytesPer100k} bytes per 100k requests); the filter keeps something per request. ` +
-      'Check that it frees what it allocates (AssemblyScript: build with a collecting runtime, not "stub")', ExitCode.checkFailed);
+    throw new CliError(
+      `bench: linear memory of ${modulePath} kept growing (${m.afterWarmupBytes} -> ${m.finalBytes} bytes, ` +
+        `${m.growthBytesPer100k} bytes per 100k requests); the filter keeps something per request. ` +
+        'Check that it frees what it allocates (AssemblyScript: build with a collecting runtime, not "stub")',
+      ExitCode.checkFailed,
+    );
   }
 }

@@ -15,12 +15,18 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
   const format = parseOutputFormat(opts.output);
   const target = (opts.target ?? 'release') as BuildTarget;
   if (target !== 'release' && target !== 'debug') {
-    throw new CliError(`build: unknown target "${opts.target}"; use --target release or --target debug`, ExitCode.usage);
+    throw new CliError(
+      `build: unknown target "${opts.target}"; use --target release or --target debug`,
+      ExitCode.usage,
+    );
   }
   const projectDir = dir ?? '.';
   progress(`compiling ${projectDir} (${target})...`);
   const r = await buildProject({
-    dir: projectDir, target, colors: Boolean(process.stderr.isTTY) && format !== 'json', outFile: opts.out,
+    dir: projectDir,
+    target,
+    colors: Boolean(process.stderr.isTTY) && format !== 'json',
+    outFile: opts.out,
     compressData: opts.compressData === false ? false : undefined,
   });
   if (r.compilerWarnings) process.stderr.write(r.compilerWarnings + '\n');
@@ -28,26 +34,33 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
 
   const envImports = r.report.imports.filter((i) => i.module === 'env').map((i) => i.name);
   const wasiImports = r.report.imports.filter((i) => i.module !== 'env').map((i) => `${i.module}.${i.name}`);
-  printResult(format, {
-    module: r.outFile,
-    target: r.target,
-    sizeBytes: r.sizeBytes,
-    data: r.data,
-    abiVersion: r.report.abiVersion,
-    sourceMap: r.sourceMap,
-    callbacks: r.report.callbacks,
-    imports: { env: envImports, wasi: wasiImports },
-    warnings: r.report.warnings,
-  }, () => [
-    `built ${r.outFileRelative.startsWith('..') ? r.outFile : r.outFileRelative} (${r.target}): ${formatSize(r.sizeBytes)}`,
-    `  ABI version: proxy-wasm ${r.report.abiVersion}`,
-    `  callbacks:   ${r.report.callbacks.length} exported`,
-    `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,
-    `  data:        ${r.data.compressed
-      ? `${formatSize(r.data.bytesAfter)}, compressed from ${formatSize(r.data.bytesBefore)} (expanded at start-up by ${r.data.decoderBytes} bytes of code)`
-      : `${formatSize(r.data.bytesBefore)}, not compressed: ${r.data.reason}`}`,
-    ...(r.sourceMap ? [`  source map:  ${r.sourceMap}`] : []),
-  ].join('\n'));
+  printResult(
+    format,
+    {
+      module: r.outFile,
+      target: r.target,
+      sizeBytes: r.sizeBytes,
+      data: r.data,
+      abiVersion: r.report.abiVersion,
+      sourceMap: r.sourceMap,
+      callbacks: r.report.callbacks,
+      imports: { env: envImports, wasi: wasiImports },
+      warnings: r.report.warnings,
+    },
+    () =>
+      [
+        `built ${r.outFileRelative.startsWith('..') ? r.outFile : r.outFileRelative} (${r.target}): ${formatSize(r.sizeBytes)}`,
+        `  ABI version: proxy-wasm ${r.report.abiVersion}`,
+        `  callbacks:   ${r.report.callbacks.length} exported`,
+        `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,
+        `  data:        ${
+          r.data.compressed
+            ? `${formatSize(r.data.bytesAfter)}, compressed from ${formatSize(r.data.bytesBefore)} (expanded at start-up by ${r.data.decoderBytes} bytes of code)`
+            : `${formatSize(r.data.bytesBefore)}, not compressed: ${r.data.reason}`
+        }`,
+        ...(r.sourceMap ? [`  source map:  ${r.sourceMap}`] : []),
+      ].join('\n'),
+  );
 }
 
 function formatSize(bytes: number): string {

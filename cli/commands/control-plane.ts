@@ -1,20 +1,36 @@
 import {
-  DirectorySource, FileModuleSource, HttpModuleSource, OciModuleSource, Resolver, startControlPlane,
-  type ExtensionSource, type ModuleSource,
+  DirectorySource,
+  FileModuleSource,
+  HttpModuleSource,
+  OciModuleSource,
+  Resolver,
+  startControlPlane,
+  type ExtensionSource,
+  type ModuleSource,
 } from '../../control-plane/index.js';
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, progress, type OutputFormat } from '../output.js';
 import { loadRegistry } from './registry-client.js';
 
 interface ControlPlaneOptions {
-  configDir: string; kubernetes?: boolean; xdsListen: string; httpListen: string; cacheDir: string;
-  cacheMaxBytes: string; rootNamespace: string; output: OutputFormat;
+  configDir: string;
+  kubernetes?: boolean;
+  xdsListen: string;
+  httpListen: string;
+  cacheDir: string;
+  cacheMaxBytes: string;
+  rootNamespace: string;
+  output: OutputFormat;
 }
 
 /** Runs until SIGINT/SIGTERM; prints where it listens (JSON with -o json) once ready. */
 export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
   const maxBytes = Number(o.cacheMaxBytes);
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new CliError(`control-plane: --cache-max-bytes "${o.cacheMaxBytes}" is not a positive integer`, ExitCode.invalidInput);
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0)
+    throw new CliError(
+      `control-plane: --cache-max-bytes "${o.cacheMaxBytes}" is not a positive integer`,
+      ExitCode.invalidInput,
+    );
   const moduleSources: ModuleSource[] = [new HttpModuleSource(), new FileModuleSource()];
   try {
     moduleSources.push(new OciModuleSource(await loadRegistry('control-plane')));
@@ -34,10 +50,20 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     rootNamespace: o.rootNamespace,
   });
   cp.on('error', (err: Error) => process.stderr.write(`control-plane: ${err.message}\n`));
-  const ready = { xds: cp.xdsAddress, http: cp.httpUrl, status: `${cp.httpUrl}/status`, configDir: o.configDir, kubernetes: !!o.kubernetes };
-  printResult(o.output, ready, () =>
-    `control plane ready: ECDS on ${cp.xdsAddress}, modules and status on ${cp.httpUrl}\n` +
-    `watching ${o.configDir}${o.kubernetes ? ' and Kubernetes' : ''}; "meshwasm status --control-plane ${cp.httpUrl}" shows what is served`);
+  const ready = {
+    xds: cp.xdsAddress,
+    http: cp.httpUrl,
+    status: `${cp.httpUrl}/status`,
+    configDir: o.configDir,
+    kubernetes: !!o.kubernetes,
+  };
+  printResult(
+    o.output,
+    ready,
+    () =>
+      `control plane ready: ECDS on ${cp.xdsAddress}, modules and status on ${cp.httpUrl}\n` +
+      `watching ${o.configDir}${o.kubernetes ? ' and Kubernetes' : ''}; "meshwasm status --control-plane ${cp.httpUrl}" shows what is served`,
+  );
   cp.on('reconciled', (s: { extensions: { name: string; state: string; error?: string }[] }) => {
     for (const e of s.extensions) progress(`${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}`);
   });

@@ -13,16 +13,23 @@ export interface InitCommandOptions {
 /** `meshwasm init <dir>`: write a filter project. It never prompts, so --yes changes nothing yet. */
 export async function init(dir: string, opts: InitCommandOptions): Promise<void> {
   const format = parseOutputFormat(opts.output);
-  const r = createProject({ dir, template: (opts.template ?? 'blank') as TemplateName, name: opts.name, force: opts.force });
+  const r = createProject({
+    dir,
+    template: (opts.template ?? 'blank') as TemplateName,
+    name: opts.name,
+    force: opts.force,
+  });
   const relative = path.relative(process.cwd(), r.dir) || '.';
   const rel = relative.startsWith('..') ? r.dir : relative;
-  printResult(format, r, () => [
-    ...r.files.map((f) => `${f.action === 'created' ? 'created    ' : 'overwritten'} ${path.join(rel, f.path)}`),
-    '',
-    `Next steps:`,
-    `  cd ${rel}`,
-    `  npm install`,
-    `  npx meshwasm build`,
-    `  npm test`,
-  ].join('\n'));
+  printResult(format, r, () =>
+    [
+      ...r.files.map((f) => `${f.action === 'created' ? 'created    ' : 'overwritten'} ${path.join(rel, f.path)}`),
+      '',
+      `Next steps:`,
+      `  cd ${rel}`,
+      `  npm install`,
+      `  npx meshwasm build`,
+      `  npm test`,
+    ].join('\n'),
+  );
 }

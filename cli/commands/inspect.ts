@@ -20,7 +20,9 @@ function text(i: ImageInfo): string {
     `  format:          ${formatNames[i.format]}; loadable by Istio and Envoy Gateway`,
     `  manifest:        ${i.manifestDigest} (${i.manifestMediaType}, ${i.manifestSize} bytes)`,
     `  config:          ${i.config.digest} (${i.config.mediaType}, ${i.config.size} bytes)`,
-    ...i.layers.map((l, n) => `  layer ${n}:         ${l.digest} (${l.mediaType}, ${l.size} bytes${l.title ? `, ${l.title}` : ''})`),
+    ...i.layers.map(
+      (l, n) => `  layer ${n}:         ${l.digest} (${l.mediaType}, ${l.size} bytes${l.title ? `, ${l.title}` : ''})`,
+    ),
     `  module sha256:   ${i.moduleSha256} (${i.moduleSize} bytes)`,
     `  ABI versions:    ${i.abiVersions.join(', ') || 'none declared'}`,
     `  root ids:        ${i.rootIds.join(', ') || 'none recorded'}`,

@@ -12,7 +12,7 @@ interface PullFlags extends RegistryFlags {
 /** Where a pull writes by default: `<last repository component>.wasm` in the current directory. */
 function defaultOut(ref: string): string {
   const r = parseReference(ref);
-  const name = r.kind === 'remote' ? r.repository : r.repository ?? basename(r.path);
+  const name = r.kind === 'remote' ? r.repository : (r.repository ?? basename(r.path));
   return `${name.split('/').pop()}.wasm`;
 }
 

@@ -15,9 +15,14 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
   const format = parseOutputFormat(flags.output);
   const annotations = parseAnnotations('push', flags.annotation);
   let wasm: Uint8Array;
-  try { wasm = new Uint8Array(await readFile(modulePath)); } catch (err) {
+  try {
+    wasm = new Uint8Array(await readFile(modulePath));
+  } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`push: cannot read module "${modulePath}" (${code ?? (err as Error).message}); build it first with "meshwasm build"`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput);
+    throw new CliError(
+      `push: cannot read module "${modulePath}" (${code ?? (err as Error).message}); build it first with "meshwasm build"`,
+      code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput,
+    );
   }
   const line = progressLine();
   const result = await pushModule(wasm, ref, {
@@ -39,7 +44,9 @@ function text(r: PushResult): string {
   return [
     `pushed ${r.reference} (${r.format === 'wasm' ? 'wasm OCI variant' : 'compat OCI image'}, ${r.size} bytes, ABI ${r.abiVersions.join(', ')})`,
     `  manifest digest: ${r.manifestDigest}`,
-    remote ? `    -> WasmPlugin/TrafficExtension url oci://${r.pinned}, or url oci://${r.reference} with sha256: ${r.manifestSha256}` : `    -> the digest skopeo and the control plane pin`,
+    remote
+      ? `    -> WasmPlugin/TrafficExtension url oci://${r.pinned}, or url oci://${r.reference} with sha256: ${r.manifestSha256}`
+      : `    -> the digest skopeo and the control plane pin`,
     `  module sha256:   ${r.moduleSha256}`,
     `    -> "sha256" for an http(s):// url, and Envoy's remote code sha256`,
     `  pinned:          ${r.pinned}`,

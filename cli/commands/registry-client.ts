@@ -10,6 +10,9 @@ export async function loadRegistry(command: string): Promise<RegistryClient> {
   try {
     return (await import(path)) as RegistryClient;
   } catch (err) {
-    throw new CliError(`${command}: registry support (registry/) is not available in this build: ${(err as Error).message}; use an http(s):// URL or a ref pinned with @sha256:`, ExitCode.internal);
+    throw new CliError(
+      `${command}: registry support (registry/) is not available in this build: ${(err as Error).message}; use an http(s):// URL or a ref pinned with @sha256:`,
+      ExitCode.internal,
+    );
   }
 }

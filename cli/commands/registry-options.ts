@@ -23,7 +23,8 @@ export async function readPassword(cmd: string, flags: RegistryFlags): Promise<s
     if (!pw) throw new CliError(`${cmd}: --password-stdin read an empty password`, ExitCode.invalidInput);
     return pw;
   }
-  if (!process.stdin.isTTY) throw new CliError(`${cmd}: no password given; pipe it in with --password-stdin`, ExitCode.usage);
+  if (!process.stdin.isTTY)
+    throw new CliError(`${cmd}: no password given; pipe it in with --password-stdin`, ExitCode.usage);
   return promptHidden('Password: ');
 }
 
@@ -68,7 +69,8 @@ export async function targetOptions(cmd: string, flags: RegistryFlags): Promise<
 /** `256MiB`, `10MB`, `4096`. */
 export function parseSize(cmd: string, text: string): number {
   const m = /^(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(text.trim());
-  if (!m) throw new CliError(`${cmd}: --max-size "${text}" is not a size; write it as 4096, 64KiB or 256MiB`, ExitCode.usage);
+  if (!m)
+    throw new CliError(`${cmd}: --max-size "${text}" is not a size; write it as 4096, 64KiB or 256MiB`, ExitCode.usage);
   const unit = (m[2] ?? 'b').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
   return Number(m[1]) * mult[unit]!;
@@ -78,7 +80,11 @@ export function parseAnnotations(cmd: string, list: string[] = []): Record<strin
   const out: Record<string, string> = {};
   for (const kv of list) {
     const i = kv.indexOf('=');
-    if (i <= 0) throw new CliError(`${cmd}: --annotation "${kv}" must be key=value, e.g. org.opencontainers.image.source=https://github.com/acme/authz`, ExitCode.usage);
+    if (i <= 0)
+      throw new CliError(
+        `${cmd}: --annotation "${kv}" must be key=value, e.g. org.opencontainers.image.source=https://github.com/acme/authz`,
+        ExitCode.usage,
+      );
     out[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return out;

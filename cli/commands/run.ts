@@ -20,7 +20,10 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
   try {
     scenarioText = await readFile(opts.request, 'utf8');
   } catch {
-    throw new CliError(`run: cannot read scenario ${opts.request}; pass a YAML file with "requests:" (see docs/run.md)`, ExitCode.notFound);
+    throw new CliError(
+      `run: cannot read scenario ${opts.request}; pass a YAML file with "requests:" (see docs/run.md)`,
+      ExitCode.notFound,
+    );
   }
   let bytes: Uint8Array;
   try {
@@ -45,8 +48,14 @@ function formatReport(report: ScenarioReport): string {
   for (const l of report.startup.logs) lines.push(`[start-up] ${l.level}: ${l.message}`);
   for (const r of report.requests) {
     lines.push(`== ${r.name}`);
-    if (r.trap) lines.push(`  TRAP in ${r.trap.callback}${r.trap.function ? ` (${r.trap.function})` : ''}: ${r.trap.message} -> ${r.trap.policy}`);
-    if (r.localReply) lines.push(`  local reply ${r.localReply.status}${r.localReply.details ? ` (${r.localReply.details})` : ''}${r.localReply.body ? `: ${r.localReply.body}` : ''}`);
+    if (r.trap)
+      lines.push(
+        `  TRAP in ${r.trap.callback}${r.trap.function ? ` (${r.trap.function})` : ''}: ${r.trap.message} -> ${r.trap.policy}`,
+      );
+    if (r.localReply)
+      lines.push(
+        `  local reply ${r.localReply.status}${r.localReply.details ? ` (${r.localReply.details})` : ''}${r.localReply.body ? `: ${r.localReply.body}` : ''}`,
+      );
     if (r.upstream.reached) {
       lines.push('  upstream request:');
       pushDiff(lines, r.upstream.diff);
@@ -56,7 +65,9 @@ function formatReport(report: ScenarioReport): string {
     if (r.stalled) lines.push('  STALLED: the filter paused the stream and nothing resumed it');
     for (const c of r.httpCalls) {
       const resp = c.response as { status?: number; failure?: string } | undefined;
-      lines.push(`  http call -> ${c.cluster} ${c.headers[':method'] ?? ''} ${c.headers[':path'] ?? ''}: ${resp?.failure ?? resp?.status ?? 'no response'}`);
+      lines.push(
+        `  http call -> ${c.cluster} ${c.headers[':method'] ?? ''} ${c.headers[':path'] ?? ''}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
+      );
     }
     for (const l of r.logs) lines.push(`  log ${l.level}: ${l.message}`);
     const metrics = Object.entries(r.metrics);
@@ -65,7 +76,10 @@ function formatReport(report: ScenarioReport): string {
   return lines.join('\n');
 }
 
-function pushDiff(lines: string[], d: { added: [string, string][]; removed: [string, string][]; changed: { name: string; from: string; to: string }[] }): void {
+function pushDiff(
+  lines: string[],
+  d: { added: [string, string][]; removed: [string, string][]; changed: { name: string; from: string; to: string }[] },
+): void {
   for (const [k, v] of d.added) lines.push(`    + ${k}: ${v}`);
   for (const c of d.changed) lines.push(`    ~ ${c.name}: ${c.from} -> ${c.to}`);
   for (const [k, v] of d.removed) lines.push(`    - ${k}: ${v}`);

@@ -10,10 +10,14 @@ export async function status(o: { controlPlane: string; output: OutputFormat }):
     if (!res.ok) throw new Error(`answered ${res.status}`);
     report = (await res.json()) as StatusReport;
   } catch (err) {
-    throw new CliError(`status: cannot reach the control plane at ${url}: ${(err as Error).message}; start it with "meshwasm control-plane" or pass --control-plane URL`, ExitCode.remote);
+    throw new CliError(
+      `status: cannot reach the control plane at ${url}: ${(err as Error).message}; start it with "meshwasm control-plane" or pass --control-plane URL`,
+      ExitCode.remote,
+    );
   }
   printResult(o.output, report, () => render(report));
-  const failing = report.extensions.some((e) => e.error || e.proxies.some((p) => p.nack)) || report.sourceErrors.length > 0;
+  const failing =
+    report.extensions.some((e) => e.error || e.proxies.some((p) => p.nack)) || report.sourceErrors.length > 0;
   if (failing) process.exitCode = ExitCode.checkFailed;
 }
 
@@ -25,7 +29,10 @@ function render(r: StatusReport): string {
     lines.push(`  url ${e.url}`);
     if (e.digest) lines.push(`  digest sha256:${e.digest}  module sha256:${e.moduleSha256}`);
     if (e.error) lines.push(`  error: ${e.error}`);
-    for (const p of e.proxies) lines.push(`  proxy ${p.nodeId}: version ${p.version}${p.digest ? ` (sha256:${p.digest.slice(0, 12)})` : ''} ${p.acked ? 'ACKed' : 'sent'}${p.nack ? `, NACK: ${p.nack}` : ''}`);
+    for (const p of e.proxies)
+      lines.push(
+        `  proxy ${p.nodeId}: version ${p.version}${p.digest ? ` (sha256:${p.digest.slice(0, 12)})` : ''} ${p.acked ? 'ACKed' : 'sent'}${p.nack ? `, NACK: ${p.nack}` : ''}`,
+      );
   }
   for (const s of r.sourceErrors) lines.push(`invalid manifest: ${s.message}`);
   lines.push(`${r.proxies.length} proxies connected; cache ${r.cache.entries} modules, ${r.cache.bytes} bytes`);

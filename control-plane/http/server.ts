@@ -11,7 +11,10 @@ export interface HttpHandlers {
   status(): unknown;
 }
 
-export async function startHttpServer(listen: string, handlers: HttpHandlers): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(
+  listen: string,
+  handlers: HttpHandlers,
+): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const m = /^\/modules\/([a-f0-9]{64})\.wasm$/.exec(path);
@@ -20,7 +23,10 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers): P
     } else if (m) {
       const body = handlers.module(m[1]!);
       if (!body) res.writeHead(404, { 'content-type': 'text/plain' }).end(`no module with sha256 ${m[1]} is served\n`);
-      else res.writeHead(200, { 'content-type': 'application/wasm', 'content-length': body.length, etag: `"${m[1]}"` }).end(req.method === 'HEAD' ? undefined : body);
+      else
+        res
+          .writeHead(200, { 'content-type': 'application/wasm', 'content-length': body.length, etag: `"${m[1]}"` })
+          .end(req.method === 'HEAD' ? undefined : body);
     } else if (path === '/status' || path === '/status/') {
       const body = JSON.stringify(handlers.status(), null, 2);
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
@@ -41,6 +47,9 @@ export async function startHttpServer(listen: string, handlers: HttpHandlers): P
 
 export function splitHostPort(value: string, flag: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(value);
-  if (!m) throw Object.assign(new Error(`--${flag} "${value}" is not host:port (e.g. 127.0.0.1:0)`), { kind: 'invalid-input' });
+  if (!m)
+    throw Object.assign(new Error(`--${flag} "${value}" is not host:port (e.g. 127.0.0.1:0)`), {
+      kind: 'invalid-input',
+    });
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }

@@ -14,8 +14,17 @@ export const FAIL_STRATEGIES = ['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD'] as con
 export type FailStrategy = (typeof FAIL_STRATEGIES)[number];
 export type PullPolicy = 'IfNotPresent' | 'Always' | 'Default';
 
-export interface TargetRef { group?: string; kind: string; name: string; namespace?: string }
-export interface EnvVar { name: string; value?: string; valueFrom?: 'INLINE' | 'HOST' }
+export interface TargetRef {
+  group?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: 'INLINE' | 'HOST';
+}
 
 export interface Extension {
   kind: ExtensionKind;
@@ -58,9 +67,12 @@ export function normalizeExtension(doc: Obj, origin: string, defaultNamespace = 
   const name: string = doc.metadata.name;
   const targetRefs: TargetRef[] = [...(spec.targetRef ? [spec.targetRef] : []), ...(spec.targetRefs ?? [])];
   const phase = (PHASES as readonly string[]).includes(spec.phase) ? (spec.phase as Phase) : 'UNSPECIFIED';
-  const pull = wasm.imagePullPolicy === 'IfNotPresent' || wasm.imagePullPolicy === 'Always' ? wasm.imagePullPolicy : 'Default';
+  const pull =
+    wasm.imagePullPolicy === 'IfNotPresent' || wasm.imagePullPolicy === 'Always' ? wasm.imagePullPolicy : 'Default';
   return {
-    kind, namespace, name,
+    kind,
+    namespace,
+    name,
     resourceName: `${namespace}.${name}`,
     url: wasm.url,
     sha256: wasm.sha256 ?? '',

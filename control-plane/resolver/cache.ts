@@ -18,7 +18,10 @@ export interface CacheEntry {
   lastUsed: number;
 }
 
-interface Index { entries: CacheEntry[]; tagged: Record<string, string> }
+interface Index {
+  entries: CacheEntry[];
+  tagged: Record<string, string>;
+}
 
 export interface ModuleCacheOptions {
   dir: string;
@@ -45,7 +48,9 @@ export class ModuleCache {
     this.loadIndex();
   }
 
-  private static key(name: string, checksum: string) { return `${name}\n${checksum}`; }
+  private static key(name: string, checksum: string) {
+    return `${name}\n${checksum}`;
+  }
 
   get(name: string, checksum: string): { entry: CacheEntry; module: Uint8Array } | undefined {
     const entry = this.entries.get(ModuleCache.key(name, checksum));
@@ -86,11 +91,20 @@ export class ModuleCache {
   }
 
   /** The checksum last seen for a tagged URL (for IfNotPresent without a pinned sha256). */
-  checksumForTag(url: string): string | undefined { return this.tagged.get(url); }
-  rememberTag(url: string, checksum: string): void { this.tagged.set(url, checksum); this.saveIndex(); }
+  checksumForTag(url: string): string | undefined {
+    return this.tagged.get(url);
+  }
+  rememberTag(url: string, checksum: string): void {
+    this.tagged.set(url, checksum);
+    this.saveIndex();
+  }
 
-  list(): CacheEntry[] { return [...this.entries.values()]; }
-  totalBytes(): number { return this.list().reduce((n, e) => n + e.size, 0); }
+  list(): CacheEntry[] {
+    return [...this.entries.values()];
+  }
+  totalBytes(): number {
+    return this.list().reduce((n, e) => n + e.size, 0);
+  }
 
   /** Removes entries unused for longer than the expiry; returns what was removed. */
   purge(): CacheEntry[] {
@@ -102,7 +116,9 @@ export class ModuleCache {
   }
 
   private evict(keep: CacheEntry): void {
-    const byAge = this.list().filter((e) => e !== keep).sort((a, b) => a.lastUsed - b.lastUsed);
+    const byAge = this.list()
+      .filter((e) => e !== keep)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     while (this.totalBytes() > this.maxBytes && byAge.length) this.remove(byAge.shift()!);
   }
 
@@ -112,7 +128,9 @@ export class ModuleCache {
     for (const [url, sum] of this.tagged) if (sum === e.checksum && url.startsWith(e.name)) this.tagged.delete(url);
   }
 
-  private get indexFile() { return join(this.opts.dir, 'index.json'); }
+  private get indexFile() {
+    return join(this.opts.dir, 'index.json');
+  }
 
   private loadIndex(): void {
     let index: Index;
@@ -122,7 +140,11 @@ export class ModuleCache {
       return; // no index yet, or unreadable: start empty (modules will be fetched again)
     }
     for (const e of index.entries ?? []) {
-      try { if (statSync(e.file).size === e.size) this.entries.set(ModuleCache.key(e.name, e.checksum), e); } catch { /* gone */ }
+      try {
+        if (statSync(e.file).size === e.size) this.entries.set(ModuleCache.key(e.name, e.checksum), e);
+      } catch {
+        /* gone */
+      }
     }
     for (const [url, sum] of Object.entries(index.tagged ?? {})) this.tagged.set(url, sum);
   }

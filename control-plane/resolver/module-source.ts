@@ -34,7 +34,10 @@ export interface ModuleSource {
 export type ResolveErrorKind = 'integrity' | 'not-found' | 'remote' | 'invalid-input' | 'auth';
 
 export class ResolveError extends Error {
-  constructor(message: string, readonly kind: ResolveErrorKind) {
+  constructor(
+    message: string,
+    readonly kind: ResolveErrorKind,
+  ) {
     super(message);
     this.name = 'ResolveError';
   }

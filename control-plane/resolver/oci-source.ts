@@ -1,4 +1,10 @@
-import { ResolveError, type FetchOptions, type FetchedModule, type ModuleSource, type ResolveErrorKind } from './module-source.js';
+import {
+  ResolveError,
+  type FetchOptions,
+  type FetchedModule,
+  type ModuleSource,
+  type ResolveErrorKind,
+} from './module-source.js';
 import { urlWithoutTag } from './pull-policy.js';
 
 /**
@@ -15,7 +21,10 @@ const strip = (d: string) => d.replace(/^sha256:/, '').toLowerCase();
 /** oci:// modules through registry/: the checksum is the manifest digest, known before download. */
 export class OciModuleSource implements ModuleSource {
   readonly schemes = ['oci'] as const;
-  constructor(private readonly registry: RegistryClient, private readonly registryOptions: object = {}) {}
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly registryOptions: object = {},
+  ) {}
 
   async resolve(url: string): Promise<string> {
     const ref = url.slice('oci://'.length);
@@ -28,7 +37,9 @@ export class OciModuleSource implements ModuleSource {
 
   async fetch(url: string, opts: FetchOptions): Promise<FetchedModule> {
     // Pull by digest when we know it, so a tag moved in between cannot swap the content.
-    const ref = opts.expectedDigest ? `${urlWithoutTag(url).slice('oci://'.length)}@sha256:${opts.expectedDigest}` : url.slice('oci://'.length);
+    const ref = opts.expectedDigest
+      ? `${urlWithoutTag(url).slice('oci://'.length)}@sha256:${opts.expectedDigest}`
+      : url.slice('oci://'.length);
     try {
       const pulled = await this.registry.pullModule(ref, this.registryOptions);
       return { module: pulled.module, digest: strip(pulled.manifestDigest) };

@@ -22,7 +22,11 @@ export interface ResolvedModule {
   via: 'cache' | 'cache-after-resolve' | 'fetch';
 }
 
-export interface ResolverStats { cacheHits: number; fetches: number; refusals: number }
+export interface ResolverStats {
+  cacheHits: number;
+  fetches: number;
+  refusals: number;
+}
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -31,7 +35,10 @@ export class Resolver {
   readonly cache: ModuleCache;
   readonly stats: ResolverStats = { cacheHits: 0, fetches: 0, refusals: 0 };
 
-  constructor(private readonly sources: ModuleSource[], cache: ModuleCacheOptions | ModuleCache) {
+  constructor(
+    private readonly sources: ModuleSource[],
+    cache: ModuleCacheOptions | ModuleCache,
+  ) {
     this.cache = cache instanceof ModuleCache ? cache : new ModuleCache(cache);
   }
 
@@ -51,7 +58,13 @@ export class Resolver {
       const hit = checksum ? this.cache.get(name, checksum) : undefined;
       if (hit) {
         this.stats.cacheHits++;
-        return { url, checksum: hit.entry.checksum, moduleSha256: hit.entry.moduleSha256, module: hit.module, via: 'cache' };
+        return {
+          url,
+          checksum: hit.entry.checksum,
+          moduleSha256: hit.entry.moduleSha256,
+          module: hit.module,
+          via: 'cache',
+        };
       }
     }
 
@@ -64,17 +77,29 @@ export class Resolver {
       if (hit) {
         this.stats.cacheHits++;
         this.cache.rememberTag(url, remote);
-        return { url, checksum: remote, moduleSha256: hit.entry.moduleSha256, module: hit.module, via: 'cache-after-resolve' };
+        return {
+          url,
+          checksum: remote,
+          moduleSha256: hit.entry.moduleSha256,
+          module: hit.module,
+          via: 'cache-after-resolve',
+        };
       }
     }
 
     this.stats.fetches++;
-    const fetched = await source.fetch(url, { pullSecret: req.pullSecret, expectedDigest: remote ?? (declared || undefined) });
+    const fetched = await source.fetch(url, {
+      pullSecret: req.pullSecret,
+      expectedDigest: remote ?? (declared || undefined),
+    });
     const checksum = fetched.digest.toLowerCase();
     if (declared && checksum !== declared) this.refuse(url, checksum, declared);
     const m = fetched.module;
     if (m.length < 8 || WASM_MAGIC.some((b, i) => m[i] !== b)) {
-      throw new ResolveError(`${url} is not a WebAssembly module (bad magic number); push a .wasm built by "meshwasm build"`, 'invalid-input');
+      throw new ResolveError(
+        `${url} is not a WebAssembly module (bad magic number); push a .wasm built by "meshwasm build"`,
+        'invalid-input',
+      );
     }
     const entry = this.cache.put(name, checksum, m);
     this.cache.rememberTag(url, checksum);
@@ -86,6 +111,8 @@ export class Resolver {
     const what = url.toLowerCase().startsWith('oci://') ? 'manifest digest' : 'sha256';
     throw new ResolveError(
       `${url} has ${what} ${actual}, but the manifest's sha256 is ${declared}; nothing was cached. ` +
-      `Re-run "meshwasm attach" to pin the current digest, or fix sha256`, 'integrity');
+        `Re-run "meshwasm attach" to pin the current digest, or fix sha256`,
+      'integrity',
+    );
   }
 }

@@ -23,7 +23,10 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
   private debounce: NodeJS.Timeout | undefined;
   private rescan: NodeJS.Timeout | undefined;
 
-  constructor(readonly dir: string, private readonly opts: DirectorySourceOptions = {}) {
+  constructor(
+    readonly dir: string,
+    private readonly opts: DirectorySourceOptions = {},
+  ) {
     super();
     this.name = `directory ${dir}`;
   }
@@ -32,12 +35,16 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
     if (!existsSync(this.dir)) mkdirSync(this.dir, { recursive: true });
     this.scan();
     this.watcher = watch(this.dir, () => this.schedule());
-    this.watcher.on('error', () => { /* the periodic rescan still runs */ });
+    this.watcher.on('error', () => {
+      /* the periodic rescan still runs */
+    });
     this.rescan = setInterval(() => this.scan(), this.opts.rescanMs ?? 2000);
     this.rescan.unref();
   }
 
-  snapshot(): SourceSnapshot { return this.current; }
+  snapshot(): SourceSnapshot {
+    return this.current;
+  }
 
   async close(): Promise<void> {
     clearTimeout(this.debounce);
@@ -57,7 +64,11 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
     const seen = new Map<string, string>();
     for (const file of this.files(this.dir)) {
       let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch { continue; } // deleted between listing and reading
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      } // deleted between listing and reading
       const origin = relative(process.cwd(), file) || file;
       const parsed = parseManifests(text, origin);
       errors.push(...parsed.errors);
@@ -65,7 +76,11 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
         const key = extensionKey(ext);
         const first = seen.get(key);
         if (first) {
-          errors.push({ origin, message: `${origin}: ${ext.kind} ${ext.namespace}/${ext.name} is also defined in ${first}; remove one of them`, field: 'metadata.name' });
+          errors.push({
+            origin,
+            message: `${origin}: ${ext.kind} ${ext.namespace}/${ext.name} is also defined in ${first}; remove one of them`,
+            field: 'metadata.name',
+          });
           continue;
         }
         seen.set(key, origin);
@@ -81,13 +96,21 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
 
   private files(dir: string): string[] {
     let names: string[];
-    try { names = readdirSync(dir).sort(); } catch { return []; }
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return [];
+    }
     const out: string[] = [];
     for (const n of names) {
       if (n.startsWith('.')) continue; // editor swap files, our own temp files
       const p = join(dir, n);
       let st: ReturnType<typeof statSync>;
-      try { st = statSync(p); } catch { continue; }
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
       if (st.isDirectory()) out.push(...this.files(p));
       else if (MANIFEST.test(n)) out.push(p);
     }

@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import {
-  CustomObjectsApi, KubeConfig, ListWatch, PatchStrategy, Watch, setHeaderOptions, type KubernetesObject,
+  CustomObjectsApi,
+  KubeConfig,
+  ListWatch,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type KubernetesObject,
 } from '@kubernetes/client-node';
 import { validateManifest, ManifestError } from '../manifest/crd-schema.js';
 import { normalizeExtension, type Extension, type ExtensionKind } from '../manifest/extension.js';
@@ -26,7 +32,10 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
   private closed = false;
   private restartTimers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly kc: KubeConfig, private readonly opts: { restartDelayMs?: number } = {}) {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: { restartDelayMs?: number } = {},
+  ) {
     super();
     this.api = kc.makeApiClient(CustomObjectsApi);
   }
@@ -36,7 +45,12 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
     const kc = new KubeConfig();
     kc.loadFromDefault();
     if (!kc.getCurrentCluster()) {
-      throw Object.assign(new Error('control-plane --kubernetes: no current cluster in the kubeconfig; set KUBECONFIG or run "kubectl config use-context"'), { kind: 'invalid-input' });
+      throw Object.assign(
+        new Error(
+          'control-plane --kubernetes: no current cluster in the kubeconfig; set KUBECONFIG or run "kubectl config use-context"',
+        ),
+        { kind: 'invalid-input' },
+      );
     }
     return new KubernetesSource(kc);
   }
@@ -46,17 +60,32 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
     const firstLists: Promise<void>[] = [];
     for (const { plural } of KINDS) {
       const path = `/apis/${GROUP}/${VERSION}/${plural}`;
-      const list = () => this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>;
+      const list = () =>
+        this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<{
+          items: KubernetesObject[];
+          metadata?: { resourceVersion?: string };
+        }>;
       const informer = new ListWatch<KubernetesObject>(path, watch, list, false);
       let connected!: () => void;
-      firstLists.push(new Promise<void>((r) => { connected = r; }));
-      for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, () => { connected(); this.rebuild(); });
+      firstLists.push(
+        new Promise<void>((r) => {
+          connected = r;
+        }),
+      );
+      for (const verb of ['add', 'update', 'delete'] as const)
+        informer.on(verb, () => {
+          connected();
+          this.rebuild();
+        });
       informer.on('error', (err: unknown) => {
         this.emit('warning', err);
         // ListWatch stops on errors other than 410/timeouts; keep trying, as a controller must.
-        if (!this.closed) this.restartTimers.push(setTimeout(() => void informer.start(), this.opts.restartDelayMs ?? 1000));
+        if (!this.closed)
+          this.restartTimers.push(setTimeout(() => void informer.start(), this.opts.restartDelayMs ?? 1000));
       });
-      informer.on('connect', () => { /* list done or watch (re)opened */ });
+      informer.on('connect', () => {
+        /* list done or watch (re)opened */
+      });
       this.informers.push(informer);
       await informer.start();
       connected();
@@ -65,16 +94,34 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
     this.rebuild();
   }
 
-  snapshot(): SourceSnapshot { return this.current; }
+  snapshot(): SourceSnapshot {
+    return this.current;
+  }
 
   async writeStatus(ext: Extension, c: ExtensionCondition): Promise<void> {
     const plural = KINDS.find((k) => k.kind === ext.kind)!.plural;
     const condition = {
-      type: 'Ready', status: c.ready ? 'True' : 'False', reason: c.reason, message: c.message,
-      lastTransitionTime: new Date().toISOString(), ...(ext.generation !== undefined ? { observedGeneration: ext.generation } : {}),
+      type: 'Ready',
+      status: c.ready ? 'True' : 'False',
+      reason: c.reason,
+      message: c.message,
+      lastTransitionTime: new Date().toISOString(),
+      ...(ext.generation !== undefined ? { observedGeneration: ext.generation } : {}),
     };
     await this.api.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace: ext.namespace, plural, name: ext.name, body: { status: { conditions: [condition], ...(ext.generation !== undefined ? { observedGeneration: ext.generation } : {}) } } },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ext.namespace,
+        plural,
+        name: ext.name,
+        body: {
+          status: {
+            conditions: [condition],
+            ...(ext.generation !== undefined ? { observedGeneration: ext.generation } : {}),
+          },
+        },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
   }

@@ -20,9 +20,16 @@ export function parseManifests(text: string, origin: string): { extensions: Exte
       return d.toJS();
     });
   } catch (err) {
-    return { extensions, errors: [{ origin, message: `${origin}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }] };
+    return {
+      extensions,
+      errors: [{ origin, message: `${origin}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
+    };
   }
-  const flat = docs.flatMap((d) => ((d as { kind?: string; items?: unknown[] } | null)?.kind === 'List' ? (d as { items: unknown[] }).items ?? [] : [d]));
+  const flat = docs.flatMap((d) =>
+    (d as { kind?: string; items?: unknown[] } | null)?.kind === 'List'
+      ? ((d as { items: unknown[] }).items ?? [])
+      : [d],
+  );
   flat.forEach((doc, i) => {
     if (doc === null || doc === undefined) return;
     const where = flat.length > 1 ? `${origin} (document ${i + 1})` : origin;

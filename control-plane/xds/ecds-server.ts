@@ -20,7 +20,12 @@ export interface ServedResource extends BuiltResource {
   fallback?: 'allow-all' | 'deny-all';
 }
 
-export interface SentResource { name: string; version: string; digest: string; fallback?: string }
+export interface SentResource {
+  name: string;
+  version: string;
+  digest: string;
+  fallback?: string;
+}
 
 export interface ProxyState extends ProxyIdentity {
   streamId: number;
@@ -52,19 +57,30 @@ export class EcdsServer extends EventEmitter {
   private nextStream = 1;
   private nonce = 0;
 
-  constructor(protos: EnvoyProtos, private readonly rootNamespace = 'istio-system') {
+  constructor(
+    protos: EnvoyProtos,
+    private readonly rootNamespace = 'istio-system',
+  ) {
     super();
     this.server.addService(protos.ecdsService.service, {
       StreamExtensionConfigs: (stream: Stream) => this.onStream(stream),
-      DeltaExtensionConfigs: (stream: Stream) => stream.destroy(Object.assign(new Error('delta xDS is not supported; use StreamExtensionConfigs (state of the world)'), { code: grpc.status.UNIMPLEMENTED })),
-      FetchExtensionConfigs: (_call: unknown, cb: grpc.sendUnaryData<unknown>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'use StreamExtensionConfigs' }),
+      DeltaExtensionConfigs: (stream: Stream) =>
+        stream.destroy(
+          Object.assign(new Error('delta xDS is not supported; use StreamExtensionConfigs (state of the world)'), {
+            code: grpc.status.UNIMPLEMENTED,
+          }),
+        ),
+      FetchExtensionConfigs: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+        cb({ code: grpc.status.UNIMPLEMENTED, details: 'use StreamExtensionConfigs' }),
     });
   }
 
   /** Binds host:port (port 0 picks a free one); resolves with the bound port. */
   listen(address: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(new Error(`xds: cannot listen on ${address}: ${err.message}`)) : resolve(port)));
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(new Error(`xds: cannot listen on ${address}: ${err.message}`)) : resolve(port),
+      );
     });
   }
 
@@ -88,7 +104,11 @@ export class EcdsServer extends EventEmitter {
     let state: ProxyState | undefined;
     stream.on('data', (req: DiscoveryRequest) => {
       if (req.typeUrl && req.typeUrl !== TYPE_URL) {
-        stream.destroy(Object.assign(new Error(`type_url ${req.typeUrl} is not served here; this stream serves ${TYPE_URL}`), { code: grpc.status.INVALID_ARGUMENT }));
+        stream.destroy(
+          Object.assign(new Error(`type_url ${req.typeUrl} is not served here; this stream serves ${TYPE_URL}`), {
+            code: grpc.status.INVALID_ARGUMENT,
+          }),
+        );
         return;
       }
       if (!state) {
@@ -101,7 +121,10 @@ export class EcdsServer extends EventEmitter {
     const drop = () => {
       if (state && this.streams.delete(streamId)) this.emit('disconnect', state);
     };
-    stream.on('end', () => { drop(); stream.end(); });
+    stream.on('end', () => {
+      drop();
+      stream.end();
+    });
     stream.on('error', drop);
     stream.on('close', drop);
   }
@@ -111,7 +134,13 @@ export class EcdsServer extends EventEmitter {
     if (nonce && state.sent && nonce === state.sent.nonce) {
       const at = new Date().toISOString();
       if (req.errorDetail) {
-        state.nack = { versionInfo: state.sent.versionInfo, nonce, message: req.errorDetail.message ?? `error code ${req.errorDetail.code}`, resources: state.sent.resources, at };
+        state.nack = {
+          versionInfo: state.sent.versionInfo,
+          nonce,
+          message: req.errorDetail.message ?? `error code ${req.errorDetail.code}`,
+          resources: state.sent.resources,
+          at,
+        };
         this.emit('nack', state);
       } else {
         state.acked = { versionInfo: state.sent.versionInfo, resources: state.sent.resources, at };
@@ -137,12 +166,24 @@ export class EcdsServer extends EventEmitter {
 
   private push(stream: Stream, state: ProxyState, force = false): void {
     const view = this.viewFor(state);
-    const versionInfo = createHash('sha256').update(view.map((r) => `${r.name}@${r.version}`).join('\n')).digest('hex').slice(0, 16);
+    const versionInfo = createHash('sha256')
+      .update(view.map((r) => `${r.name}@${r.version}`).join('\n'))
+      .digest('hex')
+      .slice(0, 16);
     if (!force && state.sent?.versionInfo === versionInfo) return;
     // Once NACKed, the same version is not resent; a changed snapshot gets a new version.
     if (!force && state.nack?.versionInfo === versionInfo) return;
     const nonce = String(++this.nonce);
-    state.sent = { versionInfo, nonce, resources: view.map((r) => ({ name: r.name, version: r.version, digest: r.digest, ...(r.fallback ? { fallback: r.fallback } : {}) })) };
+    state.sent = {
+      versionInfo,
+      nonce,
+      resources: view.map((r) => ({
+        name: r.name,
+        version: r.version,
+        digest: r.digest,
+        ...(r.fallback ? { fallback: r.fallback } : {}),
+      })),
+    };
     const resources: AnyMessage[] = view.map((r) => r.resource);
     stream.write({ versionInfo, resources, typeUrl: TYPE_URL, nonce });
     this.emit('push', state);

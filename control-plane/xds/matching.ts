@@ -5,13 +5,23 @@ import type { Extension, Phase } from '../manifest/extension.js';
  * Which proxy receives which extension, and in what order. A proxy identifies itself as
  * istio-agent does: node.metadata.LABELS (workload labels) and node.metadata.NAMESPACE.
  */
-export interface ProxyIdentity { nodeId: string; namespace: string; labels: Record<string, string> }
+export interface ProxyIdentity {
+  nodeId: string;
+  namespace: string;
+  labels: Record<string, string>;
+}
 
-export function proxyFromNode(node: { id?: string; metadata?: { fields?: Record<string, unknown> } } | undefined): ProxyIdentity {
+export function proxyFromNode(
+  node: { id?: string; metadata?: { fields?: Record<string, unknown> } } | undefined,
+): ProxyIdentity {
   const md = fromStruct(node?.metadata);
   const labels: Record<string, string> = {};
   if (md.LABELS && typeof md.LABELS === 'object') for (const [k, v] of Object.entries(md.LABELS)) labels[k] = String(v);
-  return { nodeId: node?.id ?? '', namespace: typeof md.NAMESPACE === 'string' && md.NAMESPACE ? md.NAMESPACE : 'default', labels };
+  return {
+    nodeId: node?.id ?? '',
+    namespace: typeof md.NAMESPACE === 'string' && md.NAMESPACE ? md.NAMESPACE : 'default',
+    labels,
+  };
 }
 
 /** Labels by which a workload belongs to a targetRef's Gateway or Service (Istio's conventions). */
@@ -28,7 +38,9 @@ const TARGET_LABELS: Record<string, string[]> = {
 export function appliesTo(ext: Extension, proxy: ProxyIdentity, rootNamespace: string): boolean {
   if (ext.namespace !== rootNamespace && ext.namespace !== proxy.namespace) return false;
   if (ext.targetRefs.length) {
-    return ext.targetRefs.some((ref) => (TARGET_LABELS[ref.kind] ?? []).some((label) => proxy.labels[label] === ref.name));
+    return ext.targetRefs.some((ref) =>
+      (TARGET_LABELS[ref.kind] ?? []).some((label) => proxy.labels[label] === ref.name),
+    );
   }
   if (ext.selector) return Object.entries(ext.selector).every(([k, v]) => proxy.labels[k] === v);
   return true;
@@ -39,8 +51,10 @@ const PHASE_RANK: Record<Phase, number> = { AUTHN: 0, AUTHZ: 1, STATS: 2, UNSPEC
 
 /** Chain order: phase, then higher priority first, then oldest first, then namespace/name. */
 export function chainOrder(a: Extension, b: Extension): number {
-  return PHASE_RANK[a.phase] - PHASE_RANK[b.phase]
-    || b.priority - a.priority
-    || (a.creationTimestamp ?? '').localeCompare(b.creationTimestamp ?? '')
-    || a.resourceName.localeCompare(b.resourceName);
+  return (
+    PHASE_RANK[a.phase] - PHASE_RANK[b.phase] ||
+    b.priority - a.priority ||
+    (a.creationTimestamp ?? '').localeCompare(b.creationTimestamp ?? '') ||
+    a.resourceName.localeCompare(b.resourceName)
+  );
 }

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
-  RBAC_HTTP_FILTER, STRING_VALUE, TYPED_EXTENSION_CONFIG, WASM_HTTP_FILTER, type AnyMessage, type EnvoyProtos,
+  RBAC_HTTP_FILTER,
+  STRING_VALUE,
+  TYPED_EXTENSION_CONFIG,
+  WASM_HTTP_FILTER,
+  type AnyMessage,
+  type EnvoyProtos,
 } from '../../envoy-api/protos.js';
 import type { Extension } from '../manifest/extension.js';
 
@@ -22,10 +27,17 @@ export function wasmFilterConfig(ext: Extension, moduleUri: string, moduleSha256
       vmConfig: {
         vmId: ext.resourceName,
         runtime: 'envoy.wasm.runtime.v8',
-        code: { remote: { httpUri: { uri: moduleUri, cluster: MODULE_CLUSTER, timeout: { seconds: '30' } }, sha256: moduleSha256 } },
+        code: {
+          remote: {
+            httpUri: { uri: moduleUri, cluster: MODULE_CLUSTER, timeout: { seconds: '30' } },
+            sha256: moduleSha256,
+          },
+        },
         ...(ext.env.length ? { environmentVariables: { keyValues: inline, hostEnvKeys: host } } : {}),
       },
-      ...(ext.pluginConfig !== undefined ? { configuration: { '@type': `type.googleapis.com/${STRING_VALUE}`, value: JSON.stringify(ext.pluginConfig) } } : {}),
+      ...(ext.pluginConfig !== undefined
+        ? { configuration: { '@type': `type.googleapis.com/${STRING_VALUE}`, value: JSON.stringify(ext.pluginConfig) } }
+        : {}),
       // This Envoy API version has only fail_open; FAIL_RELOAD (newer Envoy's failure_policy) maps to closed.
       failOpen: ext.failStrategy === 'FAIL_OPEN',
     },
@@ -51,7 +63,9 @@ function packNested(protos: EnvoyProtos, obj: Record<string, unknown>): Record<s
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v && typeof v === 'object' && !Array.isArray(v) && '@type' in v) {
-      const typeName = String((v as Record<string, unknown>)['@type']).split('/').pop()!;
+      const typeName = String((v as Record<string, unknown>)['@type'])
+        .split('/')
+        .pop()!;
       const { '@type': _drop, ...fields } = v as Record<string, unknown>;
       out[k] = protos.packAny(typeName, fields);
     } else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) {
@@ -61,7 +75,12 @@ function packNested(protos: EnvoyProtos, obj: Record<string, unknown>): Record<s
   return out;
 }
 
-export function wasmResource(protos: EnvoyProtos, ext: Extension, moduleUri: string, moduleSha256: string): BuiltResource {
+export function wasmResource(
+  protos: EnvoyProtos,
+  ext: Extension,
+  moduleUri: string,
+  moduleSha256: string,
+): BuiltResource {
   return pack(protos, ext.resourceName, WASM_HTTP_FILTER, wasmFilterConfig(ext, moduleUri, moduleSha256));
 }
 
@@ -70,8 +89,9 @@ export function wasmResource(protos: EnvoyProtos, ext: Extension, moduleUri: str
  * No rules lets every request through (FAIL_OPEN); rules with no policy deny every request.
  */
 export function fallbackResource(protos: EnvoyProtos, ext: Extension): BuiltResource {
-  const config = ext.failStrategy === 'FAIL_OPEN'
-    ? { rulesStatPrefix: 'wasm-default-allow' }
-    : { rules: { action: 'ALLOW', policies: {} }, rulesStatPrefix: 'wasm-default-deny' };
+  const config =
+    ext.failStrategy === 'FAIL_OPEN'
+      ? { rulesStatPrefix: 'wasm-default-allow' }
+      : { rules: { action: 'ALLOW', policies: {} }, rulesStatPrefix: 'wasm-default-deny' };
   return pack(protos, ext.resourceName, RBAC_HTTP_FILTER, config);
 }

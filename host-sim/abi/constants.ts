@@ -80,5 +80,18 @@ export const ABI_MARKERS = {
 export type AbiVersion = (typeof ABI_MARKERS)[keyof typeof ABI_MARKERS];
 
 export const resultName = (r: number): string =>
-  ['Ok', 'NotFound', 'BadArgument', 'SerializationFailure', 'ParseFailure', 'BadExpression', 'InvalidMemoryAccess',
-    'Empty', 'CasMismatch', 'ResultMismatch', 'InternalFailure', 'BrokenConnection', 'Unimplemented'][r] ?? `Unknown(${r})`;
+  [
+    'Ok',
+    'NotFound',
+    'BadArgument',
+    'SerializationFailure',
+    'ParseFailure',
+    'BadExpression',
+    'InvalidMemoryAccess',
+    'Empty',
+    'CasMismatch',
+    'ResultMismatch',
+    'InternalFailure',
+    'BrokenConnection',
+    'Unimplemented',
+  ][r] ?? `Unknown(${r})`;

@@ -17,14 +17,71 @@ export function guarded<A extends unknown[]>(fn: (...args: A) => number): (...ar
   const f = fn as unknown as F;
   let w: F | undefined;
   switch (fn.length) {
-    case 0: w = () => { try { return f(); } catch (err) { return outOfBounds(err); } }; break;
-    case 1: w = (a) => { try { return f(a); } catch (err) { return outOfBounds(err); } }; break;
-    case 2: w = (a, b) => { try { return f(a, b); } catch (err) { return outOfBounds(err); } }; break;
-    case 3: w = (a, b, c) => { try { return f(a, b, c); } catch (err) { return outOfBounds(err); } }; break;
-    case 4: w = (a, b, c, d) => { try { return f(a, b, c, d); } catch (err) { return outOfBounds(err); } }; break;
-    case 5: w = (a, b, c, d, e) => { try { return f(a, b, c, d, e); } catch (err) { return outOfBounds(err); } }; break;
-    case 6: w = (a, b, c, d, e, g) => { try { return f(a, b, c, d, e, g); } catch (err) { return outOfBounds(err); } }; break;
-    default: break;
+    case 0:
+      w = () => {
+        try {
+          return f();
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 1:
+      w = (a) => {
+        try {
+          return f(a);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 2:
+      w = (a, b) => {
+        try {
+          return f(a, b);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 3:
+      w = (a, b, c) => {
+        try {
+          return f(a, b, c);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 4:
+      w = (a, b, c, d) => {
+        try {
+          return f(a, b, c, d);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 5:
+      w = (a, b, c, d, e) => {
+        try {
+          return f(a, b, c, d, e);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    case 6:
+      w = (a, b, c, d, e, g) => {
+        try {
+          return f(a, b, c, d, e, g);
+        } catch (err) {
+          return outOfBounds(err);
+        }
+      };
+      break;
+    default:
+      break;
   }
   if (w) return w as unknown as (...args: A) => number;
   return (...args: A) => {

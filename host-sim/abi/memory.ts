@@ -50,7 +50,8 @@ export class GuestMemory {
 
   bytes(ptr: number, len: number): Uint8Array {
     this.refresh();
-    ptr >>>= 0; len >>>= 0;
+    ptr >>>= 0;
+    len >>>= 0;
     if (ptr + len > this.u8.length) throw new OutOfBounds(ptr, len, this.u8.length);
     return this.u8.subarray(ptr, ptr + len);
   }
@@ -62,7 +63,8 @@ export class GuestMemory {
 
   string(ptr: number, len: number): string {
     this.refresh();
-    ptr >>>= 0; len >>>= 0;
+    ptr >>>= 0;
+    len >>>= 0;
     const u8 = this.u8;
     if (ptr + len > u8.length) throw new OutOfBounds(ptr, len, u8.length);
     // ASCII text (header names, most values) skips TextDecoder: strings of up to 12 chars are built
@@ -89,7 +91,8 @@ export class GuestMemory {
    */
   indexOfKey(pairs: HeaderPairs, ptr: number, len: number): number {
     this.refresh();
-    ptr >>>= 0; len >>>= 0;
+    ptr >>>= 0;
+    len >>>= 0;
     const u8 = this.u8;
     if (ptr + len > u8.length) throw new OutOfBounds(ptr, len, u8.length);
     for (let i = ptr, end = ptr + len; i < end; i++) {
@@ -144,7 +147,11 @@ export class GuestMemory {
   returnString(s: string, ptrPtr: number, sizePtr: number): void {
     // ASCII (the usual header value) is copied char by char; only other text pays for UTF-8 sizing.
     let ascii = true;
-    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    for (let i = 0; i < s.length; i++)
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
     const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
     const ptr = this.allocFor(len);
     const u8 = this.u8;
@@ -202,7 +209,11 @@ export class GuestMemory {
       const p = pairs[i]!;
       for (let j = 0; j < 2 && ascii; j++) {
         const str = p[j]!;
-        for (let c = 0; c < str.length; c++) if (str.charCodeAt(c) >= 0x80) { ascii = false; break; }
+        for (let c = 0; c < str.length; c++)
+          if (str.charCodeAt(c) >= 0x80) {
+            ascii = false;
+            break;
+          }
         size += str.length + 1;
       }
     }
@@ -236,7 +247,8 @@ export function encodePairs(pairs: HeaderPairs): Uint8Array {
     const [k, v] = pairs[i]!;
     const kl = Buffer.byteLength(k, 'utf8');
     const vl = Buffer.byteLength(v, 'utf8');
-    lens[i * 2] = kl; lens[i * 2 + 1] = vl;
+    lens[i * 2] = kl;
+    lens[i * 2 + 1] = vl;
     size += kl + vl + 2;
   }
   const out = Buffer.allocUnsafe(size);
@@ -245,8 +257,10 @@ export function encodePairs(pairs: HeaderPairs): Uint8Array {
   for (let i = 0; i < pairs.length; i++) {
     out.writeUInt32LE(lens[i * 2]!, 4 + i * 8);
     out.writeUInt32LE(lens[i * 2 + 1]!, 8 + i * 8);
-    off += out.write(pairs[i]![0], off, 'utf8'); out[off++] = 0;
-    off += out.write(pairs[i]![1], off, 'utf8'); out[off++] = 0;
+    off += out.write(pairs[i]![0], off, 'utf8');
+    out[off++] = 0;
+    off += out.write(pairs[i]![1], off, 'utf8');
+    out[off++] = 0;
   }
   return out;
 }
@@ -260,8 +274,10 @@ export function decodePairs(bytes: Uint8Array): HeaderPairs {
   for (let i = 0; i < n; i++) {
     const kl = dv.getUint32(4 + i * 8, true);
     const vl = dv.getUint32(8 + i * 8, true);
-    const k = decoder.decode(bytes.subarray(off, off + kl)); off += kl + 1;
-    const v = decoder.decode(bytes.subarray(off, off + vl)); off += vl + 1;
+    const k = decoder.decode(bytes.subarray(off, off + kl));
+    off += kl + 1;
+    const v = decoder.decode(bytes.subarray(off, off + vl));
+    off += vl + 1;
     pairs.push([k, v]);
   }
   return pairs;

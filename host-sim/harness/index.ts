@@ -88,8 +88,11 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const label = opts.label ?? (typeof opts.module === 'string' ? opts.module : 'module');
   const vmOpts = { vmId: opts.vmId ?? '', vmConfig: encodeConfig(opts.vmConfig), env: opts.env, label };
   const pluginOpts = {
-    name: opts.pluginName ?? 'meshwasm', rootId: opts.rootId ?? '', configuration: encodeConfig(opts.config),
-    failStrategy: opts.failStrategy ?? 'FAIL_CLOSE', properties: nestProperties({}),
+    name: opts.pluginName ?? 'meshwasm',
+    rootId: opts.rootId ?? '',
+    configuration: encodeConfig(opts.config),
+    failStrategy: opts.failStrategy ?? 'FAIL_CLOSE',
+    properties: nestProperties({}),
   };
   const level = LOG_LEVELS.indexOf(opts.logLevel ?? 'trace');
   const boot = () => {
@@ -101,8 +104,12 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
 
   return {
     host,
-    get plugin() { return plugin; },
-    get vm() { return plugin.vm; },
+    get plugin() {
+      return plugin;
+    },
+    get vm() {
+      return plugin.vm;
+    },
     logs: host.logs,
     async request(spec) {
       // FAIL_RELOAD: a VM that trapped is replaced by a fresh one before the next request.

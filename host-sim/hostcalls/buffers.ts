@@ -8,7 +8,8 @@ export function bufferCalls(vm: VmScope) {
     proxy_get_buffer_bytes: guarded((type: number, start: number, maxSize: number, retPtr: number, retSize: number) => {
       const buf = vm.current?.getBuffer(type);
       if (!buf) return WasmResult.NotFound;
-      start >>>= 0; maxSize >>>= 0;
+      start >>>= 0;
+      maxSize >>>= 0;
       // As proxy-wasm-cpp-host: a start beyond the end is BadArgument, an empty read is NotFound... but
       // SDKs ask for (0, size) of an empty body routinely, so an empty buffer reads as zero bytes.
       if (start > buf.length) return WasmResult.BadArgument;

@@ -22,42 +22,51 @@ export function headerCalls(vm: VmScope) {
       for (const [k, v] of pairs) m.push([k.toLowerCase(), v]);
       return WasmResult.Ok;
     }),
-    proxy_get_header_map_value: guarded((type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) => {
-      const m = map(type);
-      if (!m) return WasmResult.BadArgument;
-      const i = vm.mem.indexOfKey(m, kPtr, kSize);
-      if (i >= 0) {
-        vm.mem.returnString(m[i]![1], retPtr, retSize);
-        return WasmResult.Ok;
-      }
-      // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
-      if (vm.abiVersion === '0.1.0') {
-        vm.mem.returnString('', retPtr, retSize);
-        return WasmResult.Ok;
-      }
-      return WasmResult.NotFound;
-    }),
+    proxy_get_header_map_value: guarded(
+      (type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) => {
+        const m = map(type);
+        if (!m) return WasmResult.BadArgument;
+        const i = vm.mem.indexOfKey(m, kPtr, kSize);
+        if (i >= 0) {
+          vm.mem.returnString(m[i]![1], retPtr, retSize);
+          return WasmResult.Ok;
+        }
+        // Envoy answers a missing key with an empty value for ABI 0.1.0 modules, NotFound after.
+        if (vm.abiVersion === '0.1.0') {
+          vm.mem.returnString('', retPtr, retSize);
+          return WasmResult.Ok;
+        }
+        return WasmResult.NotFound;
+      },
+    ),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       m.push([vm.mem.string(kPtr, kSize).toLowerCase(), vm.mem.string(vPtr, vSize)]);
       return WasmResult.Ok;
     }),
-    proxy_replace_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
-      const m = map(type);
-      if (!m) return WasmResult.BadArgument;
-      const key = vm.mem.string(kPtr, kSize).toLowerCase();
-      const value = vm.mem.string(vPtr, vSize);
-      // Envoy's setCopy: the first entry takes the value, later duplicates go away.
-      let found = false;
-      for (let i = 0; i < m.length; i++) {
-        if (m[i]![0] !== key) continue;
-        if (!found) { m[i] = [key, value]; found = true; }
-        else { m.splice(i, 1); i--; }
-      }
-      if (!found) m.push([key, value]);
-      return WasmResult.Ok;
-    }),
+    proxy_replace_header_map_value: guarded(
+      (type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
+        const m = map(type);
+        if (!m) return WasmResult.BadArgument;
+        const key = vm.mem.string(kPtr, kSize).toLowerCase();
+        const value = vm.mem.string(vPtr, vSize);
+        // Envoy's setCopy: the first entry takes the value, later duplicates go away.
+        let found = false;
+        for (let i = 0; i < m.length; i++) {
+          if (m[i]![0] !== key) continue;
+          if (!found) {
+            m[i] = [key, value];
+            found = true;
+          } else {
+            m.splice(i, 1);
+            i--;
+          }
+        }
+        if (!found) m.push([key, value]);
+        return WasmResult.Ok;
+      },
+    ),
     proxy_remove_header_map_value: guarded((type: number, kPtr: number, kSize: number) => {
       const m = map(type);
       if (!m) return WasmResult.BadArgument;

@@ -11,7 +11,8 @@ export function metricCalls(vm: VmScope) {
       return result;
     }),
     proxy_increment_metric: (id: number, offset: bigint) => vm.host.metrics.increment(id >>> 0, BigInt(offset)),
-    proxy_record_metric: (id: number, value: bigint) => vm.host.metrics.record(id >>> 0, BigInt.asUintN(64, BigInt(value))),
+    proxy_record_metric: (id: number, value: bigint) =>
+      vm.host.metrics.record(id >>> 0, BigInt.asUintN(64, BigInt(value))),
     proxy_get_metric: guarded((id: number, retPtr: number) => {
       const { result, value } = vm.host.metrics.get(id >>> 0);
       if (result === WasmResult.Ok) vm.mem.setU64(retPtr, value);

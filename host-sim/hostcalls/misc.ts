@@ -26,15 +26,16 @@ export function miscCalls(vm: VmScope) {
       vm.mem.returnString(status.message, msgPtr, msgSize);
       return WasmResult.Ok;
     }),
-    proxy_call_foreign_function: guarded((namePtr: number, nameSize: number, _argPtr: number, _argSize: number,
-      retPtr: number, retSize: number) => {
-      const name = vm.mem.string(namePtr, nameSize);
-      // Envoy registers a few; the one filters use for routing is clear_route_cache.
-      if (name === 'clear_route_cache') {
-        vm.mem.returnBytes(new Uint8Array(0), retPtr, retSize);
-        return WasmResult.Ok;
-      }
-      return WasmResult.NotFound;
-    }),
+    proxy_call_foreign_function: guarded(
+      (namePtr: number, nameSize: number, _argPtr: number, _argSize: number, retPtr: number, retSize: number) => {
+        const name = vm.mem.string(namePtr, nameSize);
+        // Envoy registers a few; the one filters use for routing is clear_route_cache.
+        if (name === 'clear_route_cache') {
+          vm.mem.returnBytes(new Uint8Array(0), retPtr, retSize);
+          return WasmResult.Ok;
+        }
+        return WasmResult.NotFound;
+      },
+    ),
   };
 }

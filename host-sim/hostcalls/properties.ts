@@ -23,7 +23,11 @@ export function propertyCalls(vm: VmScope) {
     proxy_set_property: guarded((pathPtr: number, pathSize: number, valuePtr: number, valueSize: number) => {
       const ctx = vm.current;
       if (!ctx) return WasmResult.NotFound;
-      const path = vm.mem.string(pathPtr, pathSize).split('\0').filter((s) => s !== '').join('.');
+      const path = vm.mem
+        .string(pathPtr, pathSize)
+        .split('\0')
+        .filter((s) => s !== '')
+        .join('.');
       return ctx.setProperty(path, vm.mem.copy(valuePtr, valueSize));
     }),
   };

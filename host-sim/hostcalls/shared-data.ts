@@ -13,6 +13,7 @@ export function sharedDataCalls(vm: VmScope) {
       return WasmResult.Ok;
     }),
     proxy_set_shared_data: guarded((kPtr: number, kSize: number, vPtr: number, vSize: number, cas: number) =>
-      vm.host.sharedData.set(vm.vmId, vm.mem.string(kPtr, kSize), vm.mem.copy(vPtr, vSize), cas >>> 0)),
+      vm.host.sharedData.set(vm.vmId, vm.mem.string(kPtr, kSize), vm.mem.copy(vPtr, vSize), cas >>> 0),
+    ),
   };
 }

@@ -5,18 +5,28 @@ import type { VmScope } from '../context.js';
 /** Local responses and resuming or resetting a paused stream. */
 export function streamControlCalls(vm: VmScope) {
   return {
-    proxy_send_local_response: guarded((status: number, detailsPtr: number, detailsSize: number, bodyPtr: number,
-      bodySize: number, headersPtr: number, headersSize: number, grpcStatus: number) => {
-      const ctx = vm.current;
-      if (!ctx) return WasmResult.NotFound;
-      return ctx.sendLocalResponse({
-        status: status >>> 0,
-        details: vm.mem.string(detailsPtr, detailsSize),
-        body: vm.mem.copy(bodyPtr, bodySize),
-        headers: vm.mem.readPairs(headersPtr, headersSize).map(([k, v]) => [k.toLowerCase(), v]),
-        grpcStatus,
-      });
-    }),
+    proxy_send_local_response: guarded(
+      (
+        status: number,
+        detailsPtr: number,
+        detailsSize: number,
+        bodyPtr: number,
+        bodySize: number,
+        headersPtr: number,
+        headersSize: number,
+        grpcStatus: number,
+      ) => {
+        const ctx = vm.current;
+        if (!ctx) return WasmResult.NotFound;
+        return ctx.sendLocalResponse({
+          status: status >>> 0,
+          details: vm.mem.string(detailsPtr, detailsSize),
+          body: vm.mem.copy(bodyPtr, bodySize),
+          headers: vm.mem.readPairs(headersPtr, headersSize).map(([k, v]) => [k.toLowerCase(), v]),
+          grpcStatus,
+        });
+      },
+    ),
     proxy_continue_stream: (type: number) => vm.current?.continueStream(type) ?? WasmResult.NotFound,
     proxy_close_stream: (type: number) => vm.current?.closeStream(type) ?? WasmResult.NotFound,
     // ABI 0.1.0 spellings.

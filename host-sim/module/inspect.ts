@@ -21,10 +21,16 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
  */
 export function inspectModule(bytes: Uint8Array, provided: ReadonlySet<string>, label = 'module'): ModuleInfo {
   if (bytes.length < 8 || WASM_MAGIC.some((v, i) => bytes[i] !== v)) {
-    throw new HostError('invalid-input', `${label} is not a WebAssembly module (no \\0asm magic number); pass the .wasm that "meshwasm build" or your SDK produced`);
+    throw new HostError(
+      'invalid-input',
+      `${label} is not a WebAssembly module (no \\0asm magic number); pass the .wasm that "meshwasm build" or your SDK produced`,
+    );
   }
   if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
-    throw new HostError('invalid-input', `${label} has WebAssembly binary version ${bytes[4]}; only version 1 is supported`);
+    throw new HostError(
+      'invalid-input',
+      `${label} has WebAssembly binary version ${bytes[4]}; only version 1 is supported`,
+    );
   }
   let module: WebAssembly.Module;
   try {
@@ -37,30 +43,46 @@ export function inspectModule(bytes: Uint8Array, provided: ReadonlySet<string>, 
 
   const markers = exports.filter((e) => e in ABI_MARKERS) as (keyof typeof ABI_MARKERS)[];
   if (markers.length === 0) {
-    throw new HostError('invalid-input',
-      `${label} does not export a proxy-wasm ABI marker (proxy_abi_version_0_2_1, _0_2_0 or _0_1_0); it was not built with a proxy-wasm SDK`);
+    throw new HostError(
+      'invalid-input',
+      `${label} does not export a proxy-wasm ABI marker (proxy_abi_version_0_2_1, _0_2_0 or _0_1_0); it was not built with a proxy-wasm SDK`,
+    );
   }
   // Prefer the newest version a module declares, as Envoy does.
-  const abiVersion = markers.map((m) => ABI_MARKERS[m]).sort().reverse()[0]!;
+  const abiVersion = markers
+    .map((m) => ABI_MARKERS[m])
+    .sort()
+    .reverse()[0]!;
 
   const unknown = imports.filter((i) => i.kind === 'function' && !provided.has(`${i.module}.${i.name}`));
   if (unknown.length > 0) {
     const list = unknown.map((i) => `${i.module}.${i.name}`).join(', ');
-    throw new HostError('invalid-input',
-      `${label} imports host function${unknown.length > 1 ? 's' : ''} that Envoy does not provide: ${list}`);
+    throw new HostError(
+      'invalid-input',
+      `${label} imports host function${unknown.length > 1 ? 's' : ''} that Envoy does not provide: ${list}`,
+    );
   }
   const otherImports = imports.filter((i) => i.kind !== 'function' && !(i.kind === 'memory' && i.module === 'env'));
   if (otherImports.length > 0) {
-    throw new HostError('invalid-input', `${label} imports ${otherImports.map((i) => `${i.kind} ${i.module}.${i.name}`).join(', ')}, which no proxy-wasm host provides`);
+    throw new HostError(
+      'invalid-input',
+      `${label} imports ${otherImports.map((i) => `${i.kind} ${i.module}.${i.name}`).join(', ')}, which no proxy-wasm host provides`,
+    );
   }
   if (!exports.includes('memory') && !imports.some((i) => i.kind === 'memory')) {
     throw new HostError('invalid-input', `${label} exports no memory; proxy-wasm modules must export "memory"`);
   }
 
-  const allocator = exports.includes('proxy_on_memory_allocate') ? 'proxy_on_memory_allocate'
-    : exports.includes('malloc') ? 'malloc' : undefined;
+  const allocator = exports.includes('proxy_on_memory_allocate')
+    ? 'proxy_on_memory_allocate'
+    : exports.includes('malloc')
+      ? 'malloc'
+      : undefined;
   if (!allocator) {
-    throw new HostError('invalid-input', `${label} exports neither proxy_on_memory_allocate nor malloc, so the host cannot pass it data`);
+    throw new HostError(
+      'invalid-input',
+      `${label} exports neither proxy_on_memory_allocate nor malloc, so the host cannot pass it data`,
+    );
   }
   const start = exports.includes('_initialize') ? '_initialize' : exports.includes('_start') ? '_start' : 'none';
   return { module, size: bytes.length, abiVersion, exports, imports, start, allocator };

@@ -8,7 +8,9 @@ export function readFunctionNames(module: WebAssembly.Module): Map<number, strin
     const b = new Uint8Array(section);
     let p = 0;
     const leb = (): number => {
-      let result = 0, shift = 0, byte: number;
+      let result = 0,
+        shift = 0,
+        byte: number;
       do {
         if (p >= b.length) throw new Error('truncated name section');
         byte = b[p++]!;

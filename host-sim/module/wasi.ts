@@ -21,9 +21,16 @@ const ENOSYS = 52;
  * stop probing), clocks follow the host's virtual clock, random bytes are real.
  */
 export function wasiImports(vm: VmScope): Record<string, (...args: never[]) => number> {
-  const guard = (fn: (...a: number[]) => number) => (...a: number[]) => {
-    try { return fn(...a); } catch (err) { if (err instanceof OutOfBounds) return EFAULT; throw err; }
-  };
+  const guard =
+    (fn: (...a: number[]) => number) =>
+    (...a: number[]) => {
+      try {
+        return fn(...a);
+      } catch (err) {
+        if (err instanceof OutOfBounds) return EFAULT;
+        throw err;
+      }
+    };
   const pending: Record<number, string> = { 1: '', 2: '' };
   const envList = () => Object.entries(vm.env).map(([k, v]) => `${k}=${v}\0`);
   const writeList = (items: string[], ptrsPtr: number, bufPtr: number) => {
@@ -71,7 +78,10 @@ export function wasiImports(vm: VmScope): Record<string, (...args: never[]) => n
     environ_sizes_get: guard((countPtr, sizePtr) => {
       const list = envList();
       vm.mem.setU32(countPtr, list.length);
-      vm.mem.setU32(sizePtr, list.reduce((n, s) => n + Buffer.byteLength(s), 0));
+      vm.mem.setU32(
+        sizePtr,
+        list.reduce((n, s) => n + Buffer.byteLength(s), 0),
+      );
       return ESUCCESS;
     }),
     environ_get: guard((ptrs, buf) => writeList(envList(), ptrs, buf)),

@@ -18,7 +18,13 @@ export interface RequestReport {
   trap?: { callback: string; function?: string; message: string; policy: string };
   stalled: boolean;
   logs: { level: string; message: string }[];
-  httpCalls: { cluster: string; headers: Record<string, string>; body: string; timeoutMs: number; response?: unknown }[];
+  httpCalls: {
+    cluster: string;
+    headers: Record<string, string>;
+    body: string;
+    timeoutMs: number;
+    response?: unknown;
+  }[];
   metrics: Record<string, number>;
 }
 
@@ -37,7 +43,8 @@ function toRecord(h: HeaderPairs): Record<string, string> {
 }
 
 export function diffHeaders(before: HeaderPairs, after: HeaderPairs): HeaderDiff {
-  const b = toRecord(before), a = toRecord(after);
+  const b = toRecord(before),
+    a = toRecord(after);
   const diff: HeaderDiff = { added: [], removed: [], changed: [] };
   for (const [k, v] of Object.entries(a)) {
     if (!(k in b)) diff.added.push([k, v]);
@@ -48,15 +55,28 @@ export function diffHeaders(before: HeaderPairs, after: HeaderPairs): HeaderDiff
 }
 
 const lower = (h: Record<string, string> | HeaderPairs | undefined): HeaderPairs =>
-  !h ? [] : Array.isArray(h) ? h.map(([k, v]) => [k.toLowerCase(), v]) : Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]);
+  !h
+    ? []
+    : Array.isArray(h)
+      ? h.map(([k, v]) => [k.toLowerCase(), v])
+      : Object.entries(h).map(([k, v]) => [k.toLowerCase(), String(v)]);
 
 /** Plays a scenario through a module and reports what the filter did to each request. */
-export async function runScenario(module: string | Uint8Array, scenario: Scenario, opts: {
-  config?: unknown; vmConfig?: unknown; rootId?: string; failStrategy?: FailStrategy; label?: string;
-} = {}): Promise<ScenarioReport> {
+export async function runScenario(
+  module: string | Uint8Array,
+  scenario: Scenario,
+  opts: {
+    config?: unknown;
+    vmConfig?: unknown;
+    rootId?: string;
+    failStrategy?: FailStrategy;
+    label?: string;
+  } = {},
+): Promise<ScenarioReport> {
   const clusters: Record<string, ClusterTarget> = {};
   for (const [name, answer] of Object.entries(scenario.clusters ?? {})) {
-    clusters[name] = typeof answer === 'object' && answer !== null && 'url' in answer ? answer.url : () => answer as never;
+    clusters[name] =
+      typeof answer === 'object' && answer !== null && 'url' in answer ? answer.url : () => answer as never;
   }
   const harnessOpts: HarnessOptions = {
     module,
@@ -77,16 +97,47 @@ export async function runScenario(module: string | Uint8Array, scenario: Scenari
     if (!responseHeaders.some(([k]) => k === ':status')) responseHeaders.unshift([':status', '200']);
     requests.push({
       name: step.name ?? `request ${i + 1}`,
-      upstream: { reached: r.upstream.reached, headers: toRecord(r.upstream.headers), body: r.upstream.body, diff: diffHeaders(lower(step.request.headers), r.upstream.headers) },
-      downstream: { status: r.downstream.status, headers: toRecord(r.downstream.headers), body: r.downstream.body, diff: diffHeaders(responseHeaders, r.downstream.headers), reset: r.downstream.reset },
-      localReply: r.localReply ? { status: r.localReply.status, body: r.localReply.body, details: r.localReply.details, headers: toRecord(r.localReply.headers) } : undefined,
-      trap: r.trap ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy } : undefined,
+      upstream: {
+        reached: r.upstream.reached,
+        headers: toRecord(r.upstream.headers),
+        body: r.upstream.body,
+        diff: diffHeaders(lower(step.request.headers), r.upstream.headers),
+      },
+      downstream: {
+        status: r.downstream.status,
+        headers: toRecord(r.downstream.headers),
+        body: r.downstream.body,
+        diff: diffHeaders(responseHeaders, r.downstream.headers),
+        reset: r.downstream.reset,
+      },
+      localReply: r.localReply
+        ? {
+            status: r.localReply.status,
+            body: r.localReply.body,
+            details: r.localReply.details,
+            headers: toRecord(r.localReply.headers),
+          }
+        : undefined,
+      trap: r.trap
+        ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy }
+        : undefined,
       stalled: r.stalled,
       logs: r.logs.map((l) => ({ level: l.level, message: l.message })),
-      httpCalls: r.httpCalls.map((c) => ({ cluster: c.cluster, headers: toRecord(c.headers), body: Buffer.from(c.body).toString('utf8'), timeoutMs: c.timeoutMs, response: c.response })),
+      httpCalls: r.httpCalls.map((c) => ({
+        cluster: c.cluster,
+        headers: toRecord(c.headers),
+        body: Buffer.from(c.body).toString('utf8'),
+        timeoutMs: c.timeoutMs,
+        response: c.response,
+      })),
       metrics: h.host.metrics.snapshot(),
     });
     if (step.advanceMs) await h.tick(step.advanceMs);
   }
-  return { module: opts.label ?? (typeof module === 'string' ? module : 'module'), rootId: harnessOpts.rootId ?? '', startup: { logs: startupLogs }, requests };
+  return {
+    module: opts.label ?? (typeof module === 'string' ? module : 'module'),
+    rootId: harnessOpts.rootId ?? '',
+    startup: { logs: startupLogs },
+    requests,
+  };
 }

@@ -21,7 +21,8 @@ function headerMap(v: unknown, where: string, file: string): Record<string, stri
   if (!isRecord(v)) throw new HostError('invalid-input', `${file}: ${where} must be a map of header names to values`);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) {
-    if (typeof val === 'object' && val !== null) throw new HostError('invalid-input', `${file}: ${where}.${k} must be a string`);
+    if (typeof val === 'object' && val !== null)
+      throw new HostError('invalid-input', `${file}: ${where}.${k} must be a string`);
     out[k] = String(val);
   }
   return out;
@@ -48,28 +49,38 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const requests = doc.requests.map((entry: unknown, i: number) => {
     const where = `requests[${i}]`;
-    if (!isRecord(entry) || !isRecord(entry.request)) throw new HostError('invalid-input', `${file}: ${where} needs a "request:" map`);
+    if (!isRecord(entry) || !isRecord(entry.request))
+      throw new HostError('invalid-input', `${file}: ${where} needs a "request:" map`);
     const req = entry.request;
     const headers = headerMap(req.headers, `${where}.request.headers`, file);
-    if (!headers) throw new HostError('invalid-input', `${file}: ${where}.request.headers is required (at least :method, :path, :authority)`);
+    if (!headers)
+      throw new HostError(
+        'invalid-input',
+        `${file}: ${where}.request.headers is required (at least :method, :path, :authority)`,
+      );
     const resp = entry.response;
-    if (resp !== undefined && !isRecord(resp)) throw new HostError('invalid-input', `${file}: ${where}.response must be a map`);
+    if (resp !== undefined && !isRecord(resp))
+      throw new HostError('invalid-input', `${file}: ${where}.response must be a map`);
     const request: RequestSpec = {
       headers,
       body: body(req.body),
       trailers: headerMap(req.trailers, `${where}.request.trailers`, file),
       properties: isRecord(req.properties) ? req.properties : undefined,
     };
-    const response: ResponseSpec | undefined = resp ? {
-      headers: headerMap(resp.headers, `${where}.response.headers`, file),
-      body: body(resp.body),
-      trailers: headerMap(resp.trailers, `${where}.response.trailers`, file),
-    } : undefined;
+    const response: ResponseSpec | undefined = resp
+      ? {
+          headers: headerMap(resp.headers, `${where}.response.headers`, file),
+          body: body(resp.body),
+          trailers: headerMap(resp.trailers, `${where}.response.trailers`, file),
+        }
+      : undefined;
     const advanceMs = entry.advanceMs === undefined ? undefined : Number(entry.advanceMs);
-    if (advanceMs !== undefined && !(advanceMs >= 0)) throw new HostError('invalid-input', `${file}: ${where}.advanceMs must be a number of milliseconds >= 0`);
+    if (advanceMs !== undefined && !(advanceMs >= 0))
+      throw new HostError('invalid-input', `${file}: ${where}.advanceMs must be a number of milliseconds >= 0`);
     return { name: typeof entry.name === 'string' ? entry.name : undefined, request, response, advanceMs };
   });
-  if (doc.clusters !== undefined && !isRecord(doc.clusters)) throw new HostError('invalid-input', `${file}: clusters must be a map of cluster name to answer`);
+  if (doc.clusters !== undefined && !isRecord(doc.clusters))
+    throw new HostError('invalid-input', `${file}: clusters must be a map of cluster name to answer`);
   return {
     config: doc.config,
     vmConfig: doc.vmConfig,

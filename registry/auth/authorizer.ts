@@ -29,7 +29,9 @@ export class Authorizer {
     if (!this.challenge) return undefined;
     if (this.challenge.scheme === 'basic') {
       const c = await this.creds();
-      return c?.username !== undefined && c.password !== undefined ? basicHeader({ username: c.username, password: c.password }) : undefined;
+      return c?.username !== undefined && c.password !== undefined
+        ? basicHeader({ username: c.username, password: c.password })
+        : undefined;
     }
     if (this.challenge.scheme === 'bearer') {
       const t = this.tokens.get(scopeKey(scopes));
@@ -42,21 +44,37 @@ export class Authorizer {
    * Handles a 401: returns the header to retry with, or throws an 'auth' error saying how to log in.
    * `hadAuth` tells whether the refused request already carried credentials from this authorizer.
    */
-  async answer(wwwAuthenticate: string | undefined, scopes: string[], hadAuth: boolean, ctx: AuthContext): Promise<string> {
+  async answer(
+    wwwAuthenticate: string | undefined,
+    scopes: string[],
+    hadAuth: boolean,
+    ctx: AuthContext,
+  ): Promise<string> {
     const what = ctx.op;
     const ch = parseChallenge(wwwAuthenticate);
-    if (!ch) throw new RegistryError('auth', `${what}: registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`, 401);
+    if (!ch)
+      throw new RegistryError(
+        'auth',
+        `${what}: registry ${this.registry} answered 401 without a usable WWW-Authenticate challenge`,
+        401,
+      );
     const c = await this.creds();
     if (ch.scheme === 'basic') {
       this.challenge = ch;
-      if (!c || c.username === undefined || c.password === undefined) throw loginError(this.registry, ctx, 401, Boolean(c));
+      if (!c || c.username === undefined || c.password === undefined)
+        throw loginError(this.registry, ctx, 401, Boolean(c));
       if (hadAuth) throw loginError(this.registry, ctx, 401, true);
       return basicHeader({ username: c.username, password: c.password });
     }
     if (ch.scheme === 'bearer') {
       this.challenge = ch;
       const realm = ch.params.realm;
-      if (!realm) throw new RegistryError('auth', `${what}: registry ${this.registry} sent a Bearer challenge without a realm`, 401);
+      if (!realm)
+        throw new RegistryError(
+          'auth',
+          `${what}: registry ${this.registry} sent a Bearer challenge without a realm`,
+          401,
+        );
       // The registry may name extra scope it wants (e.g. a mount source); ask for ours and its.
       const wanted = [...new Set([...scopes, ...(ch.params.scope ? ch.params.scope.split(' ') : [])])];
       const key = scopeKey(scopes);
@@ -66,11 +84,18 @@ export class Authorizer {
         this.tokens.delete(key);
         throw loginError(this.registry, ctx, 401, Boolean(c));
       }
-      const token = await fetchToken({ realm, service: ch.params.service, scopes: wanted, credentials: c, registry: this.registry }, this.transport);
+      const token = await fetchToken(
+        { realm, service: ch.params.service, scopes: wanted, credentials: c, registry: this.registry },
+        this.transport,
+      );
       this.tokens.set(key, token);
       return `Bearer ${token.token}`;
     }
-    throw new RegistryError('auth', `${what}: registry ${this.registry} asks for the "${ch.scheme}" auth scheme, which meshwasm does not speak (it speaks Basic and Bearer)`, 401);
+    throw new RegistryError(
+      'auth',
+      `${what}: registry ${this.registry} asks for the "${ch.scheme}" auth scheme, which meshwasm does not speak (it speaks Basic and Bearer)`,
+      401,
+    );
   }
 }
 

@@ -23,7 +23,9 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Docker Hub's credentials live under its historical v1 URL. */
 function configKey(registry: string): string {
-  return registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io' ? 'https://index.docker.io/v1/' : registry;
+  return registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io'
+    ? 'https://index.docker.io/v1/'
+    : registry;
 }
 
 /** `https://host:5000/v2/` and `host:5000` name the same registry in an auths key. */
@@ -33,11 +35,15 @@ function normalizeKey(key: string): string {
 
 async function load(path: string): Promise<DockerConfigFile> {
   let text: string;
-  try { text = await readFile(path, 'utf8'); } catch (err) {
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw err;
   }
-  try { return JSON.parse(text) as DockerConfigFile; } catch {
+  try {
+    return JSON.parse(text) as DockerConfigFile;
+  } catch {
     throw new RegistryError('invalid-input', `docker config ${path} is not valid JSON; fix or remove it`);
   }
 }
@@ -102,7 +108,11 @@ async function lookup(cfg: DockerConfigFile, registry: string, path: string): Pr
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const i = decoded.indexOf(':');
-      if (i < 0) throw new RegistryError('invalid-input', `docker config ${path}: auths["${key}"].auth is not base64 of user:password; run "meshwasm login ${registry}" again`);
+      if (i < 0)
+        throw new RegistryError(
+          'invalid-input',
+          `docker config ${path}: auths["${key}"].auth is not base64 of user:password; run "meshwasm login ${registry}" again`,
+        );
       return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
     }
     if (entry.username && entry.password) return { username: entry.username, password: entry.password };
@@ -117,7 +127,9 @@ async function lookup(cfg: DockerConfigFile, registry: string, path: string): Pr
  */
 export function credentialsFromDockerConfigJson(json: string, what = 'pull secret'): CredentialSource {
   let cfg: DockerConfigFile;
-  try { cfg = JSON.parse(json) as DockerConfigFile; } catch {
+  try {
+    cfg = JSON.parse(json) as DockerConfigFile;
+  } catch {
     throw new RegistryError('invalid-input', `${what} is not docker config JSON`);
   }
   const authsOnly: DockerConfigFile = { auths: cfg.auths };

@@ -22,27 +22,66 @@ export interface Token {
  */
 export async function fetchToken(req: TokenRequest, transport: TransportOptions): Promise<Token> {
   let realm: URL;
-  try { realm = new URL(req.realm); } catch {
+  try {
+    realm = new URL(req.realm);
+  } catch {
     throw new RegistryError('remote', `registry ${req.registry} named a token realm "${req.realm}" that is not a URL`);
   }
   const c = req.credentials;
   let res: Awaited<ReturnType<typeof send>>;
   if (c?.identityToken) {
-    const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'meshwasm', service: req.service ?? '', scope: req.scopes.join(' ') });
-    res = await send({ method: 'POST', url: realm, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()), maxBytes: 1 << 20 }, transport);
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: c.identityToken,
+      client_id: 'meshwasm',
+      service: req.service ?? '',
+      scope: req.scopes.join(' '),
+    });
+    res = await send(
+      {
+        method: 'POST',
+        url: realm,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(form.toString()),
+        maxBytes: 1 << 20,
+      },
+      transport,
+    );
   } else {
     const url = new URL(realm);
     if (req.service) url.searchParams.set('service', req.service);
     for (const s of req.scopes) url.searchParams.append('scope', s);
     if (c?.username) url.searchParams.set('account', c.username);
-    res = await send({ method: 'GET', url, headers: c?.username !== undefined && c.password !== undefined ? { authorization: basicHeader({ username: c.username, password: c.password }) } : {}, maxBytes: 1 << 20 }, transport);
+    res = await send(
+      {
+        method: 'GET',
+        url,
+        headers:
+          c?.username !== undefined && c.password !== undefined
+            ? { authorization: basicHeader({ username: c.username, password: c.password }) }
+            : {},
+        maxBytes: 1 << 20,
+      },
+      transport,
+    );
   }
   if (res.status === 401 || res.status === 403) {
-    throw new RegistryError('auth', `token server ${realm.host} refused ${c ? 'the stored credentials' : 'anonymous access'} for ${req.registry} (${res.status}); run "meshwasm login ${req.registry}" or pass --username`, res.status);
+    throw new RegistryError(
+      'auth',
+      `token server ${realm.host} refused ${c ? 'the stored credentials' : 'anonymous access'} for ${req.registry} (${res.status}); run "meshwasm login ${req.registry}" or pass --username`,
+      res.status,
+    );
   }
-  if (res.status !== 200) throw new RegistryError('remote', `token server ${realm.host} answered ${res.status} for ${req.registry}`, res.status);
+  if (res.status !== 200)
+    throw new RegistryError(
+      'remote',
+      `token server ${realm.host} answered ${res.status} for ${req.registry}`,
+      res.status,
+    );
   let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
-  try { body = JSON.parse(res.body.toString('utf8')) as typeof body; } catch {
+  try {
+    body = JSON.parse(res.body.toString('utf8')) as typeof body;
+  } catch {
     throw new RegistryError('remote', `token server ${realm.host} answered with something that is not JSON`);
   }
   const token = body.token ?? body.access_token;

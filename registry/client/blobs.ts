@@ -13,27 +13,56 @@ export interface UploadOptions {
 }
 
 export async function blobExists(c: RepositoryClient, desc: Descriptor): Promise<boolean> {
-  const res = await c.request({ method: 'HEAD', url: `${c.repository}/blobs/${desc.digest}`, maxBytes: 0 }, { scopes: c.scopes(['pull']), what: `check blob ${desc.digest} in repository "${c.repository}"`, retry: true });
+  const res = await c.request(
+    { method: 'HEAD', url: `${c.repository}/blobs/${desc.digest}`, maxBytes: 0 },
+    { scopes: c.scopes(['pull']), what: `check blob ${desc.digest} in repository "${c.repository}"`, retry: true },
+  );
   if (res.status === 200) return true;
   if (res.status === 404) return false;
-  throw new RegistryError('remote', `check blob: registry ${c.registry} answered ${res.status} for blob ${desc.digest} in repository "${c.repository}"`, res.status);
+  throw new RegistryError(
+    'remote',
+    `check blob: registry ${c.registry} answered ${res.status} for blob ${desc.digest} in repository "${c.repository}"`,
+    res.status,
+  );
 }
 
 /** GETs a blob (following the storage redirects registries use) and checks its digest before returning it. */
 export async function fetchBlob(c: RepositoryClient, desc: Descriptor, maxBytes: number): Promise<Uint8Array> {
   const what = `pull: blob ${desc.digest} for repository "${c.repository}"`;
   if (desc.size > maxBytes) {
-    throw new RegistryError('invalid-input', `${what}: its descriptor says ${desc.size} bytes, over the limit of ${maxBytes}; refused (raise --max-size if you trust this image)`);
+    throw new RegistryError(
+      'invalid-input',
+      `${what}: its descriptor says ${desc.size} bytes, over the limit of ${maxBytes}; refused (raise --max-size if you trust this image)`,
+    );
   }
-  let res = await c.request({ method: 'GET', url: `${c.repository}/blobs/${desc.digest}`, maxBytes }, { scopes: c.scopes(['pull']), what, retry: true });
+  let res = await c.request(
+    { method: 'GET', url: `${c.repository}/blobs/${desc.digest}`, maxBytes },
+    { scopes: c.scopes(['pull']), what, retry: true },
+  );
   for (let hops = 0; res.status >= 301 && res.status <= 308 && hops < 5; hops++) {
     const loc = header(res, 'location');
     if (!loc) break;
     // Redirect targets (object storage) carry their own signature; our registry credentials must not leak there.
-    res = await withRetry(() => send({ method: 'GET', url: new URL(loc, res.url), maxBytes }, c.transport), isRetryable, c.options.retry).catch((err) => { throw c.remoteError(err, what); });
+    res = await withRetry(
+      () => send({ method: 'GET', url: new URL(loc, res.url), maxBytes }, c.transport),
+      isRetryable,
+      c.options.retry,
+    ).catch((err) => {
+      throw c.remoteError(err, what);
+    });
   }
-  if (res.status === 404) throw new RegistryError('not-found', `${what}: registry ${c.registry} has no such blob; the image is incomplete, push it again`, 404);
-  if (res.status !== 200) throw new RegistryError('remote', `${what}: registry ${c.registry} answered ${res.status} ${errorDetail(res)}`, res.status);
+  if (res.status === 404)
+    throw new RegistryError(
+      'not-found',
+      `${what}: registry ${c.registry} has no such blob; the image is incomplete, push it again`,
+      404,
+    );
+  if (res.status !== 200)
+    throw new RegistryError(
+      'remote',
+      `${what}: registry ${c.registry} answered ${res.status} ${errorDetail(res)}`,
+      res.status,
+    );
   verifyDigest(res.body, desc.digest, what);
   return new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
 }
@@ -43,7 +72,12 @@ export async function fetchBlob(c: RepositoryClient, desc: Descriptor, maxBytes:
  * chunks then PUT). A dropped connection or 5xx restarts the whole session, since a broken
  * session's offset cannot be trusted; the registry only commits a blob whose digest checks.
  */
-export async function uploadBlob(c: RepositoryClient, desc: Descriptor, content: Uint8Array, opts: UploadOptions = {}): Promise<void> {
+export async function uploadBlob(
+  c: RepositoryClient,
+  desc: Descriptor,
+  content: Uint8Array,
+  opts: UploadOptions = {},
+): Promise<void> {
   const what = `push: blob ${desc.digest} to repository "${c.repository}"`;
   const chunkSize = opts.chunkSize ?? 8 << 20;
   const scopes = c.scopes(['pull', 'push'], opts.mountFrom ? [`repository:${opts.mountFrom}:pull`] : []);
@@ -58,14 +92,32 @@ export async function uploadBlob(c: RepositoryClient, desc: Descriptor, content:
     try {
       if (content.byteLength <= chunkSize) {
         location.searchParams.set('digest', desc.digest);
-        res = await c.request({ method: 'PUT', url: location, headers: { 'content-type': 'application/octet-stream' }, body: content, maxBytes: 1 << 16 }, { scopes, what, retry: false });
+        res = await c.request(
+          {
+            method: 'PUT',
+            url: location,
+            headers: { 'content-type': 'application/octet-stream' },
+            body: content,
+            maxBytes: 1 << 16,
+          },
+          { scopes, what, retry: false },
+        );
       } else {
         for (let off = 0; off < content.byteLength; off += chunkSize) {
           const chunk = content.subarray(off, Math.min(off + chunkSize, content.byteLength));
-          res = await c.request({
-            method: 'PATCH', url: location, body: chunk, maxBytes: 1 << 16,
-            headers: { 'content-type': 'application/octet-stream', 'content-range': `${off}-${off + chunk.byteLength - 1}` },
-          }, { scopes, what, retry: false });
+          res = await c.request(
+            {
+              method: 'PATCH',
+              url: location,
+              body: chunk,
+              maxBytes: 1 << 16,
+              headers: {
+                'content-type': 'application/octet-stream',
+                'content-range': `${off}-${off + chunk.byteLength - 1}`,
+              },
+            },
+            { scopes, what, retry: false },
+          );
           if (res.status !== 202) throw statusError(c, what, res);
           location = nextLocation(res, what);
         }
@@ -75,7 +127,9 @@ export async function uploadBlob(c: RepositoryClient, desc: Descriptor, content:
       if (res.status !== 201) throw statusError(c, what, res);
     } catch (err) {
       // Best effort: tell the registry to drop the broken session so it holds no half-written upload.
-      await c.request({ method: 'DELETE', url: location, maxBytes: 1 << 16 }, { scopes, what, retry: false }).catch(() => undefined);
+      await c
+        .request({ method: 'DELETE', url: location, maxBytes: 1 << 16 }, { scopes, what, retry: false })
+        .catch(() => undefined);
       throw err;
     }
   };
@@ -88,7 +142,8 @@ export async function uploadBlob(c: RepositoryClient, desc: Descriptor, content:
 
 function nextLocation(res: { headers: Record<string, unknown>; url: URL }, what: string): URL {
   const loc = res.headers.location;
-  if (typeof loc !== 'string') throw new RegistryError('remote', `${what}: registry answered without an upload Location`);
+  if (typeof loc !== 'string')
+    throw new RegistryError('remote', `${what}: registry answered without an upload Location`);
   return new URL(loc, res.url);
 }
 
@@ -97,7 +152,17 @@ function statusError(c: RepositoryClient, what: string, res: HttpResponse): Erro
   const detail = errorDetail(res);
   // 5xx mid-session: retryable, and withRetry restarts the whole session.
   if (status >= 500 || status === 429) return new RetryableStatus(res);
-  if (status === 404) return new RegistryError('not-found', `${what}: registry ${c.registry} answered 404 ${detail}; does repository "${c.repository}" accept pushes?`, status);
-  if (status === 400) return new RegistryError('invalid-input', `${what}: registry ${c.registry} refused the blob (400 ${detail})`, status);
+  if (status === 404)
+    return new RegistryError(
+      'not-found',
+      `${what}: registry ${c.registry} answered 404 ${detail}; does repository "${c.repository}" accept pushes?`,
+      status,
+    );
+  if (status === 400)
+    return new RegistryError(
+      'invalid-input',
+      `${what}: registry ${c.registry} refused the blob (400 ${detail})`,
+      status,
+    );
   return new RegistryError('remote', `${what}: registry ${c.registry} answered ${status} ${detail}`, status);
 }

@@ -32,40 +32,68 @@ export function send(req: HttpRequest, opts: TransportOptions = {}): Promise<Htt
     const headers: Record<string, string> = { 'user-agent': 'meshwasm', ...req.headers };
     if (req.body) headers['content-length'] = String(req.body.byteLength);
     else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') headers['content-length'] = '0';
-    const r = lib.request(req.url, {
-      method: req.method,
-      headers,
-      rejectUnauthorized: !opts.insecureSkipVerify,
-      timeout: opts.timeoutMs ?? 60_000,
-    }, (res) => {
-      const declared = Number(res.headers['content-length'] ?? '0');
-      if (req.method !== 'HEAD' && declared > req.maxBytes) {
-        res.destroy();
-        reject(tooLarge(req, declared));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      res.on('data', (c: Buffer) => {
-        total += c.length;
-        if (total > req.maxBytes) { res.destroy(); reject(tooLarge(req, total)); return; }
-        chunks.push(c);
-      });
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: req.url }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
-    });
-    r.on('timeout', () => r.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs ?? 60_000} ms`), { code: 'ETIMEDOUT' })));
+    const r = lib.request(
+      req.url,
+      {
+        method: req.method,
+        headers,
+        rejectUnauthorized: !opts.insecureSkipVerify,
+        timeout: opts.timeoutMs ?? 60_000,
+      },
+      (res) => {
+        const declared = Number(res.headers['content-length'] ?? '0');
+        if (req.method !== 'HEAD' && declared > req.maxBytes) {
+          res.destroy();
+          reject(tooLarge(req, declared));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (total > req.maxBytes) {
+            res.destroy();
+            reject(tooLarge(req, total));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () =>
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            url: req.url,
+          }),
+        );
+        res.on('error', reject);
+        res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      },
+    );
+    r.on('timeout', () =>
+      r.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs ?? 60_000} ms`), { code: 'ETIMEDOUT' })),
+    );
     r.on('error', reject);
     r.end(req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined);
   });
 }
 
 function tooLarge(req: HttpRequest, size: number): RegistryError {
-  return new RegistryError('invalid-input', `${req.method} ${req.url.host}${req.url.pathname}: content of ${size} bytes exceeds the limit of ${req.maxBytes} bytes; refused (raise the limit with --max-size if you trust this image)`);
+  return new RegistryError(
+    'invalid-input',
+    `${req.method} ${req.url.host}${req.url.pathname}: content of ${size} bytes exceeds the limit of ${req.maxBytes} bytes; refused (raise the limit with --max-size if you trust this image)`,
+  );
 }
 
-const retryableCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const retryableCodes = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
 
 /** Dropped connections and refused ones are worth another try; TLS and DNS-not-found errors are not. */
 export function isRetryableNetworkError(err: unknown): boolean {

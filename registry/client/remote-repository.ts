@@ -17,11 +17,16 @@ export class RemoteRepository implements Target {
     private readonly upload: UploadOptions = {},
   ) {}
 
-  get name(): string { return this.client.name; }
+  get name(): string {
+    return this.client.name;
+  }
 
   async exists(desc: Descriptor): Promise<boolean> {
     if (isManifestMediaType(desc.mediaType)) {
-      try { await resolveManifest(this.client, desc.digest); return true; } catch (err) {
+      try {
+        await resolveManifest(this.client, desc.digest);
+        return true;
+      } catch (err) {
         if (err instanceof RegistryError && err.kind === 'not-found') return false;
         throw err;
       }
@@ -45,7 +50,11 @@ export class RemoteRepository implements Target {
   async push(desc: Descriptor, content: Uint8Array): Promise<void> {
     verifyDigest(content, desc.digest, `push to ${this.name}`);
     if (isManifestMediaType(desc.mediaType)) {
-      if (content.byteLength > maxManifestBytes) throw new RegistryError('invalid-input', `push: manifest of ${content.byteLength} bytes is over the 4 MiB registries accept`);
+      if (content.byteLength > maxManifestBytes)
+        throw new RegistryError(
+          'invalid-input',
+          `push: manifest of ${content.byteLength} bytes is over the 4 MiB registries accept`,
+        );
       return putManifest(this.client, desc, content, desc.digest);
     }
     return uploadBlob(this.client, desc, content, this.upload);

@@ -1,7 +1,16 @@
 import { RegistryError } from '../errors.js';
 import { Authorizer, loginError } from '../auth/authorizer.js';
 import type { CredentialSource } from '../auth/credentials.js';
-import { isLoopbackHost, isPlainHttpAnswer, isRetryableNetworkError, isRetryableStatus, send, type HttpRequest, type HttpResponse, type TransportOptions } from './http.js';
+import {
+  isLoopbackHost,
+  isPlainHttpAnswer,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  send,
+  type HttpRequest,
+  type HttpResponse,
+  type TransportOptions,
+} from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
 export interface ClientOptions {
@@ -30,7 +39,12 @@ export class RepositoryClient {
   private readonly authorizer: Authorizer;
   readonly transport: TransportOptions;
 
-  constructor(readonly registry: string, readonly repository: string, readonly options: ClientOptions, credentials: CredentialSource) {
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    readonly options: ClientOptions,
+    credentials: CredentialSource,
+  ) {
     this.scheme = options.plainHttp || (options.plainHttp === undefined && isLoopbackHost(registry)) ? 'http' : 'https';
     this.transport = { insecureSkipVerify: options.insecure ?? false, timeoutMs: options.timeoutMs };
     // One authorizer per client (one push or pull): tokens are reused across its requests, and
@@ -38,7 +52,9 @@ export class RepositoryClient {
     this.authorizer = new Authorizer(registry, credentials, this.transport);
   }
 
-  get name(): string { return `${this.registry}/${this.repository}`; }
+  get name(): string {
+    return `${this.registry}/${this.repository}`;
+  }
 
   url(path: string): URL {
     // Docker Hub is named docker.io (and keyed so in credentials) but its API answers on registry-1.
@@ -56,7 +72,10 @@ export class RepositoryClient {
    * One request with auth. `retry: true` repeats it on 5xx and dropped connections (only for
    * requests that are safe to repeat); 401/403 become 'auth' errors naming how to log in.
    */
-  async request(req: Omit<HttpRequest, 'url'> & { url: URL | string }, opts: { scopes: string[]; what: string; retry: boolean }): Promise<HttpResponse> {
+  async request(
+    req: Omit<HttpRequest, 'url'> & { url: URL | string },
+    opts: { scopes: string[]; what: string; retry: boolean },
+  ): Promise<HttpResponse> {
     const attempt = async (): Promise<HttpResponse> => {
       const url = typeof req.url === 'string' ? this.url(req.url) : req.url;
       let auth = await this.authorizer.header(opts.scopes);
@@ -85,16 +104,36 @@ export class RepositoryClient {
     const op = this.options.operation;
     const what = op && !description.startsWith(`${op}:`) ? `${op}: ${description}` : description;
     if (err instanceof RetryableStatus) {
-      return new RegistryError('remote', `${what}: registry ${this.registry} answered ${err.response.status} ${errorDetail(err.response)} (after ${this.options.retry?.attempts ?? 4} attempts); try again later or check the registry's logs`, err.response.status);
+      return new RegistryError(
+        'remote',
+        `${what}: registry ${this.registry} answered ${err.response.status} ${errorDetail(err.response)} (after ${this.options.retry?.attempts ?? 4} attempts); try again later or check the registry's logs`,
+        err.response.status,
+      );
     }
     if (err instanceof RegistryError) return err;
     const e = err as NodeJS.ErrnoException;
     if (e && typeof e.code === 'string') {
       if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code)) {
-        return new RegistryError('remote', `${what}: TLS certificate of ${this.registry} was not accepted (${e.code}); install its CA, or pass --insecure if you trust the network`, undefined, { cause: err });
+        return new RegistryError(
+          'remote',
+          `${what}: TLS certificate of ${this.registry} was not accepted (${e.code}); install its CA, or pass --insecure if you trust the network`,
+          undefined,
+          { cause: err },
+        );
       }
-      if (e.code === 'ENOTFOUND') return new RegistryError('remote', `${what}: registry host ${this.registry} was not found (DNS); check the reference`, undefined, { cause: err });
-      return new RegistryError('remote', `${what}: connection to ${this.registry} failed (${e.code}: ${e.message}) after ${isRetryableNetworkError(err) ? (this.options.retry?.attempts ?? 4) + ' attempts' : '1 attempt'}; check that the registry is up and reachable`, undefined, { cause: err });
+      if (e.code === 'ENOTFOUND')
+        return new RegistryError(
+          'remote',
+          `${what}: registry host ${this.registry} was not found (DNS); check the reference`,
+          undefined,
+          { cause: err },
+        );
+      return new RegistryError(
+        'remote',
+        `${what}: connection to ${this.registry} failed (${e.code}: ${e.message}) after ${isRetryableNetworkError(err) ? (this.options.retry?.attempts ?? 4) + ' attempts' : '1 attempt'}; check that the registry is up and reachable`,
+        undefined,
+        { cause: err },
+      );
     }
     return err;
   }
@@ -105,7 +144,12 @@ export class RepositoryClient {
       const res = await send({ ...req, headers }, this.transport);
       // A loopback registry defaults to http://; when it turns out to serve TLS (Go answers plain
       // requests with this 400), switch to https:// with the usual certificate checks.
-      if (this.scheme === 'http' && this.options.plainHttp === undefined && res.status === 400 && /HTTP request to an HTTPS server/i.test(res.body.toString('utf8'))) {
+      if (
+        this.scheme === 'http' &&
+        this.options.plainHttp === undefined &&
+        res.status === 400 &&
+        /HTTP request to an HTTPS server/i.test(res.body.toString('utf8'))
+      ) {
         this.scheme = 'https';
         const url = new URL(req.url);
         url.protocol = 'https:';
@@ -114,7 +158,11 @@ export class RepositoryClient {
       return res;
     } catch (err) {
       // Same case for HEAD: node cannot even parse Go's bare 400 to a HEAD (HPE_* parse error).
-      if (this.scheme === 'http' && this.options.plainHttp === undefined && /^HPE_/.test((err as NodeJS.ErrnoException).code ?? '')) {
+      if (
+        this.scheme === 'http' &&
+        this.options.plainHttp === undefined &&
+        /^HPE_/.test((err as NodeJS.ErrnoException).code ?? '')
+      ) {
         this.scheme = 'https';
         const url = new URL(req.url);
         url.protocol = 'https:';
@@ -133,7 +181,9 @@ export class RepositoryClient {
 }
 
 export class RetryableStatus extends Error {
-  constructor(readonly response: HttpResponse) { super(`status ${response.status}`); }
+  constructor(readonly response: HttpResponse) {
+    super(`status ${response.status}`);
+  }
 }
 
 export function isRetryable(err: unknown): boolean {
@@ -151,6 +201,8 @@ export function errorDetail(res: HttpResponse): string {
     const body = JSON.parse(res.body.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
     const e = body.errors?.[0];
     if (e) return `(${[e.code, e.message].filter(Boolean).join(': ')})`;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return '';
 }

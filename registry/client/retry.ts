@@ -6,7 +6,11 @@ export interface RetryOptions {
 }
 
 /** Runs `fn` until it succeeds or `retryable` says no or attempts run out; the last error is thrown. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, retryable: (err: unknown) => boolean, opts: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  retryable: (err: unknown) => boolean,
+  opts: RetryOptions = {},
+): Promise<T> {
   const attempts = Math.max(1, opts.attempts ?? 4);
   const base = opts.baseDelayMs ?? 250;
   for (let attempt = 1; ; attempt++) {

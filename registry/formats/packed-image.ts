@@ -13,14 +13,24 @@ export interface PackedImage {
   moduleLayer: Descriptor;
 }
 
-export function blob(mediaType: string, bytes: Uint8Array, annotations?: Record<string, string>): { desc: Descriptor; bytes: Uint8Array } {
-  return { desc: { mediaType, digest: sha256Digest(bytes), size: bytes.byteLength, ...(annotations ? { annotations } : {}) }, bytes };
+export function blob(
+  mediaType: string,
+  bytes: Uint8Array,
+  annotations?: Record<string, string>,
+): { desc: Descriptor; bytes: Uint8Array } {
+  return {
+    desc: { mediaType, digest: sha256Digest(bytes), size: bytes.byteLength, ...(annotations ? { annotations } : {}) },
+    bytes,
+  };
 }
 
 /** Serializes a manifest once: these exact bytes are hashed, pushed, and named by the digest users pin. */
 export function packManifest(m: ImageManifest): { desc: Descriptor; bytes: Uint8Array } {
   const bytes = new Uint8Array(Buffer.from(JSON.stringify(m)));
-  return { desc: { mediaType: m.mediaType ?? MediaType.ociManifest, digest: sha256Digest(bytes), size: bytes.byteLength }, bytes };
+  return {
+    desc: { mediaType: m.mediaType ?? MediaType.ociManifest, digest: sha256Digest(bytes), size: bytes.byteLength },
+    bytes,
+  };
 }
 
 export function jsonBytes(value: unknown): Uint8Array {

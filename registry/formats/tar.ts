@@ -54,10 +54,12 @@ function str(buf: Uint8Array, start: number, len: number): string {
 
 function parseSize(buf: Uint8Array, start: number, what: string): number {
   // Base-256 sizes (high bit set) only appear for entries over 8 GiB: refuse them outright.
-  if (buf[start]! & 0x80) throw new RegistryError('invalid-input', `${what}: a tar entry declares a size over 8 GiB; refused`);
+  if (buf[start]! & 0x80)
+    throw new RegistryError('invalid-input', `${what}: a tar entry declares a size over 8 GiB; refused`);
   const text = str(buf, start, 12).trim();
   const n = text ? parseInt(text, 8) : 0;
-  if (!Number.isFinite(n) || n < 0) throw new RegistryError('invalid-input', `${what}: a tar header has an unreadable size "${text}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new RegistryError('invalid-input', `${what}: a tar header has an unreadable size "${text}"`);
   return n;
 }
 
@@ -66,7 +68,10 @@ export function safeEntryPath(raw: string, what: string): string {
   const cleaned = raw.replace(/\\/g, '/');
   const norm = posix.normalize(cleaned);
   if (cleaned.startsWith('/') || /^[A-Za-z]:/.test(cleaned) || norm === '..' || norm.startsWith('../')) {
-    throw new RegistryError('invalid-input', `${what}: tar entry "${raw}" escapes the extraction directory; the layer is refused`);
+    throw new RegistryError(
+      'invalid-input',
+      `${what}: tar entry "${raw}" escapes the extraction directory; the layer is refused`,
+    );
   }
   return norm.replace(/^\.\//, '');
 }
@@ -83,18 +88,26 @@ export function readTar(buf: Uint8Array, what: string, maxEntries = 10_000): Tar
     const size = parseSize(h, 124, what);
     const type = String.fromCharCode(h[156]! || 0x30);
     const dataStart = pos + block;
-    if (dataStart + size > buf.byteLength) throw new RegistryError('invalid-input', `${what}: the tar archive is truncated (an entry runs past the end)`);
+    if (dataStart + size > buf.byteLength)
+      throw new RegistryError('invalid-input', `${what}: the tar archive is truncated (an entry runs past the end)`);
     const data = buf.subarray(dataStart, dataStart + size);
     pos = dataStart + Math.ceil(size / block) * block;
-    if (type === 'L') { longName = str(data, 0, data.byteLength); continue; }
-    if (type === 'x') { paxPath = paxRecords(data).path ?? paxPath; continue; }
+    if (type === 'L') {
+      longName = str(data, 0, data.byteLength);
+      continue;
+    }
+    if (type === 'x') {
+      paxPath = paxRecords(data).path ?? paxPath;
+      continue;
+    }
     if (type === 'g') continue;
     const magic = str(h, 257, 6);
     const prefix = magic.startsWith('ustar') ? str(h, 345, 155) : '';
     const raw = paxPath ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
     longName = paxPath = undefined;
     entries.push({ path: safeEntryPath(raw, what), type, data });
-    if (entries.length > maxEntries) throw new RegistryError('invalid-input', `${what}: the tar archive has more than ${maxEntries} entries; refused`);
+    if (entries.length > maxEntries)
+      throw new RegistryError('invalid-input', `${what}: the tar archive has more than ${maxEntries} entries; refused`);
   }
   return entries;
 }

@@ -25,9 +25,16 @@ export interface WasmRuntimeConfig {
  * the same JSON with the wasm config type.
  */
 export function buildWasmImage(module: Uint8Array, meta: ImageMetadata): PackedImage {
-  const runtime: WasmRuntimeConfig = { type: 'envoy_proxy', abiVersions: meta.abiVersions, config: { root_ids: meta.rootIds } };
+  const runtime: WasmRuntimeConfig = {
+    type: 'envoy_proxy',
+    abiVersions: meta.abiVersions,
+    config: { root_ids: meta.rootIds },
+  };
   const config = blob(MediaType.wasmConfig, jsonBytes(runtime));
-  const configLayer = { desc: { ...config.desc, annotations: { [Annotation.title]: 'runtime-config.json' } }, bytes: config.bytes };
+  const configLayer = {
+    desc: { ...config.desc, annotations: { [Annotation.title]: 'runtime-config.json' } },
+    bytes: config.bytes,
+  };
   const content = blob(MediaType.wasmContentLayer, module, { [Annotation.title]: 'plugin.wasm' });
   const manifest = packManifest({
     schemaVersion: 2,

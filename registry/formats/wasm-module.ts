@@ -15,11 +15,17 @@ const magic = [0x00, 0x61, 0x73, 0x6d];
  */
 export function inspectWasmModule(bytes: Uint8Array, what = 'module'): WasmModuleInfo {
   if (bytes.byteLength < 8 || magic.some((b, i) => bytes[i] !== b)) {
-    throw new RegistryError('invalid-input', `${what} is not a WebAssembly module (it does not start with \\0asm); pass the .wasm that "meshwasm build" wrote`);
+    throw new RegistryError(
+      'invalid-input',
+      `${what} is not a WebAssembly module (it does not start with \\0asm); pass the .wasm that "meshwasm build" wrote`,
+    );
   }
   const version = bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16) | (bytes[7]! << 24);
   if (version !== 1) {
-    throw new RegistryError('invalid-input', `${what} has WebAssembly binary version ${version}; proxies load version 1 modules only (a component-model binary is not a proxy-wasm module)`);
+    throw new RegistryError(
+      'invalid-input',
+      `${what} has WebAssembly binary version ${version}; proxies load version 1 modules only (a component-model binary is not a proxy-wasm module)`,
+    );
   }
   const exports: string[] = [];
   let pos = 8;
@@ -61,5 +67,8 @@ export function inspectWasmModule(bytes: Uint8Array, what = 'module'): WasmModul
 }
 
 function truncated(what: string): RegistryError {
-  return new RegistryError('invalid-input', `${what} is a truncated or malformed WebAssembly module (a section runs past the end); rebuild it`);
+  return new RegistryError(
+    'invalid-input',
+    `${what} is a truncated or malformed WebAssembly module (a section runs past the end); rebuild it`,
+  );
 }

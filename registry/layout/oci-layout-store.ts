@@ -26,24 +26,40 @@ export class OciLayoutStore implements Target {
     private readonly maxBlobBytes = 256 << 20,
   ) {}
 
-  get name(): string { return `oci:${this.path}`; }
+  get name(): string {
+    return `oci:${this.path}`;
+  }
 
   private blobPath(digest: string): string {
-    if (!digestPattern.test(digest)) throw new RegistryError('invalid-input', `${this.name}: "${digest}" is not a sha256 digest`);
+    if (!digestPattern.test(digest))
+      throw new RegistryError('invalid-input', `${this.name}: "${digest}" is not a sha256 digest`);
     return join(this.path, 'blobs', 'sha256', digest.slice(7));
   }
 
   async exists(desc: Descriptor): Promise<boolean> {
-    try { return (await stat(this.blobPath(desc.digest))).isFile(); } catch { return false; }
+    try {
+      return (await stat(this.blobPath(desc.digest))).isFile();
+    } catch {
+      return false;
+    }
   }
 
   async fetch(desc: Descriptor): Promise<Uint8Array> {
     const p = this.blobPath(desc.digest);
     let size: number;
-    try { size = (await stat(p)).size; } catch {
-      throw new RegistryError('not-found', `${this.name} has no blob ${desc.digest}; the layout is incomplete, push the image again`);
+    try {
+      size = (await stat(p)).size;
+    } catch {
+      throw new RegistryError(
+        'not-found',
+        `${this.name} has no blob ${desc.digest}; the layout is incomplete, push the image again`,
+      );
     }
-    if (size > this.maxBlobBytes) throw new RegistryError('invalid-input', `${this.name}: blob ${desc.digest} is ${size} bytes, over the limit of ${this.maxBlobBytes}; refused`);
+    if (size > this.maxBlobBytes)
+      throw new RegistryError(
+        'invalid-input',
+        `${this.name}: blob ${desc.digest} is ${size} bytes, over the limit of ${this.maxBlobBytes}; refused`,
+      );
     const bytes = new Uint8Array(await readFile(p));
     verifyDigest(bytes, desc.digest, `${this.name}: blob ${desc.digest}`);
     return bytes;
@@ -65,7 +81,12 @@ export class OciLayoutStore implements Target {
     await this.push(desc, manifest);
     const index = await this.readIndex();
     index.manifests = index.manifests.filter((m) => m.annotations?.[Annotation.refName] !== tag);
-    index.manifests.push({ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, annotations: { [Annotation.refName]: tag } });
+    index.manifests.push({
+      mediaType: desc.mediaType,
+      digest: desc.digest,
+      size: desc.size,
+      annotations: { [Annotation.refName]: tag },
+    });
     await this.writeJson('index.json', index);
   }
 
@@ -80,30 +101,46 @@ export class OciLayoutStore implements Target {
     const found = index.manifests.find((m) => m.annotations?.[Annotation.refName] === reference);
     if (!found) {
       const known = index.manifests.map((m) => m.annotations?.[Annotation.refName]).filter(Boolean);
-      throw new RegistryError('not-found', `${this.name} has no tag "${reference}"${known.length ? ` (it has: ${known.join(', ')})` : ''}; push it first`);
+      throw new RegistryError(
+        'not-found',
+        `${this.name} has no tag "${reference}"${known.length ? ` (it has: ${known.join(', ')})` : ''}; push it first`,
+      );
     }
     return strip(found);
   }
 
   async tags(): Promise<string[]> {
     const index = await this.readIndex(true);
-    return index.manifests.map((m) => m.annotations?.[Annotation.refName]).filter((t): t is string => Boolean(t)).sort();
+    return index.manifests
+      .map((m) => m.annotations?.[Annotation.refName])
+      .filter((t): t is string => Boolean(t))
+      .sort();
   }
 
   private async init(): Promise<void> {
     await mkdir(this.path, { recursive: true });
-    try { await stat(join(this.path, 'oci-layout')); } catch {
+    try {
+      await stat(join(this.path, 'oci-layout'));
+    } catch {
       await this.writeJson('oci-layout', { imageLayoutVersion: '1.0.0' });
     }
-    try { await stat(join(this.path, 'index.json')); } catch {
+    try {
+      await stat(join(this.path, 'index.json'));
+    } catch {
       await this.writeJson('index.json', { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] });
     }
   }
 
   private async readIndex(mustExist = false): Promise<IndexFile> {
     let text: string;
-    try { text = await readFile(join(this.path, 'index.json'), 'utf8'); } catch {
-      if (mustExist) throw new RegistryError('not-found', `no OCI image layout at ${this.path} (index.json missing); push to it first`);
+    try {
+      text = await readFile(join(this.path, 'index.json'), 'utf8');
+    } catch {
+      if (mustExist)
+        throw new RegistryError(
+          'not-found',
+          `no OCI image layout at ${this.path} (index.json missing); push to it first`,
+        );
       return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
     }
     try {
@@ -111,7 +148,10 @@ export class OciLayoutStore implements Target {
       if (!Array.isArray(idx.manifests)) throw new Error('no manifests array');
       return idx;
     } catch (err) {
-      throw new RegistryError('invalid-input', `${this.path}/index.json is not an OCI image index (${(err as Error).message}); fix or remove the layout`);
+      throw new RegistryError(
+        'invalid-input',
+        `${this.path}/index.json is not an OCI image index (${(err as Error).message}); fix or remove the layout`,
+      );
     }
   }
 

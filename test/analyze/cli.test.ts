@@ -9,7 +9,8 @@ import { startRegistry, tempFile, wasmPlugin, type RunningRegistry } from './hel
 
 // Runs the built CLI (npm test builds dist/ first), as a user or a CI job would.
 const bin = new URL('../../bin/meshwasm.js', import.meta.url).pathname;
-const meshwasm = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input });
+const meshwasm = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input });
 
 describe('meshwasm analyze (CLI)', () => {
   let reg: RunningRegistry;
@@ -17,16 +18,30 @@ describe('meshwasm analyze (CLI)', () => {
   beforeAll(async () => {
     reg = await startRegistry();
     const p = await pushModule(modules.rejectsConfig(), `${reg.host}/filters/authz:v1`);
-    const manifest = tempFile('authz.yaml', wasmPlugin('authz', { url: `oci://${reg.host}/filters/authz:v1`, sha256: p.manifestDigest.slice(7), pluginConfig: { rule: 'x' } }));
+    const manifest = tempFile(
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `oci://${reg.host}/filters/authz:v1`,
+        sha256: p.manifestDigest.slice(7),
+        pluginConfig: { rule: 'x' },
+      }),
+    );
     dir = dirname(manifest);
-    writeFileSync(join(dir, 'deploy.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web}]}\n');
+    writeFileSync(
+      join(dir, 'deploy.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: web}]}\n',
+    );
   }, 60_000);
-  afterAll(async () => { await reg?.stop(); });
+  afterAll(async () => {
+    await reg?.stop();
+  });
 
   it('prints findings as "CODE Severity (Kind ns/name) message" with the fix, and exits 9 at the threshold', () => {
     const r = meshwasm(['analyze', dir]);
     expect(r.status).toBe(9);
-    expect(r.stdout).toMatch(/^MW0307 Error \(WasmPlugin default\/authz\) plugin "default.authz" rejected its configuration/m);
+    expect(r.stdout).toMatch(
+      /^MW0307 Error \(WasmPlugin default\/authz\) plugin "default.authz" rejected its configuration/m,
+    );
     expect(r.stdout).toContain('authz: config has no "rules" field');
     expect(r.stdout).toMatch(/^ {4}fix: correct pluginConfig/m);
     expect(r.stderr).toContain('1 finding(s) at or above Error');
@@ -34,7 +49,11 @@ describe('meshwasm analyze (CLI)', () => {
 
   it('-o json is the report; -o yaml too; stdin works with "-"', () => {
     const r = meshwasm(['analyze', dir, '-o', 'json']);
-    const report = JSON.parse(r.stdout) as { findings: { code: string; severity: string }[]; counts: Record<string, number>; istioVersion: string };
+    const report = JSON.parse(r.stdout) as {
+      findings: { code: string; severity: string }[];
+      counts: Record<string, number>;
+      istioVersion: string;
+    };
     expect(report.findings.map((f) => f.code)).toEqual(['MW0307']);
     expect(report.counts.Error).toBe(1);
     expect(report.istioVersion).toBe('1.30');
@@ -70,7 +89,10 @@ describe('analyzeManifestText (the API attach calls on what it emits)', () => {
   it('checks emitted YAML without workload checks, and reports YAML that does not parse', async () => {
     const { analyzeManifestText } = await import('../../analyze/index.js');
     const path = tempFile('rejects.wasm', modules.rejectsConfig());
-    const r = await analyzeManifestText(`apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: authz, namespace: apps}\nspec:\n  url: file://${path}\n  pluginConfig: {a: 1}\n`, 'attach');
+    const r = await analyzeManifestText(
+      `apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: authz, namespace: apps}\nspec:\n  url: file://${path}\n  pluginConfig: {a: 1}\n`,
+      'attach',
+    );
     expect(r.findings.map((f) => f.code)).toEqual(['MW0307']);
     const broken = await analyzeManifestText('kind: [unclosed', 'attach');
     expect(broken.findings.map((f) => f.code)).toEqual(['MW0001']);

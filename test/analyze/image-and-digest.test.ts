@@ -20,10 +20,14 @@ describe('analyze: image layout and digests against a real docker-registry', () 
     good = modules.good();
     goodDigest = (await pushModule(good, `${reg.host}/filters/good:v1`)).manifestDigest;
   }, 60_000);
-  afterAll(async () => { await reg?.stop(); });
+  afterAll(async () => {
+    await reg?.stop();
+  });
 
   it('a correctly pushed and pinned image yields only the size and start-up figures (MW0311)', async () => {
-    const r = await analyzeYaml([wasmPlugin('authz', { url: `oci://${reg.host}/filters/good:v1`, sha256: goodDigest.slice(7) })]);
+    const r = await analyzeYaml([
+      wasmPlugin('authz', { url: `oci://${reg.host}/filters/good:v1`, sha256: goodDigest.slice(7) }),
+    ]);
     expect(codes(r).filter((c) => c !== 'MW0003')).toEqual(['MW0311']);
     expect(only(r, 'MW0311').details).toMatchObject({ bytes: good.length });
     expect(r.counts.Error).toBe(0);
@@ -44,7 +48,10 @@ describe('analyze: image layout and digests against a real docker-registry', () 
   });
 
   it('MW0101: three layers with a wasm layer is not the wasm variant either', async () => {
-    const blob = (s: string) => ({ mediaType: 'application/vnd.module.wasm.content.layer.v1+wasm', bytes: Buffer.from(s) });
+    const blob = (s: string) => ({
+      mediaType: 'application/vnd.module.wasm.content.layer.v1+wasm',
+      bytes: Buffer.from(s),
+    });
     await pushRaw(reg.host, 'filters/three', 'v1', {
       config: { mediaType: 'application/vnd.module.wasm.config.v1+json', bytes: Buffer.from('{}') },
       layers: [{ mediaType: 'application/vnd.module.wasm.content.layer.v1+wasm', bytes: good }, blob('a'), blob('b')],
@@ -53,7 +60,7 @@ describe('analyze: image layout and digests against a real docker-registry', () 
     expect(only(r, 'MW0101').message).toContain('unknown wasm image format');
   });
 
-  it('MW0102: a tag that does not exist is reported with the registry\'s answer', async () => {
+  it("MW0102: a tag that does not exist is reported with the registry's answer", async () => {
     const r = await analyzeYaml([wasmPlugin('missing', { url: `oci://${reg.host}/filters/good:v9` })]);
     const f = only(r, 'MW0102');
     expect(f.message).toContain('filters/good:v9'.split(':')[0]);
@@ -67,7 +74,10 @@ describe('analyze: image layout and digests against a real docker-registry', () 
     await tar.c({ gzip: true, file: tgz, cwd: dir }, ['filter.wasm']);
     const { readFileSync } = await import('node:fs');
     await pushRaw(reg.host, 'filters/notar', 'v1', {
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', bytes: Buffer.from('{"architecture":"wasm","os":"wasip1"}') },
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        bytes: Buffer.from('{"architecture":"wasm","os":"wasip1"}'),
+      },
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', bytes: readFileSync(tgz) }],
     });
     const r = await analyzeYaml([wasmPlugin('notar', { url: `oci://${reg.host}/filters/notar:v1` })]);
@@ -84,14 +94,21 @@ describe('analyze: image layout and digests against a real docker-registry', () 
   it('MW0202: sha256 of another image (a moved tag) gives the current digest', async () => {
     const other = await pushModule(modules.good2(), `${reg.host}/filters/moving:v1`);
     await pushModule(good, `${reg.host}/filters/moving:v1`); // the tag moves on
-    const r = await analyzeYaml([wasmPlugin('moving', { url: `oci://${reg.host}/filters/moving:v1`, sha256: other.manifestDigest.slice(7) })]);
+    const r = await analyzeYaml([
+      wasmPlugin('moving', { url: `oci://${reg.host}/filters/moving:v1`, sha256: other.manifestDigest.slice(7) }),
+    ]);
     const f = only(r, 'MW0202');
     expect(f.details).toMatchObject({ wrong: other.manifestDigest.slice(7), right: goodDigest.slice(7) });
   });
 
   it('MW0203: a url pinned to one digest and a sha256 naming another', async () => {
     const other = await pushModule(modules.good2(), `${reg.host}/filters/other:v1`);
-    const r = await analyzeYaml([wasmPlugin('pinned', { url: `oci://${reg.host}/filters/good@${goodDigest}`, sha256: other.manifestDigest.slice(7) })]);
+    const r = await analyzeYaml([
+      wasmPlugin('pinned', {
+        url: `oci://${reg.host}/filters/good@${goodDigest}`,
+        sha256: other.manifestDigest.slice(7),
+      }),
+    ]);
     expect(only(r, 'MW0203').details).toMatchObject({ urlDigest: goodDigest, sha256: other.manifestDigest.slice(7) });
   });
 

@@ -2,16 +2,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModule } from '../../registry/index.js';
 import { modules } from './helpers/wat-modules.js';
 import { writeHtpasswd } from '../registry/helpers/htpasswd.js';
-import { analyzeYaml, codes, only, startRegistry, tempFile, wasmPlugin, type RunningRegistry } from './helpers/setup.js';
+import {
+  analyzeYaml,
+  codes,
+  only,
+  startRegistry,
+  tempFile,
+  wasmPlugin,
+  type RunningRegistry,
+} from './helpers/setup.js';
 
-const deployment = (name: string, labels: Record<string, string>, namespace = 'default') => JSON.stringify({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace },
-  spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'app' }] } } },
-});
-const secret = (name: string, namespace: string, type: string, registry: string, user = 'u', pass = 'p') => JSON.stringify({
-  apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type,
-  data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } })).toString('base64') },
-});
+const deployment = (name: string, labels: Record<string, string>, namespace = 'default') =>
+  JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'app' }] } },
+    },
+  });
+const secret = (name: string, namespace: string, type: string, registry: string, user = 'u', pass = 'p') =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type,
+    data: {
+      '.dockerconfigjson': Buffer.from(
+        JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } }),
+      ).toString('base64'),
+    },
+  });
 
 describe('analyze: manifests and mesh-wide configuration', () => {
   let reg: RunningRegistry;
@@ -21,7 +43,9 @@ describe('analyze: manifests and mesh-wide configuration', () => {
     const p = await pushModule(modules.good(), `${reg.host}/filters/good:v1`);
     img = { url: `oci://${reg.host}/filters/good:v1`, sha256: p.manifestDigest.slice(7) };
   }, 60_000);
-  afterAll(async () => { await reg?.stop(); });
+  afterAll(async () => {
+    await reg?.stop();
+  });
 
   it('MW0001: a WasmPlugin without url names the field', async () => {
     const r = await analyzeYaml([wasmPlugin('nourl', { phase: 'AUTHZ' })]);
@@ -34,13 +58,21 @@ describe('analyze: manifests and mesh-wide configuration', () => {
   });
 
   it('MW0002: TrafficExtension against Istio 1.28; WasmPlugin is fine there', async () => {
-    const te = JSON.stringify({ apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: { name: 'te', namespace: 'default' }, spec: { wasm: { ...img } } });
+    const te = JSON.stringify({
+      apiVersion: 'extensions.istio.io/v1alpha1',
+      kind: 'TrafficExtension',
+      metadata: { name: 'te', namespace: 'default' },
+      spec: { wasm: { ...img } },
+    });
     const r = await analyzeYaml([te, wasmPlugin('wp', { ...img, priority: 5 })], { istioVersion: '1.28' });
     const f = only(r, 'MW0002');
     expect(f.subject).toBe('TrafficExtension default/te');
     expect(f.message).toContain('1.30');
     // The TrafficExtension's module is still checked (spec.wasm is read).
-    expect(r.findings.filter((x) => x.code === 'MW0311').map((x) => x.subject)).toEqual(['TrafficExtension default/te', 'WasmPlugin default/wp']);
+    expect(r.findings.filter((x) => x.code === 'MW0311').map((x) => x.subject)).toEqual([
+      'TrafficExtension default/te',
+      'WasmPlugin default/wp',
+    ]);
   });
 
   it('MW0003: without workloads the selector check is skipped, once, and said so', async () => {
@@ -53,12 +85,23 @@ describe('analyze: manifests and mesh-wide configuration', () => {
       wasmPlugin('authz-a', { ...img, phase: 'AUTHZ', priority: 10 }),
       wasmPlugin('authz-b', { ...img, phase: 'AUTHZ', priority: 10, selector: { matchLabels: { app: 'web' } } }),
       wasmPlugin('stats', { ...img, phase: 'STATS', priority: 10 }),
-      wasmPlugin('authz-other-app', { ...img, phase: 'AUTHZ', priority: 20, selector: { matchLabels: { app: 'api' } } }),
+      wasmPlugin('authz-other-app', {
+        ...img,
+        phase: 'AUTHZ',
+        priority: 20,
+        selector: { matchLabels: { app: 'api' } },
+      }),
       wasmPlugin('authz-web', { ...img, phase: 'AUTHZ', priority: 20, selector: { matchLabels: { app: 'web' } } }),
-      deployment('web', { app: 'web' }), deployment('api', { app: 'api' }),
+      deployment('web', { app: 'web' }),
+      deployment('api', { app: 'api' }),
     ]);
-    const dup = r.findings.filter((f) => f.code === 'MW0401').map((f) => `${f.subject}|${(f.details as { other: string }).other}`);
-    expect(dup).toEqual(['WasmPlugin default/authz-a|WasmPlugin default/authz-b', 'WasmPlugin default/authz-b|WasmPlugin default/authz-a']);
+    const dup = r.findings
+      .filter((f) => f.code === 'MW0401')
+      .map((f) => `${f.subject}|${(f.details as { other: string }).other}`);
+    expect(dup).toEqual([
+      'WasmPlugin default/authz-a|WasmPlugin default/authz-b',
+      'WasmPlugin default/authz-b|WasmPlugin default/authz-a',
+    ]);
   });
 
   it('MW0402: a pull secret that lives in another namespace; MW0403: one of the wrong type', async () => {
@@ -77,7 +120,11 @@ describe('analyze: manifests and mesh-wide configuration', () => {
   });
 
   it('MW0403: a pull secret absent from the given Secrets', async () => {
-    const r = await analyzeYaml([wasmPlugin('nosecret', { ...img, imagePullSecret: 'missing' }), secret('other', 'default', 'kubernetes.io/dockerconfigjson', reg.host), deployment('web', { app: 'web' })]);
+    const r = await analyzeYaml([
+      wasmPlugin('nosecret', { ...img, imagePullSecret: 'missing' }),
+      secret('other', 'default', 'kubernetes.io/dockerconfigjson', reg.host),
+      deployment('web', { app: 'web' }),
+    ]);
     expect(only(r, 'MW0403').message).toContain('"missing"');
   });
 
@@ -85,7 +132,11 @@ describe('analyze: manifests and mesh-wide configuration', () => {
     const r = await analyzeYaml([
       wasmPlugin('typo', { ...img, selector: { matchLabels: { app: 'wbe' } }, priority: 1 }),
       wasmPlugin('ok', { ...img, selector: { matchLabels: { app: 'web' } }, priority: 2 }),
-      wasmPlugin('gw', { ...img, targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'ingress' }], priority: 3 }),
+      wasmPlugin('gw', {
+        ...img,
+        targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'ingress' }],
+        priority: 3,
+      }),
       deployment('web', { app: 'web', version: 'v1' }),
     ]);
     const f = r.findings.filter((x) => x.code === 'MW0404');
@@ -95,12 +146,14 @@ describe('analyze: manifests and mesh-wide configuration', () => {
     expect(codes(r)).not.toContain('MW0003');
   });
 
-  it('pulls with the extension\'s pull secret from the input, as the proxy would (htpasswd registry)', async () => {
+  it("pulls with the extension's pull secret from the input, as the proxy would (htpasswd registry)", async () => {
     const htpasswd = tempFile('htpasswd', '');
     await writeHtpasswd(htpasswd, { alice: 's3cret' });
     const secured = await startRegistry({ kind: 'htpasswd', htpasswdFile: htpasswd });
     try {
-      const p = await pushModule(modules.good(), `${secured.host}/filters/private:v1`, { credentials: async () => ({ username: 'alice', password: 's3cret' }) });
+      const p = await pushModule(modules.good(), `${secured.host}/filters/private:v1`, {
+        credentials: async () => ({ username: 'alice', password: 's3cret' }),
+      });
       const url = `oci://${secured.host}/filters/private:v1`;
       const anonymous = await analyzeYaml([wasmPlugin('private', { url, sha256: p.manifestDigest.slice(7) })]);
       expect(only(anonymous, 'MW0102').details).toMatchObject({ kind: 'auth' });
@@ -110,7 +163,9 @@ describe('analyze: manifests and mesh-wide configuration', () => {
         deployment('web', { app: 'web' }),
       ]);
       expect(codes(withSecret)).toEqual(['MW0311']);
-      const withFlag = await analyzeYaml([wasmPlugin('private', { url, sha256: p.manifestDigest.slice(7) })], { credentials: [{ host: secured.host, credentials: { username: 'alice', password: 's3cret' } }] });
+      const withFlag = await analyzeYaml([wasmPlugin('private', { url, sha256: p.manifestDigest.slice(7) })], {
+        credentials: [{ host: secured.host, credentials: { username: 'alice', password: 's3cret' } }],
+      });
       expect(codes(withFlag)).not.toContain('MW0102');
     } finally {
       await secured.stop();

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushModule } from '../../registry/index.js';
 import { modules } from './helpers/wat-modules.js';
-import { analyzeYaml, codes, only, startRegistry, tempFile, wasmPlugin, type RunningRegistry } from './helpers/setup.js';
+import {
+  analyzeYaml,
+  codes,
+  only,
+  startRegistry,
+  tempFile,
+  wasmPlugin,
+  type RunningRegistry,
+} from './helpers/setup.js';
 
 describe('analyze: the module and its start-up in the host simulator', () => {
   let reg: RunningRegistry;
@@ -9,8 +17,12 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     const p = await pushModule(bytes, `${reg.host}/filters/${name}:v1`, rootIds ? { rootIds } : {});
     return { url: `oci://${reg.host}/filters/${name}:v1`, sha256: p.manifestDigest.slice(7) };
   };
-  beforeAll(async () => { reg = await startRegistry(); }, 60_000);
-  afterAll(async () => { await reg?.stop(); });
+  beforeAll(async () => {
+    reg = await startRegistry();
+  }, 60_000);
+  afterAll(async () => {
+    await reg?.stop();
+  });
 
   it('MW0301: bytes that are not a wasm module (file:// url, as Istio accepts)', async () => {
     const path = tempFile('plugin.wasm', 'this is not wasm');
@@ -20,7 +32,9 @@ describe('analyze: the module and its start-up in the host simulator', () => {
 
   it('MW0301: a wasm module with no proxy-wasm ABI marker', async () => {
     const { assemble } = await import('./helpers/wat-modules.js');
-    const bare = assemble('(module (memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) (i32.const 0)))');
+    const bare = assemble(
+      '(module (memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) (i32.const 0)))',
+    );
     const path = tempFile('bare.wasm', bare);
     const r = await analyzeYaml([wasmPlugin('bare', { url: `file://${path}` })]);
     expect(only(r, 'MW0301').message).toContain('ABI marker');
@@ -54,18 +68,20 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     expect(only(r, 'MW0305').message).toContain('_initialize');
   });
 
-  it('MW0306: on_vm_start returning false is reported with the filter\'s log line', async () => {
+  it("MW0306: on_vm_start returning false is reported with the filter's log line", async () => {
     const img = await push('vmstart', modules.rejectsVmStart());
     const r = await analyzeYaml([wasmPlugin('vmstart', img)]);
     const f = only(r, 'MW0306');
     expect(f.message).toContain('vm: AUTHZ_MODE env var missing');
   });
 
-  it('MW0306 depends on vmConfig.env: the manifest\'s INLINE env reaches the VM', async () => {
+  it("MW0306 depends on vmConfig.env: the manifest's INLINE env reaches the VM", async () => {
     const img = await push('needs-env', modules.needsEnv());
     const without = await analyzeYaml([wasmPlugin('noenv', img)]);
     expect(only(without, 'MW0306').message).toContain('AUTHZ_MODE');
-    const withEnv = await analyzeYaml([wasmPlugin('env', { ...img, vmConfig: { env: [{ name: 'AUTHZ_MODE', value: 'strict' }] } })]);
+    const withEnv = await analyzeYaml([
+      wasmPlugin('env', { ...img, vmConfig: { env: [{ name: 'AUTHZ_MODE', value: 'strict' }] } }),
+    ]);
     expect(codes(withEnv)).not.toContain('MW0306');
     expect(codes(withEnv)).toContain('MW0311');
   });

@@ -11,17 +11,32 @@ import { sha256, startModuleServer, tempDir, wasmModule } from '../control-plane
  */
 async function attach(ref: string, ...args: string[]): Promise<string> {
   // These tests are about the manifest's shape; the analyze checks attach also runs are tested below.
-  const opts: Record<string, any> = { analyze: false, namespace: 'default', kind: 'WasmPlugin', moduleBaseUrl: 'http://127.0.0.1:18001', configDir: '.meshwasm/extensions', output: 'yaml' };
+  const opts: Record<string, any> = {
+    analyze: false,
+    namespace: 'default',
+    kind: 'WasmPlugin',
+    moduleBaseUrl: 'http://127.0.0.1:18001',
+    configDir: '.meshwasm/extensions',
+    output: 'yaml',
+  };
   const repeatable = new Set(['selector', 'targetRef']);
   for (let i = 0; i < args.length; i++) {
     const flag = args[i]!;
-    const key = flag === '-o' ? 'output' : flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (key === 'envoy' || key === 'apply' || key === 'analyze') { opts[key] = true; continue; }
+    const key =
+      flag === '-o' ? 'output' : flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (key === 'envoy' || key === 'apply' || key === 'analyze') {
+      opts[key] = true;
+      continue;
+    }
     const value = args[++i]!;
-    if (repeatable.has(key)) (opts[key] ??= []).push(value); else opts[key] = value;
+    if (repeatable.has(key)) (opts[key] ??= []).push(value);
+    else opts[key] = value;
   }
   let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { out += String(chunk); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+    out += String(chunk);
+    return true;
+  });
   try {
     await (await import('../../cli/commands/attach.js')).attach(ref, opts as any);
   } finally {
@@ -37,39 +52,117 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
   const mod = wasmModule('attach me');
   let server: Awaited<ReturnType<typeof startModuleServer>>;
   const dir = tempDir('attach');
-  beforeAll(async () => { server = await startModuleServer({ '/authz.wasm': mod }); });
-  afterAll(async () => { await server.close(); rmSync(dir, { recursive: true, force: true }); });
-  afterEach(() => { process.exitCode = undefined; });
+  beforeAll(async () => {
+    server = await startModuleServer({ '/authz.wasm': mod });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
 
   it('emits a WasmPlugin with every flag, pinned by manifest digest for an oci ref', async () => {
     writeFileSync(join(dir, 'cfg.yaml'), 'rules:\n  - path: /admin\n    deny: true\n');
-    const out = await attach(PINNED, '--name', 'authz', '--namespace', 'shop', '--selector', 'app=web', '--selector', 'tier=front',
-      '--phase', 'AUTHZ', '--priority', '10', '--config', `@${join(dir, 'cfg.yaml')}`, '--fail-strategy', 'FAIL_OPEN',
-      '--pull-secret', 'regcred', '--pull-policy', 'Always', '--root-id', 'authz_root');
+    const out = await attach(
+      PINNED,
+      '--name',
+      'authz',
+      '--namespace',
+      'shop',
+      '--selector',
+      'app=web',
+      '--selector',
+      'tier=front',
+      '--phase',
+      'AUTHZ',
+      '--priority',
+      '10',
+      '--config',
+      `@${join(dir, 'cfg.yaml')}`,
+      '--fail-strategy',
+      'FAIL_OPEN',
+      '--pull-secret',
+      'regcred',
+      '--pull-policy',
+      'Always',
+      '--root-id',
+      'authz_root',
+    );
     const doc = YAML.parse(out);
     validateManifest(doc, 'attach output');
     expect(doc).toEqual({
-      apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: { name: 'authz', namespace: 'shop' },
+      apiVersion: 'extensions.istio.io/v1alpha1',
+      kind: 'WasmPlugin',
+      metadata: { name: 'authz', namespace: 'shop' },
       spec: {
-        selector: { matchLabels: { app: 'web', tier: 'front' } }, phase: 'AUTHZ', priority: 10,
-        url: `oci://${PINNED}`, sha256: DIGEST, imagePullPolicy: 'Always', imagePullSecret: 'regcred', pluginName: 'authz_root',
-        pluginConfig: { rules: [{ path: '/admin', deny: true }] }, failStrategy: 'FAIL_OPEN',
+        selector: { matchLabels: { app: 'web', tier: 'front' } },
+        phase: 'AUTHZ',
+        priority: 10,
+        url: `oci://${PINNED}`,
+        sha256: DIGEST,
+        imagePullPolicy: 'Always',
+        imagePullSecret: 'regcred',
+        pluginName: 'authz_root',
+        pluginConfig: { rules: [{ path: '/admin', deny: true }] },
+        failStrategy: 'FAIL_OPEN',
       },
     });
   });
 
   it('emits a TrafficExtension (Wasm fields under spec.wasm, targetRefs) with FAIL_RELOAD, as JSON', async () => {
-    const out = await attach(PINNED, '--kind', 'TrafficExtension', '--name', 'stats', '--target-ref', 'Gateway/ingress',
-      '--target-ref', 'Service/reviews', '--phase', 'STATS', '--priority', '-5', '--config', '{"prefix":"shop"}',
-      '--fail-strategy', 'FAIL_RELOAD', '--pull-secret', 'regcred', '--pull-policy', 'IfNotPresent', '--root-id', 'stats', '-o', 'json');
+    const out = await attach(
+      PINNED,
+      '--kind',
+      'TrafficExtension',
+      '--name',
+      'stats',
+      '--target-ref',
+      'Gateway/ingress',
+      '--target-ref',
+      'Service/reviews',
+      '--phase',
+      'STATS',
+      '--priority',
+      '-5',
+      '--config',
+      '{"prefix":"shop"}',
+      '--fail-strategy',
+      'FAIL_RELOAD',
+      '--pull-secret',
+      'regcred',
+      '--pull-policy',
+      'IfNotPresent',
+      '--root-id',
+      'stats',
+      '-o',
+      'json',
+    );
     const doc = JSON.parse(out);
     validateManifest(doc, 'attach output');
     expect(doc.spec).toEqual({
-      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ingress' }, { group: '', kind: 'Service', name: 'reviews' }],
-      phase: 'STATS', priority: -5,
-      wasm: { url: `oci://${PINNED}`, sha256: DIGEST, imagePullPolicy: 'IfNotPresent', imagePullSecret: 'regcred', pluginName: 'stats', pluginConfig: { prefix: 'shop' }, failStrategy: 'FAIL_RELOAD' },
+      targetRefs: [
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'ingress' },
+        { group: '', kind: 'Service', name: 'reviews' },
+      ],
+      phase: 'STATS',
+      priority: -5,
+      wasm: {
+        url: `oci://${PINNED}`,
+        sha256: DIGEST,
+        imagePullPolicy: 'IfNotPresent',
+        imagePullSecret: 'regcred',
+        pluginName: 'stats',
+        pluginConfig: { prefix: 'shop' },
+        failStrategy: 'FAIL_RELOAD',
+      },
     });
-    expect(parseManifests(out, 'out.json').extensions[0]).toMatchObject({ kind: 'TrafficExtension', phase: 'STATS', priority: -5 });
+    expect(parseManifests(out, 'out.json').extensions[0]).toMatchObject({
+      kind: 'TrafficExtension',
+      phase: 'STATS',
+      priority: -5,
+    });
   });
 
   it('pins an http(s) module by the sha256 of the .wasm itself', async () => {
@@ -79,14 +172,41 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
   });
 
   it('prints the equivalent Envoy HTTP filter config with --envoy', async () => {
-    const doc = YAML.parse(await attach(`${server.url}/authz.wasm`, '--name', 'authz', '--envoy', '--config', '{"a":1}', '--root-id', 'r', '--fail-strategy', 'FAIL_OPEN'));
+    const doc = YAML.parse(
+      await attach(
+        `${server.url}/authz.wasm`,
+        '--name',
+        'authz',
+        '--envoy',
+        '--config',
+        '{"a":1}',
+        '--root-id',
+        'r',
+        '--fail-strategy',
+        'FAIL_OPEN',
+      ),
+    );
     expect(doc).toEqual({
       name: 'default.authz',
       typed_config: {
         '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
         config: {
-          name: 'default.authz', root_id: 'r',
-          vm_config: { vm_id: 'default.authz', runtime: 'envoy.wasm.runtime.v8', code: { remote: { http_uri: { uri: `http://127.0.0.1:18001/modules/${sha256(mod)}.wasm`, cluster: 'meshwasm-control-plane', timeout: '30s' }, sha256: sha256(mod) } } },
+          name: 'default.authz',
+          root_id: 'r',
+          vm_config: {
+            vm_id: 'default.authz',
+            runtime: 'envoy.wasm.runtime.v8',
+            code: {
+              remote: {
+                http_uri: {
+                  uri: `http://127.0.0.1:18001/modules/${sha256(mod)}.wasm`,
+                  cluster: 'meshwasm-control-plane',
+                  timeout: '30s',
+                },
+                sha256: sha256(mod),
+              },
+            },
+          },
           configuration: { '@type': 'type.googleapis.com/google.protobuf.StringValue', value: '{"a":1}' },
           fail_open: true,
         },
@@ -96,7 +216,9 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
 
   it('--apply without a kubectl context writes into the control plane config directory', async () => {
     const cfgDir = join(dir, 'extensions');
-    const out = JSON.parse(await attach(PINNED, '--name', 'applied', '--apply', '--config-dir', cfgDir, '-o', 'json', '--selector', 'app=x'));
+    const out = JSON.parse(
+      await attach(PINNED, '--name', 'applied', '--apply', '--config-dir', cfgDir, '-o', 'json', '--selector', 'app=x'),
+    );
     expect(out.applied).toBe('config-dir');
     const written = parseManifests(readFileSync(out.file, 'utf8'), out.file);
     expect(written.errors).toEqual([]);
@@ -111,13 +233,19 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
     [['--priority', 'high'], '--priority "high" is not an integer'],
     [['--selector', 'app=we*b'], 'wildcard not allowed'],
   ])('refuses bad input %j with a clear error', async (args, message) => {
-    await expect(attach(PINNED, '--name', 'x', ...args)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining(message) });
+    await expect(attach(PINNED, '--name', 'x', ...args)).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining(message),
+    });
   });
 
   it('runs the analyze checks on what it emits and refuses, exit 9, a module the mesh could not load', async () => {
     let err: unknown;
     const stderr: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { stderr.push(String(chunk)); return true; });
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr.push(String(chunk));
+      return true;
+    });
     try {
       await attach(`${server.url}/authz.wasm`, '--name', 'checked', '--analyze');
     } catch (e) {

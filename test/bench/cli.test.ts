@@ -30,7 +30,12 @@ describe('meshwasm bench', () => {
     const mod = join(dir, 'leak.wasm');
     writeFileSync(mod, wat2wasm(fixture('leak.wat')));
     const scenario = join(dir, 's.yaml');
-    writeFileSync(scenario, 'requests:\n  - request:\n      headers: { ":method": GET, ":path": /a, ":authority": a, x-big: "' + 'x'.repeat(200) + '" }\n');
+    writeFileSync(
+      scenario,
+      'requests:\n  - request:\n      headers: { ":method": GET, ":path": /a, ":authority": a, x-big: "' +
+        'x'.repeat(200) +
+        '" }\n',
+    );
     const r = meshwasm('bench', mod, '--scenario', scenario, '--requests', '20000', '--runs', '2', '--warmup', '500');
     expect(r.status).toBe(9);
     expect(r.stdout).toContain('GROWING');

@@ -29,7 +29,12 @@ describe('bench --proxy', () => {
   });
 
   it('loads the filter chain, the bare proxy and plain Node with real wrk on 127.0.0.1 (two mirrored rounds each)', async () => {
-    const rep = await runProxyLoad({ module: wat2wasm(fixture('header-rw.wat')), label: 'header-rw', connections: 2, durationSec: 2 });
+    const rep = await runProxyLoad({
+      module: wat2wasm(fixture('header-rw.wat')),
+      label: 'header-rw',
+      connections: 2,
+      durationSec: 2,
+    });
     expect(rep.tool).toBe('wrk');
     expect(rep.setups.map((s) => s.name)).toEqual(['filter chain', 'proxy, no filters', 'plain Node pass-through']);
     for (const s of rep.setups) {

@@ -26,7 +26,10 @@ describe('meshwasm CLI', () => {
   it('run: exits 5 naming a module that does not exist', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mw-cli-'));
     const scenario = join(dir, 's.yaml');
-    writeFileSync(scenario, 'requests:\n  - request:\n      headers: { ":method": GET, ":path": /, ":authority": a }\n');
+    writeFileSync(
+      scenario,
+      'requests:\n  - request:\n      headers: { ":method": GET, ":path": /, ":authority": a }\n',
+    );
     const r = meshwasm('run', join(dir, 'missing.wasm'), '-r', scenario);
     expect(r.status).toBe(5);
     expect(r.stderr).toContain('missing.wasm');
@@ -49,7 +52,10 @@ describe('meshwasm CLI', () => {
     const wasm = join(dir, 'junk.wasm');
     writeFileSync(wasm, 'not wasm at all');
     const scenario = join(dir, 's.yaml');
-    writeFileSync(scenario, 'requests:\n  - request:\n      headers: { ":method": GET, ":path": /, ":authority": a }\n');
+    writeFileSync(
+      scenario,
+      'requests:\n  - request:\n      headers: { ":method": GET, ":path": /, ":authority": a }\n',
+    );
     const r = meshwasm('run', wasm, '-r', scenario, '-o', 'json');
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('junk.wasm is not a WebAssembly module');

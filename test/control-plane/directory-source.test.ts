@@ -8,7 +8,10 @@ import { eventually, tempDir, wasmPlugin, writeManifest } from './helpers.js';
 describe('directory source', () => {
   let src: DirectorySource | undefined;
   let dir: string;
-  afterEach(async () => { await src?.close(); rmSync(dir, { recursive: true, force: true }); });
+  afterEach(async () => {
+    await src?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('picks up added, changed and deleted manifests', async () => {
     dir = tempDir('dirsrc');
@@ -53,7 +56,9 @@ describe('directory source', () => {
     expect(snap.extensions.map((e) => e.name)).toEqual(['good']);
     const bad = snap.errors.find((e) => e.origin.endsWith('bad.yaml'))!;
     expect(bad.field).toBe('spec.phase');
-    expect(bad.message).toMatch(/bad\.yaml: WasmPlugin default\/bad: field spec\.phase must be one of AUTHN, AUTHZ, STATS/);
+    expect(bad.message).toMatch(
+      /bad\.yaml: WasmPlugin default\/bad: field spec\.phase must be one of AUTHN, AUTHZ, STATS/,
+    );
     expect(snap.errors.find((e) => e.origin.endsWith('broken.yaml'))!.message).toContain('not valid YAML');
   });
 });
@@ -64,7 +69,10 @@ describe('manifest validation against the CRD schemas', () => {
   it.each([
     [{ url: 'oci://r/a:v1', sha256: 'xyz' }, 'spec.sha256'],
     [{ url: 'oci://r/a:v1', failStrategy: 'FAIL_SOMETIMES' }, 'spec.failStrategy'],
-    [{ url: 'oci://r/a:v1', selector: { matchLabels: { app: 'a' } }, targetRefs: [{ kind: 'Gateway', name: 'gw' }] }, 'spec.targetRefs'],
+    [
+      { url: 'oci://r/a:v1', selector: { matchLabels: { app: 'a' } }, targetRefs: [{ kind: 'Gateway', name: 'gw' }] },
+      'spec.targetRefs',
+    ],
     [{ url: 'ftp://r/a.wasm' }, 'spec.url'],
     [{ sha256: '' }, 'spec.url'],
     [{ url: 'oci://r/a:v1', priority: 2 ** 40 }, 'spec.priority'],
@@ -77,10 +85,27 @@ describe('manifest validation against the CRD schemas', () => {
   });
 
   it('accepts a TrafficExtension with spec.wasm and rejects one with both wasm and lua', () => {
-    const te = (spec: object) => ({ apiVersion: 'extensions.istio.io/v1alpha1', kind: 'TrafficExtension', metadata: { name: 't' }, spec });
-    const ok = check(te({ wasm: { url: 'oci://r/t:v1', failStrategy: 'FAIL_RELOAD' }, phase: 'STATS', targetRefs: [{ kind: 'Gateway', name: 'gw' }] }));
+    const te = (spec: object) => ({
+      apiVersion: 'extensions.istio.io/v1alpha1',
+      kind: 'TrafficExtension',
+      metadata: { name: 't' },
+      spec,
+    });
+    const ok = check(
+      te({
+        wasm: { url: 'oci://r/t:v1', failStrategy: 'FAIL_RELOAD' },
+        phase: 'STATS',
+        targetRefs: [{ kind: 'Gateway', name: 'gw' }],
+      }),
+    );
     expect(ok.errors).toEqual([]);
-    expect(ok.extensions[0]).toMatchObject({ kind: 'TrafficExtension', url: 'oci://r/t:v1', failStrategy: 'FAIL_RELOAD', phase: 'STATS', targetRefs: [{ kind: 'Gateway', name: 'gw' }] });
+    expect(ok.extensions[0]).toMatchObject({
+      kind: 'TrafficExtension',
+      url: 'oci://r/t:v1',
+      failStrategy: 'FAIL_RELOAD',
+      phase: 'STATS',
+      targetRefs: [{ kind: 'Gateway', name: 'gw' }],
+    });
     const both = check(te({ wasm: { url: 'oci://r/t:v1' }, lua: { inlineCode: 'x' } }));
     expect(both.errors[0]!.message).toContain('wasm');
   });

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirectorySource, FileModuleSource, HttpModuleSource, Resolver, startControlPlane, type ControlPlane } from '../../control-plane/index.js';
+import {
+  DirectorySource,
+  FileModuleSource,
+  HttpModuleSource,
+  Resolver,
+  startControlPlane,
+  type ControlPlane,
+} from '../../control-plane/index.js';
 import { connectXds, type XdsClient, type WasmFilter } from '../../proxy/xds-client.js';
 import { eventually, sha256, startModuleServer, tempDir, wasmModule, wasmPlugin, writeManifest } from './helpers.js';
 
@@ -18,7 +25,11 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
   let cp: ControlPlane;
   const clients: XdsClient[] = [];
 
-  const connect = async (nodeId: string, labels: Record<string, string>, extra: Partial<Parameters<typeof connectXds>[0]> = {}) => {
+  const connect = async (
+    nodeId: string,
+    labels: Record<string, string>,
+    extra: Partial<Parameters<typeof connectXds>[0]> = {},
+  ) => {
     const c = await connectXds({ address: cp.xdsAddress, nodeId, labels, namespace: 'default', ...extra });
     clients.push(c);
     return c;
@@ -28,10 +39,19 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
     modules = await startModuleServer({ '/authz-v1.wasm': v1, '/authz-v2.wasm': v2 });
     dir = tempDir('cp-dir');
     cacheDir = tempDir('cp-cache');
-    writeManifest(dir, 'authz.yaml', wasmPlugin('authz', {
-      url: `${modules.url}/authz-v1.wasm`, sha256: sha256(v1), phase: 'AUTHZ', priority: 10,
-      selector: { matchLabels: { app: 'web' } }, pluginConfig: { allow: ['/public'] }, pluginName: 'authz_root',
-    }));
+    writeManifest(
+      dir,
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `${modules.url}/authz-v1.wasm`,
+        sha256: sha256(v1),
+        phase: 'AUTHZ',
+        priority: 10,
+        selector: { matchLabels: { app: 'web' } },
+        pluginConfig: { allow: ['/public'] },
+        pluginName: 'authz_root',
+      }),
+    );
     cp = await startControlPlane({
       sources: [new DirectorySource(dir, { debounceMs: 30, rescanMs: 300 })],
       resolver: new Resolver([new HttpModuleSource(), new FileModuleSource()], { dir: cacheDir }),
@@ -64,7 +84,12 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
       const s = (await (await fetch(`${cp.httpUrl}/status`)).json()) as any;
       return s.extensions[0].proxies[0]?.acked ? s : undefined;
     }, 'status to show the ACK');
-    expect(status.extensions[0]).toMatchObject({ name: 'authz', state: 'Serving', digest: sha256(v1), proxies: [{ nodeId: 'web-1', acked: true, digest: sha256(v1) }] });
+    expect(status.extensions[0]).toMatchObject({
+      name: 'authz',
+      state: 'Serving',
+      digest: sha256(v1),
+      proxies: [{ nodeId: 'web-1', acked: true, digest: sha256(v1) }],
+    });
     expect(status.proxies[0]).toMatchObject({ nodeId: 'web-1', labels: { app: 'web' } });
   });
 
@@ -77,13 +102,22 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
   it('orders filters by phase, then priority, and pushes a changed manifest to subscribed proxies', async () => {
     const client = await connect('web-2', { app: 'web' });
     await client.firstUpdate();
-    writeManifest(dir, 'more.yaml',
+    writeManifest(
+      dir,
+      'more.yaml',
       wasmPlugin('stats', { url: `${modules.url}/authz-v2.wasm`, phase: 'STATS' }),
       wasmPlugin('authn-low', { url: `${modules.url}/authz-v2.wasm`, phase: 'AUTHN', priority: 1 }),
       wasmPlugin('authn-high', { url: `${modules.url}/authz-v2.wasm`, phase: 'AUTHN', priority: 100 }),
-      wasmPlugin('last', { url: `${modules.url}/authz-v2.wasm` }));
+      wasmPlugin('last', { url: `${modules.url}/authz-v2.wasm` }),
+    );
     const update = await client.waitFor((u) => u.filters.length === 5);
-    expect(update.filters.map((f) => f.name)).toEqual(['default.authn-high', 'default.authn-low', 'default.authz', 'default.stats', 'default.last']);
+    expect(update.filters.map((f) => f.name)).toEqual([
+      'default.authn-high',
+      'default.authn-low',
+      'default.authz',
+      'default.stats',
+      'default.last',
+    ]);
     rmSync(join(dir, 'more.yaml'));
     const after = await client.waitFor((u) => u.filters.length === 1);
     expect(after.filters[0]!.name).toBe('default.authz');
@@ -91,22 +125,41 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
 
   it('records a NACK with its error in status, and a later ACK clears it', async () => {
     let reject = true;
-    const client = await connect('picky-1', { app: 'web' }, {
-      onUpdate: () => { if (reject) throw new Error('module failed to start: missing export proxy_on_memory_allocate'); },
-    });
+    const client = await connect(
+      'picky-1',
+      { app: 'web' },
+      {
+        onUpdate: () => {
+          if (reject) throw new Error('module failed to start: missing export proxy_on_memory_allocate');
+        },
+      },
+    );
     const status = await eventually(async () => {
       const s = (await (await fetch(`${cp.httpUrl}/status`)).json()) as any;
-      return s.proxies.find((p: { nodeId: string; nack?: unknown }) => p.nodeId === 'picky-1' && p.nack) ? s : undefined;
+      return s.proxies.find((p: { nodeId: string; nack?: unknown }) => p.nodeId === 'picky-1' && p.nack)
+        ? s
+        : undefined;
     }, 'status to show the NACK');
     const ext = status.extensions.find((e: { name: string }) => e.name === 'authz');
-    expect(ext.proxies.find((p: { nodeId: string }) => p.nodeId === 'picky-1').nack).toContain('missing export proxy_on_memory_allocate');
+    expect(ext.proxies.find((p: { nodeId: string }) => p.nodeId === 'picky-1').nack).toContain(
+      'missing export proxy_on_memory_allocate',
+    );
     expect(client.current).toBeUndefined();
 
     reject = false;
-    writeManifest(dir, 'authz.yaml', wasmPlugin('authz', {
-      url: `${modules.url}/authz-v2.wasm`, sha256: sha256(v2), phase: 'AUTHZ', priority: 10,
-      selector: { matchLabels: { app: 'web' } }, pluginConfig: { allow: ['/public'] }, pluginName: 'authz_root',
-    }));
+    writeManifest(
+      dir,
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `${modules.url}/authz-v2.wasm`,
+        sha256: sha256(v2),
+        phase: 'AUTHZ',
+        priority: 10,
+        selector: { matchLabels: { app: 'web' } },
+        pluginConfig: { allow: ['/public'] },
+        pluginName: 'authz_root',
+      }),
+    );
     const update = await client.waitFor((u) => (u.filters[0] as WasmFilter | undefined)?.sha256 === sha256(v2));
     expect(Buffer.from((update.filters[0] as WasmFilter).module).equals(Buffer.from(v2))).toBe(true);
     await eventually(() => !cp.status().proxies.find((p) => p.nodeId === 'picky-1')?.nack, 'the NACK to clear');
@@ -115,11 +168,22 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
   it('keeps the previous module serving when an update has a bad digest, and status shows the error', async () => {
     const client = await connect('web-3', { app: 'web' });
     const before = await client.waitFor((u) => (u.filters[0] as WasmFilter | undefined)?.sha256 === sha256(v2));
-    writeManifest(dir, 'authz.yaml', wasmPlugin('authz', {
-      url: `${modules.url}/authz-v1.wasm`, sha256: 'a'.repeat(64), phase: 'AUTHZ', priority: 10,
-      selector: { matchLabels: { app: 'web' } }, pluginName: 'authz_root',
-    }));
-    const ext = await eventually(() => cp.status().extensions.find((e) => e.name === 'authz' && e.state === 'ServingPrevious'), 'ServingPrevious');
+    writeManifest(
+      dir,
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `${modules.url}/authz-v1.wasm`,
+        sha256: 'a'.repeat(64),
+        phase: 'AUTHZ',
+        priority: 10,
+        selector: { matchLabels: { app: 'web' } },
+        pluginName: 'authz_root',
+      }),
+    );
+    const ext = await eventually(
+      () => cp.status().extensions.find((e) => e.name === 'authz' && e.state === 'ServingPrevious'),
+      'ServingPrevious',
+    );
     expect(ext.error).toContain(`has sha256 ${sha256(v1)}, but the manifest's sha256 is ${'a'.repeat(64)}`);
     expect(ext.digest).toBe(sha256(v2));
     expect(client.current!.versionInfo).toBe(before.versionInfo);
@@ -127,9 +191,16 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
 
   it("sends Istio's RBAC fallback when a module cannot be fetched: allow-all for FAIL_OPEN, deny-all for FAIL_CLOSE", async () => {
     const client = await connect('gw-1', { app: 'gateway' });
-    writeManifest(dir, 'broken.yaml',
-      wasmPlugin('open', { url: `${modules.url}/missing.wasm`, failStrategy: 'FAIL_OPEN', selector: { matchLabels: { app: 'gateway' } } }),
-      wasmPlugin('closed', { url: `${modules.url}/missing.wasm`, selector: { matchLabels: { app: 'gateway' } } }));
+    writeManifest(
+      dir,
+      'broken.yaml',
+      wasmPlugin('open', {
+        url: `${modules.url}/missing.wasm`,
+        failStrategy: 'FAIL_OPEN',
+        selector: { matchLabels: { app: 'gateway' } },
+      }),
+      wasmPlugin('closed', { url: `${modules.url}/missing.wasm`, selector: { matchLabels: { app: 'gateway' } } }),
+    );
     const update = await client.waitFor((u) => u.filters.length === 2);
     const byName = Object.fromEntries(update.filters.map((f) => [f.name, f]));
     expect(byName['default.open']).toEqual({ kind: 'rbac', name: 'default.open', action: 'allow-all' });
@@ -141,7 +212,10 @@ describe('control plane ECDS distribution (real gRPC, Envoy protos)', () => {
     // Once the module appears, the retry replaces the fallback with the real filter.
     modules.files['/missing.wasm'] = wasmModule('late');
     const fixed = await client.waitFor((u) => u.filters.every((f) => f.kind === 'wasm'));
-    expect(fixed.filters.map((f) => (f as WasmFilter).sha256)).toEqual([sha256(wasmModule('late')), sha256(wasmModule('late'))]);
+    expect(fixed.filters.map((f) => (f as WasmFilter).sha256)).toEqual([
+      sha256(wasmModule('late')),
+      sha256(wasmModule('late')),
+    ]);
     rmSync(join(dir, 'broken.yaml'));
   });
 

@@ -39,9 +39,13 @@ class FakeApiServer {
 
   put(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: Record<string, any>) {
     const rv = ++this.rv;
-    const object: Record<string, any> = structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv), generation: obj.metadata.generation ?? 1 } });
+    const object: Record<string, any> = structuredClone({
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: String(rv), generation: obj.metadata.generation ?? 1 },
+    });
     const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
-    if (type === 'DELETED') this.objects.delete(key); else this.objects.set(key, object);
+    if (type === 'DELETED') this.objects.delete(key);
+    else this.objects.set(key, object);
     this.events.push({ rv, type, object });
     const plural = object.kind === 'WasmPlugin' ? 'wasmplugins' : 'trafficextensions';
     for (const w of this.watchers) if (w.plural === plural) w.res.write(JSON.stringify({ type, object }) + '\n');
@@ -49,18 +53,37 @@ class FakeApiServer {
 
   private handle(req: IncomingMessage, res: ServerResponse) {
     const u = new URL(req.url!, this.url);
-    const m = /^\/apis\/extensions\.istio\.io\/v1alpha1\/(?:namespaces\/([^/]+)\/)?(wasmplugins|trafficextensions)(?:\/([^/]+)(\/status)?)?$/.exec(u.pathname);
-    if (!m) { res.writeHead(404).end(); return; }
+    const m =
+      /^\/apis\/extensions\.istio\.io\/v1alpha1\/(?:namespaces\/([^/]+)\/)?(wasmplugins|trafficextensions)(?:\/([^/]+)(\/status)?)?$/.exec(
+        u.pathname,
+      );
+    if (!m) {
+      res.writeHead(404).end();
+      return;
+    }
     const [, ns, plural, name, status] = m;
     const kind = plural === 'wasmplugins' ? 'WasmPlugin' : 'TrafficExtension';
     if (req.method === 'GET' && !name && u.searchParams.get('watch') === 'true') {
       const from = Number(u.searchParams.get('resourceVersion') ?? 0);
       res.writeHead(200, { 'content-type': 'application/json' });
       if (from < this.compactedBefore) {
-        res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: `too old resource version: ${from}` } }) + '\n');
+        res.end(
+          JSON.stringify({
+            type: 'ERROR',
+            object: {
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              code: 410,
+              reason: 'Expired',
+              message: `too old resource version: ${from}`,
+            },
+          }) + '\n',
+        );
         return;
       }
-      for (const e of this.events) if (e.rv > from && e.object.kind === kind) res.write(JSON.stringify({ type: e.type, object: e.object }) + '\n');
+      for (const e of this.events)
+        if (e.rv > from && e.object.kind === kind) res.write(JSON.stringify({ type: e.type, object: e.object }) + '\n');
       const w = { plural: plural!, res };
       this.watchers.add(w);
       req.on('close', () => this.watchers.delete(w));
@@ -69,7 +92,14 @@ class FakeApiServer {
     if (req.method === 'GET' && !name) {
       this.lists++;
       const items = [...this.objects.values()].filter((o) => o.kind === kind);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ apiVersion: 'extensions.istio.io/v1alpha1', kind: `${kind}List`, metadata: { resourceVersion: String(this.rv) }, items }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          apiVersion: 'extensions.istio.io/v1alpha1',
+          kind: `${kind}List`,
+          metadata: { resourceVersion: String(this.rv) },
+          items,
+        }),
+      );
       return;
     }
     if (req.method === 'PATCH' && name && status) {
@@ -78,7 +108,10 @@ class FakeApiServer {
       req.on('end', () => {
         const key = `${kind}/${ns}/${name}`;
         const obj = this.objects.get(key);
-        if (!obj) { res.writeHead(404).end(JSON.stringify({ kind: 'Status', code: 404 })); return; }
+        if (!obj) {
+          res.writeHead(404).end(JSON.stringify({ kind: 'Status', code: 404 }));
+          return;
+        }
         const patch = JSON.parse(body);
         this.statusPatches.push({ name: name!, body: patch, contentType: String(req.headers['content-type']) });
         // Status writes do not bump generation; they do bump resourceVersion (and emit MODIFIED).
@@ -112,7 +145,10 @@ describe('Kubernetes mode against a Kubernetes-API-semantics list/watch server (
       currentContext: 'c',
     });
     source = new KubernetesSource(kc, { restartDelayMs: 100 });
-    cp = await startControlPlane({ sources: [source], resolver: new Resolver([new HttpModuleSource()], { dir: cacheDir }) });
+    cp = await startControlPlane({
+      sources: [source],
+      resolver: new Resolver([new HttpModuleSource()], { dir: cacheDir }),
+    });
   });
 
   afterAll(async () => {
@@ -131,12 +167,26 @@ describe('Kubernetes mode against a Kubernetes-API-semantics list/watch server (
   });
 
   it('follows ADDED, MODIFIED and DELETED watch events', async () => {
-    api.put('ADDED', { ...wasmPlugin('watched', { url: `${modules.url}/m.wasm`, sha256: sha256(mod), phase: 'STATS' }) });
-    await eventually(() => cp.status().extensions.find((e) => e.name === 'watched' && e.state === 'Serving'), 'watched to be served');
-    api.put('MODIFIED', { ...wasmPlugin('watched', { url: `${modules.url}/m.wasm`, sha256: 'b'.repeat(64), phase: 'STATS' }), metadata: { name: 'watched', namespace: 'default', generation: 2 } });
-    const bad = await eventually(() => cp.status().extensions.find((e) => e.name === 'watched' && e.error), 'the bad digest to show');
+    api.put('ADDED', {
+      ...wasmPlugin('watched', { url: `${modules.url}/m.wasm`, sha256: sha256(mod), phase: 'STATS' }),
+    });
+    await eventually(
+      () => cp.status().extensions.find((e) => e.name === 'watched' && e.state === 'Serving'),
+      'watched to be served',
+    );
+    api.put('MODIFIED', {
+      ...wasmPlugin('watched', { url: `${modules.url}/m.wasm`, sha256: 'b'.repeat(64), phase: 'STATS' }),
+      metadata: { name: 'watched', namespace: 'default', generation: 2 },
+    });
+    const bad = await eventually(
+      () => cp.status().extensions.find((e) => e.name === 'watched' && e.error),
+      'the bad digest to show',
+    );
     expect(bad.state).toBe('ServingPrevious');
-    const patch = await eventually(() => api.statusPatches.find((p) => p.name === 'watched' && p.body.status.conditions[0].status === 'False'), 'a False condition');
+    const patch = await eventually(
+      () => api.statusPatches.find((p) => p.name === 'watched' && p.body.status.conditions[0].status === 'False'),
+      'a False condition',
+    );
     expect(patch.body.status.conditions[0].message).toContain('b'.repeat(64));
     expect(patch.body.status.observedGeneration).toBe(2);
     api.put('DELETED', api.objects.get('WasmPlugin/default/watched')!);
@@ -150,7 +200,10 @@ describe('Kubernetes mode against a Kubernetes-API-semantics list/watch server (
     for (const w of api.watchers) w.res.end();
     api.watchers.clear();
     api.put('ADDED', wasmPlugin('after-gone', { url: `${modules.url}/m.wasm`, sha256: sha256(mod) }));
-    await eventually(() => cp.status().extensions.find((e) => e.name === 'after-gone' && e.state === 'Serving'), 'after-gone to be served after the relist');
+    await eventually(
+      () => cp.status().extensions.find((e) => e.name === 'after-gone' && e.state === 'Serving'),
+      'after-gone to be served after the relist',
+    );
     // Only a relist could have delivered it: no watch was open when it was added, and watching from the old resourceVersion answers 410.
     expect(api.lists).toBeGreaterThan(listsBefore);
     api.compactedBefore = 0;
@@ -158,7 +211,10 @@ describe('Kubernetes mode against a Kubernetes-API-semantics list/watch server (
 
   it('reports an invalid resource as an error naming the object and the field', async () => {
     api.put('ADDED', wasmPlugin('invalid', { url: `${modules.url}/m.wasm`, phase: 'SOMEWHERE' }));
-    const err = await eventually(() => cp.status().sourceErrors.find((e) => e.origin === 'kubernetes://WasmPlugin/default/invalid'), 'the invalid resource to be reported');
+    const err = await eventually(
+      () => cp.status().sourceErrors.find((e) => e.origin === 'kubernetes://WasmPlugin/default/invalid'),
+      'the invalid resource to be reported',
+    );
     expect(err.field).toBe('spec.phase');
   });
 });

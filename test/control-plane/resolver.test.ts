@@ -9,29 +9,52 @@ describe('resolver: verify, cache, pull policies', () => {
   const b = wasmModule('module b');
   let server: Awaited<ReturnType<typeof startModuleServer>>;
   const dirs: string[] = [];
-  const cacheDir = () => { const d = tempDir('resolver'); dirs.push(d); return d; };
+  const cacheDir = () => {
+    const d = tempDir('resolver');
+    dirs.push(d);
+    return d;
+  };
 
-  beforeAll(async () => { server = await startModuleServer({ '/a.wasm': a, '/b.wasm': b, '/not-wasm.wasm': new Uint8Array(Buffer.from('<html>oops</html>')) }); });
-  afterAll(async () => { await server.close(); for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+  beforeAll(async () => {
+    server = await startModuleServer({
+      '/a.wasm': a,
+      '/b.wasm': b,
+      '/not-wasm.wasm': new Uint8Array(Buffer.from('<html>oops</html>')),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it('refuses a module whose sha256 does not match, and caches nothing', async () => {
     const dir = cacheDir();
     const r = new Resolver([new HttpModuleSource()], { dir });
-    await expect(r.resolve({ url: `${server.url}/a.wasm`, sha256: sha256(b), pullPolicy: 'Default' }))
-      .rejects.toMatchObject({ kind: 'integrity', message: expect.stringContaining(`has sha256 ${sha256(a)}, but the manifest's sha256 is ${sha256(b)}`) });
+    await expect(
+      r.resolve({ url: `${server.url}/a.wasm`, sha256: sha256(b), pullPolicy: 'Default' }),
+    ).rejects.toMatchObject({
+      kind: 'integrity',
+      message: expect.stringContaining(`has sha256 ${sha256(a)}, but the manifest's sha256 is ${sha256(b)}`),
+    });
     expect(r.cache.list()).toEqual([]);
     expect(readdirSync(dir).filter((f) => f !== 'index.json')).toEqual([]);
   });
 
   it('refuses content that is not WebAssembly', async () => {
     const r = new Resolver([new HttpModuleSource()], { dir: cacheDir() });
-    await expect(r.resolve({ url: `${server.url}/not-wasm.wasm`, sha256: '', pullPolicy: 'Default' })).rejects.toMatchObject({ kind: 'invalid-input' });
+    await expect(
+      r.resolve({ url: `${server.url}/not-wasm.wasm`, sha256: '', pullPolicy: 'Default' }),
+    ).rejects.toMatchObject({ kind: 'invalid-input' });
   });
 
   it('answers a pinned module from the cache without any network, even after a restart', async () => {
     const dir = cacheDir();
     const url = `${server.url}/a.wasm`;
-    const first = await new Resolver([new HttpModuleSource()], { dir }).resolve({ url, sha256: sha256(a), pullPolicy: 'IfNotPresent' });
+    const first = await new Resolver([new HttpModuleSource()], { dir }).resolve({
+      url,
+      sha256: sha256(a),
+      pullPolicy: 'IfNotPresent',
+    });
     expect(first.via).toBe('fetch');
     const hitsBefore = server.hits.get('/a.wasm');
     const restarted = new Resolver([new HttpModuleSource()], { dir });
@@ -79,6 +102,8 @@ describe('resolver: verify, cache, pull policies', () => {
 
   it('names an unsupported scheme and the supported ones', async () => {
     const r = new Resolver([new HttpModuleSource()], { dir: cacheDir() });
-    await expect(r.resolve({ url: 'ftp://x/a.wasm', sha256: '', pullPolicy: 'Default' })).rejects.toThrow('use one of: http, https');
+    await expect(r.resolve({ url: 'ftp://x/a.wasm', sha256: '', pullPolicy: 'Default' })).rejects.toThrow(
+      'use one of: http, https',
+    );
   });
 });

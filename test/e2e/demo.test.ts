@@ -27,7 +27,9 @@ describe('meshwasm demo', () => {
     expect(byTitle('routed to stable')).toMatchObject({ status: 200, side: 'stable' });
     expect(byTitle('beta user')).toMatchObject({ status: 200, side: 'canary' });
     // telemetry counted every request, the one authz denied included (its on_log runs too)
-    const counted = Object.entries(r.metrics).filter(([k]) => k.endsWith('requests_total')).reduce((n, [, v]) => n + v, 0);
+    const counted = Object.entries(r.metrics)
+      .filter(([k]) => k.endsWith('requests_total'))
+      .reduce((n, [, v]) => n + v, 0);
     expect(counted).toBe(REQUESTS.length);
     const text = formatDemoReport(r);
     expect(text).toContain('403');

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildExtensionManifest, DirectorySource, OciModuleSource, Resolver, startControlPlane, type ControlPlane,
+  buildExtensionManifest,
+  DirectorySource,
+  OciModuleSource,
+  Resolver,
+  startControlPlane,
+  type ControlPlane,
 } from '../../control-plane/index.js';
 import { startProxy, type RunningProxy } from '../../proxy/index.js';
 import { followXds } from '../../proxy/xds-source.js';
@@ -42,8 +47,15 @@ describe('end to end: docker-registry -> attach -> control plane -> ECDS -> mesh
 
   const attach = (ref: string, sha256: string, tag: string) => {
     const doc = buildExtensionManifest({
-      kind: 'WasmPlugin', name: 'tagger', namespace: 'shop', url: `oci://${ref}`, sha256,
-      selector: { app: 'checkout' }, phase: 'AUTHZ', pluginConfig: { tag }, failStrategy: 'FAIL_CLOSE',
+      kind: 'WasmPlugin',
+      name: 'tagger',
+      namespace: 'shop',
+      url: `oci://${ref}`,
+      sha256,
+      selector: { app: 'checkout' },
+      phase: 'AUTHZ',
+      pluginConfig: { tag },
+      failStrategy: 'FAIL_CLOSE',
     });
     writeFileSync(join(dir, 'tagger.yaml'), YAML.stringify(doc));
   };
@@ -63,7 +75,12 @@ describe('end to end: docker-registry -> attach -> control plane -> ECDS -> mesh
       retryMs: 300,
     });
     proxy = await startProxy({ upstream: up.url, initiallyReady: false });
-    stopXds = await followXds(proxy, { address: cp.xdsAddress, nodeId: 'checkout-1', labels: { app: 'checkout' }, namespace: 'shop' });
+    stopXds = await followXds(proxy, {
+      address: cp.xdsAddress,
+      nodeId: 'checkout-1',
+      labels: { app: 'checkout' },
+      namespace: 'shop',
+    });
   }, 60_000);
 
   afterAll(async () => {

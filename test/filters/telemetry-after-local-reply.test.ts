@@ -25,16 +25,23 @@ describe('telemetry behind a filter that answered locally (chain in the host sim
     const host = new Host();
     const deny = host.startPlugin(host.loadVm(await compileWatText(DENY_ALL)), { name: 'deny' });
     const telemetry = host.startPlugin(host.loadVm(new Uint8Array(readFileSync(await releaseModule()))), {
-      name: 'telemetry', configuration: Buffer.from('{}'),
+      name: 'telemetry',
+      configuration: Buffer.from('{}'),
     });
     const r = await runExchange(host, [deny, telemetry], {
       headers: { ':method': 'DELETE', ':path': '/orders/1', ':authority': 'shop.example', 'x-request-id': 'req-1' },
     });
     expect(r.downstream.status).toBe(403);
     expect(r.upstream.reached).toBe(false);
-    const name = 'request_method.DELETE.response_code_class.4xx.response_code.403.destination_authority.shop_example.istio_requests_total';
+    const name =
+      'request_method.DELETE.response_code_class.4xx.response_code.403.destination_authority.shop_example.istio_requests_total';
     expect(host.metrics.lookup(name)?.value).toBe(1);
     const line = r.logs.find((l) => l.source === 'telemetry' && l.message.startsWith('{'));
-    expect(JSON.parse(line!.message)).toMatchObject({ method: 'DELETE', path: '/orders/1', status: 403, request_id: 'req-1' });
+    expect(JSON.parse(line!.message)).toMatchObject({
+      method: 'DELETE',
+      path: '/orders/1',
+      status: 403,
+      request_id: 'req-1',
+    });
   });
 });

@@ -7,7 +7,10 @@ import { HostError } from '../../host-sim/index.js';
 import { fixtureHarness, get, messages } from './fixture-harness.js';
 
 async function loadError(fixture: string): Promise<Error> {
-  const err = await fixtureHarness(fixture).then(() => undefined, (e: unknown) => e);
+  const err = await fixtureHarness(fixture).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err, `${fixture} should have been refused`).toBeInstanceOf(HostError);
   return err as Error;
 }

@@ -16,7 +16,9 @@ describe('request body (c/bodies.c)', () => {
   it('buffers while the filter pauses: each call sees everything received so far', async () => {
     const r = await send('none');
     expect(messages(r.logs).filter((m) => m.startsWith('request body size='))).toEqual([
-      'request body size=6 eos=0', 'request body size=11 eos=0', 'request body size=16 eos=1',
+      'request body size=6 eos=0',
+      'request body size=11 eos=0',
+      'request body size=16 eos=1',
     ]);
     expect(r.upstream.body).toBe('hello wasm world');
   });
@@ -24,7 +26,9 @@ describe('request body (c/bodies.c)', () => {
   it('streams chunk by chunk when the filter continues each one', async () => {
     const r = await send('stream');
     expect(messages(r.logs).filter((m) => m.startsWith('request body size='))).toEqual([
-      'request body size=6 eos=0', 'request body size=5 eos=0', 'request body size=5 eos=1',
+      'request body size=6 eos=0',
+      'request body size=5 eos=0',
+      'request body size=5 eos=1',
     ]);
     expect(r.upstream.body).toBe('hello wasm world');
   });
@@ -55,9 +59,13 @@ describe('request body (c/bodies.c)', () => {
 describe('response body (c/bodies.c)', () => {
   it('buffers the response and appends at end of stream, as the client sees it', async () => {
     const h = await fixtureHarness('c/bodies.c');
-    const r = await h.request({ headers: post('/'), response: { headers: { ':status': '200' }, body: ['part1,', 'part2'] } });
+    const r = await h.request({
+      headers: post('/'),
+      response: { headers: { ':status': '200' }, body: ['part1,', 'part2'] },
+    });
     expect(messages(r.logs).filter((m) => m.startsWith('response body'))).toEqual([
-      'response body size=6 eos=0', 'response body size=11 eos=1',
+      'response body size=6 eos=0',
+      'response body size=11 eos=1',
     ]);
     expect(r.downstream.body).toBe('part1,part2 [c]');
   });

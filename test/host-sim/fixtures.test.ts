@@ -6,21 +6,51 @@ import { describe, expect, it } from 'vitest';
 import { compileFixture, compileWatText, FixtureBuildError } from '../fixtures/compile.js';
 
 const SPEC_V021_ENV = new Set([
-  'proxy_log', 'proxy_get_log_level', 'proxy_done', 'proxy_set_effective_context',
-  'proxy_get_current_time_nanoseconds', 'proxy_set_tick_period_milliseconds',
-  'proxy_get_buffer_bytes', 'proxy_set_buffer_bytes', 'proxy_get_buffer_status',
-  'proxy_get_header_map_size', 'proxy_get_header_map_pairs', 'proxy_set_header_map_pairs',
-  'proxy_get_header_map_value', 'proxy_add_header_map_value', 'proxy_replace_header_map_value',
-  'proxy_remove_header_map_value', 'proxy_continue_stream', 'proxy_close_stream',
-  'proxy_send_local_response', 'proxy_get_status', 'proxy_http_call', 'proxy_get_shared_data',
-  'proxy_set_shared_data', 'proxy_register_shared_queue', 'proxy_resolve_shared_queue',
-  'proxy_enqueue_shared_queue', 'proxy_dequeue_shared_queue', 'proxy_define_metric',
-  'proxy_increment_metric', 'proxy_record_metric', 'proxy_get_metric', 'proxy_get_property',
+  'proxy_log',
+  'proxy_get_log_level',
+  'proxy_done',
+  'proxy_set_effective_context',
+  'proxy_get_current_time_nanoseconds',
+  'proxy_set_tick_period_milliseconds',
+  'proxy_get_buffer_bytes',
+  'proxy_set_buffer_bytes',
+  'proxy_get_buffer_status',
+  'proxy_get_header_map_size',
+  'proxy_get_header_map_pairs',
+  'proxy_set_header_map_pairs',
+  'proxy_get_header_map_value',
+  'proxy_add_header_map_value',
+  'proxy_replace_header_map_value',
+  'proxy_remove_header_map_value',
+  'proxy_continue_stream',
+  'proxy_close_stream',
+  'proxy_send_local_response',
+  'proxy_get_status',
+  'proxy_http_call',
+  'proxy_get_shared_data',
+  'proxy_set_shared_data',
+  'proxy_register_shared_queue',
+  'proxy_resolve_shared_queue',
+  'proxy_enqueue_shared_queue',
+  'proxy_dequeue_shared_queue',
+  'proxy_define_metric',
+  'proxy_increment_metric',
+  'proxy_record_metric',
+  'proxy_get_metric',
+  'proxy_get_property',
   'proxy_set_property',
 ]);
 const WASI_SUBSET = new Set([
-  'fd_write', 'proc_exit', 'clock_time_get', 'random_get', 'environ_get', 'environ_sizes_get',
-  'args_get', 'args_sizes_get', 'fd_prestat_get', 'fd_prestat_dir_name',
+  'fd_write',
+  'proc_exit',
+  'clock_time_get',
+  'random_get',
+  'environ_get',
+  'environ_sizes_get',
+  'args_get',
+  'args_sizes_get',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
 ]);
 
 async function shape(fixture: string) {
@@ -33,7 +63,12 @@ async function shape(fixture: string) {
 
 const C_FILTERS: Record<string, string[]> = {
   'c/logging.c': ['proxy_on_configure', 'proxy_on_request_headers'],
-  'c/headers.c': ['proxy_on_request_headers', 'proxy_on_request_trailers', 'proxy_on_response_headers', 'proxy_on_response_trailers'],
+  'c/headers.c': [
+    'proxy_on_request_headers',
+    'proxy_on_request_trailers',
+    'proxy_on_response_headers',
+    'proxy_on_response_trailers',
+  ],
   'c/bodies.c': ['proxy_on_request_body', 'proxy_on_response_body'],
   'c/properties.c': ['proxy_on_request_headers'],
   'c/local_response.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers'],
@@ -42,7 +77,15 @@ const C_FILTERS: Record<string, string[]> = {
   'c/metrics.c': ['proxy_on_configure', 'proxy_on_request_headers', 'proxy_on_log'],
   'c/shared_data.c': ['proxy_on_request_headers'],
   'c/shared_queue.c': ['proxy_on_configure', 'proxy_on_request_headers', 'proxy_on_queue_ready'],
-  'c/stream_control.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers', 'proxy_on_queue_ready', 'proxy_on_done', 'proxy_on_log', 'proxy_on_delete'],
+  'c/stream_control.c': [
+    'proxy_on_request_headers',
+    'proxy_on_request_body',
+    'proxy_on_response_headers',
+    'proxy_on_queue_ready',
+    'proxy_on_done',
+    'proxy_on_log',
+    'proxy_on_delete',
+  ],
   'c/trap_named.c': ['proxy_on_request_headers', 'proxy_on_request_body', 'proxy_on_response_headers'],
 };
 
@@ -50,7 +93,16 @@ describe('C fixtures built with Debian clang for wasm32-wasi', () => {
   for (const [fixture, callbacks] of Object.entries(C_FILTERS)) {
     it(`${fixture} is an ABI 0.2.1 reactor that imports only spec host calls and the WASI subset`, async () => {
       const { exports, imports } = await shape(fixture);
-      expect(exports).toEqual(expect.arrayContaining(['memory', '_initialize', 'malloc', 'proxy_abi_version_0_2_1', 'proxy_on_context_create', ...callbacks]));
+      expect(exports).toEqual(
+        expect.arrayContaining([
+          'memory',
+          '_initialize',
+          'malloc',
+          'proxy_abi_version_0_2_1',
+          'proxy_on_context_create',
+          ...callbacks,
+        ]),
+      );
       for (const imp of imports) {
         const [mod, name] = imp.split('.') as [string, string];
         if (mod === 'env') expect(SPEC_V021_ENV, imp).toContain(name);
@@ -109,7 +161,12 @@ describe('hand-written WAT fixtures built with wabt', () => {
   it('abi-0_1_0.wat uses the 0.1.0 header callback shape (context, num_headers) and proxy_get_configuration', async () => {
     const bytes = await compileFixture('wat/abi-0_1_0.wat');
     const instance = await WebAssembly.instantiate(bytes, {
-      env: { proxy_log: () => 0, proxy_get_configuration: () => 0, proxy_add_header_map_value: () => 0, proxy_get_header_map_value: () => 0 },
+      env: {
+        proxy_log: () => 0,
+        proxy_get_configuration: () => 0,
+        proxy_add_header_map_value: () => 0,
+        proxy_get_header_map_value: () => 0,
+      },
     });
     expect((instance.instance.exports.proxy_on_request_headers as (...a: unknown[]) => unknown).length).toBe(2);
     expect((await shape('wat/abi-0_1_0.wat')).imports).toContain('env.proxy_get_configuration');
@@ -121,15 +178,23 @@ describe('hand-written WAT fixtures built with wabt', () => {
   });
 
   it.each([
-    'wat/trap-everywhere.wat', 'wat/trap-selectable.wat', 'wat/bad-pointers.wat', 'wat/alloc-returns-zero.wat',
-    'wat/alloc-out-of-range.wat', 'wat/alloc-traps.wat', 'wat/huge-allocation.wat', 'wat/go124-start.wat',
+    'wat/trap-everywhere.wat',
+    'wat/trap-selectable.wat',
+    'wat/bad-pointers.wat',
+    'wat/alloc-returns-zero.wat',
+    'wat/alloc-out-of-range.wat',
+    'wat/alloc-traps.wat',
+    'wat/huge-allocation.wat',
+    'wat/go124-start.wat',
   ])('%s builds and declares ABI 0.2.1', async (fixture) => {
     expect((await shape(fixture)).exports).toContain('proxy_abi_version_0_2_1');
   });
 
   it('trap-everywhere.wat traps in every callback it exports', async () => {
     const { instance } = await WebAssembly.instantiate(await compileFixture('wat/trap-everywhere.wat'));
-    const callbacks = Object.entries(instance.exports).filter(([name, v]) => typeof v === 'function' && name !== 'proxy_abi_version_0_2_1');
+    const callbacks = Object.entries(instance.exports).filter(
+      ([name, v]) => typeof v === 'function' && name !== 'proxy_abi_version_0_2_1',
+    );
     expect(callbacks.length).toBeGreaterThan(10);
     for (const [name, fn] of callbacks) {
       expect(() => (fn as (...a: number[]) => unknown)(1, 0, 0, 0, 0), name).toThrow(WebAssembly.RuntimeError);
@@ -140,7 +205,12 @@ describe('hand-written WAT fixtures built with wabt', () => {
     const bytes = await compileFixture('wat/go124-start.wat');
     let probes = 0;
     const { instance } = await WebAssembly.instantiate(bytes, {
-      wasi_snapshot_preview1: { fd_prestat_get: () => { probes++; return 0; } },
+      wasi_snapshot_preview1: {
+        fd_prestat_get: () => {
+          probes++;
+          return 0;
+        },
+      },
       env: { proxy_add_header_map_value: () => 0 },
     });
     expect(() => (instance.exports._initialize as () => void)()).toThrow(/unreachable/);

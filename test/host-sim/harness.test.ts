@@ -24,7 +24,10 @@ describe('harness (hand-written WAT filter)', () => {
 
   it('answers locally and never reaches the upstream when x-deny is present', async () => {
     const h = await createHarness({ module: smokeModule() });
-    const r = await h.request({ headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'X-Deny': '1' }, body: 'payload' });
+    const r = await h.request({
+      headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'X-Deny': '1' },
+      body: 'payload',
+    });
     expect(r.upstream.reached).toBe(false);
     expect(r.localReply?.status).toBe(403);
     expect(r.downstream.status).toBe(403);

@@ -6,10 +6,16 @@ import { encodePairs } from '../../host-sim/index.js';
 import { fixtureHarness, get } from './fixture-harness.js';
 
 describe('request headers (c/headers.c)', () => {
-  const request = () => [
-    [':method', 'GET'], [':path', '/items?id=7'], [':authority', 'example.com'],
-    ['x-multi', 'first'], ['x-multi', 'second'], ['x-replace-me', 'old'], ['x-remove-me', 'bye'],
-  ] as [string, string][];
+  const request = () =>
+    [
+      [':method', 'GET'],
+      [':path', '/items?id=7'],
+      [':authority', 'example.com'],
+      ['x-multi', 'first'],
+      ['x-multi', 'second'],
+      ['x-replace-me', 'old'],
+      ['x-remove-me', 'bye'],
+    ] as [string, string][];
 
   it('reads values and applies add / replace / remove as the upstream sees them', async () => {
     const h = await fixtureHarness('c/headers.c');
@@ -25,7 +31,7 @@ describe('request headers (c/headers.c)', () => {
     expect(r.upstream.headers.filter(([k]) => k === 'x-multi').map(([, v]) => v)).toEqual(['first', 'second']);
   });
 
-  it('lower-cases keys on add, as Envoy\'s LowerCaseString does', async () => {
+  it("lower-cases keys on add, as Envoy's LowerCaseString does", async () => {
     const h = await fixtureHarness('c/headers.c');
     const r = await h.request({ headers: request() });
     expect(r.upstream.headers).toContainEqual(['x-added-by', 'c']);
@@ -53,7 +59,9 @@ describe('request headers (c/headers.c)', () => {
     const h = await fixtureHarness('c/headers.c');
     const r = await h.request({ headers: request() });
     // Counted after the filter's own adds so far: what the map held when it asked.
-    const seen = r.upstream.headers.filter(([k]) => !['x-pair-count', 'x-pairs-bytes', 'x-map-size', 'x-first-key'].includes(k));
+    const seen = r.upstream.headers.filter(
+      ([k]) => !['x-pair-count', 'x-pairs-bytes', 'x-map-size', 'x-first-key'].includes(k),
+    );
     expect(r.upstreamHeader('x-pair-count')).toBe(String(seen.length));
     expect(r.upstreamHeader('x-pairs-bytes')).toBe(String(encodePairs(seen).length));
     expect(r.upstreamHeader('x-first-key')).toBe(':method');
@@ -65,7 +73,11 @@ describe('request headers (c/headers.c)', () => {
     const h = await fixtureHarness('c/headers.c');
     const r = await h.request({ headers: { ...get('/original'), 'x-set-pairs': '1', 'x-keep-me': 'no' } });
     expect(r.upstream.headers).toEqual([
-      [':method', 'GET'], [':path', '/replaced'], [':authority', 'set.example'], ['x-only', '1'], ['x-status-set-pairs', '0'],
+      [':method', 'GET'],
+      [':path', '/replaced'],
+      [':authority', 'set.example'],
+      ['x-only', '1'],
+      ['x-status-set-pairs', '0'],
     ]);
   });
 });
@@ -87,7 +99,10 @@ describe('trailers and response headers (c/headers.c)', () => {
     expect(r.downstreamHeader('x-response-filter')).toBe('c');
     expect(r.downstreamHeader('server')).toBe('meshwasm-fixture');
     expect(r.downstreamHeader('x-internal')).toBeUndefined();
-    expect(r.downstream.trailers).toEqual([['grpc-status', '0'], ['x-response-trailer', 'c']]);
+    expect(r.downstream.trailers).toEqual([
+      ['grpc-status', '0'],
+      ['x-response-trailer', 'c'],
+    ]);
   });
 });
 

@@ -24,7 +24,9 @@ describe('modules that are not modules', () => {
     const host = new Host();
     const bytes = randomBytes(n);
     expect(() => host.loadVm(bytes, { label: 'random.wasm' })).toThrow(HostError);
-    expect(() => host.loadVm(bytes, { label: 'random.wasm' })).toThrow(/random\.wasm is not a (valid )?WebAssembly module/);
+    expect(() => host.loadVm(bytes, { label: 'random.wasm' })).toThrow(
+      /random\.wasm is not a (valid )?WebAssembly module/,
+    );
     await stillServes(host);
   });
 
@@ -39,10 +41,14 @@ describe('modules that are not modules', () => {
     const good = await compileFixture('c/headers.c');
     const host = new Host();
     for (const cut of [4, 9, 64, Math.floor(good.length / 2), good.length - 1]) {
-      expect(() => host.loadVm(good.subarray(0, cut), { label: `cut-${cut}.wasm` }), `cut at ${cut}`).toThrow(/cut-\d+\.wasm is not a (valid )?WebAssembly module/);
+      expect(() => host.loadVm(good.subarray(0, cut), { label: `cut-${cut}.wasm` }), `cut at ${cut}`).toThrow(
+        /cut-\d+\.wasm is not a (valid )?WebAssembly module/,
+      );
     }
     // Cut right after the header it is a valid, empty module: refused for what it lacks.
-    expect(() => host.loadVm(good.subarray(0, 8), { label: 'cut-8.wasm' })).toThrow(/cut-8\.wasm does not export a proxy-wasm ABI marker/);
+    expect(() => host.loadVm(good.subarray(0, 8), { label: 'cut-8.wasm' })).toThrow(
+      /cut-8\.wasm does not export a proxy-wasm ABI marker/,
+    );
     await stillServes(host);
   });
 });
@@ -63,43 +69,67 @@ describe('traps', () => {
   });
 
   const STREAM_CALLBACKS: [number, string][] = [
-    [1, 'proxy_on_context_create'], [2, 'proxy_on_request_headers'], [3, 'proxy_on_request_body'],
-    [4, 'proxy_on_request_trailers'], [5, 'proxy_on_response_headers'], [6, 'proxy_on_response_body'],
+    [1, 'proxy_on_context_create'],
+    [2, 'proxy_on_request_headers'],
+    [3, 'proxy_on_request_body'],
+    [4, 'proxy_on_request_trailers'],
+    [5, 'proxy_on_response_headers'],
+    [6, 'proxy_on_response_body'],
     [7, 'proxy_on_response_trailers'],
   ];
   const fullRequest = {
-    headers: post('/'), body: 'req', trailers: { 'x-t': '1' },
+    headers: post('/'),
+    body: 'req',
+    trailers: { 'x-t': '1' },
     response: { headers: { ':status': '200' }, body: 'resp', trailers: { 'x-rt': '1' } },
   };
 
-  it.each(STREAM_CALLBACKS.slice(0, 5))('FAIL_CLOSE: a trap in callback #%i (%s) ends the stream with a 503 naming the callback', async (mode, callback) => {
-    const h = await fixtureHarness('wat/trap-selectable.wat', { config: 'x'.repeat(mode), failStrategy: 'FAIL_CLOSE' });
-    const r = await h.request(fullRequest);
-    expect(r.trap).toMatchObject({ callback, function: 'maybe_trap', policy: 'fail-closed' });
-    expect(r.trap!.message).toMatch(/unreachable/);
-    expect(r.downstream.status).toBe(503);
-    expect(r.localReply?.details).toBe('wasm_fail_stream');
-  });
+  it.each(STREAM_CALLBACKS.slice(0, 5))(
+    'FAIL_CLOSE: a trap in callback #%i (%s) ends the stream with a 503 naming the callback',
+    async (mode, callback) => {
+      const h = await fixtureHarness('wat/trap-selectable.wat', {
+        config: 'x'.repeat(mode),
+        failStrategy: 'FAIL_CLOSE',
+      });
+      const r = await h.request(fullRequest);
+      expect(r.trap).toMatchObject({ callback, function: 'maybe_trap', policy: 'fail-closed' });
+      expect(r.trap!.message).toMatch(/unreachable/);
+      expect(r.downstream.status).toBe(503);
+      expect(r.localReply?.details).toBe('wasm_fail_stream');
+    },
+  );
 
-  it.each(STREAM_CALLBACKS.slice(5))('FAIL_CLOSE: a trap in callback #%i (%s), after the response headers went out, resets the stream', async (mode, callback) => {
-    // Envoy's failStream sends a local reply, which it turns into a reset once headers are sent.
-    const h = await fixtureHarness('wat/trap-selectable.wat', { config: 'x'.repeat(mode), failStrategy: 'FAIL_CLOSE' });
-    const r = await h.request(fullRequest);
-    expect(r.trap).toMatchObject({ callback, function: 'maybe_trap', policy: 'fail-closed' });
-    expect(r.downstream.status).toBe(200);
-    expect(r.downstream.reset).toBe(true);
-  });
+  it.each(STREAM_CALLBACKS.slice(5))(
+    'FAIL_CLOSE: a trap in callback #%i (%s), after the response headers went out, resets the stream',
+    async (mode, callback) => {
+      // Envoy's failStream sends a local reply, which it turns into a reset once headers are sent.
+      const h = await fixtureHarness('wat/trap-selectable.wat', {
+        config: 'x'.repeat(mode),
+        failStrategy: 'FAIL_CLOSE',
+      });
+      const r = await h.request(fullRequest);
+      expect(r.trap).toMatchObject({ callback, function: 'maybe_trap', policy: 'fail-closed' });
+      expect(r.downstream.status).toBe(200);
+      expect(r.downstream.reset).toBe(true);
+    },
+  );
 
-  it.each(STREAM_CALLBACKS)('FAIL_OPEN: a trap in callback #%i (%s) lets the request through without the filter', async (mode, callback) => {
-    const h = await fixtureHarness('wat/trap-selectable.wat', { config: 'x'.repeat(mode), failStrategy: 'FAIL_OPEN' });
-    const r = await h.request(fullRequest);
-    expect(r.trap).toMatchObject({ callback, policy: 'fail-open' });
-    expect(r.upstream.reached).toBe(true);
-    expect(r.upstream.body).toBe('req');
-    expect([r.downstream.status, r.downstream.body]).toEqual([200, 'resp']);
-  });
+  it.each(STREAM_CALLBACKS)(
+    'FAIL_OPEN: a trap in callback #%i (%s) lets the request through without the filter',
+    async (mode, callback) => {
+      const h = await fixtureHarness('wat/trap-selectable.wat', {
+        config: 'x'.repeat(mode),
+        failStrategy: 'FAIL_OPEN',
+      });
+      const r = await h.request(fullRequest);
+      expect(r.trap).toMatchObject({ callback, policy: 'fail-open' });
+      expect(r.upstream.reached).toBe(true);
+      expect(r.upstream.body).toBe('req');
+      expect([r.downstream.status, r.downstream.body]).toEqual([200, 'resp']);
+    },
+  );
 
-  it('a trapped VM stays failed: later requests get the policy\'s answer without calling the module', async () => {
+  it("a trapped VM stays failed: later requests get the policy's answer without calling the module", async () => {
     const closed = await fixtureHarness('wat/trap-selectable.wat', { config: 'xx', failStrategy: 'FAIL_CLOSE' });
     await closed.request({ headers: get('/') });
     const next = await closed.request({ headers: get('/') });
@@ -120,7 +150,11 @@ describe('traps', () => {
   });
 
   it('traps in on_log, on_done, on_delete and on_tick are reported and fail the VM for later requests', async () => {
-    for (const [mode, callback] of [[8, 'proxy_on_log'], [9, 'proxy_on_done'], [10, 'proxy_on_delete']] as const) {
+    for (const [mode, callback] of [
+      [8, 'proxy_on_log'],
+      [9, 'proxy_on_done'],
+      [10, 'proxy_on_delete'],
+    ] as const) {
       const h = await fixtureHarness('wat/trap-selectable.wat', { config: 'x'.repeat(mode) });
       const r = await h.request({ headers: get('/') });
       expect(h.vm.failed?.callback, callback).toBe(callback);
@@ -149,7 +183,8 @@ describe('traps', () => {
 
 describe('faults inside the guest', () => {
   // One-off shapes, small enough to read inline: each faults in proxy_on_request_headers.
-  const guest = (body: string, extraImports = '') => compileWatText(`(module
+  const guest = (body: string, extraImports = '') =>
+    compileWatText(`(module
     ${extraImports}
     (memory (export "memory") 1)
     (func (export "proxy_abi_version_0_2_1"))
@@ -158,26 +193,49 @@ describe('faults inside the guest', () => {
     ${body})`);
 
   it.each([
-    ['a load outside linear memory', `(func $read_past_the_end (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-      (i32.load (i32.const 0xfffffff0)))`, /memory access out of bounds/, 'read_past_the_end'],
-    ['unbounded recursion (stack overflow)', `(func $recurse (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
-      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (call $recurse (i32.const 0)))`, /call stack/, 'recurse'],
-    ['an integer division by zero', `(func $divide (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-      (i32.div_u (i32.const 1) (local.get 2)))`, /divi/, 'divide'],
-    ['proc_exit from a callback', `(func $bail_out (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-      (call $proc_exit (i32.const 3)) (i32.const 0))`, /proc_exit\(3\)/, undefined],
-  ])('%s ends the stream per the policy with a clear message, and the host keeps serving', async (_what, body, message, fn) => {
-    const bytes = await guest(body, '(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))');
-    const host = new Host();
-    const plugin = host.startPlugin(host.loadVm(bytes, { label: 'faulty.wasm' }), { name: 'faulty' });
-    // end_of_stream is 0 when a body follows: the division then divides by zero.
-    const r = await runExchange(host, [plugin], { headers: post('/'), body: 'x' });
-    expect(r.trap?.callback).toBe('proxy_on_request_headers');
-    expect(r.trap?.message).toMatch(message);
-    if (fn) expect(r.trap?.function).toBe(fn);
-    expect(r.downstream.status).toBe(503);
-    await stillServes(host);
-  });
+    [
+      'a load outside linear memory',
+      `(func $read_past_the_end (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.load (i32.const 0xfffffff0)))`,
+      /memory access out of bounds/,
+      'read_past_the_end',
+    ],
+    [
+      'unbounded recursion (stack overflow)',
+      `(func $recurse (param i32) (result i32) (call $recurse (i32.add (local.get 0) (i32.const 1))))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (call $recurse (i32.const 0)))`,
+      /call stack/,
+      'recurse',
+    ],
+    [
+      'an integer division by zero',
+      `(func $divide (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (i32.div_u (i32.const 1) (local.get 2)))`,
+      /divi/,
+      'divide',
+    ],
+    [
+      'proc_exit from a callback',
+      `(func $bail_out (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+      (call $proc_exit (i32.const 3)) (i32.const 0))`,
+      /proc_exit\(3\)/,
+      undefined,
+    ],
+  ])(
+    '%s ends the stream per the policy with a clear message, and the host keeps serving',
+    async (_what, body, message, fn) => {
+      const bytes = await guest(body, '(import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))');
+      const host = new Host();
+      const plugin = host.startPlugin(host.loadVm(bytes, { label: 'faulty.wasm' }), { name: 'faulty' });
+      // end_of_stream is 0 when a body follows: the division then divides by zero.
+      const r = await runExchange(host, [plugin], { headers: post('/'), body: 'x' });
+      expect(r.trap?.callback).toBe('proxy_on_request_headers');
+      expect(r.trap?.message).toMatch(message);
+      if (fn) expect(r.trap?.function).toBe(fn);
+      expect(r.downstream.status).toBe(503);
+      await stillServes(host);
+    },
+  );
 });
 
 describe('malformed serialized maps', () => {
@@ -220,23 +278,35 @@ describe('pointers and allocators', () => {
     const r = await h.request({ headers: get('/') });
     const report = Object.fromEntries(r.upstream.headers.filter(([k]) => k.startsWith('x-bad-')));
     expect(report).toEqual({
-      'x-bad-log': '6', 'x-bad-log-wrap': '6', 'x-bad-get-return': '6', 'x-bad-add-key': '6',
-      'x-bad-set-pairs': '6', 'x-bad-property-path': '6', 'x-bad-local-reply': '6', 'x-bad-shared-set': '6',
-      'x-bad-metric-name': '6', 'x-bad-time': '6', 'x-bad-wasi-write': '21', 'x-bad-wasi-iovec': '21',
+      'x-bad-log': '6',
+      'x-bad-log-wrap': '6',
+      'x-bad-get-return': '6',
+      'x-bad-add-key': '6',
+      'x-bad-set-pairs': '6',
+      'x-bad-property-path': '6',
+      'x-bad-local-reply': '6',
+      'x-bad-shared-set': '6',
+      'x-bad-metric-name': '6',
+      'x-bad-time': '6',
+      'x-bad-wasi-write': '21',
+      'x-bad-wasi-iovec': '21',
     });
     expect(r.localReply).toBeUndefined();
     expect(r.trap).toBeUndefined();
     expect(r.downstream.status).toBe(200);
   });
 
-  it.each(['wat/alloc-returns-zero.wat', 'wat/alloc-out-of-range.wat'])('%s: calls that return data answer InvalidMemoryAccess (6); the module keeps running', async (fixture) => {
-    const h = await fixtureHarness(fixture, { vmConfig: 'some vm config' });
-    const r = await h.request({ headers: get('/') });
-    expect([r.upstreamHeader('x-alloc-get-path'), r.upstreamHeader('x-alloc-vm-config')]).toEqual(['06', '06']);
-    expect(r.trap).toBeUndefined();
-    const again = await h.request({ headers: get('/') });
-    expect(again.upstreamHeader('x-alloc-get-path')).toBe('06');
-  });
+  it.each(['wat/alloc-returns-zero.wat', 'wat/alloc-out-of-range.wat'])(
+    '%s: calls that return data answer InvalidMemoryAccess (6); the module keeps running',
+    async (fixture) => {
+      const h = await fixtureHarness(fixture, { vmConfig: 'some vm config' });
+      const r = await h.request({ headers: get('/') });
+      expect([r.upstreamHeader('x-alloc-get-path'), r.upstreamHeader('x-alloc-vm-config')]).toEqual(['06', '06']);
+      expect(r.trap).toBeUndefined();
+      const again = await h.request({ headers: get('/') });
+      expect(again.upstreamHeader('x-alloc-get-path')).toBe('06');
+    },
+  );
 
   it('an allocator that traps fails the callback that asked for data, named as the allocator', async () => {
     const atStart = await fixtureHarness('wat/alloc-traps.wat', { vmConfig: 'cfg' }).catch((e: unknown) => e);

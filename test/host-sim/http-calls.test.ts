@@ -14,7 +14,12 @@ describe('http calls (c/http_call.c)', () => {
   it('pauses the request, sends the call, and resumes with data from the reply', async () => {
     const seen: HttpCallRequest[] = [];
     const h = await fixtureHarness('c/http_call.c', {
-      clusters: { authz: (req) => { seen.push(req); return { status: 200, headers: { 'x-allowed': 'yes' }, body: 'user=alice' }; } },
+      clusters: {
+        authz: (req) => {
+          seen.push(req);
+          return { status: 200, headers: { 'x-allowed': 'yes' }, body: 'user=alice' };
+        },
+      },
     });
     const r = await h.request({ headers: get('/orders', { 'x-user': 'alice' }) });
     expect(seen).toHaveLength(1);
@@ -30,20 +35,29 @@ describe('http calls (c/http_call.c)', () => {
 
   it('sets content-length from the call body, as Envoy does', async () => {
     const seen: HttpCallRequest[] = [];
-    const h = await fixtureHarness('c/http_call.c', { clusters: { authz: (req) => { seen.push(req); return { status: 200, headers: { 'x-allowed': 'yes' } }; } } });
+    const h = await fixtureHarness('c/http_call.c', {
+      clusters: {
+        authz: (req) => {
+          seen.push(req);
+          return { status: 200, headers: { 'x-allowed': 'yes' } };
+        },
+      },
+    });
     await h.request({ headers: get('/') });
     expect(Buffer.from(seen[0]!.body).toString()).toBe('ping');
     expect(header(seen[0]!, 'content-length')).toBe('4');
   });
 
   it('answers locally when the authorizer says no', async () => {
-    const h = await fixtureHarness('c/http_call.c', { clusters: { authz: () => ({ status: 403, headers: { 'x-allowed': 'no' } }) } });
+    const h = await fixtureHarness('c/http_call.c', {
+      clusters: { authz: () => ({ status: 403, headers: { 'x-allowed': 'no' } }) },
+    });
     const r = await h.request({ headers: get('/orders') });
     expect(r.upstream.reached).toBe(false);
     expect(r.localReply).toMatchObject({ status: 403, body: 'denied by authz' });
   });
 
-  it('delivers a failed call (reset) with zero headers, and a timeout as Envoy\'s 504', async () => {
+  it("delivers a failed call (reset) with zero headers, and a timeout as Envoy's 504", async () => {
     const reset = await fixtureHarness('c/http_call.c', { clusters: { authz: () => 'reset' } });
     const r1 = await reset.request({ headers: get('/') });
     expect(messages(r1.logs)).toContain('response headers=0 body=0');
@@ -56,7 +70,10 @@ describe('http calls (c/http_call.c)', () => {
 
   it('waits for a slow responder before resuming', async () => {
     const h = await fixtureHarness('c/http_call.c', {
-      clusters: { authz: () => new Promise((resolve) => setTimeout(() => resolve({ headers: { 'x-allowed': 'yes' }, body: 'late' }), 20)) },
+      clusters: {
+        authz: () =>
+          new Promise((resolve) => setTimeout(() => resolve({ headers: { 'x-allowed': 'yes' }, body: 'late' }), 20)),
+      },
     });
     const r = await h.request({ headers: get('/') });
     expect(r.upstreamHeader('x-authz')).toBe('late');
@@ -82,7 +99,14 @@ describe('http calls (c/http_call.c)', () => {
 
   it('answers BadArgument (2) for an unknown cluster, missing pseudo-headers and a negative timeout', async () => {
     const calls: HttpCallRequest[] = [];
-    const h = await fixtureHarness('c/http_call.c', { clusters: { authz: (req) => { calls.push(req); return { status: 200 }; } } });
+    const h = await fixtureHarness('c/http_call.c', {
+      clusters: {
+        authz: (req) => {
+          calls.push(req);
+          return { status: 200 };
+        },
+      },
+    });
     const r = await h.request({ headers: get('/bad-calls') });
     expect({
       unknownCluster: r.upstreamHeader('x-call-unknown-cluster'),

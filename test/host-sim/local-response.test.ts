@@ -30,9 +30,12 @@ describe('local replies (c/local_response.c)', () => {
     expect(r.upstream.body).toBe('');
   });
 
-  it('replaces the upstream\'s response from the response headers callback', async () => {
+  it("replaces the upstream's response from the response headers callback", async () => {
     const h = await fixtureHarness('c/local_response.c');
-    const r = await h.request({ headers: get('/replace-reply'), response: { headers: { ':status': '200', 'x-secret': '1' }, body: 'upstream body' } });
+    const r = await h.request({
+      headers: get('/replace-reply'),
+      response: { headers: { ':status': '200', 'x-secret': '1' }, body: 'upstream body' },
+    });
     expect(r.upstream.reached).toBe(true);
     expect(r.downstream.status).toBe(502);
     expect(r.downstream.body).toBe('upstream hidden');

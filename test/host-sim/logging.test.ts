@@ -8,8 +8,12 @@ describe('logging (c/logging.c)', () => {
     const h = await fixtureHarness('c/logging.c');
     const levels = h.logs.filter((l) => l.message.startsWith('level ')).map((l) => [l.level, l.message]);
     expect(levels).toEqual([
-      ['trace', 'level trace'], ['debug', 'level debug'], ['info', 'level info'],
-      ['warn', 'level warn'], ['error', 'level error'], ['critical', 'level critical'],
+      ['trace', 'level trace'],
+      ['debug', 'level debug'],
+      ['info', 'level info'],
+      ['warn', 'level warn'],
+      ['error', 'level error'],
+      ['critical', 'level critical'],
     ]);
   });
 
@@ -23,13 +27,19 @@ describe('logging (c/logging.c)', () => {
   it('logs WASI stdout at info and stderr at error, as the spec says', async () => {
     const h = await fixtureHarness('c/logging.c');
     const wasi = h.logs.filter((l) => l.message.includes('via fd_write')).map((l) => [l.level, l.message.trim()]);
-    expect(wasi).toEqual([['info', 'stdout via fd_write'], ['error', 'stderr via fd_write']]);
+    expect(wasi).toEqual([
+      ['info', 'stdout via fd_write'],
+      ['error', 'stderr via fd_write'],
+    ]);
   });
 
-  it('attributes a request\'s log lines to that request, with the :path it read', async () => {
+  it("attributes a request's log lines to that request, with the :path it read", async () => {
     const h = await fixtureHarness('c/logging.c');
     const r = await h.request({ headers: get('/orders/42') });
-    expect(r.logs.find((l) => l.message.startsWith('request path'))).toMatchObject({ level: 'info', message: 'request path /orders/42' });
+    expect(r.logs.find((l) => l.message.startsWith('request path'))).toMatchObject({
+      level: 'info',
+      message: 'request path /orders/42',
+    });
     expect(r.logs.some((l) => l.message.startsWith('level '))).toBe(false);
   });
 
@@ -44,8 +54,10 @@ describe('logging (c/logging.c)', () => {
     const start = Date.UTC(2030, 0, 1);
     const h = await fixtureHarness('c/logging.c', { startTimeMs: start });
     const first = await h.request({ headers: get('/') });
-    const proxyNs = (r: typeof first) => BigInt(r.logs.find((l) => l.message.startsWith('proxy time ns '))!.message.slice(14));
-    const wasiNs = (r: typeof first) => BigInt(r.logs.find((l) => l.message.startsWith('wasi realtime ns '))!.message.slice(17));
+    const proxyNs = (r: typeof first) =>
+      BigInt(r.logs.find((l) => l.message.startsWith('proxy time ns '))!.message.slice(14));
+    const wasiNs = (r: typeof first) =>
+      BigInt(r.logs.find((l) => l.message.startsWith('wasi realtime ns '))!.message.slice(17));
     expect(proxyNs(first)).toBe(BigInt(start) * 1_000_000n);
     expect(wasiNs(first)).toBe(BigInt(start) * 1_000_000n);
     await h.tick(1500);
@@ -54,10 +66,16 @@ describe('logging (c/logging.c)', () => {
     expect(wasiNs(later) - wasiNs(first)).toBe(1_500_000_000n);
   });
 
-  it('drops lines below the configured level, as Envoy\'s logger does', async () => {
+  it("drops lines below the configured level, as Envoy's logger does", async () => {
     const h = await fixtureHarness('c/logging.c', { logLevel: 'warn' });
-    expect(h.logs.filter((l) => l.message.startsWith('level ')).map((l) => l.message)).toEqual(['level warn', 'level error', 'level critical']);
+    expect(h.logs.filter((l) => l.message.startsWith('level ')).map((l) => l.message)).toEqual([
+      'level warn',
+      'level error',
+      'level critical',
+    ]);
     // WASI stdout logs at info, stderr at error.
-    expect(h.logs.filter((l) => l.message.includes('via fd_write')).map((l) => l.message.trim())).toEqual(['stderr via fd_write']);
+    expect(h.logs.filter((l) => l.message.includes('via fd_write')).map((l) => l.message.trim())).toEqual([
+      'stderr via fd_write',
+    ]);
   });
 });

@@ -8,21 +8,38 @@ function guest(): { mem: GuestMemory; u8: () => Uint8Array } {
   const mem = new GuestMemory(undefined);
   mem.attach(memory);
   let heap = 1024;
-  mem.allocate = (n) => { const p = heap; heap += n; return p; };
+  mem.allocate = (n) => {
+    const p = heap;
+    heap += n;
+    return p;
+  };
   return { mem, u8: () => new Uint8Array(memory.buffer) };
 }
 const read = (g: ReturnType<typeof guest>) => {
   const dv = new DataView(g.u8().buffer);
-  const ptr = dv.getUint32(0, true), size = dv.getUint32(4, true);
+  const ptr = dv.getUint32(0, true),
+    size = dv.getUint32(4, true);
   return g.u8().slice(ptr, ptr + size);
 };
-const put = (g: ReturnType<typeof guest>, at: number, s: string) => { const b = Buffer.from(s); g.u8().set(b, at); return b.length; };
+const put = (g: ReturnType<typeof guest>, at: number, s: string) => {
+  const b = Buffer.from(s);
+  g.u8().set(b, at);
+  return b.length;
+};
 
 describe('GuestMemory encodings', () => {
   const cases: HeaderPairs[] = [
     [],
-    [[':method', 'GET'], [':path', '/a?b=c'], ['x-long-header-name-over-twelve', 'value']],
-    [['x-name', 'Zoë'], ['ключ', 'значение'], ['emoji', '🙂']],
+    [
+      [':method', 'GET'],
+      [':path', '/a?b=c'],
+      ['x-long-header-name-over-twelve', 'value'],
+    ],
+    [
+      ['x-name', 'Zoë'],
+      ['ключ', 'значение'],
+      ['emoji', '🙂'],
+    ],
   ];
   it('returnPairs writes the bytes encodePairs makes', () => {
     for (const pairs of cases) {
@@ -44,7 +61,12 @@ describe('GuestMemory encodings', () => {
 
   it('indexOfKey matches keys case-insensitively in place, first match wins, non-ASCII by string', () => {
     const g = guest();
-    const pairs: HeaderPairs = [['a', '1'], ['x-user', '2'], ['x-user', '3'], ['ключ', '4']];
+    const pairs: HeaderPairs = [
+      ['a', '1'],
+      ['x-user', '2'],
+      ['x-user', '3'],
+      ['ключ', '4'],
+    ];
     expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'X-User'))).toBe(1);
     expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'x-use'))).toBe(-1);
     expect(g.mem.indexOfKey(pairs, 2048, put(g, 2048, 'КЛЮЧ'))).toBe(3);

@@ -32,7 +32,7 @@ describe('metrics (c/metrics.c)', () => {
     expect(hist).toMatchObject({ type: 'histogram', samples: [120, 30] });
   });
 
-  it('answers Envoy\'s statuses for the calls it refuses', async () => {
+  it("answers Envoy's statuses for the calls it refuses", async () => {
     const h = await fixtureHarness('c/metrics.c');
     const r = await h.request({ headers: get('/') });
     expect({
@@ -45,9 +45,11 @@ describe('metrics (c/metrics.c)', () => {
     expect(h.metric('requests_total')).toBe(3);
   });
 
-  it('shares a stat by name across VMs, as Envoy\'s stats scope does', async () => {
+  it("shares a stat by name across VMs, as Envoy's stats scope does", async () => {
     const h = await fixtureHarness('c/metrics.c');
-    const second = h.host.startPlugin(h.host.loadVm(await compileFixture('c/metrics.c'), { vmId: 'second' }), { name: 'second' });
+    const second = h.host.startPlugin(h.host.loadVm(await compileFixture('c/metrics.c'), { vmId: 'second' }), {
+      name: 'second',
+    });
     // One request through both filters: each adds 3 to the same stat.
     const r = await runExchange(h.host, [h.plugin, second], { headers: get('/') });
     expect(r.upstream.reached).toBe(true);

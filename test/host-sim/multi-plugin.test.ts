@@ -7,9 +7,18 @@ import { Host, runExchange } from '../../host-sim/index.js';
 import { compileFixture } from '../fixtures/compile.js';
 import { get, messages } from './fixture-harness.js';
 
-async function plugin(host: Host, fixture: string, opts: { name: string; vmId?: string; rootId?: string; failStrategy?: 'FAIL_OPEN' | 'FAIL_CLOSE'; config?: string }) {
+async function plugin(
+  host: Host,
+  fixture: string,
+  opts: { name: string; vmId?: string; rootId?: string; failStrategy?: 'FAIL_OPEN' | 'FAIL_CLOSE'; config?: string },
+) {
   const vm = host.loadVm(await compileFixture(fixture), { vmId: opts.vmId ?? opts.name, label: fixture });
-  return host.startPlugin(vm, { name: opts.name, rootId: opts.rootId, failStrategy: opts.failStrategy, configuration: opts.config ? Buffer.from(opts.config) : undefined });
+  return host.startPlugin(vm, {
+    name: opts.name,
+    rootId: opts.rootId,
+    failStrategy: opts.failStrategy,
+    configuration: opts.config ? Buffer.from(opts.config) : undefined,
+  });
 }
 
 describe('several plugins in one host', () => {
@@ -31,7 +40,10 @@ describe('several plugins in one host', () => {
     host.startPlugin(vm, { name: 'one', rootId: 'root_one', configuration: Buffer.from('cfg-1') });
     host.startPlugin(vm, { name: 'two', rootId: 'root_two', configuration: Buffer.from('cfg-2') });
     expect(messages(host.logs).filter((m) => m.startsWith('root context') || m.startsWith('plugin config'))).toEqual([
-      'root context for root_one', 'plugin config cfg-1', 'root context for root_two', 'plugin config cfg-2',
+      'root context for root_one',
+      'plugin config cfg-1',
+      'root context for root_two',
+      'plugin config cfg-2',
     ]);
     expect(host.logs.find((l) => l.message === 'plugin config cfg-2')?.source).toBe('two');
   });
@@ -51,7 +63,11 @@ describe('several plugins in one host', () => {
     const crashing = await plugin(host, 'c/trap_named.c', { name: 'crashing', failStrategy: 'FAIL_OPEN' });
     const healthy = await plugin(host, 'c/headers.c', { name: 'healthy' });
     const r = await runExchange(host, [crashing, healthy], { headers: get('/crash') });
-    expect(r.trap).toMatchObject({ filter: 'crashing', callback: 'proxy_on_request_headers', function: 'validate_token_or_crash' });
+    expect(r.trap).toMatchObject({
+      filter: 'crashing',
+      callback: 'proxy_on_request_headers',
+      function: 'validate_token_or_crash',
+    });
     expect(r.upstream.headers).toContainEqual(['x-seen-path', '/crash']);
     expect(crashing.vm.failed).toBeDefined();
     expect(healthy.vm.failed).toBeUndefined();
@@ -71,7 +87,9 @@ describe('several plugins in one host', () => {
 
   it('keeps VMs apart: a plugin that failed to start does not stop the host loading the next', async () => {
     const host = new Host();
-    await expect(plugin(host, 'wat/trap-everywhere.wat', { name: 'broken' })).rejects.toThrow(/trapped in proxy_on_context_create/);
+    await expect(plugin(host, 'wat/trap-everywhere.wat', { name: 'broken' })).rejects.toThrow(
+      /trapped in proxy_on_context_create/,
+    );
     const healthy = await plugin(host, 'c/headers.c', { name: 'healthy' });
     const r = await runExchange(host, [healthy], { headers: get('/x') });
     expect(r.upstream.headers).toContainEqual(['x-seen-path', '/x']);

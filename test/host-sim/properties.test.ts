@@ -15,7 +15,11 @@ describe('properties (c/properties.c)', () => {
   });
 
   it('answers plugin_root_id and plugin_name from the plugin, and node.id from the host', async () => {
-    const h = await fixtureHarness('c/properties.c', { rootId: 'authz_root', pluginName: 'ns.authz', properties: { 'node.id': 'sidecar~10.1.1.1~pod.ns~ns.svc.cluster.local' } });
+    const h = await fixtureHarness('c/properties.c', {
+      rootId: 'authz_root',
+      pluginName: 'ns.authz',
+      properties: { 'node.id': 'sidecar~10.1.1.1~pod.ns~ns.svc.cluster.local' },
+    });
     const r = await h.request({ headers: get('/') });
     expect(r.upstreamHeader('x-prop-root-id')).toBe('authz_root');
     expect(r.upstreamHeader('x-prop-plugin-name')).toBe('ns.authz');

@@ -10,10 +10,18 @@ describe('shared data (c/shared_data.c)', () => {
   it('creates the key, then increments it with the cas it read', async () => {
     const h = await fixtureHarness('c/shared_data.c');
     const first = await h.request({ headers: get('/') });
-    expect([first.upstreamHeader('x-shared-get-status'), first.upstreamHeader('x-shared-set-status'), first.upstreamHeader('x-shared-hits')]).toEqual(['1', '0', '1']);
+    expect([
+      first.upstreamHeader('x-shared-get-status'),
+      first.upstreamHeader('x-shared-set-status'),
+      first.upstreamHeader('x-shared-hits'),
+    ]).toEqual(['1', '0', '1']);
     expect(first.upstreamHeader('x-shared-stale-set')).toBe('-1');
     const second = await h.request({ headers: get('/') });
-    expect([second.upstreamHeader('x-shared-get-status'), second.upstreamHeader('x-shared-set-status'), second.upstreamHeader('x-shared-hits')]).toEqual(['0', '0', '2']);
+    expect([
+      second.upstreamHeader('x-shared-get-status'),
+      second.upstreamHeader('x-shared-set-status'),
+      second.upstreamHeader('x-shared-hits'),
+    ]).toEqual(['0', '0', '2']);
     expect(h.sharedData('hits')).toBe('2');
   });
 
@@ -34,7 +42,9 @@ describe('shared data (c/shared_data.c)', () => {
     const same = await runExchange(h.host, [second], { headers: get('/', { 'x-shared-read': 'note' }) });
     expect(same.upstream.headers).toContainEqual(['x-shared-value', 'from plugin one']);
     // Another VM with another vm_id sees nothing.
-    const other = h.host.startPlugin(h.host.loadVm(await compileFixture('c/shared_data.c'), { vmId: 'vm-b' }), { name: 'other' });
+    const other = h.host.startPlugin(h.host.loadVm(await compileFixture('c/shared_data.c'), { vmId: 'vm-b' }), {
+      name: 'other',
+    });
     const isolated = await runExchange(h.host, [other], { headers: get('/', { 'x-shared-read': 'note' }) });
     expect(isolated.upstream.headers).toContainEqual(['x-shared-value-status', '1']);
   });

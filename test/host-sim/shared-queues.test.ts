@@ -24,7 +24,10 @@ describe('shared queues (c/shared_queue.c)', () => {
   it('answers NotFound (1) for an unknown queue name and an unknown queue id', async () => {
     const h = await fixtureHarness('c/shared_queue.c');
     const r = await h.request({ headers: get('/') });
-    expect([r.upstreamHeader('x-queue-resolve-unknown'), r.upstreamHeader('x-queue-enqueue-unknown')]).toEqual(['1', '1']);
+    expect([r.upstreamHeader('x-queue-resolve-unknown'), r.upstreamHeader('x-queue-enqueue-unknown')]).toEqual([
+      '1',
+      '1',
+    ]);
   });
 
   it('resolves queues by vm_id: another vm_id finds nothing', async () => {

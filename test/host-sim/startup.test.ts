@@ -9,8 +9,16 @@ import { fixtureHarness, get, messages } from './fixture-harness.js';
 
 describe('start-up shapes', () => {
   it('C++ SDK shape: no _initialize, malloc only, root id read through the plugin_root_id property', async () => {
-    const h = await fixtureHarness('c/startup_cpp_sdk.c', { rootId: 'my_root', vmConfig: 'vm-settings', config: { mode: 'strict' } });
-    expect(messages(h.logs)).toEqual(['root context for my_root', 'vm config vm-settings', 'plugin config {"mode":"strict"}']);
+    const h = await fixtureHarness('c/startup_cpp_sdk.c', {
+      rootId: 'my_root',
+      vmConfig: 'vm-settings',
+      config: { mode: 'strict' },
+    });
+    expect(messages(h.logs)).toEqual([
+      'root context for my_root',
+      'vm config vm-settings',
+      'plugin config {"mode":"strict"}',
+    ]);
     expect(h.vm.info.start).toBe('none');
     expect(h.vm.info.allocator).toBe('malloc');
     const r = await h.request({ headers: get('/') });
@@ -37,7 +45,7 @@ describe('start-up shapes', () => {
     expect(r.upstreamHeader('x-startup')).toBe('tinygo-like');
   });
 
-  it('rejects a plugin whose proxy_on_configure returns false, with the filter\'s reason', async () => {
+  it("rejects a plugin whose proxy_on_configure returns false, with the filter's reason", async () => {
     const err = await fixtureHarness('c/startup_rust_go.c', { config: 'reject' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigureError);
     expect((err as Error).message).toMatch(/proxy_on_configure returned false/);

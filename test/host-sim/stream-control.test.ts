@@ -29,7 +29,10 @@ describe('stream control (c/stream_control.c)', () => {
 
   it('holds the response at headers and resumes it from another callback with the header added', async () => {
     const h = await fixtureHarness('c/stream_control.c');
-    const r = await h.request({ headers: get('/hold-response'), response: { headers: { ':status': '200' }, body: ['a', 'b'] } });
+    const r = await h.request({
+      headers: get('/hold-response'),
+      response: { headers: { ':status': '200' }, body: ['a', 'b'] },
+    });
     expect(r.downstreamHeader('x-held-response')).toBe('yes');
     expect(r.downstream.body).toBe('ab');
     expect(r.downstream.status).toBe(200);
@@ -55,11 +58,13 @@ describe('stream control (c/stream_control.c)', () => {
     const id = ends[0]!.split(' ')[1];
     expect(ends).toEqual([`on_log ${id}`, `on_done ${id}`, `on_delete ${id}`]);
     const next = await h.request({ headers: get('/') });
-    const nextId = messages(next.logs).find((m) => m.startsWith('on_delete '))!.split(' ')[1];
+    const nextId = messages(next.logs)
+      .find((m) => m.startsWith('on_delete '))!
+      .split(' ')[1];
     expect(nextId).not.toBe(id);
   });
 
-  it('lets proxy_on_log read the request and response headers, as at Envoy\'s access-log time', async () => {
+  it("lets proxy_on_log read the request and response headers, as at Envoy's access-log time", async () => {
     const h = await fixtureHarness('c/stream_control.c');
     const r = await h.request({ headers: get('/audited'), response: { headers: { ':status': '404' } } });
     expect(messages(r.logs)).toContain('access log path=/audited status=404');

@@ -40,7 +40,9 @@ describe('timers (c/timers.c)', () => {
     expect(h.plugin.deleted).toBe(false);
     // The timer the filter re-armed at 10 ms still runs while shutdown is pending.
     await h.tick(10);
-    const end = messages(h.logs).slice(messages(h.logs).indexOf('done deferred')).filter((m) => !m.startsWith('tick '));
+    const end = messages(h.logs)
+      .slice(messages(h.logs).indexOf('done deferred'))
+      .filter((m) => !m.startsWith('tick '));
     expect(end).toEqual(['done deferred', 'proxy_done status=0', 'root deleted']);
     expect(h.plugin.deleted).toBe(true);
     await h.tick(60_000);

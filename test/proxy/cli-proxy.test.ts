@@ -13,7 +13,9 @@ import { sha256, startModuleServer, tempDir, wasmPlugin, writeManifest } from '.
 
 const bin = new URL('../../bin/meshwasm.js', import.meta.url).pathname;
 let up: TestUpstream | undefined;
-afterEach(async () => { await up?.close(); });
+afterEach(async () => {
+  await up?.close();
+});
 
 /** Spawns the CLI and follows its JSON events. */
 function spawnProxy(args: string[]) {
@@ -23,12 +25,16 @@ function spawnProxy(args: string[]) {
   createInterface({ input: child.stdout }).on('line', (line) => {
     const e = JSON.parse(line);
     events.push(e);
-    for (const w of waiters.splice(0)) if (w[0](e)) w[1](e); else waiters.push(w);
+    for (const w of waiters.splice(0))
+      if (w[0](e)) w[1](e);
+      else waiters.push(w);
   });
-  const next = (event: string) => new Promise<Record<string, any>>((resolve) => {
-    const hit = events.find((e) => e.event === event);
-    if (hit) resolve(hit); else waiters.push([(e) => e.event === event, resolve]);
-  });
+  const next = (event: string) =>
+    new Promise<Record<string, any>>((resolve) => {
+      const hit = events.find((e) => e.event === event);
+      if (hit) resolve(hit);
+      else waiters.push([(e) => e.event === event, resolve]);
+    });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, events, next, exited };
 }
@@ -38,13 +44,32 @@ describe('meshwasm proxy (CLI)', () => {
     up = await startUpstream();
     const modules = await startModuleServer({ '/tagger.wasm': watModule('tagger') });
     const dir = tempDir('cli-xds');
-    writeManifest(dir, 't.yaml', wasmPlugin('tagger', {
-      url: `${modules.url}/tagger.wasm`, sha256: sha256(modules.files['/tagger.wasm']!), pluginConfig: { tag: 'xds' }, selector: { matchLabels: { app: 'web' } },
-    }));
+    writeManifest(
+      dir,
+      't.yaml',
+      wasmPlugin('tagger', {
+        url: `${modules.url}/tagger.wasm`,
+        sha256: sha256(modules.files['/tagger.wasm']!),
+        pluginConfig: { tag: 'xds' },
+        selector: { matchLabels: { app: 'web' } },
+      }),
+    );
     const cp = await startControlPlane({
-      sources: [new DirectorySource(dir, { debounceMs: 30 })], resolver: new Resolver([new HttpModuleSource()], { dir: tempDir('cli-xds-cache') }),
+      sources: [new DirectorySource(dir, { debounceMs: 30 })],
+      resolver: new Resolver([new HttpModuleSource()], { dir: tempDir('cli-xds-cache') }),
     });
-    const p = spawnProxy(['--upstream', up.url, '--listen', '127.0.0.1:0', '--xds', cp.xdsAddress, '--node-id', 'web-9', '--labels', 'app=web']);
+    const p = spawnProxy([
+      '--upstream',
+      up.url,
+      '--listen',
+      '127.0.0.1:0',
+      '--xds',
+      cp.xdsAddress,
+      '--node-id',
+      'web-9',
+      '--labels',
+      'app=web',
+    ]);
     try {
       const listening = await p.next('listening');
       const chain = await p.next('chain');
@@ -63,21 +88,45 @@ describe('meshwasm proxy (CLI)', () => {
     up = await startUpstream();
     const dir = mkdtempSync(join(tmpdir(), 'mw-proxy-cli-'));
     writeFileSync(join(dir, 'tagger.wasm'), watModule('tagger'));
-    const child = spawn(process.execPath, [bin, 'proxy', '--upstream', up.url, '--listen', '127.0.0.1:0', '-o', 'json',
-      '--module', join(dir, 'tagger.wasm'), '--config', 'cli-v1', '--name', 'first'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'proxy',
+        '--upstream',
+        up.url,
+        '--listen',
+        '127.0.0.1:0',
+        '-o',
+        'json',
+        '--module',
+        join(dir, 'tagger.wasm'),
+        '--config',
+        'cli-v1',
+        '--name',
+        'first',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const events: Record<string, any>[] = [];
     const waiters: [(e: Record<string, any>) => boolean, (e: Record<string, any>) => void][] = [];
     createInterface({ input: child.stdout }).on('line', (line) => {
       const e = JSON.parse(line);
       events.push(e);
-      for (const w of waiters.splice(0)) if (w[0](e)) w[1](e); else waiters.push(w);
+      for (const w of waiters.splice(0))
+        if (w[0](e)) w[1](e);
+        else waiters.push(w);
     });
-    const next = (event: string) => new Promise<Record<string, any>>((resolve) => {
-      const hit = events.find((e) => e.event === event);
-      if (hit) resolve(hit); else waiters.push([(e) => e.event === event, resolve]);
-    });
+    const next = (event: string) =>
+      new Promise<Record<string, any>>((resolve) => {
+        const hit = events.find((e) => e.event === event);
+        if (hit) resolve(hit);
+        else waiters.push([(e) => e.event === event, resolve]);
+      });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
     const listening = await next('listening');
@@ -95,9 +144,13 @@ describe('meshwasm proxy (CLI)', () => {
   });
 
   it('exits 2 (usage) with the next step when --config comes before any --module', async () => {
-    const child = spawn(process.execPath, [bin, 'proxy', '--upstream', 'http://127.0.0.1:1', '--config', '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'proxy', '--upstream', 'http://127.0.0.1:1', '--config', '{}'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(2);
     expect(stderr).toContain('write --module <file.wasm> first');

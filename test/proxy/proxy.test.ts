@@ -22,8 +22,13 @@ async function proxy(opts: Parameters<typeof startProxy>[0]): Promise<RunningPro
   cleanup.push(() => p.close());
   return p;
 }
-const tagger = (tag: string, failStrategy?: 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD') =>
-  ({ kind: 'wasm' as const, name: 'tagger', module: watModule('tagger'), configuration: tag, failStrategy });
+const tagger = (tag: string, failStrategy?: 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD') => ({
+  kind: 'wasm' as const,
+  name: 'tagger',
+  module: watModule('tagger'),
+  configuration: tag,
+  failStrategy,
+});
 
 /** Resolves once `cond` holds, checking on every turn of the event loop (no timing assumption). */
 async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
@@ -53,7 +58,11 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
       res.writeHead(ok ? 200 : 403, { 'content-length': '0' });
       res.end();
     });
-    const p = await proxy({ upstream: up.url, clusters: { authz: authz.url }, filters: [{ kind: 'wasm', name: 'authz', module: watModule('authz-call') }] });
+    const p = await proxy({
+      upstream: up.url,
+      clusters: { authz: authz.url },
+      filters: [{ kind: 'wasm', name: 'authz', module: watModule('authz-call') }],
+    });
 
     const allowed = await fetch(`${p.url}/public/a`);
     expect(allowed.status).toBe(200);
@@ -70,10 +79,17 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
 
   it('gives every filter of the chain its access-log call, also one after a filter that answered locally (as Envoy)', async () => {
     const up = await upstream();
-    const authz = await upstream((req, res) => { res.writeHead((req.url ?? '').startsWith('/public') ? 200 : 403, { 'content-length': '0' }); res.end(); });
+    const authz = await upstream((req, res) => {
+      res.writeHead((req.url ?? '').startsWith('/public') ? 200 : 403, { 'content-length': '0' });
+      res.end();
+    });
     const p = await proxy({
-      upstream: up.url, clusters: { authz: authz.url },
-      filters: [{ kind: 'wasm', name: 'authz', module: watModule('authz-call') }, { kind: 'wasm', name: 'counter', module: watModule('access-counter') }],
+      upstream: up.url,
+      clusters: { authz: authz.url },
+      filters: [
+        { kind: 'wasm', name: 'authz', module: watModule('authz-call') },
+        { kind: 'wasm', name: 'counter', module: watModule('access-counter') },
+      ],
     });
     expect((await fetch(`${p.url}/private`)).status).toBe(403);
     expect((await fetch(`${p.url}/public`)).status).toBe(200);
@@ -85,7 +101,10 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
     const releaseSecondResponseChunk = gate();
     const received: string[] = [];
     const up = await upstream((req, res) => {
-      req.on('data', (c: Buffer) => { received.push(c.toString()); if (received.length === 1) firstChunkArrived.open(); });
+      req.on('data', (c: Buffer) => {
+        received.push(c.toString());
+        if (received.length === 1) firstChunkArrived.open();
+      });
       req.on('end', async () => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.write('part one;');
@@ -97,11 +116,18 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
 
     const clientGotFirstPart = gate<string>();
     const done = new Promise<string>((resolve, reject) => {
-      const req = http.request(`${p.url}/upload`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => { text += c.toString(); if (text === 'part one;') clientGotFirstPart.open(text); });
-        res.on('end', () => resolve(text));
-      });
+      const req = http.request(
+        `${p.url}/upload`,
+        { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+            if (text === 'part one;') clientGotFirstPart.open(text);
+          });
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.write('hello ');
       // The second chunk is only written once the upstream holds the first one: a proxy that
@@ -176,8 +202,12 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
   it('never goes down on a bad module: the update is refused and the previous chain keeps serving', async () => {
     const up = await upstream();
     const p = await proxy({ upstream: up.url, filters: [tagger('v1')] });
-    expect(() => p.applyFilters([{ kind: 'wasm', name: 'broken', module: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]) }], 'v2'))
-      .toThrow(/filter "broken"/);
+    expect(() =>
+      p.applyFilters(
+        [{ kind: 'wasm', name: 'broken', module: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]) }],
+        'v2',
+      ),
+    ).toThrow(/filter "broken"/);
     const res = await fetch(p.url);
     expect(res.headers.get('x-served-by')).toBe('v1');
     expect(p.chain().version).toBe('local-1');
@@ -185,8 +215,9 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
 
   it('rejects local modules that fail at start-up with an error naming the filter', async () => {
     const up = await upstream();
-    await expect(startProxy({ upstream: up.url, filters: [{ kind: 'wasm', name: 'junk', module: new Uint8Array([1, 2, 3]) }] }))
-      .rejects.toThrow(/proxy: filter "junk"/);
+    await expect(
+      startProxy({ upstream: up.url, filters: [{ kind: 'wasm', name: 'junk', module: new Uint8Array([1, 2, 3]) }] }),
+    ).rejects.toThrow(/proxy: filter "junk"/);
   });
 
   it('drives proxy_on_tick from the real clock', async () => {
@@ -211,13 +242,23 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
   it('routes on a header after the filters ran (Envoy cluster_header): the named cluster gets the request', async () => {
     const stable = await upstream();
     const canary = await upstream();
-    const p = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-filter-version', filters: [tagger('canary')] });
+    const p = await proxy({
+      upstream: stable.url,
+      clusters: { canary: canary.url },
+      routeHeader: 'x-filter-version',
+      filters: [tagger('canary')],
+    });
     expect((await fetch(`${p.url}/a`)).status).toBe(200);
     expect(canary.seen.map((r) => r.url)).toEqual(['/a']);
     expect(stable.seen).toHaveLength(0);
 
     // A header naming no cluster: 503, as Envoy answers cluster_not_found.
-    const q = await proxy({ upstream: stable.url, clusters: { canary: canary.url }, routeHeader: 'x-filter-version', filters: [tagger('nowhere')] });
+    const q = await proxy({
+      upstream: stable.url,
+      clusters: { canary: canary.url },
+      routeHeader: 'x-filter-version',
+      filters: [tagger('nowhere')],
+    });
     const res = await fetch(`${q.url}/b`);
     expect(res.status).toBe(503);
     expect(await res.text()).toBe('no cluster named "nowhere"');
@@ -243,7 +284,10 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
 
   it('answers 504 when the upstream does not answer within the route timeout, through the filters', async () => {
     const never = gate();
-    const up = await upstream(async (_req, res) => { await never.promise; res.end(); });
+    const up = await upstream(async (_req, res) => {
+      await never.promise;
+      res.end();
+    });
     const p = await proxy({ upstream: up.url, timeoutMs: 50, filters: [tagger('v1')] });
     const res = await fetch(p.url);
     expect(res.status).toBe(504);
@@ -268,7 +312,10 @@ describe('meshwasm proxy over real HTTP on 127.0.0.1', () => {
 
   it('closes gracefully: an in-flight request completes, then the listener is gone', async () => {
     const hold = gate();
-    const up = await upstream(async (_req, res) => { await hold.promise; res.end('late'); });
+    const up = await upstream(async (_req, res) => {
+      await hold.promise;
+      res.end('late');
+    });
     const p = await startProxy({ upstream: up.url, filters: [tagger('v1')] });
     const inflight = fetch(p.url);
     await until(() => up.seen.length === 1);

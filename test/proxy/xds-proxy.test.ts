@@ -2,10 +2,25 @@
 // in a watched directory, modules served over real HTTP, real requests through the proxy.
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectorySource, FileModuleSource, HttpModuleSource, Resolver, startControlPlane, type ControlPlane } from '../../control-plane/index.js';
+import {
+  DirectorySource,
+  FileModuleSource,
+  HttpModuleSource,
+  Resolver,
+  startControlPlane,
+  type ControlPlane,
+} from '../../control-plane/index.js';
 import { startProxy, type RunningProxy } from '../../proxy/index.js';
 import { followXds } from '../../proxy/xds-source.js';
-import { eventually, sha256, startModuleServer, tempDir, wasmModule, wasmPlugin, writeManifest } from '../control-plane/helpers.js';
+import {
+  eventually,
+  sha256,
+  startModuleServer,
+  tempDir,
+  wasmModule,
+  wasmPlugin,
+  writeManifest,
+} from '../control-plane/helpers.js';
 import { watModule } from './helpers/modules.js';
 import { startUpstream, type TestUpstream } from './helpers/upstream.js';
 import { withCustomSection } from './helpers/wasm-variant.js';
@@ -24,10 +39,14 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
   let cacheDir: string;
   const rejections: string[] = [];
 
-  const manifest = (file: string, tag: string, name: string) => wasmPlugin('tagger', {
-    url: `${modules.url}/${file}`, sha256: sha256(modules.files[`/${file}`]!), pluginConfig: { tag }, pluginName: name,
-    selector: { matchLabels: { app: 'web' } },
-  });
+  const manifest = (file: string, tag: string, name: string) =>
+    wasmPlugin('tagger', {
+      url: `${modules.url}/${file}`,
+      sha256: sha256(modules.files[`/${file}`]!),
+      pluginConfig: { tag },
+      pluginName: name,
+      selector: { matchLabels: { app: 'web' } },
+    });
   const tagSeenUpstream = async () => {
     const n = up.seen.length;
     await fetch(`${proxy.url}/check`);
@@ -46,7 +65,13 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
       retryMs: 300,
     });
     proxy = await startProxy({ upstream: up.url, initiallyReady: false, adminPort: 0 });
-    stopXds = await followXds(proxy, { address: cp.xdsAddress, nodeId: 'web-proxy', labels: { app: 'web' }, namespace: 'default', onReject: (r) => rejections.push(r.message) });
+    stopXds = await followXds(proxy, {
+      address: cp.xdsAddress,
+      nodeId: 'web-proxy',
+      labels: { app: 'web' },
+      namespace: 'default',
+      onReject: (r) => rejections.push(r.message),
+    });
   });
 
   afterAll(async () => {
@@ -62,7 +87,11 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
   it('is not ready until the first chain arrives, then runs the filter on real requests', async () => {
     await eventually(() => proxy.chain().filters.length === 1, 'the first chain');
     expect((await fetch(`${proxy.adminUrl}/ready`)).status).toBe(200);
-    expect(proxy.chain().filters[0]).toMatchObject({ name: 'default.tagger', sha256: sha256(v1), rootId: 'tagger_root' });
+    expect(proxy.chain().filters[0]).toMatchObject({
+      name: 'default.tagger',
+      sha256: sha256(v1),
+      rootId: 'tagger_root',
+    });
     expect(await tagSeenUpstream()).toBe('{"tag":"one"}');
   });
 
@@ -70,13 +99,19 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
     writeManifest(dir, 'tagger.yaml', manifest('v2.wasm', 'two', 'tagger_root'));
     await eventually(() => proxy.chain().filters[0]?.sha256 === sha256(v2), 'version 2 in the chain');
     expect(await tagSeenUpstream()).toBe('{"tag":"two"}');
-    const status = await eventually(() => cp.status().extensions.find((e) => e.name === 'tagger' && e.proxies[0]?.acked && e.digest === sha256(v2)), 'the ACK of v2');
+    const status = await eventually(
+      () => cp.status().extensions.find((e) => e.name === 'tagger' && e.proxies[0]?.acked && e.digest === sha256(v2)),
+      'the ACK of v2',
+    );
     expect(status.proxies[0]!.nodeId).toBe('web-proxy');
   });
 
   it('NACKs a module it cannot load, keeps serving the previous version, and status shows the error', async () => {
     writeManifest(dir, 'tagger.yaml', manifest('bad.wasm', 'three', 'tagger_root'));
-    const nack = await eventually(() => cp.status().proxies.find((p) => p.nodeId === 'web-proxy' && p.nack)?.nack, 'the NACK in status');
+    const nack = await eventually(
+      () => cp.status().proxies.find((p) => p.nodeId === 'web-proxy' && p.nack)?.nack,
+      'the NACK in status',
+    );
     expect(nack.message).toContain('filter "default.tagger"');
     expect(rejections.length).toBeGreaterThan(0);
     expect(proxy.stats.chainRejections).toBeGreaterThan(0);
@@ -85,19 +120,36 @@ describe('meshwasm proxy --xds: filters from the control plane over ECDS', () =>
   });
 
   it("runs Istio's RBAC fallback when a module cannot be fetched: deny-all for FAIL_CLOSE, allow-all for FAIL_OPEN", async () => {
-    const missing = (name: string, failStrategy: string, app: string) => wasmPlugin(name, {
-      url: `${modules.url}/missing-${name}.wasm`, sha256: 'c'.repeat(64), failStrategy, selector: { matchLabels: { app } },
-    });
+    const missing = (name: string, failStrategy: string, app: string) =>
+      wasmPlugin(name, {
+        url: `${modules.url}/missing-${name}.wasm`,
+        sha256: 'c'.repeat(64),
+        failStrategy,
+        selector: { matchLabels: { app } },
+      });
     writeManifest(dir, 'closed.yaml', missing('closed', 'FAIL_CLOSE', 'closed'));
     writeManifest(dir, 'open.yaml', missing('open', 'FAIL_OPEN', 'open'));
     const closed = await startProxy({ upstream: up.url, initiallyReady: false });
     const open = await startProxy({ upstream: up.url, initiallyReady: false });
     const stops = [
-      await followXds(closed, { address: cp.xdsAddress, nodeId: 'closed-1', labels: { app: 'closed' }, namespace: 'default' }),
-      await followXds(open, { address: cp.xdsAddress, nodeId: 'open-1', labels: { app: 'open' }, namespace: 'default' }),
+      await followXds(closed, {
+        address: cp.xdsAddress,
+        nodeId: 'closed-1',
+        labels: { app: 'closed' },
+        namespace: 'default',
+      }),
+      await followXds(open, {
+        address: cp.xdsAddress,
+        nodeId: 'open-1',
+        labels: { app: 'open' },
+        namespace: 'default',
+      }),
     ];
     try {
-      await eventually(() => closed.chain().filters[0]?.kind === 'rbac' && open.chain().filters[0]?.kind === 'rbac', 'the fallbacks');
+      await eventually(
+        () => closed.chain().filters[0]?.kind === 'rbac' && open.chain().filters[0]?.kind === 'rbac',
+        'the fallbacks',
+      );
       const denied = await fetch(closed.url);
       expect(denied.status).toBe(403);
       expect(await denied.text()).toBe('RBAC: access denied');

@@ -2,7 +2,17 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerConfig, login, logout, openTarget, pullModule, pushModule, RegistryError, type RemoteRepository, staticCredentials } from '../../registry/index.js';
+import {
+  DockerConfig,
+  login,
+  logout,
+  openTarget,
+  pullModule,
+  pushModule,
+  RegistryError,
+  type RemoteRepository,
+  staticCredentials,
+} from '../../registry/index.js';
 import { startRegistry, type RunningRegistry } from './helpers/docker-registry.js';
 import { writeHtpasswd } from './helpers/htpasswd.js';
 import { startTokenServer, type TokenServer } from './helpers/token-server.js';
@@ -59,7 +69,11 @@ describe('htpasswd basic auth on a real docker-registry', () => {
   });
 
   it('wrong stored credentials are named as refused', async () => {
-    const err = await rejection(pullModule(`${reg.host}/filters/authz:v1`, { credentials: staticCredentials({ username: 'alice', password: 'nope' }) }));
+    const err = await rejection(
+      pullModule(`${reg.host}/filters/authz:v1`, {
+        credentials: staticCredentials({ username: 'alice', password: 'nope' }),
+      }),
+    );
     expect(err.kind).toBe('auth');
     expect(err.message).toContain('credentials were refused');
   });
@@ -86,7 +100,9 @@ else if (verb === 'erase') { delete db[input]; fs.writeFileSync(${JSON.stringify
       await import('node:fs/promises').then((fs) => fs.mkdir(join(home, 'helper-docker'), { recursive: true }));
       await writeFile(helperCfg, JSON.stringify({ credHelpers: { [reg.host]: 'meshtest' } }));
       expect(await new DockerConfig(helperCfg).get(reg.host)).toEqual({ username: 'alice', password: 's3cret' });
-      const pushed = await pushModule(tinyModule(undefined, 'helper'), `${reg.host}/filters/helper:v1`, { dockerConfig: helperCfg });
+      const pushed = await pushModule(tinyModule(undefined, 'helper'), `${reg.host}/filters/helper:v1`, {
+        dockerConfig: helperCfg,
+      });
       expect(pushed.uploaded).toHaveLength(2);
 
       const storeCfg = join(home, 'store-docker', 'config.json');
@@ -109,14 +125,25 @@ describe('Bearer token auth: a real docker-registry trusting a token server in t
   beforeAll(async () => {
     const dir = await mkdtemp(join(home, 'token-'));
     tokens = await startTokenServer(dir, { bob: 'hunter2' }, { 'refresh-for-bob': 'bob' });
-    reg = await startRegistry({ kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle });
+    reg = await startRegistry({
+      kind: 'token',
+      realm: tokens.realm,
+      service: tokens.service,
+      issuer: tokens.issuer,
+      rootCertBundle: tokens.rootCertBundle,
+    });
   });
-  afterAll(async () => { await reg?.stop(); await tokens?.stop(); });
+  afterAll(async () => {
+    await reg?.stop();
+    await tokens?.stop();
+  });
 
   it('gets a scoped token with the credentials, caches it, and pushes and pulls', async () => {
     const creds = staticCredentials({ username: 'bob', password: 'hunter2' });
     const before = tokens.requests.length;
-    const pushed = await pushModule(tinyModule(undefined, 'token'), `${reg.host}/team/filter:v1`, { credentials: creds });
+    const pushed = await pushModule(tinyModule(undefined, 'token'), `${reg.host}/team/filter:v1`, {
+      credentials: creds,
+    });
     const pushTokens = tokens.requests.slice(before);
     expect(pushTokens[0]?.scopes).toContain('repository:team/filter:pull,push');
     // One token for the whole push (several blob checks, uploads and the manifest), not one per request.
@@ -128,9 +155,14 @@ describe('Bearer token auth: a real docker-registry trusting a token server in t
 
   it('trades a docker identitytoken (from the docker config) for an access token with the OAuth2 POST', async () => {
     const cfgDir = await mkdtemp(join(home, 'identity-'));
-    await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ auths: { [reg.host]: { identitytoken: 'refresh-for-bob' } } }));
+    await writeFile(
+      join(cfgDir, 'config.json'),
+      JSON.stringify({ auths: { [reg.host]: { identitytoken: 'refresh-for-bob' } } }),
+    );
     const before = tokens.requests.length;
-    const pushed = await pushModule(tinyModule(undefined, 'identity'), `${reg.host}/team/identity:v1`, { dockerConfig: join(cfgDir, 'config.json') });
+    const pushed = await pushModule(tinyModule(undefined, 'identity'), `${reg.host}/team/identity:v1`, {
+      dockerConfig: join(cfgDir, 'config.json'),
+    });
     expect(tokens.requests.slice(before).map((r) => r.user)).toEqual(['bob']);
     expect(pushed.uploaded).toHaveLength(2);
   });
@@ -143,13 +175,17 @@ describe('Bearer token auth: a real docker-registry trusting a token server in t
   });
 
   it('an anonymous token grants nothing: the push fails with a login hint', async () => {
-    const err = await rejection(pushModule(tinyModule(), `${reg.host}/team/filter:v2`, { credentials: async () => undefined }));
+    const err = await rejection(
+      pushModule(tinyModule(), `${reg.host}/team/filter:v2`, { credentials: async () => undefined }),
+    );
     expect(err.kind).toBe('auth');
     expect(err.message).toContain(`meshwasm login ${reg.host}`);
   });
 
   it('bad credentials are refused by the token server', async () => {
-    const err = await rejection(pullModule(`${reg.host}/team/filter:v1`, { credentials: staticCredentials({ username: 'bob', password: 'x' }) }));
+    const err = await rejection(
+      pullModule(`${reg.host}/team/filter:v1`, { credentials: staticCredentials({ username: 'bob', password: 'x' }) }),
+    );
     expect(err.kind).toBe('auth');
     expect(err.message).toContain('token server');
   });

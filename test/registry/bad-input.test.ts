@@ -8,12 +8,19 @@ import { tarSingleFile } from '../../registry/formats/tar.js';
 import { tinyModule } from './helpers/wasm-fixture.js';
 import { rejection, useOpenRegistry } from './helpers/suite.js';
 
-
 const suite = useOpenRegistry('bad');
 
 /** Pushes an arbitrary single image (blobs + manifest) with the library's own copy, to stage hostile content. */
-async function stage(ref: string, layers: { mediaType: string; bytes: Uint8Array }[], configMediaType: string = MediaType.ociConfig, mediaType: string = MediaType.ociManifest) {
-  const config = blob(configMediaType, jsonBytes({ architecture: 'wasm', os: 'wasip1', rootfs: { type: 'layers', diff_ids: [] } }));
+async function stage(
+  ref: string,
+  layers: { mediaType: string; bytes: Uint8Array }[],
+  configMediaType: string = MediaType.ociConfig,
+  mediaType: string = MediaType.ociManifest,
+) {
+  const config = blob(
+    configMediaType,
+    jsonBytes({ architecture: 'wasm', os: 'wasip1', rootfs: { type: 'layers', diff_ids: [] } }),
+  );
   const ls = layers.map((l) => blob(l.mediaType, l.bytes));
   const manifest = packManifest({ schemaVersion: 2, mediaType, config: config.desc, layers: ls.map((l) => l.desc) });
   const image: PackedImage = { format: 'compat', blobs: [config, ...ls], manifest, moduleLayer: ls[0]!.desc };
@@ -35,7 +42,9 @@ describe('bad input is refused with a message that names it', () => {
   });
 
   it('refuses to push bytes that are not a proxy-wasm module', async () => {
-    const notWasm = await rejection(pushModule(new TextEncoder().encode('#!/bin/sh\necho hi\n'), `${suite.reg.host}/bad/x:v1`));
+    const notWasm = await rejection(
+      pushModule(new TextEncoder().encode('#!/bin/sh\necho hi\n'), `${suite.reg.host}/bad/x:v1`),
+    );
     expect(notWasm.kind).toBe('invalid-input');
     expect(notWasm.message).toContain('not a WebAssembly module');
     const noAbi = await rejection(pushModule(tinyModule(['main']), `${suite.reg.host}/bad/x:v1`));
@@ -58,7 +67,11 @@ describe('bad input is refused with a message that names it', () => {
   });
 
   it('a plain single-layer push (not an Istio layout) is refused as an unknown format, naming its media types', async () => {
-    await stage(`${suite.reg.host}/bad/plain:v1`, [{ mediaType: 'application/wasm', bytes: tinyModule() }], 'application/vnd.unknown.config.v1+json');
+    await stage(
+      `${suite.reg.host}/bad/plain:v1`,
+      [{ mediaType: 'application/wasm', bytes: tinyModule() }],
+      'application/vnd.unknown.config.v1+json',
+    );
     const err = await rejection(pullModule(`${suite.reg.host}/bad/plain:v1`));
     expect(err.kind).toBe('invalid-input');
     expect(err.message).toContain('unknown wasm image format');
@@ -98,8 +111,23 @@ describe('bad input is refused with a message that names it', () => {
   it('an image index is named as such', async () => {
     const wasm = tinyModule(undefined, 'index');
     const pushed = await pushModule(wasm, `${suite.reg.host}/bad/index:single`);
-    const index = jsonBytes({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: pushed.manifestDigest, size: 1, platform: { architecture: 'wasm', os: 'wasip1' } }] });
-    const res = await fetch(`http://${suite.reg.host}/v2/bad/index/manifests/multi`, { method: 'PUT', headers: { 'content-type': MediaType.ociIndex }, body: Buffer.from(index) });
+    const index = jsonBytes({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: pushed.manifestDigest,
+          size: 1,
+          platform: { architecture: 'wasm', os: 'wasip1' },
+        },
+      ],
+    });
+    const res = await fetch(`http://${suite.reg.host}/v2/bad/index/manifests/multi`, {
+      method: 'PUT',
+      headers: { 'content-type': MediaType.ociIndex },
+      body: Buffer.from(index),
+    });
     expect(res.status).toBe(201);
     const err = await rejection(pullModule(`${suite.reg.host}/bad/index:multi`));
     expect(err.kind).toBe('invalid-input');

@@ -15,7 +15,8 @@ let home: string;
 let open: RunningRegistry;
 let locked: RunningRegistry;
 const env = () => ({ ...process.env, DOCKER_CONFIG: join(home, 'docker'), MESHWASM_STORE: join(home, 'store') });
-const meshwasm = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: env(), cwd: home, input });
+const meshwasm = (args: string[], input?: string) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: env(), cwd: home, input });
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'meshwasm-cli-registry-'));
@@ -34,29 +35,60 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     const wasm = tinyModule(undefined, 'cli');
     const file = join(home, 'authz.wasm');
     await writeFile(file, wasm);
-    const text = meshwasm(['push', file, `${open.host}/filters/authz:v1`, '--root-id', 'authz', '--annotation', 'team=edge']);
+    const text = meshwasm([
+      'push',
+      file,
+      `${open.host}/filters/authz:v1`,
+      '--root-id',
+      'authz',
+      '--annotation',
+      'team=edge',
+    ]);
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`url oci://${open.host}/filters/authz@sha256:[0-9a-f]{64}`));
     expect(text.stdout).toMatch(/with sha256: [0-9a-f]{64}\n/);
     expect(text.stdout).toContain(sha256Hex(wasm));
     expect(text.stderr).toBe(''); // progress only on a TTY
 
-    const json = meshwasm(['push', file, `${open.host}/filters/authz:v1`, '--root-id', 'authz', '--annotation', 'team=edge', '-o', 'json']);
-    const pushed = JSON.parse(json.stdout) as { manifestDigest: string; moduleSha256: string; pinned: string; uploaded: string[] };
+    const json = meshwasm([
+      'push',
+      file,
+      `${open.host}/filters/authz:v1`,
+      '--root-id',
+      'authz',
+      '--annotation',
+      'team=edge',
+      '-o',
+      'json',
+    ]);
+    const pushed = JSON.parse(json.stdout) as {
+      manifestDigest: string;
+      moduleSha256: string;
+      pinned: string;
+      uploaded: string[];
+    };
     expect(pushed.moduleSha256).toBe(sha256Hex(wasm));
     expect(pushed.uploaded).toEqual([]); // second push: nothing uploaded
 
     const out = join(home, 'pulled.wasm');
     const pulled = meshwasm(['pull', pushed.pinned, '--out', out, '-o', 'json']);
     expect(pulled.status, pulled.stderr).toBe(0);
-    expect(JSON.parse(pulled.stdout)).toMatchObject({ manifestDigest: pushed.manifestDigest, file: out, format: 'wasm', rootIds: ['authz'] });
+    expect(JSON.parse(pulled.stdout)).toMatchObject({
+      manifestDigest: pushed.manifestDigest,
+      file: out,
+      format: 'wasm',
+      rootIds: ['authz'],
+    });
     expect(Buffer.from(await readFile(out)).equals(Buffer.from(wasm))).toBe(true);
 
     const defaultOut = meshwasm(['pull', `${open.host}/filters/authz:v1`]);
     expect(defaultOut.status, defaultOut.stderr).toBe(0);
     expect(existsSync(join(home, 'authz.wasm'))).toBe(true);
 
-    const info = JSON.parse(meshwasm(['inspect', `${open.host}/filters/authz:v1`, '-o', 'json']).stdout) as { annotations: Record<string, string>; abiVersions: string[] };
+    const info = JSON.parse(meshwasm(['inspect', `${open.host}/filters/authz:v1`, '-o', 'json']).stdout) as {
+      annotations: Record<string, string>;
+      abiVersions: string[];
+    };
     expect(info.annotations.team).toBe('edge');
     expect(info.abiVersions).toEqual(['0.2.1']);
   });
@@ -76,7 +108,9 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     await writeFile(file, tinyModule(undefined, 'locked'));
     const denied = meshwasm(['push', file, `${locked.host}/team/f:v1`]);
     expect(denied.status).toBe(4);
-    expect(denied.stderr).toContain(`push: registry ${locked.host} answered 401 for repository "team/f"; run "meshwasm login ${locked.host}" or pass --username`);
+    expect(denied.stderr).toContain(
+      `push: registry ${locked.host} answered 401 for repository "team/f"; run "meshwasm login ${locked.host}" or pass --username`,
+    );
 
     const withFlags = meshwasm(['push', file, `${locked.host}/team/f:v1`, '-u', 'carol', '--password-stdin'], 'pa55\n');
     expect(withFlags.status, withFlags.stderr).toBe(0);
@@ -107,7 +141,10 @@ describe('meshwasm push / pull / inspect / login / logout', () => {
     const pushedCorrupt = meshwasm(['push', file, `${open.host}/x/corrupt:v1`]);
     expect(pushedCorrupt.status, pushedCorrupt.stderr).toBe(0);
     const hex = sha256Digest(wasm).slice(7);
-    await writeFile(join(open.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'), tinyModule(undefined, 'cli-corrupX'));
+    await writeFile(
+      join(open.dataDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'),
+      tinyModule(undefined, 'cli-corrupX'),
+    );
     const dir = await mkdtemp(join(home, 'out-'));
     const r = meshwasm(['pull', `${open.host}/x/corrupt:v1`, '--out', join(dir, 'm.wasm')]);
     expect(r.status).toBe(7);

@@ -2,10 +2,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFromDockerConfigJson, DockerConfig, dockerConfigPath, parseReference, RegistryError } from '../../registry/index.js';
+import {
+  credentialsFromDockerConfigJson,
+  DockerConfig,
+  dockerConfigPath,
+  parseReference,
+  RegistryError,
+} from '../../registry/index.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'meshwasm-dockercfg-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meshwasm-dockercfg-'));
+});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -18,14 +26,22 @@ describe('docker config credentials', () => {
 
   it('matches auths keys written with a scheme or path, and Docker Hub under its v1 URL', async () => {
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ auths: {
-      'https://reg.example.com:5000/v2/': { auth: b64('u1:p:with:colons') },
-      'https://index.docker.io/v1/': { auth: b64('hub:pw') },
-      'tok.example.com': { identitytoken: 'refresh' },
-    } }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        auths: {
+          'https://reg.example.com:5000/v2/': { auth: b64('u1:p:with:colons') },
+          'https://index.docker.io/v1/': { auth: b64('hub:pw') },
+          'tok.example.com': { identitytoken: 'refresh' },
+        },
+      }),
+    );
     const cfg = new DockerConfig(path);
     expect(await cfg.get('reg.example.com:5000')).toEqual({ username: 'u1', password: 'p:with:colons' });
-    expect(await cfg.get(parseReference('docker.io/nginx:1').kind === 'remote' ? 'docker.io' : '')).toEqual({ username: 'hub', password: 'pw' });
+    expect(await cfg.get(parseReference('docker.io/nginx:1').kind === 'remote' ? 'docker.io' : '')).toEqual({
+      username: 'hub',
+      password: 'pw',
+    });
     expect(await cfg.get('tok.example.com')).toEqual({ identityToken: 'refresh' });
     expect(await cfg.get('other.example.com')).toBeUndefined();
   });
@@ -42,7 +58,9 @@ describe('docker config credentials', () => {
   });
 
   it('reads an imagePullSecret (.dockerconfigjson) from memory, and names a broken one', async () => {
-    const source = credentialsFromDockerConfigJson(JSON.stringify({ auths: { 'r.example.com': { auth: b64('pull:secret') } } }));
+    const source = credentialsFromDockerConfigJson(
+      JSON.stringify({ auths: { 'r.example.com': { auth: b64('pull:secret') } } }),
+    );
     expect(await source('r.example.com')).toEqual({ username: 'pull', password: 'secret' });
     expect(() => credentialsFromDockerConfigJson('{nope', 'secret istio-system/pull')).toThrow(RegistryError);
     await writeFile(join(dir, 'bad.json'), '{nope');

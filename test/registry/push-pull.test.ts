@@ -22,7 +22,10 @@ afterAll(async () => {
 describe('push and pull against a real docker-registry (open)', () => {
   it('pushes the two-layer wasm variant Istio loads and pulls the same bytes back', async () => {
     const wasm = tinyModule(undefined, 'a');
-    const pushed = await pushModule(wasm, `${reg.host}/filters/authz:v1`, { rootIds: ['authz_root'], annotations: { 'org.opencontainers.image.source': 'https://example.test/authz' } });
+    const pushed = await pushModule(wasm, `${reg.host}/filters/authz:v1`, {
+      rootIds: ['authz_root'],
+      annotations: { 'org.opencontainers.image.source': 'https://example.test/authz' },
+    });
     expect(pushed.format).toBe('wasm');
     expect(pushed.moduleSha256).toBe(sha256Hex(wasm));
     expect(`sha256:${pushed.manifestSha256}`).toBe(pushed.manifestDigest);
@@ -31,9 +34,15 @@ describe('push and pull against a real docker-registry (open)', () => {
     expect(pushed.uploaded).toHaveLength(2);
 
     // Read the manifest straight off the registry: exactly two layers, config JSON first.
-    const res = await fetch(`http://${reg.host}/v2/filters/authz/manifests/v1`, { headers: { accept: MediaType.ociManifest } });
+    const res = await fetch(`http://${reg.host}/v2/filters/authz/manifests/v1`, {
+      headers: { accept: MediaType.ociManifest },
+    });
     expect(res.headers.get('docker-content-digest')).toBe(pushed.manifestDigest);
-    const manifest = await res.json() as { config: { mediaType: string }; layers: { mediaType: string; size: number }[]; annotations: Record<string, string> };
+    const manifest = (await res.json()) as {
+      config: { mediaType: string };
+      layers: { mediaType: string; size: number }[];
+      annotations: Record<string, string>;
+    };
     expect(manifest.config.mediaType).toBe(MediaType.wasmConfig);
     expect(manifest.layers.map((l) => l.mediaType)).toEqual([MediaType.wasmConfig, MediaType.wasmContentLayer]);
     expect(manifest.layers[1]!.size).toBe(wasm.byteLength);
@@ -47,8 +56,13 @@ describe('push and pull against a real docker-registry (open)', () => {
     expect(pulled.abiVersions).toEqual(['0.2.1']);
 
     // A caller holding a WasmPlugin sha256 gets it checked before any layer is fetched.
-    expect((await pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.manifestSha256 })).moduleSha256).toBe(pushed.moduleSha256);
-    await expect(pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.moduleSha256 })).rejects.toMatchObject({ kind: 'integrity', message: expect.stringContaining('not the module') });
+    expect(
+      (await pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.manifestSha256 }))
+        .moduleSha256,
+    ).toBe(pushed.moduleSha256);
+    await expect(
+      pullModule(`${reg.host}/filters/authz:v1`, { expectedManifestDigest: pushed.moduleSha256 }),
+    ).rejects.toMatchObject({ kind: 'integrity', message: expect.stringContaining('not the module') });
 
     const byDigest = await pullModule(pushed.pinned);
     expect(byDigest.moduleSha256).toBe(pushed.moduleSha256);
@@ -89,9 +103,17 @@ describe('push and pull against a real docker-registry (open)', () => {
     const pushed = await pushModule(wasm, `${reg.host}/filters/inspect:v1`, { rootIds: ['x'] });
     const info = await inspectImage(`${reg.host}/filters/inspect:v1`);
     expect(info).toMatchObject({
-      format: 'wasm', manifestDigest: pushed.manifestDigest, manifestMediaType: MediaType.ociManifest,
-      moduleSize: wasm.byteLength, abiVersions: ['0.2.1', '0.1.0'], rootIds: ['x'],
+      format: 'wasm',
+      manifestDigest: pushed.manifestDigest,
+      manifestMediaType: MediaType.ociManifest,
+      moduleSize: wasm.byteLength,
+      abiVersions: ['0.2.1', '0.1.0'],
+      rootIds: ['x'],
     });
-    expect(info.layers[1]).toMatchObject({ mediaType: MediaType.wasmContentLayer, size: wasm.byteLength, title: 'plugin.wasm' });
+    expect(info.layers[1]).toMatchObject({
+      mediaType: MediaType.wasmContentLayer,
+      size: wasm.byteLength,
+      title: 'plugin.wasm',
+    });
   });
 });

@@ -29,7 +29,9 @@ describe('interop with skopeo, an independent OCI client', () => {
   it('skopeo reads the wasm variant meshwasm pushed to the registry, byte for byte', async () => {
     const wasm = tinyModule(undefined, 'skopeo-wasm');
     const pushed = await pushModule(wasm, `${reg.host}/interop/wasm:v1`);
-    const raw = JSON.parse(await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/interop/wasm:v1`)) as { layers: { mediaType: string }[] };
+    const raw = JSON.parse(
+      await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${reg.host}/interop/wasm:v1`),
+    ) as { layers: { mediaType: string }[] };
     expect(raw.layers.map((l) => l.mediaType)).toEqual([MediaType.wasmConfig, MediaType.wasmContentLayer]);
     // skopeo copies the artifact into an OCI layout unchanged: same manifest digest.
     const dir = join(home, 'copied-wasm');
@@ -42,12 +44,22 @@ describe('interop with skopeo, an independent OCI client', () => {
   it('skopeo inspects the compat image and copies it; meshwasm pulls what skopeo copied as a Docker image', async () => {
     const wasm = tinyModule(undefined, 'skopeo-compat');
     const pushed = await pushModule(wasm, `${reg.host}/interop/compat:v1`, { format: 'compat' });
-    const info = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${reg.host}/interop/compat:v1`)) as { Digest: string; Architecture: string; Os: string; Layers: string[] };
+    const info = JSON.parse(
+      await skopeo('inspect', '--tls-verify=false', `docker://${reg.host}/interop/compat:v1`),
+    ) as { Digest: string; Architecture: string; Os: string; Layers: string[] };
     expect(info.Digest).toBe(pushed.manifestDigest);
     expect(info.Architecture).toBe('wasm');
     expect(info.Layers).toHaveLength(1);
     // Converting to Docker schema 2 gives Istio's third layout (docker image, rootfs.diff.tar.gzip).
-    await skopeo('copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--format', 'v2s2', `docker://${reg.host}/interop/compat:v1`, `docker://${reg.host}/interop/docker:v1`);
+    await skopeo(
+      'copy',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--format',
+      'v2s2',
+      `docker://${reg.host}/interop/compat:v1`,
+      `docker://${reg.host}/interop/docker:v1`,
+    );
     const pulled = await pullModule(`${reg.host}/interop/docker:v1`);
     expect(pulled.format).toBe('docker');
     expect(pulled.moduleSha256).toBe(sha256Hex(wasm));

@@ -7,7 +7,9 @@ import { readTar, tarSingleFile } from '../../registry/formats/tar.js';
 import { RegistryError } from '../../registry/index.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'meshwasm-tar-')); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meshwasm-tar-'));
+});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('tar reading and writing (checked against GNU tar)', () => {
@@ -31,12 +33,17 @@ describe('tar reading and writing (checked against GNU tar)', () => {
       const entries = readTar(new Uint8Array(await readFile(archive)), format);
       const plugin = entries.find((e) => e.path === `${long}/plugin.wasm`);
       expect(Buffer.from(plugin!.data).toString(), format).toBe('wasm!');
-      expect(entries.some((e) => e.path === 'ünïcödé-ファイル.txt'), format).toBe(true);
+      expect(
+        entries.some((e) => e.path === 'ünïcödé-ファイル.txt'),
+        format,
+      ).toBe(true);
     }
   });
 
   it('refuses entries that escape, and truncated archives', () => {
-    expect(() => readTar(tarSingleFile('a/../../x', new Uint8Array(1)), 't')).toThrow(/escapes the extraction directory/);
+    expect(() => readTar(tarSingleFile('a/../../x', new Uint8Array(1)), 't')).toThrow(
+      /escapes the extraction directory/,
+    );
     const whole = tarSingleFile('ok', new Uint8Array(2000));
     expect(() => readTar(whole.subarray(0, 1024), 't')).toThrow(RegistryError);
     expect(readTar(tarSingleFile('./a/./b', new Uint8Array(1)), 't')[0]!.path).toBe('a/b');

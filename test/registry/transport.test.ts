@@ -7,7 +7,6 @@ import { startFaultProxy } from './helpers/fault-proxy.js';
 import { tinyModule } from './helpers/wasm-fixture.js';
 import { rejection, useOpenRegistry } from './helpers/suite.js';
 
-
 const suite = useOpenRegistry('transport');
 
 describe('upload paths against a real docker-registry', () => {
@@ -20,7 +19,9 @@ describe('upload paths against a real docker-registry', () => {
       expect(patches).toBeGreaterThanOrEqual(Math.ceil(wasm.byteLength / 64));
       const back = await pullModule(`${suite.reg.host}/transport/chunked:v1`);
       expect(back.moduleSha256).toBe(sha256Hex(wasm));
-    } finally { await proxy.stop(); }
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('mounts blobs from another repository instead of uploading them', async () => {
@@ -28,12 +29,16 @@ describe('upload paths against a real docker-registry', () => {
     await pushModule(wasm, `${suite.reg.host}/transport/source:v1`);
     const proxy = await startFaultProxy(suite.reg.host, () => 'pass');
     try {
-      const r = await pushModule(wasm, `${proxy.host}/transport/target:v1`, { upload: { mountFrom: 'transport/source' } });
+      const r = await pushModule(wasm, `${proxy.host}/transport/target:v1`, {
+        upload: { mountFrom: 'transport/source' },
+      });
       expect(r.uploaded).toHaveLength(2);
       expect(proxy.seen.filter((s) => s.method === 'POST' && s.path.includes('mount='))).toHaveLength(2);
       expect(proxy.seen.filter((s) => s.method === 'PUT' && s.path.includes('/blobs/'))).toHaveLength(0);
       expect((await pullModule(`${suite.reg.host}/transport/target:v1`)).moduleSha256).toBe(sha256Hex(wasm));
-    } finally { await proxy.stop(); }
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('lists tags', async () => {
@@ -48,7 +53,27 @@ describe('TLS: a real docker-registry serving a self-signed certificate on 127.0
   beforeAll(async () => {
     const key = join(suite.home, 'tls.key');
     const certificate = join(suite.home, 'tls.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', certificate, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        certificate,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     tlsReg = await startRegistry({ kind: 'none' }, { certificate, key });
   });
   afterAll(() => tlsReg?.stop());

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin/meshwasm.js');
 
-export interface CliRun { status: number | null; stdout: string; stderr: string }
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Runs the built CLI (npm test builds dist/ first) in a child process. Asynchronous on purpose:
@@ -19,22 +23,45 @@ export function meshwasm(...args: string[]): Promise<CliRun> {
     const child = spawn(process.execPath, [bin, ...args], { cwd: repo });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
 
 export interface BuildJson {
-  module: string; target: string; sizeBytes: number; abiVersion: string; sourceMap: string | null;
+  module: string;
+  target: string;
+  sizeBytes: number;
+  abiVersion: string;
+  sourceMap: string | null;
   data: { compressed: boolean; bytesBefore: number; bytesAfter: number; decoderBytes: number; reason: string | null };
-  callbacks: string[]; imports: { env: string[]; wasi: string[] }; warnings: string[];
+  callbacks: string[];
+  imports: { env: string[]; wasi: string[] };
+  warnings: string[];
 }
 
 /** `meshwasm build` of test/sdk/fixtures/<name> into `out`; throws with asc's output on failure. */
-export async function buildFixtureFresh(name: string, out: string, target: 'release' | 'debug' = 'release'): Promise<BuildJson> {
-  const r = await meshwasm('build', path.join(repo, 'test/sdk/fixtures', name), '--target', target, '--out', out, '-o', 'json');
+export async function buildFixtureFresh(
+  name: string,
+  out: string,
+  target: 'release' | 'debug' = 'release',
+): Promise<BuildJson> {
+  const r = await meshwasm(
+    'build',
+    path.join(repo, 'test/sdk/fixtures', name),
+    '--target',
+    target,
+    '--out',
+    out,
+    '-o',
+    'json',
+  );
   if (r.status !== 0) throw new Error(`meshwasm build of fixture ${name} exited ${r.status}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as BuildJson;
 }

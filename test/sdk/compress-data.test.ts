@@ -28,7 +28,9 @@ function memoryAfterStart(bytes: Uint8Array): Buffer {
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   const imports: Record<string, Record<string, () => never>> = {};
   for (const i of WebAssembly.Module.imports(module)) {
-    (imports[i.module] ??= {})[i.name] = () => { throw new Error(`${i.module}.${i.name} called during instantiation`); };
+    (imports[i.module] ??= {})[i.name] = () => {
+      throw new Error(`${i.module}.${i.name} called during instantiation`);
+    };
   }
   const instance = new WebAssembly.Instance(module, imports);
   return Buffer.from((instance.exports.memory as WebAssembly.Memory).buffer);
@@ -42,44 +44,62 @@ const text = (s: string) => wat(Buffer.from(s, 'utf16le'));
 const PROSE = 'the quick brown fox jumps over the lazy dog; proxy_on_request_headers returned Continue. ';
 
 describe('data compression of release modules', () => {
-  it.each(['authz', 'telemetry', 'header-routing'])('%s: smaller, and memory after start-up is unchanged', async (name) => {
-    const before = await uncompressedRelease(`filters/${name}`);
-    const r = compressData(before);
-    expect(r.skipped).toBeNull();
-    expect(r.module.length).toBeLessThan(before.length - 5000);
-    expect(before.length - r.module.length).toBe(r.dataBytesBefore - r.dataBytesAfter - r.decoderBytes);
-    expect(r.blobBytes).toBeLessThan(r.imageBytes / 4);
-    expect(r.decoderBytes).toBeLessThan(220);
-    expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
-    // A start section now, and one data segment, in a module the proxy-wasm checks still accept.
-    const ids = readSections(r.module).map((s) => s.id);
-    expect(ids).toContain(8);
-    expect(ids.indexOf(8)).toBeLessThan(ids.indexOf(10));
-    if (name === 'authz') expect(r.blobBytes).toBeLessThan(5500);
-  }, BUILD_TIMEOUT);
+  it.each(['authz', 'telemetry', 'header-routing'])(
+    '%s: smaller, and memory after start-up is unchanged',
+    async (name) => {
+      const before = await uncompressedRelease(`filters/${name}`);
+      const r = compressData(before);
+      expect(r.skipped).toBeNull();
+      expect(r.module.length).toBeLessThan(before.length - 5000);
+      expect(before.length - r.module.length).toBe(r.dataBytesBefore - r.dataBytesAfter - r.decoderBytes);
+      expect(r.blobBytes).toBeLessThan(r.imageBytes / 4);
+      expect(r.decoderBytes).toBeLessThan(220);
+      expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
+      // A start section now, and one data segment, in a module the proxy-wasm checks still accept.
+      const ids = readSections(r.module).map((s) => s.id);
+      expect(ids).toContain(8);
+      expect(ids.indexOf(8)).toBeLessThan(ids.indexOf(10));
+      if (name === 'authz') expect(r.blobBytes).toBeLessThan(5500);
+    },
+    BUILD_TIMEOUT,
+  );
 
-  it('a filter with non-ASCII strings and a 20 KB zero gap: same memory, and it answers as before', async () => {
-    const before = await uncompressedRelease('test/sdk/fixtures/unicode-data');
-    const r = compressData(before);
-    expect(r.skipped).toBeNull();
-    expect(r.module.length).toBeLessThan(before.length);
-    expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
-    for (const module of [before, r.module]) {
-      const h = await createHarness({ module });
-      for (const [lang, greeting] of [['de', 'Grüße aus Köln'], ['ja', 'こんにちは、世界'], ['emoji', '🎉 party 🎉 time 🎈'], ['xx', 'hello']]) {
-        const res = await h.request({ headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-lang': lang! } });
-        expect(res.downstreamHeader('x-greeting')).toBe(greeting);
-        expect(res.downstreamHeader('x-check')).toBe('0,250,9');
+  it(
+    'a filter with non-ASCII strings and a 20 KB zero gap: same memory, and it answers as before',
+    async () => {
+      const before = await uncompressedRelease('test/sdk/fixtures/unicode-data');
+      const r = compressData(before);
+      expect(r.skipped).toBeNull();
+      expect(r.module.length).toBeLessThan(before.length);
+      expect(memoryAfterStart(r.module).equals(memoryAfterStart(before))).toBe(true);
+      for (const module of [before, r.module]) {
+        const h = await createHarness({ module });
+        for (const [lang, greeting] of [
+          ['de', 'Grüße aus Köln'],
+          ['ja', 'こんにちは、世界'],
+          ['emoji', '🎉 party 🎉 time 🎈'],
+          ['xx', 'hello'],
+        ]) {
+          const res = await h.request({
+            headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-lang': lang! },
+          });
+          expect(res.downstreamHeader('x-greeting')).toBe(greeting);
+          expect(res.downstreamHeader('x-check')).toBe('0,250,9');
+        }
       }
-    }
-  }, BUILD_TIMEOUT);
+    },
+    BUILD_TIMEOUT,
+  );
 });
 
 describe('data compression of hand-written modules', () => {
-  const memoryAndText = (pages: number) => `(memory (export "memory") ${pages}) (data (i32.const 1024) ${text(PROSE.repeat(8))})`;
+  const memoryAndText = (pages: number) =>
+    `(memory (export "memory") ${pages}) (data (i32.const 1024) ${text(PROSE.repeat(8))})`;
 
   it('compresses a module with no functions, types or data count of its own', async () => {
-    const before = await compileWatText(`(module ${memoryAndText(1)} (data (i32.const 40000) ${text('é😀'.repeat(50))}))`);
+    const before = await compileWatText(
+      `(module ${memoryAndText(1)} (data (i32.const 40000) ${text('é😀'.repeat(50))}))`,
+    );
     const r = compressData(before);
     expect(r.skipped).toBeNull();
     expect(WebAssembly.validate(r.module as Uint8Array<ArrayBuffer>)).toBe(true);
@@ -96,7 +116,11 @@ describe('data compression of hand-written modules', () => {
       const rd = new Reader(bytes, s.start);
       rd.name();
       const ids: number[] = [];
-      while (rd.pos < s.end) { ids.push(rd.byte()); const size = rd.u32(); rd.pos += size; }
+      while (rd.pos < s.end) {
+        ids.push(rd.byte());
+        const size = rd.u32();
+        rd.pos += size;
+      }
       return ids;
     };
     expect(nameSubsections(before)).toContain(9);
@@ -117,8 +141,11 @@ describe('data compression of hand-written modules', () => {
     // 30,000 random letters (60 KB as UTF-16) from 1024 on: the image ends at about 61 KB, and
     // the blob (about 31 KB) needs more than the 4 KB left in a one-page memory. Two pages fit.
     let seed = 7;
-    const letters = Array.from({ length: 30_000 }, () => String.fromCharCode(97 + ((seed = (seed * 48271) % 2147483647) % 26))).join('');
-    const big = (pages: number) => `(module (memory (export "memory") ${pages}) (data (i32.const 1024) ${text(letters)}))`;
+    const letters = Array.from({ length: 30_000 }, () =>
+      String.fromCharCode(97 + ((seed = (seed * 48271) % 2147483647) % 26)),
+    ).join('');
+    const big = (pages: number) =>
+      `(module (memory (export "memory") ${pages}) (data (i32.const 1024) ${text(letters)}))`;
     const tight = await compileWatText(big(1));
     const r = compressData(tight);
     expect(r.module).toBe(tight);
@@ -129,13 +156,29 @@ describe('data compression of hand-written modules', () => {
 
   it.each([
     ['passive segments', `(module (memory 1) (data ${text(PROSE)}))`, /is passive/],
-    ['an imported memory', `(module (import "env" "memory" (memory 1)) (data (i32.const 1024) ${text(PROSE.repeat(8))}))`, /memory is imported/],
+    [
+      'an imported memory',
+      `(module (import "env" "memory" (memory 1)) (data (i32.const 1024) ${text(PROSE.repeat(8))}))`,
+      /memory is imported/,
+    ],
     ['a start function', `(module (func $s) (start $s) ${memoryAndText(1)})`, /already has a start function/],
     ['no data', '(module (memory 1) (func (export "f")))', /has no data/],
     ['only empty data segments', '(module (memory 1) (data (i32.const 1024) ""))', /has no data/],
-    ['an imported global', `(module (import "env" "g" (global i32)) ${memoryAndText(1)})`, /imports env\.g, which is not a function/],
-    ['too little data to gain from', '(module (memory 1) (data (i32.const 1024) "abc"))', /would not make the module smaller/],
-    ['overlapping segments', `(module (memory 1) (data (i32.const 1024) ${text(PROSE)}) (data (i32.const 1030) "xyz"))`, /overlap/],
+    [
+      'an imported global',
+      `(module (import "env" "g" (global i32)) ${memoryAndText(1)})`,
+      /imports env\.g, which is not a function/,
+    ],
+    [
+      'too little data to gain from',
+      '(module (memory 1) (data (i32.const 1024) "abc"))',
+      /would not make the module smaller/,
+    ],
+    [
+      'overlapping segments',
+      `(module (memory 1) (data (i32.const 1024) ${text(PROSE)}) (data (i32.const 1030) "xyz"))`,
+      /overlap/,
+    ],
   ])('leaves a module with %s unchanged, saying why', async (_what, source, reason) => {
     const before = await compileWatText(source);
     const r = compressData(before);

@@ -4,14 +4,26 @@ import { buildFixture } from './build-fixture.js';
 
 let module: string;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
+beforeAll(async () => {
+  module = await buildFixture('everything');
+}, 300_000);
 
-const req = (test: string, extra: Record<string, string> = {}) =>
-  ({ ':method': 'GET', ':path': '/', ':authority': 'example.com', 'x-test': test, ...extra });
+const req = (test: string, extra: Record<string, string> = {}) => ({
+  ':method': 'GET',
+  ':path': '/',
+  ':authority': 'example.com',
+  'x-test': test,
+  ...extra,
+});
 
 describe('sdk plugin configuration and root ids (through the host simulator)', () => {
   it('parses the plugin configuration as JSON and reads typed fields', async () => {
-    const config = { greeting: 'hi \u00e9\u4e2d "q"', limits: { max: 3 }, list: [1, 2.5, -1e3, true, null], nested: { a: [] } };
+    const config = {
+      greeting: 'hi \u00e9\u4e2d "q"',
+      limits: { max: 3 },
+      list: [1, 2.5, -1e3, true, null],
+      nested: { a: [] },
+    };
     const h = await createHarness({ module, config });
     const r = await h.request({ headers: req('config') });
     expect(r.upstreamHeader('x-greeting')).toBe('hi \u00e9\u4e2d "q"');
@@ -29,13 +41,15 @@ describe('sdk plugin configuration and root ids (through the host simulator)', (
     expect(r.upstreamHeader('x-vm-config')).toBe('vm-settings-1');
   });
 
-  it('rejects the plugin when onConfigure returns false, with the filter\'s error log', async () => {
+  it("rejects the plugin when onConfigure returns false, with the filter's error log", async () => {
     await expect(createHarness({ module, config: { reject: true } })).rejects.toThrow(ConfigureError);
     await expect(createHarness({ module, config: { reject: true } })).rejects.toThrow(/rejected by configuration/);
   });
 
   it('rejects configuration that is not JSON and says where it broke', async () => {
-    await expect(createHarness({ module, config: '{"greeting": ' })).rejects.toThrow(/not valid JSON: unexpected end of input at offset 13/);
+    await expect(createHarness({ module, config: '{"greeting": ' })).rejects.toThrow(
+      /not valid JSON: unexpected end of input at offset 13/,
+    );
   });
 
   it('serves each root_id with the root context registered for it', async () => {
@@ -50,8 +64,9 @@ describe('sdk plugin configuration and root ids (through the host simulator)', (
   });
 
   it('aborts with a clear log when no root context is registered for the root_id', async () => {
-    await expect(createHarness({ module, config: {}, rootId: 'unknown' }))
-      .rejects.toThrow('no root context registered for root_id "unknown" (registered: "", "second")');
+    await expect(createHarness({ module, config: {}, rootId: 'unknown' })).rejects.toThrow(
+      'no root context registered for root_id "unknown" (registered: "", "second")',
+    );
   });
 });
 
@@ -62,8 +77,9 @@ describe('sdk JSON parser', () => {
   };
 
   it('round-trips values, escapes and numbers', async () => {
-    expect(await parse('{"a":[1,2.5,-0.125,1e3,2E-2],"b":{"c":"x\\\\y\\n\\u00e9"},"d":[true,false,null]}'))
-      .toBe('{"a":[1,2.5,-0.125,1000,0.02],"b":{"c":"x\\\\y\\n\u00e9"},"d":[true,false,null]}');
+    expect(await parse('{"a":[1,2.5,-0.125,1e3,2E-2],"b":{"c":"x\\\\y\\n\\u00e9"},"d":[true,false,null]}')).toBe(
+      '{"a":[1,2.5,-0.125,1000,0.02],"b":{"c":"x\\\\y\\n\u00e9"},"d":[true,false,null]}',
+    );
     expect(await parse('  [ ]  ')).toBe('[]');
     expect(await parse('"\\ud83d\\ude00"')).toBe('"\ud83d\ude00"');
   });

@@ -9,14 +9,21 @@ import { encodeSection, uleb } from '../../builder/wasm-binary.js';
 /** A deterministic generator, so a failing case can be replayed. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0; return s / 2 ** 32; };
+  return () => {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    return s / 2 ** 32;
+  };
 }
 function randomBytes(length: number, seed: number): Uint8Array {
   const next = random(seed);
   return Uint8Array.from({ length }, () => Math.floor(next() * 256));
 }
-function utf16(text: string): Uint8Array { return Uint8Array.from(Buffer.from(text, 'utf16le')); }
-function concat(...parts: Uint8Array[]): Uint8Array { return Uint8Array.from(Buffer.concat(parts)); }
+function utf16(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, 'utf16le'));
+}
+function concat(...parts: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(Buffer.concat(parts));
+}
 
 /**
  * An image built the way the encoder's choices are exercised: zero runs, text (UTF-16), raw
@@ -41,7 +48,11 @@ function structured(length: number, seed: number): Uint8Array {
 }
 
 /** Linear memory after instantiating a module whose start function expands `blob` at `imageStart`. */
-function expandInWasm(blob: Uint8Array, imageStart: number, imageLength: number): { memory: Uint8Array; blobStart: number } {
+function expandInWasm(
+  blob: Uint8Array,
+  imageStart: number,
+  imageLength: number,
+): { memory: Uint8Array; blobStart: number } {
   const blobStart = Math.ceil((imageStart + imageLength) / 16) * 16;
   const pages = Math.ceil((blobStart + blob.length + 1) / 65536);
   const bytes = concat(
@@ -59,7 +70,15 @@ function expandInWasm(blob: Uint8Array, imageStart: number, imageLength: number)
 }
 function signed(n: number): number[] {
   const out: number[] = [];
-  for (;;) { const b = n & 0x7f; n >>= 7; if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { out.push(b); return out; } out.push(b | 0x80); }
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
 }
 
 function roundTrip(image: Uint8Array, imageStart = 1024): Uint8Array {
@@ -77,9 +96,16 @@ function roundTrip(image: Uint8Array, imageStart = 1024): Uint8Array {
 describe('data codec', () => {
   it('round-trips UTF-16 text with object headers, and compresses it to under a third', () => {
     const parts: Uint8Array[] = [];
-    for (const s of ['~lib/string.ts', 'Invalid length', 'authz: jwt rejected: ', 'Grüße 日本 🎉', 'authz: api key accepted']) {
+    for (const s of [
+      '~lib/string.ts',
+      'Invalid length',
+      'authz: jwt rejected: ',
+      'Grüße 日本 🎉',
+      'authz: api key accepted',
+    ]) {
       const header = new Uint8Array(20);
-      header[12] = 2; header[16] = s.length * 2;
+      header[12] = 2;
+      header[16] = s.length * 2;
       const text = utf16(s);
       parts.push(header, text, new Uint8Array((16 - ((20 + text.length) % 16)) % 16));
     }

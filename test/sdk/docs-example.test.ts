@@ -22,7 +22,9 @@ describe('docs/sdk.md example filter', () => {
     expect(denied.downstream.status).toBe(401);
     expect(denied.downstream.body).toBe('missing x-tenant\n');
     expect(h.metric('filter.tenant.denied_total')).toBe(1);
-    const ok = await h.request({ headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-tenant': 'acme', 'x-internal': '1' } });
+    const ok = await h.request({
+      headers: { ':method': 'GET', ':path': '/', ':authority': 'a', 'x-tenant': 'acme', 'x-internal': '1' },
+    });
     expect(ok.upstreamHeader('x-internal')).toBeUndefined();
     expect(ok.downstreamHeader('x-served-tenant')).toBe('acme');
     expect(h.logs.map((l) => l.message)).toContain('tenant header: x-tenant');

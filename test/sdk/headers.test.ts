@@ -4,10 +4,17 @@ import { buildFixture } from './build-fixture.js';
 
 let module: string;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
+beforeAll(async () => {
+  module = await buildFixture('everything');
+}, 300_000);
 
-const req = (test: string, extra: Record<string, string> = {}) =>
-  ({ ':method': 'GET', ':path': '/p', ':authority': 'example.com', 'x-test': test, ...extra });
+const req = (test: string, extra: Record<string, string> = {}) => ({
+  ':method': 'GET',
+  ':path': '/p',
+  ':authority': 'example.com',
+  'x-test': test,
+  ...extra,
+});
 
 describe('sdk header maps (through the host simulator)', () => {
   it('reads, sets, adds, removes and lists request headers', async () => {

@@ -4,13 +4,25 @@ import { buildFixture } from './build-fixture.js';
 
 let module: string;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
+beforeAll(async () => {
+  module = await buildFixture('everything');
+}, 300_000);
 
-const req = (test: string, path = '/p') => ({ ':method': 'GET', ':path': path, ':authority': 'example.com', 'x-test': test });
+const req = (test: string, path = '/p') => ({
+  ':method': 'GET',
+  ':path': path,
+  ':authority': 'example.com',
+  'x-test': test,
+});
 
 describe('sdk properties, metrics, shared data, queues, timers, logs (through the host simulator)', () => {
   it('reads typed properties, host-answered plugin properties and custom ones', async () => {
-    const h = await createHarness({ module, config: {}, pluginName: 'sdk-test', properties: { 'custom.value': 'hello' } });
+    const h = await createHarness({
+      module,
+      config: {},
+      pluginName: 'sdk-test',
+      properties: { 'custom.value': 'hello' },
+    });
     const r = await h.request({ headers: req('props', '/a/b?q=1') });
     expect(r.upstreamHeader('x-path')).toBe('/a/b?q=1');
     expect(r.upstreamHeader('x-prop-method')).toBe('GET');
@@ -60,8 +72,17 @@ describe('sdk properties, metrics, shared data, queues, timers, logs (through th
     const h = await createHarness({ module, config: {} });
     const r = await h.request({ headers: req('log', '/logged') });
     const got = r.logs.map((l) => `${l.level}:${l.message}`);
-    expect(got).toEqual(expect.arrayContaining([
-      'trace:t', 'debug:d', 'info:i', 'warn:w', 'error:e', 'critical:c', 'info:level via log()', 'info:on_log for /logged',
-    ]));
+    expect(got).toEqual(
+      expect.arrayContaining([
+        'trace:t',
+        'debug:d',
+        'info:i',
+        'warn:w',
+        'error:e',
+        'critical:c',
+        'info:level via log()',
+        'info:on_log for /logged',
+      ]),
+    );
   });
 });

@@ -12,7 +12,9 @@ interface TableExports {
 
 let module: WebAssembly.Module;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = new WebAssembly.Module(readFileSync(await buildFixture('id-table'))); }, 300_000);
+beforeAll(async () => {
+  module = new WebAssembly.Module(readFileSync(await buildFixture('id-table')));
+}, 300_000);
 
 /** A fresh instance; the host functions are stubs (the table calls none of them). */
 function table(): TableExports {
@@ -26,7 +28,10 @@ function table(): TableExports {
 /** A small deterministic generator, so a failure replays. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
 }
 
 /** Random sets and deletes on ids drawn by `nextId`, checked against a Map after every step. */
@@ -36,13 +41,22 @@ function checkAgainstMap(nextId: (r: () => number) => number, steps: number, see
   const r = random(seed);
   for (let step = 0; step < steps; step++) {
     const id = nextId(r);
-    if (r() % 3 === 0) { t.tableDelete(id); model.delete(id); } else { t.tableSet(id, step); model.set(id, step); }
+    if (r() % 3 === 0) {
+      t.tableDelete(id);
+      model.delete(id);
+    } else {
+      t.tableSet(id, step);
+      model.set(id, step);
+    }
     if (step % 997 === 0) t.collect();
     if (t.tableGet(id) !== (model.get(id) ?? -1)) throw new Error(`step ${step}: id ${id}`);
   }
   t.collect();
   for (const [id, tag] of model) expect(t.tableGet(id)).toBe(tag);
-  for (let i = 0; i < 2000; i++) { const id = nextId(r); expect(t.tableGet(id)).toBe(model.get(id) ?? -1); }
+  for (let i = 0; i < 2000; i++) {
+    const id = nextId(r);
+    expect(t.tableGet(id)).toBe(model.get(id) ?? -1);
+  }
 }
 
 describe('sdk IdTable (contexts and calls by host id)', () => {

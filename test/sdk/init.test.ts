@@ -10,8 +10,18 @@ import { meshwasm } from './build-fixture.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'mw-init-'));
 
-const BLANK_FILES = ['.gitignore', 'README.md', 'asconfig.json', 'assembly/index.ts', 'assembly/tsconfig.json',
-  'config.json', 'package.json', 'test/filter.test.ts', 'tsconfig.json', 'vitest.config.ts'];
+const BLANK_FILES = [
+  '.gitignore',
+  'README.md',
+  'asconfig.json',
+  'assembly/index.ts',
+  'assembly/tsconfig.json',
+  'config.json',
+  'package.json',
+  'test/filter.test.ts',
+  'tsconfig.json',
+  'vitest.config.ts',
+];
 
 describe('meshwasm init', () => {
   it('writes a complete blank project and prints each file', async () => {
@@ -23,7 +33,10 @@ describe('meshwasm init', () => {
       expect(r.stdout).toContain(`created     ${path.join(dir, f)}`);
     }
     expect(r.stdout).toContain('npx meshwasm build');
-    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.name).toBe('my-filter');
     expect(pkg.devDependencies.meshwasm).toBe(`file:${repo.replace(/\/$/, '')}`);
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('meshwasm is not published on npm');
@@ -69,33 +82,64 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
   /** A meshwasm checkout with a shipped filter laid out as filters/ will be. */
   function fakeCheckout(): string {
     const root = tempDir();
-    writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'meshwasm', dependencies: { assemblyscript: '^0.28.20' }, devDependencies: { vitest: '^3.2.7' } }));
+    writeFileSync(
+      path.join(root, 'package.json'),
+      JSON.stringify({
+        name: 'meshwasm',
+        dependencies: { assemblyscript: '^0.28.20' },
+        devDependencies: { vitest: '^3.2.7' },
+      }),
+    );
     cpSync(path.join(repo, 'templates'), path.join(root, 'templates'), { recursive: true });
     const f = path.join(root, 'filters/authz');
     mkdirSync(path.join(f, 'assembly/rules'), { recursive: true });
     mkdirSync(path.join(f, 'test'), { recursive: true });
-    writeFileSync(path.join(f, 'assembly/index.ts'), 'import { RootContext } from "../../../sdk";\nexport * from "../../../sdk/exports";\nimport { rule } from "./rules/rule";\n');
-    writeFileSync(path.join(f, 'assembly/rules/rule.ts'), 'import { HttpContext } from "../../../../sdk/index";\nexport const rule = 1;\n');
-    writeFileSync(path.join(f, 'test/authz.test.ts'), "import { createHarness } from '../../../host-sim/harness/index.js';\nimport { helper } from './helper.js';\n");
+    writeFileSync(
+      path.join(f, 'assembly/index.ts'),
+      'import { RootContext } from "../../../sdk";\nexport * from "../../../sdk/exports";\nimport { rule } from "./rules/rule";\n',
+    );
+    writeFileSync(
+      path.join(f, 'assembly/rules/rule.ts'),
+      'import { HttpContext } from "../../../../sdk/index";\nexport const rule = 1;\n',
+    );
+    writeFileSync(
+      path.join(f, 'test/authz.test.ts'),
+      "import { createHarness } from '../../../host-sim/harness/index.js';\nimport { helper } from './helper.js';\n",
+    );
     writeFileSync(path.join(f, 'test/helper.ts'), 'export const helper = 1;\n');
     writeFileSync(path.join(f, 'config.example.json'), '{"rules":[]}\n');
     writeFileSync(path.join(f, 'README.md'), '# authz\n');
     return root;
   }
 
-  it('copies the filter\'s sources, tests, example config and README with imports made standalone', () => {
+  it("copies the filter's sources, tests, example config and README with imports made standalone", () => {
     const root = fakeCheckout();
     const dir = path.join(tempDir(), 'authz-copy');
     const r = createProject({ dir, template: 'authz', meshwasmRoot: root });
     const files = r.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['assembly/index.ts', 'assembly/rules/rule.ts', 'test/authz.test.ts', 'test/helper.ts', 'config.json', 'FILTER.md', 'package.json', 'asconfig.json']));
-    expect(readFileSync(path.join(dir, 'assembly/index.ts'), 'utf8'))
-      .toBe('import { RootContext } from "meshwasm/sdk";\nexport * from "meshwasm/sdk/exports";\nimport { rule } from "./rules/rule";\n');
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'assembly/index.ts',
+        'assembly/rules/rule.ts',
+        'test/authz.test.ts',
+        'test/helper.ts',
+        'config.json',
+        'FILTER.md',
+        'package.json',
+        'asconfig.json',
+      ]),
+    );
+    expect(readFileSync(path.join(dir, 'assembly/index.ts'), 'utf8')).toBe(
+      'import { RootContext } from "meshwasm/sdk";\nexport * from "meshwasm/sdk/exports";\nimport { rule } from "./rules/rule";\n',
+    );
     expect(readFileSync(path.join(dir, 'assembly/rules/rule.ts'), 'utf8')).toContain('from "meshwasm/sdk"');
-    expect(readFileSync(path.join(dir, 'test/authz.test.ts'), 'utf8'))
-      .toBe("import { createHarness } from 'meshwasm/harness';\nimport { helper } from './helper.js';\n");
+    expect(readFileSync(path.join(dir, 'test/authz.test.ts'), 'utf8')).toBe(
+      "import { createHarness } from 'meshwasm/harness';\nimport { helper } from './helper.js';\n",
+    );
     expect(readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe('{"rules":[]}\n');
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies.meshwasm).toBe(`file:${root}`);
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies.meshwasm).toBe(
+      `file:${root}`,
+    );
   });
 
   it('says a template is not available while its shipped filter is missing (exit 5), writing nothing', () => {
@@ -103,7 +147,11 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
     rmSync(path.join(root, 'filters/authz'), { recursive: true });
     const dir = path.join(tempDir(), 'authz-missing');
     let err: unknown;
-    try { createProject({ dir, template: 'authz', meshwasmRoot: root }); } catch (e) { err = e; }
+    try {
+      createProject({ dir, template: 'authz', meshwasmRoot: root });
+    } catch (e) {
+      err = e;
+    }
     expect((err as Error).message).toContain('template "authz" is not available');
     expect((err as Error).message).toContain('--template blank');
     expect(exitCodeFor(err)).toBe(5);
@@ -121,7 +169,11 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
   it('rewrites only imports that leave the filter for sdk/ or host-sim/harness', () => {
     expect(rewriteImports('import { x } from "./local";')).toBe('import { x } from "./local";');
     expect(rewriteImports("import v from 'vitest';")).toBe("import v from 'vitest';");
-    expect(rewriteImports('import { a } from "../../../sdk/header_map";')).toBe('import { a } from "meshwasm/sdk/header_map";');
-    expect(rewriteImports('import { a } from "../../../registry/index.js";')).toBe('import { a } from "../../../registry/index.js";');
+    expect(rewriteImports('import { a } from "../../../sdk/header_map";')).toBe(
+      'import { a } from "meshwasm/sdk/header_map";',
+    );
+    expect(rewriteImports('import { a } from "../../../registry/index.js";')).toBe(
+      'import { a } from "../../../registry/index.js";',
+    );
   });
 });

@@ -4,19 +4,41 @@ import { packDataSegments } from '../../builder/pack-data.js';
 // Hand-assembled modules: one memory, the given active data segments, optional data count.
 function uleb(n: number): number[] {
   const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
   return out;
 }
 function sleb(n: number): number[] {
   const out: number[] = [];
-  for (;;) { const b = n & 0x7f; n >>= 7; if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { out.push(b); return out; } out.push(b | 0x80); }
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
 }
-function section(id: number, body: number[]): number[] { return [id, ...uleb(body.length), ...body]; }
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
 function moduleWith(segments: [number, number[]][], dataCount = true): Uint8Array {
   const data = [...uleb(segments.length)];
   for (const [off, bytes] of segments) data.push(0, 0x41, ...sleb(off), 0x0b, ...uleb(bytes.length), ...bytes);
   return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(5, [1, 0, 1]), // one memory, min 1 page
     ...(dataCount ? section(12, uleb(segments.length)) : []),
     ...section(11, data),
@@ -36,8 +58,16 @@ function reexport(bytes: Uint8Array): Uint8Array {
   const out: number[] = [...bytes.subarray(0, 8)];
   let p = 8;
   while (p < bytes.length) {
-    const id = bytes[p]!; let q = p + 1; let size = 0, shift = 0, b: number;
-    do { b = bytes[q++]!; size |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80);
+    const id = bytes[p]!;
+    let q = p + 1;
+    let size = 0,
+      shift = 0,
+      b: number;
+    do {
+      b = bytes[q++]!;
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
     out.push(...bytes.subarray(p, q + size));
     if (id === 5) out.push(...section(7, [1, 3, ...Buffer.from('mem'), 2, 0]));
     p = q + size;
@@ -84,7 +114,10 @@ describe('builder data segment packing', () => {
   });
 
   it('returns the module untouched when there is nothing to join or no data at all', () => {
-    const apart = moduleWith([[1024, [1]], [2048, [2]]]);
+    const apart = moduleWith([
+      [1024, [1]],
+      [2048, [2]],
+    ]);
     expect(packDataSegments(apart)).toBe(apart);
     const none = Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     expect(packDataSegments(none)).toBe(none);
@@ -92,7 +125,14 @@ describe('builder data segment packing', () => {
 
   it('leaves passive segments alone', () => {
     const passive = Uint8Array.from([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
       ...section(5, [1, 0, 1]),
       ...section(12, [2]),
       ...section(11, [2, 1, 1, 7, 1, 1, 8]),

@@ -5,7 +5,9 @@ import { buildFixture } from './build-fixture.js';
 
 let module: string;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
+beforeAll(async () => {
+  module = await buildFixture('everything');
+}, 300_000);
 
 const req = (test: string) => ({ ':method': 'GET', ':path': '/', ':authority': 'example.com', 'x-test': test });
 
@@ -16,7 +18,15 @@ describe('sdk runtime: imports, abort, randomness, memory (through the host simu
     for (const i of imports) expect(['env', 'wasi_snapshot_preview1']).toContain(i.module);
     expect(imports.filter((i) => i.module === 'env').every((i) => i.name.startsWith('proxy_'))).toBe(true);
     const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
-    expect(exports).toEqual(expect.arrayContaining(['_initialize', 'memory', 'proxy_abi_version_0_2_1', 'proxy_on_memory_allocate', 'proxy_on_context_create']));
+    expect(exports).toEqual(
+      expect.arrayContaining([
+        '_initialize',
+        'memory',
+        'proxy_abi_version_0_2_1',
+        'proxy_on_memory_allocate',
+        'proxy_on_context_create',
+      ]),
+    );
   });
 
   it('turns an abort into a critical log with message, file and line, then a trap', async () => {
@@ -60,7 +70,8 @@ describe('sdk runtime: imports, abort, randomness, memory (through the host simu
     const warm = h.memoryBytes();
     for (let i = 0; i < 60; i++) {
       const r = await h.request(spec);
-      if (r.upstream.body.length !== big.length + 2) throw new Error(`request ${i}: body of ${r.upstream.body.length} bytes`);
+      if (r.upstream.body.length !== big.length + 2)
+        throw new Error(`request ${i}: body of ${r.upstream.body.length} bytes`);
     }
     expect(h.memoryBytes()).toBe(warm);
   });

@@ -15,8 +15,12 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ status: number
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
     const child = spawn(cmd, args, { cwd, env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('error', reject);
     // eslint-disable-next-line no-control-regex
     child.on('close', (status) => resolve({ status, output: stripVTControlCharacters(output) }));

@@ -4,15 +4,26 @@ import { buildFixture } from './build-fixture.js';
 
 let module: string;
 // Compiling takes seconds alone, minutes on a loaded 2-core machine.
-beforeAll(async () => { module = await buildFixture('everything'); }, 300_000);
+beforeAll(async () => {
+  module = await buildFixture('everything');
+}, 300_000);
 
-const req = (test: string, extra: Record<string, string> = {}) =>
-  ({ ':method': 'POST', ':path': '/p', ':authority': 'example.com', 'x-test': test, ...extra });
+const req = (test: string, extra: Record<string, string> = {}) => ({
+  ':method': 'POST',
+  ':path': '/p',
+  ':authority': 'example.com',
+  'x-test': test,
+  ...extra,
+});
 
 describe('sdk bodies, local responses, pause/continue (through the host simulator)', () => {
   it('buffers a chunked request body, then replaces, appends and prepends to it', async () => {
     const h = await createHarness({ module, config: {} });
-    const r = await h.request({ headers: req('body'), body: ['hello ', 'wor', 'ld'], response: { headers: { ':status': '200' }, body: ['up', 'stream'] } });
+    const r = await h.request({
+      headers: req('body'),
+      body: ['hello ', 'wor', 'ld'],
+      response: { headers: { ':status': '200' }, body: ['up', 'stream'] },
+    });
     expect(r.trap).toBeUndefined();
     expect(r.upstream.body).toBe('>HELLO WORLD!');
     expect(r.downstream.body).toBe('upstream [filtered]');
@@ -32,8 +43,14 @@ describe('sdk http calls (through the host simulator)', () => {
   it('pauses the request, calls a cluster, and continues from the callback with the answer', async () => {
     const seen: [string, string][][] = [];
     const h = await createHarness({
-      module, config: {},
-      clusters: { authz: (call) => { seen.push(call.headers); return { status: 200, body: 'alice-ok' }; } },
+      module,
+      config: {},
+      clusters: {
+        authz: (call) => {
+          seen.push(call.headers);
+          return { status: 200, body: 'alice-ok' };
+        },
+      },
     });
     const r = await h.request({ headers: req('call') });
     expect(r.trap).toBeUndefined();

@@ -15,17 +15,30 @@ const rsa3072 = generateKeyPairSync('rsa', { modulusLength: 3072 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const otherEc = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function jwt(alg: 'HS256' | 'RS256' | 'ES256', claims: Record<string, unknown>, opts: { key?: KeyObject; secret?: string; kid?: string; header?: Record<string, unknown> } = {}) {
+function jwt(
+  alg: 'HS256' | 'RS256' | 'ES256',
+  claims: Record<string, unknown>,
+  opts: { key?: KeyObject; secret?: string; kid?: string; header?: Record<string, unknown> } = {},
+) {
   const header = b64u(JSON.stringify({ alg, typ: 'JWT', ...(opts.kid ? { kid: opts.kid } : {}), ...opts.header }));
   const input = `${header}.${b64u(JSON.stringify(claims))}`;
   let sig: Buffer;
-  if (alg === 'HS256') sig = createHmac('sha256', opts.secret ?? SECRET).update(input).digest();
+  if (alg === 'HS256')
+    sig = createHmac('sha256', opts.secret ?? SECRET)
+      .update(input)
+      .digest();
   else if (alg === 'RS256') sig = sign('sha256', Buffer.from(input), opts.key ?? rsa.privateKey);
   else sig = sign('sha256', Buffer.from(input), { key: opts.key ?? ec.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${b64u(sig)}`;
 }
 
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'alice', iss: 'https://issuer.example', aud: 'orders', exp: NOW_S + 300, ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'alice',
+  iss: 'https://issuer.example',
+  aud: 'orders',
+  exp: NOW_S + 300,
+  ...extra,
+});
 
 const jwks = [
   { kty: 'oct', kid: 'hs', k: b64u(SECRET), alg: 'HS256' },
@@ -39,14 +52,31 @@ const baseConfig = {
   realm: 'orders',
   rules: [
     { name: 'health', match: { methods: ['GET'], path: { exact: '/healthz' } }, action: 'allow' },
-    { name: 'admin-blocked', match: { path: { prefix: '/admin/' } }, action: 'deny', deny: { status: 403, body: 'admins only', headers: { 'x-denied-by': 'authz' } } },
+    {
+      name: 'admin-blocked',
+      match: { path: { prefix: '/admin/' } },
+      action: 'deny',
+      deny: { status: 403, body: 'admins only', headers: { 'x-denied-by': 'authz' } },
+    },
     { name: 'versioned', match: { path: { regex: '^/v[0-9]+/items/\\d+$' } }, action: 'allow' },
     { name: 'internal-host', match: { hosts: ['*.internal.example'] }, action: 'allow' },
     { name: 'canary-header', match: { headers: [{ name: 'x-canary', exact: 'yes' }] }, action: 'allow' },
     { name: 'no-debug', match: { headers: [{ name: 'x-debug', present: true }] }, action: 'deny' },
-    { name: 'team-header', match: { headers: [{ name: 'X-Team', suffix: 'Équipe-OPS', ignoreCase: true }] }, action: 'allow' },
-    { name: 'office', match: { path: { prefix: '/office/' }, sourceAddresses: ['10.0.0.0/8', '192.168.1.7'] }, action: 'allow' },
-    { name: 'mesh-peer', match: { path: { prefix: '/mesh/' }, principals: [{ prefix: 'spiffe://cluster.local/ns/shop/' }] }, action: 'allow' },
+    {
+      name: 'team-header',
+      match: { headers: [{ name: 'X-Team', suffix: 'Équipe-OPS', ignoreCase: true }] },
+      action: 'allow',
+    },
+    {
+      name: 'office',
+      match: { path: { prefix: '/office/' }, sourceAddresses: ['10.0.0.0/8', '192.168.1.7'] },
+      action: 'allow',
+    },
+    {
+      name: 'mesh-peer',
+      match: { path: { prefix: '/mesh/' }, principals: [{ prefix: 'spiffe://cluster.local/ns/shop/' }] },
+      action: 'allow',
+    },
     { name: 'api', match: { path: { prefix: '/api/' } }, action: 'allow', authenticate: ['jwt', 'apiKey'] },
     { name: 'partner', match: { path: { prefix: '/partner/' } }, action: 'allow', extAuthz: true },
   ],
@@ -69,7 +99,9 @@ const baseConfig = {
 };
 
 let wasm: string;
-beforeAll(async () => { wasm = await releaseModule(); });
+beforeAll(async () => {
+  wasm = await releaseModule();
+});
 
 const req = (path: string, headers: Record<string, string> = {}, extra: Partial<RequestSpec> = {}): RequestSpec => ({
   headers: { ':method': 'GET', ':path': path, ':authority': 'shop.example', ...headers },
@@ -90,31 +122,108 @@ describe('authz release module', () => {
 
 describe('authz rules (first match wins)', () => {
   let h: Harness;
-  beforeAll(async () => { h = await harness(); });
+  beforeAll(async () => {
+    h = await harness();
+  });
 
   const cases: { name: string; spec: RequestSpec; status: number; reached: boolean; body?: RegExp }[] = [
     { name: 'exact path + method allows', spec: req('/healthz'), status: 200, reached: true },
-    { name: 'exact path with another method falls to default deny', spec: req('/healthz', { ':method': 'POST' }), status: 403, reached: false },
+    {
+      name: 'exact path with another method falls to default deny',
+      spec: req('/healthz', { ':method': 'POST' }),
+      status: 403,
+      reached: false,
+    },
     { name: 'exact path ignores the query string', spec: req('/healthz?verbose=1'), status: 200, reached: true },
-    { name: 'prefix deny with configured body and headers', spec: req('/admin/users'), status: 403, reached: false, body: /admins only/ },
+    {
+      name: 'prefix deny with configured body and headers',
+      spec: req('/admin/users'),
+      status: 403,
+      reached: false,
+      body: /admins only/,
+    },
     { name: 'regex path allows', spec: req('/v2/items/42'), status: 200, reached: true },
     { name: 'regex path anchored at the end', spec: req('/v2/items/42/edit'), status: 403, reached: false },
-    { name: 'wildcard host allows (port ignored)', spec: req('/x', { ':authority': 'billing.internal.example:8080' }), status: 200, reached: true },
-    { name: 'bare suffix host does not match the wildcard', spec: req('/x', { ':authority': 'internal.example' }), status: 403, reached: false },
+    {
+      name: 'wildcard host allows (port ignored)',
+      spec: req('/x', { ':authority': 'billing.internal.example:8080' }),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'bare suffix host does not match the wildcard',
+      spec: req('/x', { ':authority': 'internal.example' }),
+      status: 403,
+      reached: false,
+    },
     { name: 'header value allows', spec: req('/x', { 'x-canary': 'yes' }), status: 200, reached: true },
     { name: 'header value mismatch falls through', spec: req('/x', { 'x-canary': 'no' }), status: 403, reached: false },
-    { name: 'ignoreCase folds ASCII letters of a 64 KiB value', spec: req('/x', { 'x-team': 'a'.repeat(65536) + 'ÉQUIPE-Ops' }), status: 200, reached: true },
-    { name: 'ignoreCase leaves non-ASCII letters as they are', spec: req('/x', { 'x-team': 'éQUIPE-OPS' }), status: 403, reached: false },
+    {
+      name: 'ignoreCase folds ASCII letters of a 64 KiB value',
+      spec: req('/x', { 'x-team': 'a'.repeat(65536) + 'ÉQUIPE-Ops' }),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'ignoreCase leaves non-ASCII letters as they are',
+      spec: req('/x', { 'x-team': 'éQUIPE-OPS' }),
+      status: 403,
+      reached: false,
+    },
     { name: 'header presence denies', spec: req('/healthz2', { 'x-debug': '' }), status: 403, reached: false },
-    { name: 'earlier rule wins over a later deny', spec: req('/healthz', { 'x-debug': '1' }), status: 200, reached: true },
-    { name: 'source CIDR allows', spec: req('/office/a', {}, { properties: { 'source.address': '10.20.30.40:5555' } }), status: 200, reached: true },
-    { name: 'source exact address allows', spec: req('/office/a', {}, { properties: { 'source.address': '192.168.1.7:80' } }), status: 200, reached: true },
-    { name: 'source outside the ranges denies', spec: req('/office/a', {}, { properties: { 'source.address': '11.0.0.1:5555' } }), status: 403, reached: false },
-    { name: 'principal prefix allows', spec: req('/mesh/x', {}, { properties: { 'connection.uri_san_peer_certificate': 'spiffe://cluster.local/ns/shop/sa/web' } }), status: 200, reached: true },
-    { name: 'other principal denies', spec: req('/mesh/x', {}, { properties: { 'connection.uri_san_peer_certificate': 'spiffe://cluster.local/ns/other/sa/web' } }), status: 403, reached: false },
+    {
+      name: 'earlier rule wins over a later deny',
+      spec: req('/healthz', { 'x-debug': '1' }),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'source CIDR allows',
+      spec: req('/office/a', {}, { properties: { 'source.address': '10.20.30.40:5555' } }),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'source exact address allows',
+      spec: req('/office/a', {}, { properties: { 'source.address': '192.168.1.7:80' } }),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'source outside the ranges denies',
+      spec: req('/office/a', {}, { properties: { 'source.address': '11.0.0.1:5555' } }),
+      status: 403,
+      reached: false,
+    },
+    {
+      name: 'principal prefix allows',
+      spec: req(
+        '/mesh/x',
+        {},
+        { properties: { 'connection.uri_san_peer_certificate': 'spiffe://cluster.local/ns/shop/sa/web' } },
+      ),
+      status: 200,
+      reached: true,
+    },
+    {
+      name: 'other principal denies',
+      spec: req(
+        '/mesh/x',
+        {},
+        { properties: { 'connection.uri_san_peer_certificate': 'spiffe://cluster.local/ns/other/sa/web' } },
+      ),
+      status: 403,
+      reached: false,
+    },
     { name: 'no principal (no mTLS) denies', spec: req('/mesh/x'), status: 403, reached: false },
     { name: 'unicode path falls to default deny', spec: req('/ünïcødé/☃'), status: 403, reached: false },
-    { name: 'very long path still matched by prefix', spec: req('/admin/' + 'a'.repeat(20000)), status: 403, reached: false, body: /admins only/ },
+    {
+      name: 'very long path still matched by prefix',
+      spec: req('/admin/' + 'a'.repeat(20000)),
+      status: 403,
+      reached: false,
+      body: /admins only/,
+    },
   ];
 
   for (const c of cases) {
@@ -148,7 +257,10 @@ describe('authz rules (first match wins)', () => {
   });
 
   it('default allow lets unmatched requests through', async () => {
-    const open = await harness({ defaultAction: 'allow', rules: [{ match: { path: { prefix: '/private' } }, action: 'deny' }] });
+    const open = await harness({
+      defaultAction: 'allow',
+      rules: [{ match: { path: { prefix: '/private' } }, action: 'deny' }],
+    });
     expect((await open.request(req('/public'))).downstream.status).toBe(200);
     expect((await open.request(req('/private/x'))).downstream.status).toBe(403);
   });
@@ -156,33 +268,110 @@ describe('authz rules (first match wins)', () => {
 
 describe('authz JWT', () => {
   let h: Harness;
-  beforeAll(async () => { h = await harness(); });
+  beforeAll(async () => {
+    h = await harness();
+  });
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
   const cases: { name: string; token: () => string; ok: boolean; reason?: RegExp }[] = [
     { name: 'HS256 valid', token: () => jwt('HS256', claims(), { kid: 'hs' }), ok: true },
     { name: 'HS256 without kid (tries every HS256 key)', token: () => jwt('HS256', claims()), ok: true },
-    { name: 'HS256 wrong secret', token: () => jwt('HS256', claims(), { secret: 'another-secret-that-is-long-enough-x' }), ok: false, reason: /verification fails/ },
+    {
+      name: 'HS256 wrong secret',
+      token: () => jwt('HS256', claims(), { secret: 'another-secret-that-is-long-enough-x' }),
+      ok: false,
+      reason: /verification fails/,
+    },
     { name: 'RS256 2048 valid', token: () => jwt('RS256', claims(), { kid: 'rsa' }), ok: true },
-    { name: 'RS256 3072 valid', token: () => jwt('RS256', claims(), { kid: 'rsa3072', key: rsa3072.privateKey }), ok: true },
-    { name: 'RS256 signed by another key', token: () => jwt('RS256', claims(), { kid: 'rsa', key: rsa3072.privateKey }), ok: false, reason: /verification fails/ },
+    {
+      name: 'RS256 3072 valid',
+      token: () => jwt('RS256', claims(), { kid: 'rsa3072', key: rsa3072.privateKey }),
+      ok: true,
+    },
+    {
+      name: 'RS256 signed by another key',
+      token: () => jwt('RS256', claims(), { kid: 'rsa', key: rsa3072.privateKey }),
+      ok: false,
+      reason: /verification fails/,
+    },
     { name: 'ES256 valid', token: () => jwt('ES256', claims(), { kid: 'ec' }), ok: true },
-    { name: 'ES256 signed by another key', token: () => jwt('ES256', claims(), { kid: 'ec', key: otherEc.privateKey }), ok: false, reason: /verification fails/ },
-    { name: 'expired beyond the skew', token: () => jwt('HS256', claims({ exp: NOW_S - 31 })), ok: false, reason: /expired/ },
+    {
+      name: 'ES256 signed by another key',
+      token: () => jwt('ES256', claims(), { kid: 'ec', key: otherEc.privateKey }),
+      ok: false,
+      reason: /verification fails/,
+    },
+    {
+      name: 'expired beyond the skew',
+      token: () => jwt('HS256', claims({ exp: NOW_S - 31 })),
+      ok: false,
+      reason: /expired/,
+    },
     { name: 'expired within the skew', token: () => jwt('HS256', claims({ exp: NOW_S - 29 })), ok: true },
-    { name: 'not yet valid', token: () => jwt('HS256', claims({ nbf: NOW_S + 120 })), ok: false, reason: /not yet valid/ },
+    {
+      name: 'not yet valid',
+      token: () => jwt('HS256', claims({ nbf: NOW_S + 120 })),
+      ok: false,
+      reason: /not yet valid/,
+    },
     { name: 'nbf within the skew', token: () => jwt('HS256', claims({ nbf: NOW_S + 20 })), ok: true },
-    { name: 'missing exp', token: () => jwt('HS256', { sub: 'a', iss: 'https://issuer.example', aud: 'orders' }), ok: false, reason: /no exp/ },
-    { name: 'wrong issuer', token: () => jwt('HS256', claims({ iss: 'https://evil.example' })), ok: false, reason: /issuer/ },
+    {
+      name: 'missing exp',
+      token: () => jwt('HS256', { sub: 'a', iss: 'https://issuer.example', aud: 'orders' }),
+      ok: false,
+      reason: /no exp/,
+    },
+    {
+      name: 'wrong issuer',
+      token: () => jwt('HS256', claims({ iss: 'https://evil.example' })),
+      ok: false,
+      reason: /issuer/,
+    },
     { name: 'wrong audience', token: () => jwt('HS256', claims({ aud: 'billing' })), ok: false, reason: /Audiences/ },
-    { name: 'audience list containing ours', token: () => jwt('HS256', claims({ aud: ['billing', 'orders'] })), ok: true },
-    { name: 'alg none refused', token: () => `${b64u('{"alg":"none"}')}.${b64u(JSON.stringify(claims()))}.`, ok: false, reason: /not accepted/ },
-    { name: 'alg confusion: HS256 signed with the RSA public key', token: () => jwt('HS256', claims(), { kid: 'rsa', secret: rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString() }), ok: false, reason: /no matching key|verification fails/ },
-    { name: 'unknown kid', token: () => jwt('RS256', claims(), { kid: 'missing' }), ok: false, reason: /no matching key/ },
-    { name: 'tampered payload', token: () => { const [a, , c] = jwt('HS256', claims()).split('.'); return `${a}.${b64u(JSON.stringify(claims({ sub: 'mallory' })))}.${c}`; }, ok: false, reason: /verification fails/ },
+    {
+      name: 'audience list containing ours',
+      token: () => jwt('HS256', claims({ aud: ['billing', 'orders'] })),
+      ok: true,
+    },
+    {
+      name: 'alg none refused',
+      token: () => `${b64u('{"alg":"none"}')}.${b64u(JSON.stringify(claims()))}.`,
+      ok: false,
+      reason: /not accepted/,
+    },
+    {
+      name: 'alg confusion: HS256 signed with the RSA public key',
+      token: () =>
+        jwt('HS256', claims(), {
+          kid: 'rsa',
+          secret: rsa.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        }),
+      ok: false,
+      reason: /no matching key|verification fails/,
+    },
+    {
+      name: 'unknown kid',
+      token: () => jwt('RS256', claims(), { kid: 'missing' }),
+      ok: false,
+      reason: /no matching key/,
+    },
+    {
+      name: 'tampered payload',
+      token: () => {
+        const [a, , c] = jwt('HS256', claims()).split('.');
+        return `${a}.${b64u(JSON.stringify(claims({ sub: 'mallory' })))}.${c}`;
+      },
+      ok: false,
+      reason: /verification fails/,
+    },
     { name: 'two segments only', token: () => 'abc.def', ok: false, reason: /Header.Payload.Signature/ },
     { name: 'garbage', token: () => '!!!.***.###', ok: false },
-    { name: 'critical header extension', token: () => jwt('HS256', claims(), { header: { crit: ['exp'] } }), ok: false, reason: /critical/ },
+    {
+      name: 'critical header extension',
+      token: () => jwt('HS256', claims(), { header: { crit: ['exp'] } }),
+      ok: false,
+      reason: /critical/,
+    },
   ];
 
   for (const c of cases) {
@@ -210,13 +399,19 @@ describe('authz JWT', () => {
     expect(r.downstream.status).toBe(401);
     // The message was: Jwt algorithm ""x"""..." is not accepted
     const description = `Jwt algorithm ''x'${"'".repeat(3000)}' is not accepted`;
-    expect(r.downstreamHeader('www-authenticate')).toBe(`Bearer realm="orders", error="invalid_token", error_description="${description}"`);
+    expect(r.downstreamHeader('www-authenticate')).toBe(
+      `Bearer realm="orders", error="invalid_token", error_description="${description}"`,
+    );
   });
 
   it('takes the token between the spaces and tabs around it', async () => {
-    const r = await h.request(req('/api/orders', { authorization: `Bearer \t ${jwt('HS256', claims(), { kid: 'hs' })} \t` }));
+    const r = await h.request(
+      req('/api/orders', { authorization: `Bearer \t ${jwt('HS256', claims(), { kid: 'hs' })} \t` }),
+    );
     expect(r.downstream.status).toBe(200);
-    const inner = await h.request(req('/api/orders', { authorization: `Bearer ${jwt('HS256', claims(), { kid: 'hs' })}\u00a0` }));
+    const inner = await h.request(
+      req('/api/orders', { authorization: `Bearer ${jwt('HS256', claims(), { kid: 'hs' })}\u00a0` }),
+    );
     expect(inner.downstream.status).toBe(401); // only HTTP's optional whitespace is trimmed
   });
 
@@ -228,7 +423,12 @@ describe('authz JWT', () => {
   });
 
   it('forwards array claims comma-joined and drops client-sent identity headers', async () => {
-    const r = await h.request(req('/api/orders', { ...bearer(jwt('ES256', claims({ sub: 'bob', groups: ['admin', 'ops'] }))), 'x-user': 'spoofed' }));
+    const r = await h.request(
+      req('/api/orders', {
+        ...bearer(jwt('ES256', claims({ sub: 'bob', groups: ['admin', 'ops'] }))),
+        'x-user': 'spoofed',
+      }),
+    );
     expect(r.upstreamHeader('x-user')).toBe('bob');
     expect(r.upstreamHeader('x-groups')).toBe('admin,ops');
   });
@@ -285,11 +485,23 @@ describe('authz JWT', () => {
 
 describe('authz API keys', () => {
   let h: Harness;
-  beforeAll(async () => { h = await harness(); });
+  beforeAll(async () => {
+    h = await harness();
+  });
   const cases: { name: string; spec: RequestSpec; status: number; owner?: string }[] = [
     { name: 'plain key in header', spec: req('/api/x', { 'x-api-key': 'ci-key-123' }), status: 200, owner: 'ci' },
-    { name: 'hashed key in header', spec: req('/api/x', { 'x-api-key': 'partner-key-456' }), status: 200, owner: 'partner' },
-    { name: 'key in query parameter (percent-encoded)', spec: req('/api/x?a=1&api_key=ci%2Dkey%2D123'), status: 200, owner: 'ci' },
+    {
+      name: 'hashed key in header',
+      spec: req('/api/x', { 'x-api-key': 'partner-key-456' }),
+      status: 200,
+      owner: 'partner',
+    },
+    {
+      name: 'key in query parameter (percent-encoded)',
+      spec: req('/api/x?a=1&api_key=ci%2Dkey%2D123'),
+      status: 200,
+      owner: 'ci',
+    },
     { name: 'unknown key', spec: req('/api/x', { 'x-api-key': 'nope' }), status: 401 },
     { name: 'empty key', spec: req('/api/x', { 'x-api-key': '' }), status: 401 },
     { name: 'unicode key', spec: req('/api/x', { 'x-api-key': 'clé-🔑' }), status: 401 },
@@ -307,7 +519,11 @@ describe('authz API keys', () => {
     const keys = Array.from({ length: 200 }, (_, i) => ({ name: `client-${i}`, key: `key-${i}` }));
     keys.push({ name: 'renamed', key: 'key-7' });
     const k = await harness({ rules: [{ action: 'allow', authenticate: ['apiKey'] }], apiKeys: { keys } });
-    for (const [key, owner] of [['key-0', 'client-0'], ['key-199', 'client-199'], ['key-7', 'renamed']]) {
+    for (const [key, owner] of [
+      ['key-0', 'client-0'],
+      ['key-199', 'client-199'],
+      ['key-7', 'renamed'],
+    ]) {
       const r = await k.request(req('/x', { 'x-api-key': key! }));
       expect(r.downstream.status).toBe(200);
       expect(r.upstreamHeader('x-api-key-name')).toBe(owner);
@@ -327,7 +543,9 @@ describe('authz external authorization', () => {
   const partner = req('/partner/report?id=7', { authorization: 'Basic cDpx', cookie: 'session=1', 'x-other': 'no' });
 
   it('allows on 2xx, sends method/path/headers, copies configured answer headers upstream', async () => {
-    const h = await harness(baseConfig, { authz: () => ({ status: 200, headers: { 'x-partner-id': 'p-17', 'x-ignored': '1' } }) });
+    const h = await harness(baseConfig, {
+      authz: () => ({ status: 200, headers: { 'x-partner-id': 'p-17', 'x-ignored': '1' } }),
+    });
     const r = await h.request(partner);
     expect(r.downstream.status).toBe(200);
     expect(r.upstreamHeader('x-partner-id')).toBe('p-17');
@@ -344,14 +562,21 @@ describe('authz external authorization', () => {
   });
 
   it('passes a denial through with the service status and body', async () => {
-    const h = await harness(baseConfig, { authz: () => ({ status: 403, body: 'partner suspended', headers: { 'content-type': 'text/plain' } }) });
+    const h = await harness(baseConfig, {
+      authz: () => ({ status: 403, body: 'partner suspended', headers: { 'content-type': 'text/plain' } }),
+    });
     const r = await h.request(partner);
     expect(r.downstream.status).toBe(403);
     expect(r.downstream.body).toBe('partner suspended');
     expect(r.upstream.reached).toBe(false);
   });
 
-  const failures: { name: string; answer: 'timeout' | 'reset' | { status: number }; failOpen: boolean; status: number }[] = [
+  const failures: {
+    name: string;
+    answer: 'timeout' | 'reset' | { status: number };
+    failOpen: boolean;
+    status: number;
+  }[] = [
     { name: 'timeout, fail closed', answer: 'timeout', failOpen: false, status: 403 },
     { name: 'timeout, fail open', answer: 'timeout', failOpen: true, status: 200 },
     { name: 'reset, fail closed', answer: 'reset', failOpen: false, status: 403 },
@@ -383,30 +608,145 @@ describe('authz configuration errors name the field', () => {
     { name: 'unknown top-level field', config: { rulez: [] }, message: /configuration\.rulez: unknown field/ },
     { name: 'bad default action', config: { defaultAction: 'permit' }, message: /defaultAction: must be one of/ },
     { name: 'bad rule action', config: { rules: [{ action: 'maybe' }] }, message: /rules\[0\]\.action/ },
-    { name: 'bad regex', config: { rules: [{ match: { path: { regex: '(unclosed' } } }] }, message: /rules\[0\]\.match\.path\.regex: invalid pattern/ },
-    { name: 'two path kinds', config: { rules: [{ match: { path: { exact: '/a', prefix: '/b' } } }] }, message: /rules\[0\]\.match\.path: needs exactly one/ },
-    { name: 'bad CIDR', config: { rules: [{ match: { sourceAddresses: ['10.0.0.0/33'] } }] }, message: /rules\[0\]\.match\.sourceAddresses\[0\]/ },
-    { name: 'address with five parts', config: { rules: [{ match: { sourceAddresses: ['10.0.0.0.1'] } }] }, message: /rules\[0\]\.match\.sourceAddresses\[0\]: not an address/ },
-    { name: 'address with an empty part', config: { rules: [{ match: { sourceAddresses: ['10..0.1/8'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
-    { name: 'address part above 255', config: { rules: [{ match: { sourceAddresses: ['10.0.256.1'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
-    { name: 'address part of four digits', config: { rules: [{ match: { sourceAddresses: ['10.0.0001.1'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
-    { name: 'address with a trailing dot', config: { rules: [{ match: { sourceAddresses: ['10.0.0.1.'] } }] }, message: /sourceAddresses\[0\]: not an address/ },
-    { name: 'header without name', config: { rules: [{ match: { headers: [{ exact: 'x' }] } }] }, message: /rules\[0\]\.match\.headers\[0\]\.name: is required/ },
-    { name: 'jwt rule without jwt section', config: { rules: [{ authenticate: ['jwt'] }] }, message: /rules\[0\]\.authenticate\[0\].*no "jwt" section/ },
-    { name: 'unknown credential kind', config: { rules: [{ authenticate: ['password'] }] }, message: /rules\[0\]\.authenticate\[0\]: must be one of/ },
-    { name: 'short HS256 secret', config: { jwt: { keys: [{ kty: 'oct', k: b64u('short') }] } }, message: /jwt\.keys\[0\]: HS256 secret must be at least 32 bytes/ },
-    { name: 'EC point not on the curve', config: { jwt: { keys: [{ ...ec.publicKey.export({ format: 'jwk' }), y: b64u(Buffer.alloc(32, 1)) }] } }, message: /jwt\.keys\[0\]: x\/y is not a point on P-256/ },
-    { name: 'even RSA modulus', config: { jwt: { keys: [{ kty: 'RSA', n: b64u(Buffer.concat([Buffer.from([0xc0]), Buffer.alloc(255, 2)])), e: 'AQAB' }] } }, message: /jwt\.keys\[0\]: unusable RSA key: modulus must be odd/ },
-    { name: 'RSA exponent above 64 bits', config: { jwt: { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), e: b64u(Buffer.concat([Buffer.from([1]), Buffer.alloc(8, 0), Buffer.from([1])])) }] } }, message: /jwt\.keys\[0\]: unusable RSA key: exponent must be odd and at most 64 bits/ },
-    { name: 'RSA exponent of 64 bits behind leading zeros is accepted', config: { jwt: { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), e: b64u(Buffer.concat([Buffer.alloc(4, 0), Buffer.from([1, 0, 1])])) }] }, rules: [{ authenticate: ['x'] }] }, message: /rules\[0\]\.authenticate\[0\]: must be one of/ },
-    { name: 'EC coordinate of 33 bytes', config: { jwt: { keys: [{ ...ec.publicKey.export({ format: 'jwk' }), x: b64u(Buffer.alloc(33, 1)) }] } }, message: /jwt\.keys\[0\]: x\/y is not a point on P-256/ },
-    { name: 'small RSA key', config: { jwt: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) }] } }, message: /jwt\.keys\[0\]: unusable RSA key/ },
-    { name: 'unsupported key type', config: { jwt: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] } }, message: /jwt\.keys\[0\]\.alg/ },
-    { name: 'api key with both forms', config: { apiKeys: { keys: [{ key: 'a', sha256: 'b' }] } }, message: /apiKeys\.keys\[0\]: needs exactly one/ },
-    { name: 'api key hash not hex', config: { apiKeys: { keys: [{ sha256: 'xyz' }] } }, message: /apiKeys\.keys\[0\]\.sha256: must be 64 hex digits/ },
+    {
+      name: 'bad regex',
+      config: { rules: [{ match: { path: { regex: '(unclosed' } } }] },
+      message: /rules\[0\]\.match\.path\.regex: invalid pattern/,
+    },
+    {
+      name: 'two path kinds',
+      config: { rules: [{ match: { path: { exact: '/a', prefix: '/b' } } }] },
+      message: /rules\[0\]\.match\.path: needs exactly one/,
+    },
+    {
+      name: 'bad CIDR',
+      config: { rules: [{ match: { sourceAddresses: ['10.0.0.0/33'] } }] },
+      message: /rules\[0\]\.match\.sourceAddresses\[0\]/,
+    },
+    {
+      name: 'address with five parts',
+      config: { rules: [{ match: { sourceAddresses: ['10.0.0.0.1'] } }] },
+      message: /rules\[0\]\.match\.sourceAddresses\[0\]: not an address/,
+    },
+    {
+      name: 'address with an empty part',
+      config: { rules: [{ match: { sourceAddresses: ['10..0.1/8'] } }] },
+      message: /sourceAddresses\[0\]: not an address/,
+    },
+    {
+      name: 'address part above 255',
+      config: { rules: [{ match: { sourceAddresses: ['10.0.256.1'] } }] },
+      message: /sourceAddresses\[0\]: not an address/,
+    },
+    {
+      name: 'address part of four digits',
+      config: { rules: [{ match: { sourceAddresses: ['10.0.0001.1'] } }] },
+      message: /sourceAddresses\[0\]: not an address/,
+    },
+    {
+      name: 'address with a trailing dot',
+      config: { rules: [{ match: { sourceAddresses: ['10.0.0.1.'] } }] },
+      message: /sourceAddresses\[0\]: not an address/,
+    },
+    {
+      name: 'header without name',
+      config: { rules: [{ match: { headers: [{ exact: 'x' }] } }] },
+      message: /rules\[0\]\.match\.headers\[0\]\.name: is required/,
+    },
+    {
+      name: 'jwt rule without jwt section',
+      config: { rules: [{ authenticate: ['jwt'] }] },
+      message: /rules\[0\]\.authenticate\[0\].*no "jwt" section/,
+    },
+    {
+      name: 'unknown credential kind',
+      config: { rules: [{ authenticate: ['password'] }] },
+      message: /rules\[0\]\.authenticate\[0\]: must be one of/,
+    },
+    {
+      name: 'short HS256 secret',
+      config: { jwt: { keys: [{ kty: 'oct', k: b64u('short') }] } },
+      message: /jwt\.keys\[0\]: HS256 secret must be at least 32 bytes/,
+    },
+    {
+      name: 'EC point not on the curve',
+      config: { jwt: { keys: [{ ...ec.publicKey.export({ format: 'jwk' }), y: b64u(Buffer.alloc(32, 1)) }] } },
+      message: /jwt\.keys\[0\]: x\/y is not a point on P-256/,
+    },
+    {
+      name: 'even RSA modulus',
+      config: {
+        jwt: { keys: [{ kty: 'RSA', n: b64u(Buffer.concat([Buffer.from([0xc0]), Buffer.alloc(255, 2)])), e: 'AQAB' }] },
+      },
+      message: /jwt\.keys\[0\]: unusable RSA key: modulus must be odd/,
+    },
+    {
+      name: 'RSA exponent above 64 bits',
+      config: {
+        jwt: {
+          keys: [
+            {
+              ...rsa.publicKey.export({ format: 'jwk' }),
+              e: b64u(Buffer.concat([Buffer.from([1]), Buffer.alloc(8, 0), Buffer.from([1])])),
+            },
+          ],
+        },
+      },
+      message: /jwt\.keys\[0\]: unusable RSA key: exponent must be odd and at most 64 bits/,
+    },
+    {
+      name: 'RSA exponent of 64 bits behind leading zeros is accepted',
+      config: {
+        jwt: {
+          keys: [
+            {
+              ...rsa.publicKey.export({ format: 'jwk' }),
+              e: b64u(Buffer.concat([Buffer.alloc(4, 0), Buffer.from([1, 0, 1])])),
+            },
+          ],
+        },
+        rules: [{ authenticate: ['x'] }],
+      },
+      message: /rules\[0\]\.authenticate\[0\]: must be one of/,
+    },
+    {
+      name: 'EC coordinate of 33 bytes',
+      config: { jwt: { keys: [{ ...ec.publicKey.export({ format: 'jwk' }), x: b64u(Buffer.alloc(33, 1)) }] } },
+      message: /jwt\.keys\[0\]: x\/y is not a point on P-256/,
+    },
+    {
+      name: 'small RSA key',
+      config: {
+        jwt: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) }] },
+      },
+      message: /jwt\.keys\[0\]: unusable RSA key/,
+    },
+    {
+      name: 'unsupported key type',
+      config: { jwt: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] } },
+      message: /jwt\.keys\[0\]\.alg/,
+    },
+    {
+      name: 'api key with both forms',
+      config: { apiKeys: { keys: [{ key: 'a', sha256: 'b' }] } },
+      message: /apiKeys\.keys\[0\]: needs exactly one/,
+    },
+    {
+      name: 'api key hash not hex',
+      config: { apiKeys: { keys: [{ sha256: 'xyz' }] } },
+      message: /apiKeys\.keys\[0\]\.sha256: must be 64 hex digits/,
+    },
     { name: 'extAuthz without cluster', config: { extAuthz: {} }, message: /extAuthz\.cluster: is required/ },
-    { name: 'extAuthz timeout out of range', config: { extAuthz: { cluster: 'a', timeoutMs: -5 } }, message: /extAuthz\.timeoutMs: must be between/ },
-    { name: 'deny status out of range', config: { denied: { status: 99 } }, message: /denied\.status: must be between/ },
+    {
+      name: 'extAuthz timeout out of range',
+      config: { extAuthz: { cluster: 'a', timeoutMs: -5 } },
+      message: /extAuthz\.timeoutMs: must be between/,
+    },
+    {
+      name: 'deny status out of range',
+      config: { denied: { status: 99 } },
+      message: /denied\.status: must be between/,
+    },
   ];
   for (const b of bad) {
     it(b.name, async () => {
@@ -419,7 +759,12 @@ describe('authz memory', () => {
   it('keeps linear memory flat over 20k requests (JWT, API key, deny)', async () => {
     const h = await harness();
     const token = jwt('HS256', claims({ groups: ['a', 'b'] }));
-    const specs = [req('/api/o', { authorization: `Bearer ${token}` }), req('/api/o', { 'x-api-key': 'ci-key-123' }), req('/admin/x'), req('/v1/items/3')];
+    const specs = [
+      req('/api/o', { authorization: `Bearer ${token}` }),
+      req('/api/o', { 'x-api-key': 'ci-key-123' }),
+      req('/admin/x'),
+      req('/v1/items/3'),
+    ];
     for (let i = 0; i < 500; i++) await h.request(specs[i % specs.length]!);
     const warm = h.memoryBytes();
     for (let i = 0; i < 20_000; i++) {
@@ -432,7 +777,10 @@ describe('authz memory', () => {
   it('keeps linear memory flat over RS256 and ES256 verifications (distinct tokens, cache churn)', async () => {
     const h = await harness();
     // Distinct tokens, so each request really verifies and the verified-token cache keeps churning.
-    const spec = (i: number) => req('/api/o', { authorization: `Bearer ${i % 2 ? jwt('RS256', claims({ jti: String(i) }), { kid: 'rsa' }) : jwt('ES256', claims({ jti: String(i) }), { kid: 'ec' })}` });
+    const spec = (i: number) =>
+      req('/api/o', {
+        authorization: `Bearer ${i % 2 ? jwt('RS256', claims({ jti: String(i) }), { kid: 'rsa' }) : jwt('ES256', claims({ jti: String(i) }), { kid: 'ec' })}`,
+      });
     // The SDK collects every 32 requests (or on growth): warm up past a few collections.
     for (let i = 0; i < 300; i++) await h.request(spec(i));
     const warm = h.memoryBytes();

@@ -4,31 +4,60 @@ import { createHarness, type RequestSpec } from '../../../host-sim/harness/index
 import { releaseModule } from './build-module.js';
 
 let wasm: string;
-beforeAll(async () => { wasm = await releaseModule(); });
+beforeAll(async () => {
+  wasm = await releaseModule();
+});
 
-const req = (method: string, path: string, status: number, extra: Partial<RequestSpec> & { headers?: Record<string, string> } = {}): RequestSpec => ({
+const req = (
+  method: string,
+  path: string,
+  status: number,
+  extra: Partial<RequestSpec> & { headers?: Record<string, string> } = {},
+): RequestSpec => ({
   ...extra,
-  headers: { ':method': method, ':path': path, ':authority': 'shop.example:8080', 'user-agent': 'curl/8', ...extra.headers },
+  headers: {
+    ':method': method,
+    ':path': path,
+    ':authority': 'shop.example:8080',
+    'user-agent': 'curl/8',
+    ...extra.headers,
+  },
   response: { headers: { ':status': String(status) }, body: 'x'.repeat(status === 200 ? 10 : 3) },
 });
 
 const accessLogs = (logs: { level: string; message: string }[]) =>
-  logs.filter((l) => l.level === 'info' && l.message.startsWith('{')).map((l) => JSON.parse(l.message) as Record<string, unknown>);
+  logs
+    .filter((l) => l.level === 'info' && l.message.startsWith('{'))
+    .map((l) => JSON.parse(l.message) as Record<string, unknown>);
 
 const series = (tags: Record<string, string>, name: string) =>
-  Object.entries(tags).map(([k, v]) => `${k}.${v}.`).join('') + name;
+  Object.entries(tags)
+    .map(([k, v]) => `${k}.${v}.`)
+    .join('') + name;
 
 describe('telemetry release module', () => {
-  it('is under 40 KB', () => { expect(statSync(wasm).size).toBeLessThan(40 * 1024); });
+  it('is under 40 KB', () => {
+    expect(statSync(wasm).size).toBeLessThan(40 * 1024);
+  });
 });
 
 describe('telemetry metrics', () => {
   it('counts requests per method, code class, code and authority, with Istio names', async () => {
     const h = await createHarness({ module: wasm, config: {} });
-    const cases: [string, number, number][] = [['GET', 200, 3], ['POST', 201, 1], ['GET', 404, 2], ['DELETE', 503, 1]];
+    const cases: [string, number, number][] = [
+      ['GET', 200, 3],
+      ['POST', 201, 1],
+      ['GET', 404, 2],
+      ['DELETE', 503, 1],
+    ];
     for (const [method, status, n] of cases) for (let i = 0; i < n; i++) await h.request(req(method, '/a', status));
     for (const [method, status, n] of cases) {
-      const tags = { request_method: method, response_code_class: `${Math.floor(status / 100)}xx`, response_code: String(status), destination_authority: 'shop_example' };
+      const tags = {
+        request_method: method,
+        response_code_class: `${Math.floor(status / 100)}xx`,
+        response_code: String(status),
+        destination_authority: 'shop_example',
+      };
       expect(h.metric(series(tags, 'istio_requests_total'))).toBe(n);
     }
   });
@@ -48,14 +77,21 @@ describe('telemetry metrics', () => {
     const h = await createHarness({ module: wasm, config: { routeTag: 'none', responseCodeTag: false } });
     await h.request({
       ...req('GET', '/slow', 200),
-      response: async () => { await h.tick(250); return { headers: { ':status': '200' } }; },
+      response: async () => {
+        await h.tick(250);
+        return { headers: { ':status': '200' } };
+      },
     } as RequestSpec);
     const d = h.metrics().find((m) => m.name.endsWith('istio_request_duration_milliseconds'));
     expect(d?.samples?.[0]).toBeGreaterThanOrEqual(250);
   });
 
   it('adds configured header tags ("unknown" when missing) and the route name', async () => {
-    const h = await createHarness({ module: wasm, config: { routeTag: 'route_name', responseCodeTag: false, tagHeaders: { 'x-tenant': 'tenant' } }, properties: { route_name: 'orders.v1' } });
+    const h = await createHarness({
+      module: wasm,
+      config: { routeTag: 'route_name', responseCodeTag: false, tagHeaders: { 'x-tenant': 'tenant' } },
+      properties: { route_name: 'orders.v1' },
+    });
     await h.request(req('GET', '/', 200, { headers: { 'x-tenant': 'acme' } }));
     await h.request(req('GET', '/', 200));
     const base = { request_method: 'GET', response_code_class: '2xx', route_name: 'orders_v1' };
@@ -64,15 +100,28 @@ describe('telemetry metrics', () => {
   });
 
   it('caps tag cardinality into an overflow series', async () => {
-    const h = await createHarness({ module: wasm, config: { routeTag: 'none', responseCodeTag: false, tagHeaders: { 'x-user': 'user' }, maxTagCombinations: 3 } });
+    const h = await createHarness({
+      module: wasm,
+      config: { routeTag: 'none', responseCodeTag: false, tagHeaders: { 'x-user': 'user' }, maxTagCombinations: 3 },
+    });
     for (let i = 0; i < 10; i++) await h.request(req('GET', '/', 200, { headers: { 'x-user': `u${i}` } }));
     const counters = h.metrics().filter((m) => m.name.endsWith('istio_requests_total'));
     expect(counters).toHaveLength(4);
-    expect(h.metric(series({ request_method: 'overflow', response_code_class: 'overflow', user: 'overflow' }, 'istio_requests_total'))).toBe(7);
+    expect(
+      h.metric(
+        series(
+          { request_method: 'overflow', response_code_class: 'overflow', user: 'overflow' },
+          'istio_requests_total',
+        ),
+      ),
+    ).toBe(7);
   });
 
   it('uses a custom metric prefix', async () => {
-    const h = await createHarness({ module: wasm, config: { metricPrefix: 'shop_', routeTag: 'none', responseCodeTag: false } });
+    const h = await createHarness({
+      module: wasm,
+      config: { metricPrefix: 'shop_', routeTag: 'none', responseCodeTag: false },
+    });
     await h.request(req('GET', '/', 200));
     expect(h.metric(series({ request_method: 'GET', response_code_class: '2xx' }, 'shop_requests_total'))).toBe(1);
   });
@@ -84,16 +133,35 @@ describe('telemetry access log', () => {
     const r = await h.request(req('GET', '/orders?id=1', 200, { headers: { 'x-request-id': 'req-1' } }));
     const [line] = accessLogs(r.logs);
     expect(line).toEqual({
-      start_time: 1_700_000_000_000, method: 'GET', path: '/orders?id=1', authority: 'shop.example:8080', status: 200,
-      duration_ms: 0, request_bytes: 0, response_bytes: 10, request_id: 'req-1', user_agent: 'curl/8',
+      start_time: 1_700_000_000_000,
+      method: 'GET',
+      path: '/orders?id=1',
+      authority: 'shop.example:8080',
+      status: 200,
+      duration_ms: 0,
+      request_bytes: 0,
+      response_bytes: 10,
+      request_id: 'req-1',
+      user_agent: 'curl/8',
     });
   });
 
   it('logs only the configured fields and headers, escaping what JSON must escape', async () => {
-    const h = await createHarness({ module: wasm, config: { accessLog: { fields: ['path', 'response_code_class', 'source_address'], headers: { 'x-tenant': 'tenant', 'x-missing': 'missing' } } }, properties: { 'source.address': '10.0.0.9:5000' } });
+    const h = await createHarness({
+      module: wasm,
+      config: {
+        accessLog: {
+          fields: ['path', 'response_code_class', 'source_address'],
+          headers: { 'x-tenant': 'tenant', 'x-missing': 'missing' },
+        },
+      },
+      properties: { 'source.address': '10.0.0.9:5000' },
+    });
     const path = '/q?"quoted"\\back\tslash/ünï/日本';
     const r = await h.request(req('GET', path, 404, { headers: { 'x-tenant': 'a"b' } }));
-    expect(accessLogs(r.logs)).toEqual([{ path, response_code_class: '4xx', source_address: '10.0.0.9:5000', tenant: 'a"b', missing: null }]);
+    expect(accessLogs(r.logs)).toEqual([
+      { path, response_code_class: '4xx', source_address: '10.0.0.9:5000', tenant: 'a"b', missing: null },
+    ]);
   });
 
   it('logs local replies of other filters (status from the response)', async () => {
@@ -157,14 +225,20 @@ describe('telemetry configuration errors name the field', () => {
     ['bad requestId.generate', { requestId: { generate: 'yes' } }, /requestId\.generate: must be true or false/],
   ];
   for (const [name, config, message] of bad) {
-    it(name, async () => { await expect(createHarness({ module: wasm, config })).rejects.toThrow(message); });
+    it(name, async () => {
+      await expect(createHarness({ module: wasm, config })).rejects.toThrow(message);
+    });
   }
 });
 
 describe('telemetry memory', () => {
   it('keeps linear memory flat over 20k requests', async () => {
     const h = await createHarness({ module: wasm, config: { tagHeaders: { 'x-tenant': 'tenant' } } });
-    const specs = [req('GET', '/a', 200), req('POST', '/b', 503, { headers: { 'x-tenant': 't1' } }), req('GET', '/c?x=1', 404, { headers: { 'x-request-id': 'r' } })];
+    const specs = [
+      req('GET', '/a', 200),
+      req('POST', '/b', 503, { headers: { 'x-tenant': 't1' } }),
+      req('GET', '/c?x=1', 404, { headers: { 'x-request-id': 'r' } }),
+    ];
     for (let i = 0; i < 300; i++) await h.request(specs[i % 3]!);
     const warm = h.memoryBytes();
     for (let i = 0; i < 20_000; i++) await h.request(specs[i % 3]!);

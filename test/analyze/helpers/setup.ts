@@ -1,13 +1,24 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeDocuments, parseText, type AnalyzeOptions, type AnalyzeReport, type Finding } from '../../../analyze/index.js';
+import {
+  analyzeDocuments,
+  parseText,
+  type AnalyzeOptions,
+  type AnalyzeReport,
+  type Finding,
+} from '../../../analyze/index.js';
 
 export { startRegistry, type RunningRegistry } from '../../registry/helpers/docker-registry.js';
 
 /** A WasmPlugin as users write it; `extra` lands in spec. */
 export function wasmPlugin(name: string, spec: Record<string, unknown>, namespace = 'default'): string {
-  return JSON.stringify({ apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: { name, namespace }, spec });
+  return JSON.stringify({
+    apiVersion: 'extensions.istio.io/v1alpha1',
+    kind: 'WasmPlugin',
+    metadata: { name, namespace },
+    spec,
+  });
 }
 
 /** Analyzes YAML/JSON documents (joined as one multi-document file) the way the CLI does. */

@@ -74,44 +74,57 @@ export const modules = {
   /** Does nothing at all, for any root id. */
   quiet: () => assemble(wat()),
   /** on_configure logs why and returns false. */
-  rejectsConfig: () => assemble(wat({
-    data: `(data (i32.const 1024) "authz: config has no \\"rules\\" field")`,
-    configure: '(drop (call $log (i32.const 4) (i32.const 1024) (i32.const 34))) (i32.const 0)',
-  })),
+  rejectsConfig: () =>
+    assemble(
+      wat({
+        data: `(data (i32.const 1024) "authz: config has no \\"rules\\" field")`,
+        configure: '(drop (call $log (i32.const 4) (i32.const 1024) (i32.const 34))) (i32.const 0)',
+      }),
+    ),
   /** on_vm_start logs why and returns false. */
-  rejectsVmStart: () => assemble(wat({
-    data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
-    vmStart: '(drop (call $log (i32.const 4) (i32.const 1024) (i32.const 30))) (i32.const 0)',
-  })),
+  rejectsVmStart: () =>
+    assemble(
+      wat({
+        data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
+        vmStart: '(drop (call $log (i32.const 4) (i32.const 1024) (i32.const 30))) (i32.const 0)',
+      }),
+    ),
   /** on_vm_start refuses (with a log line) unless the VM's WASI environment has a variable. */
-  needsEnv: () => assemble(wat({
-    imports: '(import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))',
-    data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
-    vmStart: `(drop (call $env_sizes (i32.const 4000) (i32.const 4004)))
+  needsEnv: () =>
+    assemble(
+      wat({
+        imports: '(import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))',
+        data: `(data (i32.const 1024) "vm: AUTHZ_MODE env var missing")`,
+        vmStart: `(drop (call $env_sizes (i32.const 4000) (i32.const 4004)))
       (if (result i32) (i32.eqz (i32.load (i32.const 4000)))
         (then (drop (call $log (i32.const 4) (i32.const 1024) (i32.const 30))) (i32.const 0))
         (else (i32.const 1)))`,
-  })),
+      }),
+    ),
   /** Traps in on_configure. */
   trapsInConfigure: () => assemble(wat({ configure: 'unreachable' })),
   /** Traps in _initialize (the WASI reactor start-up). */
   trapsAtStart: () => assemble(wat({ initialize: 'unreachable' })),
   /** Imports a host function Envoy has never had. */
-  unknownImport: () => assemble(wat({ imports: '(import "env" "proxy_get_secret_token" (func $x (param i32) (result i32)))' })),
+  unknownImport: () =>
+    assemble(wat({ imports: '(import "env" "proxy_get_secret_token" (func $x (param i32) (result i32)))' })),
   /** Declares only the legacy ABI. */
   abi010: () => assemble(wat({ abi: '0_1_0', data: HEADER_DATA, requestHeaders: ADDS_HEADER })),
   /**
    * Registers only root id "authz": reads plugin_root_id on root context creation and, like
    * our SDK and the C++ SDK, logs and aborts for any other id.
    */
-  rootIdAuthz: () => assemble(wat({
-    data: `(data (i32.const 1024) "plugin_root_id") (data (i32.const 1100) "no root context registered for root_id") (data (i32.const 1200) "authz")`,
-    contextCreate: `(if (i32.eqz (local.get $parent)) (then
+  rootIdAuthz: () =>
+    assemble(
+      wat({
+        data: `(data (i32.const 1024) "plugin_root_id") (data (i32.const 1100) "no root context registered for root_id") (data (i32.const 1200) "authz")`,
+        contextCreate: `(if (i32.eqz (local.get $parent)) (then
       (drop (call $get_property (i32.const 1024) (i32.const 14) (i32.const 4000) (i32.const 4004)))
       ;; "authz": five bytes starting with 'a' and ending with 'z' is close enough for a fixture
       (if (i32.or (i32.ne (i32.load (i32.const 4004)) (i32.const 5))
                   (i32.or (i32.ne (i32.load8_u (i32.load (i32.const 4000))) (i32.const 97))
                           (i32.ne (i32.load8_u offset=4 (i32.load (i32.const 4000))) (i32.const 122))))
         (then (drop (call $log (i32.const 5) (i32.const 1100) (i32.const 38))) unreachable))))`,
-  })),
+      }),
+    ),
 };

@@ -10,7 +10,12 @@ export function watModule(name: 'tagger' | 'authz-call' | 'access-counter'): Uin
   let m = built.get(name);
   if (!m) {
     const out = join(mkdtempSync(join(tmpdir(), 'mw-proxy-')), `${name}.wasm`);
-    execFileSync('wat2wasm', ['--debug-names', new URL(`../fixtures/${name}.wat`, import.meta.url).pathname, '-o', out]);
+    execFileSync('wat2wasm', [
+      '--debug-names',
+      new URL(`../fixtures/${name}.wat`, import.meta.url).pathname,
+      '-o',
+      out,
+    ]);
     m = new Uint8Array(readFileSync(out));
     built.set(name, m);
   }

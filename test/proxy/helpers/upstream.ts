@@ -10,7 +10,11 @@ export interface SeenRequest {
   body: string;
 }
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: () => Promise<string>) => void | Promise<void>;
+export type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: () => Promise<string>,
+) => void | Promise<void>;
 
 export interface TestUpstream {
   url: string;
@@ -31,11 +35,15 @@ export async function startUpstream(handler: Handler = echo): Promise<TestUpstre
     const entry: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' };
     seen.push(entry);
     let reading: Promise<string> | undefined;
-    const body = () => (reading ??= new Promise<string>((resolve) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => { entry.body = Buffer.concat(parts).toString(); resolve(entry.body); });
-    }));
+    const body = () =>
+      (reading ??= new Promise<string>((resolve) => {
+        const parts: Buffer[] = [];
+        req.on('data', (c: Buffer) => parts.push(c));
+        req.on('end', () => {
+          entry.body = Buffer.concat(parts).toString();
+          resolve(entry.body);
+        });
+      }));
     void handler(req, res, body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -43,13 +51,19 @@ export async function startUpstream(handler: Handler = echo): Promise<TestUpstre
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
 /** A promise with its resolve function, for letting the test release a held response. */
 export function gate<T = void>(): { promise: Promise<T>; open(v: T): void } {
   let open!: (v: T) => void;
-  const promise = new Promise<T>((r) => { open = r; });
+  const promise = new Promise<T>((r) => {
+    open = r;
+  });
   return { promise, open };
 }

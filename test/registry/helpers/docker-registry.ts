@@ -22,7 +22,10 @@ export type RegistryAuth =
  * Starts Debian's real docker-registry (CNCF distribution 2.8) on 127.0.0.1 with an OS-chosen
  * port and filesystem storage in a temp dir; resolves once it reports its address and /v2/ answers.
  */
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, tls?: { certificate: string; key: string }): Promise<RunningRegistry> {
+export async function startRegistry(
+  auth: RegistryAuth = { kind: 'none' },
+  tls?: { certificate: string; key: string },
+): Promise<RunningRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'meshwasm-registry-'));
   const dataDir = join(dir, 'data');
   const lines = [
@@ -39,9 +42,17 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, tls?:
     '  secret: meshwasm-test-secret',
   ];
   if (tls) lines.push('  tls:', `    certificate: ${tls.certificate}`, `    key: ${tls.key}`);
-  if (auth.kind === 'htpasswd') lines.push('auth:', '  htpasswd:', '    realm: meshwasm-test', `    path: ${auth.htpasswdFile}`);
+  if (auth.kind === 'htpasswd')
+    lines.push('auth:', '  htpasswd:', '    realm: meshwasm-test', `    path: ${auth.htpasswdFile}`);
   if (auth.kind === 'token') {
-    lines.push('auth:', '  token:', `    realm: ${auth.realm}`, `    service: ${auth.service}`, `    issuer: ${auth.issuer}`, `    rootcertbundle: ${auth.rootCertBundle}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${auth.realm}`,
+      `    service: ${auth.service}`,
+      `    issuer: ${auth.issuer}`,
+      `    rootcertbundle: ${auth.rootCertBundle}`,
+    );
   }
   const config = join(dir, 'config.yml');
   await writeFile(config, lines.join('\n') + '\n');
@@ -52,7 +63,9 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, tls?:
   const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   let exited: string | undefined;
-  child.on('exit', (code, signal) => { exited = `exit ${code ?? signal}`; });
+  child.on('exit', (code, signal) => {
+    exited = `exit ${code ?? signal}`;
+  });
   let host: string | undefined;
   for (let waited = 0; !host; waited += 25) {
     const log = readFileSync(logPath, 'utf8');
@@ -60,7 +73,9 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }, tls?:
     if (host) break;
     if (exited || waited > 20_000) {
       child.kill('SIGKILL');
-      throw new Error(`docker-registry ${exited ? `ended (${exited})` : 'did not report its address within 20 s'}:\n${log}`);
+      throw new Error(
+        `docker-registry ${exited ? `ended (${exited})` : 'did not report its address within 20 s'}:\n${log}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -74,7 +89,9 @@ async function waitForV2(host: string, tls: boolean): Promise<void> {
       // Over TLS with a self-signed certificate fetch cannot verify; any HTTP answer on the port means it is up.
       const res = await fetch(`http://${host}/v2/`);
       if (res.status === 200 || res.status === 401 || (tls && res.status === 400)) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`docker-registry on ${host} never answered /v2/`);

@@ -12,7 +12,11 @@ export async function startFaultProxy(upstream: string, decide: (req: http.Incom
   const seen: { method: string; path: string; fault: string }[] = [];
   const server = http.createServer((req, res) => {
     const fault = decide(req);
-    seen.push({ method: req.method ?? '', path: req.url ?? '', fault: typeof fault === 'string' ? fault : String(fault.status) });
+    seen.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      fault: typeof fault === 'string' ? fault : String(fault.status),
+    });
     if (fault === 'reset') {
       // Read a little of the body first, then drop the socket: the client sees ECONNRESET/EPIPE mid-upload.
       req.once('data', () => req.socket.destroy());
@@ -21,13 +25,26 @@ export async function startFaultProxy(upstream: string, decide: (req: http.Incom
     }
     if (fault !== 'pass') {
       req.resume();
-      req.on('end', () => res.writeHead(fault.status, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"injected by test proxy"}]}'));
+      req.on('end', () =>
+        res
+          .writeHead(fault.status, { 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"UNAVAILABLE","message":"injected by test proxy"}]}'),
+      );
       return;
     }
-    const up = http.request({ host: upstream.split(':')[0], port: Number(upstream.split(':')[1]), method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = http.request(
+      {
+        host: upstream.split(':')[0],
+        port: Number(upstream.split(':')[1]),
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -36,6 +53,10 @@ export async function startFaultProxy(upstream: string, decide: (req: http.Incom
   return {
     host: `127.0.0.1:${port}`,
     seen,
-    stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -25,6 +25,10 @@ export function useOpenRegistry(prefix: string): { reg: RunningRegistry; home: s
 
 /** The RegistryError a promise rejects with; fails the test when it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<RegistryError> {
-  try { await p; } catch (err) { return err as RegistryError; }
+  try {
+    await p;
+  } catch (err) {
+    return err as RegistryError;
+  }
   throw new Error('expected a rejection');
 }

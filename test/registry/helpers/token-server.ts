@@ -20,10 +20,32 @@ export interface TokenServer {
  * the requested repository actions to known users (nothing to anonymous callers), and signs an
  * RS256 JWT with an x5c chain that the real registry verifies against the rootcertbundle.
  */
-export async function startTokenServer(dir: string, users: Record<string, string>, refreshTokens: Record<string, string> = {}): Promise<TokenServer> {
+export async function startTokenServer(
+  dir: string,
+  users: Record<string, string>,
+  refreshTokens: Record<string, string> = {},
+): Promise<TokenServer> {
   const keyPath = join(dir, 'token.key');
   const certPath = join(dir, 'token.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=meshwasm-test-token'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=meshwasm-test-token',
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = new X509Certificate(readFileSync(certPath)).raw.toString('base64');
   const service = 'meshwasm-test-registry';
@@ -35,14 +57,21 @@ export async function startTokenServer(dir: string, users: Record<string, string
     if (req.method === 'POST') {
       // The OAuth2 flavour: a refresh token (docker's identitytoken) traded for an access token.
       let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       req.on('end', () => {
         const form = new URLSearchParams(body);
         const user = refreshTokens[form.get('refresh_token') ?? ''];
-        if (form.get('grant_type') !== 'refresh_token' || !user) { res.writeHead(401).end('{"error":"invalid_grant"}'); return; }
+        if (form.get('grant_type') !== 'refresh_token' || !user) {
+          res.writeHead(401).end('{"error":"invalid_grant"}');
+          return;
+        }
         const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
         requests.push({ scopes, user });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: mint(user, scopes), expires_in: 300 }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: mint(user, scopes), expires_in: 300 }));
       });
       return;
     }
@@ -52,23 +81,40 @@ export async function startTokenServer(dir: string, users: Record<string, string
     const auth = req.headers.authorization;
     if (auth?.startsWith('Basic ')) {
       const [u, ...p] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
-      if (!u || users[u] !== p.join(':')) { res.writeHead(401).end('{"details":"bad credentials"}'); return; }
+      if (!u || users[u] !== p.join(':')) {
+        res.writeHead(401).end('{"details":"bad credentials"}');
+        return;
+      }
       user = u;
     }
     requests.push({ scopes, user });
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: mint(user, scopes), expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: mint(user, scopes), expires_in: 300, issued_at: new Date().toISOString() }));
   });
 
   function mint(user: string | undefined, scopes: string[]): string {
     const access = user
-      ? scopes.map((s) => s.split(':')).filter((p) => p.length >= 3).map(([type, ...rest]) => {
-        const actions = rest.pop()!.split(',');
-        return { type, name: rest.join(':'), actions };
-      })
+      ? scopes
+          .map((s) => s.split(':'))
+          .filter((p) => p.length >= 3)
+          .map(([type, ...rest]) => {
+            const actions = rest.pop()!.split(',');
+            return { type, name: rest.join(':'), actions };
+          })
       : [];
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [certDer] };
-    const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: String(Math.random()), access };
+    const claims = {
+      iss: issuer,
+      sub: user ?? '',
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: String(Math.random()),
+      access,
+    };
     const signing = `${b64u(header)}.${b64u(claims)}`;
     const sig = createSign('RSA-SHA256').update(signing).sign(key).toString('base64url');
     return `${signing}.${sig}`;
@@ -76,7 +122,15 @@ export async function startTokenServer(dir: string, users: Record<string, string
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    realm: `http://127.0.0.1:${port}/token`, service, issuer, rootCertBundle: certPath, requests,
-    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    realm: `http://127.0.0.1:${port}/token`,
+    service,
+    issuer,
+    rootCertBundle: certPath,
+    requests,
+    stop: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -3,7 +3,10 @@
  * one `() -> ()` function exported under each given name (e.g. proxy_abi_version_0_2_1).
  * `salt` adds a custom section so tests can make distinct modules with the same exports.
  */
-export function tinyModule(exportNames: string[] = ['proxy_abi_version_0_2_1', 'proxy_on_memory_allocate'], salt = ''): Uint8Array {
+export function tinyModule(
+  exportNames: string[] = ['proxy_abi_version_0_2_1', 'proxy_on_memory_allocate'],
+  salt = '',
+): Uint8Array {
   const bytes: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const leb = (n: number): number[] => {
     const out: number[] = [];
@@ -15,7 +18,10 @@ export function tinyModule(exportNames: string[] = ['proxy_abi_version_0_2_1', '
     } while (n);
     return out;
   };
-  const name = (s: string): number[] => { const b = [...Buffer.from(s)]; return [...leb(b.length), ...b]; };
+  const name = (s: string): number[] => {
+    const b = [...Buffer.from(s)];
+    return [...leb(b.length), ...b];
+  };
   const section = (id: number, body: number[]) => bytes.push(id, ...leb(body.length), ...body);
   section(1, [1, 0x60, 0, 0]); // one type: () -> ()
   section(3, [1, 0]); // one function of type 0
