@@ -91,6 +91,8 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
       }),
     );
     cpSync(path.join(repo, 'templates'), path.join(root, 'templates'), { recursive: true });
+    // templates/common/asconfig.json extends the checkout's base asconfig.json.
+    cpSync(path.join(repo, 'asconfig.json'), path.join(root, 'asconfig.json'));
     const f = path.join(root, 'filters/authz');
     mkdirSync(path.join(f, 'assembly/rules'), { recursive: true });
     mkdirSync(path.join(f, 'test'), { recursive: true });
