@@ -123,7 +123,9 @@ function verifySigner(entity: SignedEntity, claimed: SignerIdentity, policy: Tru
     };
   let identity: { subjectAlternativeName?: string; extensions?: { issuer?: string } } | undefined;
   try {
-    identity = new Verifier(material, { tlogThreshold: 1, ctlogThreshold: 1 }).verify(entity).identity;
+    // SCTs are required when the trusted root names CT logs (the public instance does), as cosign does.
+    const ctlogs = material.ctlogs.length ? 1 : 0;
+    identity = new Verifier(material, { tlogThreshold: 1, ctlogThreshold: ctlogs }).verify(entity).identity;
   } catch (err) {
     return {
       verified: false,

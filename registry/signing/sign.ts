@@ -124,7 +124,11 @@ function signerFor(method: SigningMethod): { signer: Signer; witnesses: Witness[
       identityProvider,
       ...(method.fulcioURL ? { fulcioBaseURL: method.fulcioURL } : {}),
     }),
-    witnesses: [new RekorWitness({ ...(method.rekorURL ? { rekorBaseURL: method.rekorURL } : {}) })],
+    // Rekor's "intoto" 0.0.2 entry type: the real Rekor takes it, and it is logged as proposed, so
+    // @sigstore/mock's log (which does not canonicalize "dsse" entries as Rekor does) serves tests too.
+    witnesses: [
+      new RekorWitness({ entryType: 'intoto', ...(method.rekorURL ? { rekorBaseURL: method.rekorURL } : {}) }),
+    ],
   };
 }
 

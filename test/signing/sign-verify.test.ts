@@ -1,0 +1,171 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaType, openTarget, pushModule, sha256Digest } from '../../registry/index.js';
+import { attachReferrer } from '../../registry/signing/referrers-store.js';
+import {
+  buildTrustPolicy,
+  generateSigningKeyPair,
+  listReferrers,
+  loadPrivateKey,
+  referrersTag,
+  signImage,
+  verifyImage,
+} from '../../registry/signing/index.js';
+import { startRegistry, type RunningRegistry } from '../registry/helpers/docker-registry.js';
+import { tinyModule } from '../registry/helpers/wasm-fixture.js';
+import { writeCosignLegacySignature } from './helpers/cosign-legacy.js';
+import { identityToken, startMockSigstore, type MockSigstore } from './helpers/mock-sigstore.js';
+
+/** sign and verify against a real docker-registry (distribution 2.8: no referrers API) and an OCI layout. */
+describe('sign and verify module images', () => {
+  let reg: RunningRegistry;
+  let sigstore: MockSigstore;
+  let dir: string;
+  const team = generateSigningKeyPair('team passphrase');
+  const other = generateSigningKeyPair('other passphrase');
+  const teamKey = () => loadPrivateKey(team.privateKeyPem, 'team passphrase', 'team.key');
+  const trustTeam = () => buildTrustPolicy({ keys: [{ pem: team.publicKeyPem, name: 'team.pub' }] });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshwasm-signing-'));
+    process.env.DOCKER_CONFIG = join(dir, 'docker');
+    [reg, sigstore] = await Promise.all([startRegistry(), startMockSigstore()]);
+  });
+  afterAll(async () => {
+    await Promise.all([reg?.stop(), sigstore?.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('signs with a key and verifies under a policy trusting that key, through the sha256-<hex> tag index', async () => {
+    const ref = `${reg.host}/filters/authz:v1`;
+    const pushed = await pushModule(tinyModule(undefined, 'authz v1'), ref);
+    const signed = await signImage(ref, { kind: 'key', privateKey: teamKey() });
+    expect(signed.subjectDigest).toBe(pushed.manifestDigest);
+    expect(signed.storedVia).toBe('tag-schema');
+    expect(signed.signer).toEqual({ kind: 'key', keyId: team.keyId });
+
+    const { target } = openTarget(ref);
+    expect(await target.tags()).toContain(referrersTag(pushed.manifestDigest));
+    const { referrers } = await listReferrers(target, pushed.manifestDigest);
+    expect(referrers.map((r) => [r.digest, r.artifactType])).toEqual([
+      [signed.signatureDigest, 'application/vnd.dev.sigstore.bundle.v0.3+json'],
+    ]);
+
+    const report = await verifyImage(ref, trustTeam());
+    expect(report).toMatchObject({ verified: true, digest: pushed.manifestDigest, signer: { keyId: team.keyId } });
+
+    const stranger = await verifyImage(
+      ref,
+      buildTrustPolicy({ keys: [{ pem: other.publicKeyPem, name: 'other.pub' }] }),
+    );
+    expect(stranger.verified).toBe(false);
+    expect(stranger.signatures[0]?.reason).toContain(`signed by key ${team.keyId.slice(0, 16)}`);
+  });
+
+  it('a module pushed again under the same tag (tampered) no longer verifies', async () => {
+    const ref = `${reg.host}/filters/tamper:v1`;
+    await pushModule(tinyModule(undefined, 'genuine'), ref);
+    await signImage(ref, { kind: 'key', privateKey: teamKey() });
+    expect((await verifyImage(ref, trustTeam())).verified).toBe(true);
+    const evil = await pushModule(tinyModule(undefined, 'tampered'), ref);
+    const report = await verifyImage(ref, trustTeam());
+    expect(report.digest).toBe(evil.manifestDigest);
+    expect(report.verified).toBe(false);
+    expect(report.signatures).toEqual([]);
+  });
+
+  it('a bundle re-attached to another image does not verify: the signed statement names the original digest', async () => {
+    const a = await pushModule(tinyModule(undefined, 'copy a'), `${reg.host}/filters/copy:a`);
+    const b = await pushModule(tinyModule(undefined, 'copy b'), `${reg.host}/filters/copy:b`);
+    const signed = await signImage(`${reg.host}/filters/copy:a`, { kind: 'key', privateKey: teamKey() });
+    // An attacker copies a's referrer manifest, points its subject at b, and attaches it to b.
+    const { target } = openTarget(`${reg.host}/filters/copy:a`);
+    const original = JSON.parse(
+      new TextDecoder().decode(
+        await target.fetch({ mediaType: MediaType.ociManifest, digest: signed.signatureDigest, size: 0 }),
+      ),
+    );
+    original.subject = { mediaType: b.mediaType, digest: b.manifestDigest, size: 0 };
+    const bytes = new TextEncoder().encode(JSON.stringify(original));
+    const desc = {
+      mediaType: MediaType.ociManifest,
+      digest: sha256Digest(bytes),
+      size: bytes.byteLength,
+      artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    };
+    await attachReferrer(target, b.manifestDigest, { desc, bytes }, []);
+    const report = await verifyImage(`${reg.host}/filters/copy:b`, trustTeam());
+    expect(report.verified).toBe(false);
+    expect(report.signatures[0]?.reason).toBe(
+      `the signed statement names ${a.manifestDigest}, not ${b.manifestDigest}`,
+    );
+  });
+
+  it('keyless: Fulcio certificate and Rekor entry from @sigstore/mock, identity checked against the policy', async () => {
+    const ref = `${reg.host}/filters/keyless:v1`;
+    await pushModule(tinyModule(undefined, 'keyless'), ref);
+    const issuer = 'https://token.actions.example';
+    const subject = 'https://github.com/acme/filters/.github/workflows/release.yml@refs/heads/main';
+    const signed = await signImage(ref, {
+      kind: 'keyless',
+      identityToken: identityToken(issuer, subject),
+      fulcioURL: sigstore.url,
+      rekorURL: sigstore.url,
+    });
+    expect(signed.signer).toEqual({ kind: 'keyless', issuer, subject });
+    expect(signed.tlogIndex).toBeDefined();
+
+    const trusted = buildTrustPolicy({ identities: [{ issuer, subject }], trustedRootJson: sigstore.trustedRootJson });
+    expect(await verifyImage(ref, trusted)).toMatchObject({ verified: true, signer: { issuer, subject } });
+
+    const otherIdentity = buildTrustPolicy({
+      identities: [{ issuer, subject: 'https://github.com/evil/filters/.github/workflows/x.yml@refs/heads/main' }],
+      trustedRootJson: sigstore.trustedRootJson,
+    });
+    const refused = await verifyImage(ref, otherIdentity);
+    expect(refused.verified).toBe(false);
+    expect(refused.signatures[0]?.reason).toContain('an identity the policy does not trust');
+
+    const noRoot = await verifyImage(ref, buildTrustPolicy({ identities: [{ issuer, subject }] }));
+    expect(noRoot.signatures[0]?.reason).toContain('no trusted root');
+  });
+
+  it("reads cosign's legacy sha256-<hex>.sig tag, and refuses one whose payload names another digest", async () => {
+    const cosignKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const cosignPub = cosignKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const trustCosign = buildTrustPolicy({ keys: [{ pem: cosignPub, name: 'cosign.pub' }] });
+    const good = await pushModule(tinyModule(undefined, 'legacy good'), `${reg.host}/filters/legacy:good`);
+    await writeCosignLegacySignature(`${reg.host}/filters/legacy`, good.manifestDigest, cosignKeys.privateKey);
+    const ok = await verifyImage(`${reg.host}/filters/legacy:good`, trustCosign);
+    expect(ok.verified).toBe(true);
+    expect(ok.signatures[0]?.source).toBe('cosign-legacy');
+
+    const bad = await pushModule(tinyModule(undefined, 'legacy bad'), `${reg.host}/filters/legacy:bad`);
+    await writeCosignLegacySignature(
+      `${reg.host}/filters/legacy`,
+      bad.manifestDigest,
+      cosignKeys.privateKey,
+      good.manifestDigest,
+    );
+    const refused = await verifyImage(`${reg.host}/filters/legacy:bad`, trustCosign);
+    expect(refused.verified).toBe(false);
+    expect(refused.signatures[0]?.reason).toContain(`signs ${good.manifestDigest}, not ${bad.manifestDigest}`);
+  });
+
+  it('the OCI layout store keeps referrers too (oci:DIR), so signing needs no registry server', async () => {
+    const ref = `oci:${join(dir, 'layout')}:v1`;
+    await pushModule(tinyModule(undefined, 'layout'), ref);
+    const signed = await signImage(ref, { kind: 'key', privateKey: teamKey() });
+    expect(signed.storedVia).toBe('tag-schema');
+    expect(await verifyImage(ref, trustTeam())).toMatchObject({ verified: true });
+  });
+
+  it('a wrong passphrase is named as such', () => {
+    expect(() => loadPrivateKey(team.privateKeyPem, 'wrong', 'team.key')).toThrow(
+      /team.key could not be decrypted \(wrong passphrase\)/,
+    );
+  });
+});
