@@ -1,0 +1,143 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DirectorySource,
+  loadSignaturePolicy,
+  OciModuleSource,
+  Resolver,
+  SignatureGate,
+  startControlPlane,
+  type ControlPlane,
+  type ExtensionStatus,
+} from '../../control-plane/index.js';
+import { sigstoreVerifier } from '../../control-plane/resolver/sigstore-verifier.js';
+import { pullModule, pushModule, resolveDigest } from '../../registry/index.js';
+import { generateSigningKeyPair, loadPrivateKey, signImage } from '../../registry/signing/index.js';
+import { eventually, tempDir, wasmPlugin, writeManifest } from '../control-plane/helpers.js';
+import { startRegistry, type RunningRegistry } from '../registry/helpers/docker-registry.js';
+import { tinyModule } from '../registry/helpers/wasm-fixture.js';
+
+/**
+ * The control plane enforcing a signature policy, with modules in a real docker-registry. No
+ * Envoy here: what a proxy would receive is read from the control plane's status (the served
+ * digest), which is what ECDS sends (test/control-plane/ecds.test.ts covers that path).
+ */
+describe('control plane: signature policy', () => {
+  let reg: RunningRegistry;
+  let cp: ControlPlane;
+  let gate: SignatureGate;
+  let dir: string;
+  let cacheDir: string;
+  let policyDir: string;
+  const verified: string[] = [];
+  let signedV1 = '';
+  const team = generateSigningKeyPair('team passphrase');
+  const key = () => loadPrivateKey(team.privateKeyPem, 'team passphrase', 'team.key');
+  const ext = (name: string, namespace = 'default') =>
+    cp.status().extensions.find((e) => e.name === name && e.namespace === namespace) as ExtensionStatus;
+  const settled = (name: string, ns: string, state: string) =>
+    eventually(() => ext(name, ns)?.state === state && ext(name, ns), `${ns}/${name} to be ${state}`);
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    dir = tempDir('sig-cp');
+    cacheDir = tempDir('sig-cp-cache');
+    policyDir = tempDir('sig-cp-policy');
+    writeFileSync(join(policyDir, 'team.pub'), team.publicKeyPem);
+    writeFileSync(
+      join(policyDir, 'policy.yaml'),
+      [
+        'apiVersion: meshwasm.dev/v1alpha1',
+        'kind: SignaturePolicy',
+        'namespaces:',
+        '  default:',
+        '    keys: [./team.pub]',
+      ].join('\n'),
+    );
+    const policy = await loadSignaturePolicy(join(policyDir, 'policy.yaml'));
+    // Count what reaches the registry-reading verifier, to see the cache by digest at work.
+    const inner = sigstoreVerifier();
+    gate = new SignatureGate(policy!, {
+      verify: (ref, trust, opts) => {
+        verified.push(ref);
+        return inner.verify(ref, trust, opts);
+      },
+    });
+
+    signedV1 = (await pushModule(tinyModule(undefined, 'authz v1'), `${reg.host}/filters/authz:v1`)).manifestDigest;
+    await signImage(`${reg.host}/filters/authz:v1`, { kind: 'key', privateKey: key() });
+    await pushModule(tinyModule(undefined, 'plain'), `${reg.host}/filters/plain:v1`);
+    const spec = (repo: string, config: object = {}) => ({
+      url: `oci://${reg.host}/filters/${repo}:v1`,
+      imagePullPolicy: 'Always',
+      pluginConfig: config,
+    });
+    writeManifest(dir, 'authz.yaml', wasmPlugin('authz', spec('authz')));
+    writeManifest(dir, 'plain.yaml', wasmPlugin('plain', spec('plain')));
+    writeManifest(dir, 'plain-open.yaml', wasmPlugin('plain', spec('plain'), 'open'));
+    cp = await startControlPlane({
+      sources: [new DirectorySource(dir, { debounceMs: 30, rescanMs: 300 })],
+      resolver: new Resolver([new OciModuleSource({ resolveDigest, pullModule })], { dir: cacheDir }),
+      signatures: gate,
+      retryMs: 300,
+    });
+  });
+
+  afterAll(async () => {
+    await cp?.close();
+    await reg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+    rmSync(policyDir, { recursive: true, force: true });
+  });
+
+  it('serves a module signed by a trusted key, and says who signed it', async () => {
+    const authz = await settled('authz', 'default', 'Serving');
+    expect(authz.digest).toBe(signedV1.slice('sha256:'.length));
+    expect(authz.signedBy).toBe(`key ${team.keyId.slice(0, 16)}`);
+  });
+
+  it('refuses an unsigned module under the policy (fallback), and serves it where no policy applies', async () => {
+    const refused = await settled('plain', 'default', 'Fallback');
+    expect(refused.fallback).toBe('deny-all');
+    expect(refused.error).toContain('is unsigned');
+    expect(refused.error).toContain('meshwasm sign');
+    const open = await settled('plain', 'open', 'Serving');
+    expect(open.signedBy).toBeUndefined();
+  });
+
+  it('verifies a digest once: a config change re-resolves the same digest from the verification cache', async () => {
+    await settled('authz', 'default', 'Serving');
+    const before = { ...gate.stats };
+    writeManifest(
+      dir,
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `oci://${reg.host}/filters/authz:v1`,
+        imagePullPolicy: 'Always',
+        pluginConfig: { v: 2 },
+      }),
+    );
+    await eventually(() => gate.stats.cacheHits > before.cacheHits, 'the verification cache to answer');
+    expect(verified.filter((r) => r === `${reg.host}/filters/authz@${signedV1}`)).toHaveLength(1);
+    expect(ext('authz', 'default').state).toBe('Serving');
+  });
+
+  it('tampered module (other bytes pushed under the same tag): keeps serving the previous verified digest', async () => {
+    const evil = await pushModule(tinyModule(undefined, 'authz evil'), `${reg.host}/filters/authz:v1`);
+    writeManifest(
+      dir,
+      'authz.yaml',
+      wasmPlugin('authz', {
+        url: `oci://${reg.host}/filters/authz:v1`,
+        imagePullPolicy: 'Always',
+        pluginConfig: { v: 3 },
+      }),
+    );
+    const authz = await settled('authz', 'default', 'ServingPrevious');
+    expect(authz.digest).toBe(signedV1.slice('sha256:'.length));
+    expect(authz.error).toContain(`sha256:${evil.manifestDigest.slice(7)}) is not served`);
+    expect(authz.error).toContain('is unsigned');
+  });
+});
