@@ -36,8 +36,8 @@ describe('control plane: signature policy', () => {
   const key = () => loadPrivateKey(team.privateKeyPem, 'team passphrase', 'team.key');
   const ext = (name: string, namespace = 'default') =>
     cp.status().extensions.find((e) => e.name === name && e.namespace === namespace) as ExtensionStatus;
-  const settled = (name: string, ns: string, state: string) =>
-    eventually(() => ext(name, ns)?.state === state && ext(name, ns), `${ns}/${name} to be ${state}`);
+  const settled = (name: string, ns: string, state: string): Promise<ExtensionStatus> =>
+    eventually(() => (ext(name, ns)?.state === state ? ext(name, ns) : undefined), `${ns}/${name} to be ${state}`);
 
   beforeAll(async () => {
     reg = await startRegistry();
