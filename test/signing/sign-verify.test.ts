@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,25 +21,25 @@ import { writeCosignLegacySignature } from './helpers/cosign-legacy.js';
 import { identityToken, startMockSigstore, type MockSigstore } from './helpers/mock-sigstore.js';
 
 /** sign and verify against a real docker-registry (distribution 2.8: no referrers API) and an OCI layout. */
+let reg: RunningRegistry;
+let sigstore: MockSigstore;
+let dir: string;
+const team = generateSigningKeyPair('team passphrase');
+const other = generateSigningKeyPair('other passphrase');
+const teamKey = () => loadPrivateKey(team.privateKeyPem, 'team passphrase', 'team.key');
+const trustTeam = () => buildTrustPolicy({ keys: [{ pem: team.publicKeyPem, name: 'team.pub' }] });
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meshwasm-signing-'));
+  process.env.DOCKER_CONFIG = join(dir, 'docker');
+  [reg, sigstore] = await Promise.all([startRegistry(), startMockSigstore()]);
+});
+afterAll(async () => {
+  await Promise.all([reg?.stop(), sigstore?.close()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
 describe('sign and verify module images', () => {
-  let reg: RunningRegistry;
-  let sigstore: MockSigstore;
-  let dir: string;
-  const team = generateSigningKeyPair('team passphrase');
-  const other = generateSigningKeyPair('other passphrase');
-  const teamKey = () => loadPrivateKey(team.privateKeyPem, 'team passphrase', 'team.key');
-  const trustTeam = () => buildTrustPolicy({ keys: [{ pem: team.publicKeyPem, name: 'team.pub' }] });
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'meshwasm-signing-'));
-    process.env.DOCKER_CONFIG = join(dir, 'docker');
-    [reg, sigstore] = await Promise.all([startRegistry(), startMockSigstore()]);
-  });
-  afterAll(async () => {
-    await Promise.all([reg?.stop(), sigstore?.close()]);
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('signs with a key and verifies under a policy trusting that key, through the sha256-<hex> tag index', async () => {
     const ref = `${reg.host}/filters/authz:v1`;
     const pushed = await pushModule(tinyModule(undefined, 'authz v1'), ref);
@@ -167,5 +168,89 @@ describe('sign and verify module images', () => {
     expect(() => loadPrivateKey(team.privateKeyPem, 'wrong', 'team.key')).toThrow(
       /team.key could not be decrypted \(wrong passphrase\)/,
     );
+  });
+});
+
+// The built CLI (npm run build first), run asynchronously: the mock Sigstore services live in this process.
+const bin = new URL('../../bin/meshwasm.js', import.meta.url).pathname;
+function meshwasm(args: string[], env: Record<string, string> = {}, input?: string) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: dir, env: { ...process.env, MESHWASM_STORE: join(dir, 'store'), ...env } },
+      (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? '');
+  });
+}
+
+describe('meshwasm keygen / push --sign / sign / verify / inspect', () => {
+  it('keygen writes an encrypted key and a public key; push --sign signs what it pushed; verify and inspect agree', async () => {
+    const kg = await meshwasm(
+      ['keygen', '--output-key-prefix', 'cli', '--passphrase-stdin', '-o', 'json'],
+      {},
+      'cli pass\n',
+    );
+    expect(kg.status, kg.stderr).toBe(0);
+    const keys = JSON.parse(kg.stdout);
+    expect(await readFile(join(dir, 'cli.key'), 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
+    expect(kg.stdout).not.toContain('PRIVATE KEY');
+    expect((await stat(join(dir, 'cli.key'))).mode & 0o777).toBe(0o600);
+
+    await writeFile(join(dir, 'm.wasm'), tinyModule(undefined, 'cli module'));
+    const ref = `${reg.host}/filters/cli:v1`;
+    const pushed = await meshwasm(['push', 'm.wasm', ref, '--sign', '--key', 'cli.key', '-o', 'json'], {
+      MESHWASM_PASSWORD: 'cli pass',
+    });
+    expect(pushed.status, pushed.stderr).toBe(0);
+    const p = JSON.parse(pushed.stdout);
+    expect(p.signature).toMatchObject({ subjectDigest: p.manifestDigest, signer: { kind: 'key', keyId: keys.keyId } });
+
+    const ok = await meshwasm(['verify', ref, '--key', 'cli.pub']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`verified, signed by key ${keys.keyId.slice(0, 16)}`);
+
+    const inspected = JSON.parse((await meshwasm(['inspect', ref, '-o', 'json'])).stdout);
+    expect(inspected.signatures).toEqual([
+      expect.objectContaining({ source: 'referrer', signer: { kind: 'key', keyId: keys.keyId } }),
+    ]);
+
+    await writeFile(join(dir, 'evil.wasm'), tinyModule(undefined, 'cli evil'));
+    expect((await meshwasm(['push', 'evil.wasm', ref])).status).toBe(0);
+    const tampered = await meshwasm(['verify', ref, '--key', 'cli.pub']);
+    expect(tampered.status).toBe(9);
+    expect(tampered.stderr).toContain('verifies (it has none)');
+  });
+
+  it('sign --keyless against the mock Fulcio and Rekor; verify by identity with a trusted root', async () => {
+    await writeFile(join(dir, 'root.json'), sigstore.trustedRootJson);
+    await writeFile(join(dir, 'k.wasm'), tinyModule(undefined, 'cli keyless'));
+    const ref = `${reg.host}/filters/cli-keyless:v1`;
+    expect((await meshwasm(['push', 'k.wasm', ref])).status).toBe(0);
+    const signed = await meshwasm(
+      ['sign', ref, '--keyless', '--fulcio-url', sigstore.url, '--rekor-url', sigstore.url],
+      { SIGSTORE_ID_TOKEN: identityToken('https://issuer.example', 'dev@acme.example') },
+    );
+    expect(signed.status, signed.stderr).toBe(0);
+    expect(signed.stdout).toContain('with dev@acme.example (issuer https://issuer.example)');
+    expect(signed.stdout).toContain('transparency log index:');
+    const args = ['verify', ref, '--certificate-oidc-issuer', 'https://issuer.example', '--trusted-root', 'root.json'];
+    expect((await meshwasm([...args, '--certificate-identity', 'dev@acme.example'])).status).toBe(0);
+    const other = await meshwasm([...args, '--certificate-identity', 'mallory@acme.example']);
+    expect(other.status).toBe(9);
+    expect(other.stdout).toContain('an identity the policy does not trust');
+  });
+
+  it('bad input names the input and the next step', async () => {
+    const noTrust = await meshwasm(['verify', `${reg.host}/filters/cli:v1`]);
+    expect(noTrust.status).toBe(2);
+    expect(noTrust.stderr).toContain('say whom to trust: --key meshwasm.pub');
+    const noKey = await meshwasm(['sign', `${reg.host}/filters/cli:v1`, '--key', 'missing.key']);
+    expect(noKey.status).toBe(5);
+    expect(noKey.stderr).toContain('cannot read the private key "missing.key"');
+    const noToken = await meshwasm(['sign', `${reg.host}/filters/cli:v1`, '--keyless'], { SIGSTORE_ID_TOKEN: '' });
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr).toContain('SIGSTORE_ID_TOKEN');
   });
 });
