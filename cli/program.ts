@@ -365,6 +365,7 @@ export function buildProgram(): Command {
     .option('--plain-http', 'talk plain HTTP to every registry (default: only to loopback ones)')
     .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))
     .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
+    .option('--policy <file>', 'report modules the signature policy would refuse (MW06xx; docs/signing.md)')
     .addOption(outputOption(['text', 'json', 'yaml']))
     .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
 

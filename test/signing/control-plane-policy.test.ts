@@ -1,6 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { analyzeManifestText } from '../../analyze/index.js';
 import {
   DirectorySource,
   loadSignaturePolicy,
@@ -122,6 +124,39 @@ describe('control plane: signature policy', () => {
     await eventually(() => gate.stats.cacheHits > before.cacheHits, 'the verification cache to answer');
     expect(verified.filter((r) => r === `${reg.host}/filters/authz@${signedV1}`)).toHaveLength(1);
     expect(ext('authz', 'default').state).toBe('Serving');
+  });
+
+  it('analyze --policy reports what the control plane would refuse, with the same verifier (MW06xx)', async () => {
+    const stranger = generateSigningKeyPair('stranger');
+    await pushModule(tinyModule(undefined, 'by stranger'), `${reg.host}/filters/stranger:v1`);
+    await signImage(`${reg.host}/filters/stranger:v1`, {
+      kind: 'key',
+      privateKey: loadPrivateKey(stranger.privateKeyPem, 'stranger', 'stranger.key'),
+    });
+    const docs = [
+      wasmPlugin('signed', { url: `oci://${reg.host}/filters/authz@${signedV1}` }),
+      wasmPlugin('unsigned', { url: `oci://${reg.host}/filters/plain:v1` }),
+      wasmPlugin('stranger', { url: `oci://${reg.host}/filters/stranger:v1` }),
+      wasmPlugin('over-http', { url: 'http://127.0.0.1:1/m.wasm' }),
+      wasmPlugin('elsewhere', { url: `oci://${reg.host}/filters/plain:v1` }, 'open'),
+    ];
+    const report = await analyzeManifestText(docs.map((d) => YAML.stringify(d)).join('---\n'), 'plugins.yaml', {
+      signaturePolicy: gate.policy,
+    });
+    const sig = report.findings
+      .filter((f) => f.code.startsWith('MW06'))
+      .map((f) => [f.code, f.subject])
+      .sort();
+    expect(sig).toEqual([
+      ['MW0601', 'WasmPlugin default/unsigned'],
+      ['MW0602', 'WasmPlugin default/stranger'],
+      ['MW0603', 'WasmPlugin default/over-http'],
+      ['MW0604', 'WasmPlugin default/signed'],
+    ]);
+    const strangerFinding = report.findings.find((f) => f.code === 'MW0602')!;
+    expect(strangerFinding.message).toContain(
+      `signed by key ${stranger.keyId.slice(0, 16)}, which the policy does not trust`,
+    );
   });
 
   it('tampered module (other bytes pushed under the same tag): keeps serving the previous verified digest', async () => {
