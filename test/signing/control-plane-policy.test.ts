@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import {
   DirectorySource,
   loadSignaturePolicy,
   OciModuleSource,
+  trustFor,
   Resolver,
   SignatureGate,
   startControlPlane,
@@ -174,5 +176,77 @@ describe('control plane: signature policy', () => {
     expect(authz.digest).toBe(signedV1.slice('sha256:'.length));
     expect(authz.error).toContain(`sha256:${evil.manifestDigest.slice(7)}) is not served`);
     expect(authz.error).toContain('is unsigned');
+  });
+});
+
+describe('signature policy files and the control-plane command', () => {
+  const dir = tempDir('sig-policy-files');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, lines: string[]) => {
+    writeFileSync(join(dir, name), lines.join('\n'));
+    return join(dir, name);
+  };
+  const header = ['apiVersion: meshwasm.dev/v1alpha1', 'kind: SignaturePolicy'];
+
+  it('names the file, the entry and the next step for each mistake', async () => {
+    await expect(loadSignaturePolicy(write('nokind.yaml', ['namespaces: {}']))).rejects.toThrow(
+      /must start with apiVersion: meshwasm.dev\/v1alpha1 and kind: SignaturePolicy/,
+    );
+    await expect(loadSignaturePolicy(write('empty.yaml', [...header, 'namespaces:', '  web: {}']))).rejects.toThrow(
+      /namespaces.web trusts nobody; list keys/,
+    );
+    await expect(
+      loadSignaturePolicy(write('missing.yaml', [...header, 'namespaces:', '  web:', '    keys: [./nope.pub]'])),
+    ).rejects.toMatchObject({ kind: 'not-found', message: expect.stringContaining('public key of') });
+    await expect(
+      loadSignaturePolicy(
+        write('noroot.yaml', [...header, 'namespaces:', '  web:', '    identities: [{issuer: https://i, subject: s}]']),
+      ),
+    ).rejects.toThrow(/lists identities but no trustedRoot/);
+  });
+
+  it('a namespace entry replaces "*"; --trusted-key adds to every entry', async () => {
+    writeFileSync(join(dir, 'a.pub'), 'A');
+    writeFileSync(join(dir, 'b.pub'), 'B');
+    const file = write('ok.yaml', [
+      ...header,
+      'namespaces:',
+      '  "*":',
+      '    keys: [./a.pub]',
+      '  web:',
+      '    keys: [./b.pub]',
+    ]);
+    const policy = (await loadSignaturePolicy(file, [join(dir, 'a.pub')]))!;
+    expect(trustFor(policy, 'web')!.keys.map((k) => k.pem)).toEqual(['B', 'A']);
+    expect(trustFor(policy, 'other')!.keys.map((k) => k.pem)).toEqual(['A', 'A']);
+    expect(trustFor(await loadSignaturePolicy(undefined, []), 'web')).toBeUndefined();
+  });
+
+  it('meshwasm control-plane refuses to start on a key that is not a public key (exit 3)', async () => {
+    writeFileSync(join(dir, 'garbage.pub'), 'not a key');
+    const bin = new URL('../../bin/meshwasm.js', import.meta.url).pathname;
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          bin,
+          'control-plane',
+          '--config-dir',
+          dir,
+          '--trusted-key',
+          join(dir, 'garbage.pub'),
+          '--xds-listen',
+          '127.0.0.1:0',
+          '--http-listen',
+          '127.0.0.1:0',
+          '--cache-dir',
+          join(dir, 'cache'),
+        ],
+        { timeout: 60_000 },
+        (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      );
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`--trusted-key: ${join(dir, 'garbage.pub')} is not a PEM public key`);
   });
 });
