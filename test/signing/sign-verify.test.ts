@@ -19,6 +19,7 @@ import { startRegistry, type RunningRegistry } from '../registry/helpers/docker-
 import { tinyModule } from '../registry/helpers/wasm-fixture.js';
 import { writeCosignLegacySignature } from './helpers/cosign-legacy.js';
 import { identityToken, startMockSigstore, type MockSigstore } from './helpers/mock-sigstore.js';
+import { startReferrersApiProxy } from './helpers/referrers-api-proxy.js';
 
 /** sign and verify against a real docker-registry (distribution 2.8: no referrers API) and an OCI layout. */
 let reg: RunningRegistry;
@@ -64,6 +65,25 @@ describe('sign and verify module images', () => {
     );
     expect(stranger.verified).toBe(false);
     expect(stranger.signatures[0]?.reason).toContain(`signed by key ${team.keyId.slice(0, 16)}`);
+  });
+
+  it('uses the referrers API where the registry has one, and adds no sha256-<hex> tag (API emulated in front of the real registry)', async () => {
+    const api = await startReferrersApiProxy(reg.host);
+    try {
+      const ref = `${api.host}/filters/with-api:v1`;
+      const pushed = await pushModule(tinyModule(undefined, 'with api'), ref);
+      const signed = await signImage(ref, { kind: 'key', privateKey: teamKey() });
+      expect(signed.storedVia).toBe('referrers-api');
+      const { target } = openTarget(ref);
+      expect(await target.tags()).toEqual(['v1']);
+      expect(await verifyImage(ref, trustTeam())).toMatchObject({
+        verified: true,
+        referrers: 'referrers-api',
+        digest: pushed.manifestDigest,
+      });
+    } finally {
+      await api.stop();
+    }
   });
 
   it('a module pushed again under the same tag (tampered) no longer verifies', async () => {
