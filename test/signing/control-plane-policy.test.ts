@@ -177,6 +177,12 @@ describe('control plane: signature policy', () => {
     expect(authz.error).toContain(`sha256:${evil.manifestDigest.slice(7)}) is not served`);
     expect(authz.error).toContain('is unsigned');
   });
+  it('a module signed after it was refused is served on the next retry (refusals are not cached)', async () => {
+    expect(ext('plain', 'default').state).toBe('Fallback');
+    await signImage(`${reg.host}/filters/plain:v1`, { kind: 'key', privateKey: key() });
+    const healed = await settled('plain', 'default', 'Serving');
+    expect(healed.signedBy).toBe(`key ${team.keyId.slice(0, 16)}`);
+  });
 });
 
 describe('signature policy files and the control-plane command', () => {
