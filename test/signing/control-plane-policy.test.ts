@@ -21,14 +21,21 @@ import { generateSigningKeyPair, loadPrivateKey, signImage } from '../../registr
 import { eventually, tempDir, wasmPlugin, writeManifest } from '../control-plane/helpers.js';
 import { startRegistry, type RunningRegistry } from '../registry/helpers/docker-registry.js';
 import { tinyModule } from '../registry/helpers/wasm-fixture.js';
+import { identityToken, startMockSigstore, type MockSigstore } from './helpers/mock-sigstore.js';
 
 /**
  * The control plane enforcing a signature policy, with modules in a real docker-registry. No
  * Envoy here: what a proxy would receive is read from the control plane's status (the served
  * digest), which is what ECDS sends (test/control-plane/ecds.test.ts covers that path).
  */
+const CI = {
+  issuer: 'https://token.actions.example',
+  subject: 'https://github.com/acme/filters/.github/workflows/release.yml@refs/heads/main',
+};
+
 describe('control plane: signature policy', () => {
   let reg: RunningRegistry;
+  let sigstore: MockSigstore;
   let cp: ControlPlane;
   let gate: SignatureGate;
   let dir: string;
@@ -44,11 +51,12 @@ describe('control plane: signature policy', () => {
     eventually(() => (ext(name, ns)?.state === state ? ext(name, ns) : undefined), `${ns}/${name} to be ${state}`);
 
   beforeAll(async () => {
-    reg = await startRegistry();
+    [reg, sigstore] = await Promise.all([startRegistry(), startMockSigstore()]);
     dir = tempDir('sig-cp');
     cacheDir = tempDir('sig-cp-cache');
     policyDir = tempDir('sig-cp-policy');
     writeFileSync(join(policyDir, 'team.pub'), team.publicKeyPem);
+    writeFileSync(join(policyDir, 'trusted_root.json'), sigstore.trustedRootJson);
     writeFileSync(
       join(policyDir, 'policy.yaml'),
       [
@@ -57,6 +65,11 @@ describe('control plane: signature policy', () => {
         'namespaces:',
         '  default:',
         '    keys: [./team.pub]',
+        // Namespace ci trusts one keyless identity, and no key.
+        '  ci:',
+        '    identities:',
+        `      - {issuer: "${CI.issuer}", subject: "${CI.subject}"}`,
+        '    trustedRoot: ./trusted_root.json',
       ].join('\n'),
     );
     const policy = await loadSignaturePolicy(join(policyDir, 'policy.yaml'));
@@ -72,6 +85,15 @@ describe('control plane: signature policy', () => {
     signedV1 = (await pushModule(tinyModule(undefined, 'authz v1'), `${reg.host}/filters/authz:v1`)).manifestDigest;
     await signImage(`${reg.host}/filters/authz:v1`, { kind: 'key', privateKey: key() });
     await pushModule(tinyModule(undefined, 'plain'), `${reg.host}/filters/plain:v1`);
+    await pushModule(tinyModule(undefined, 'team in ci'), `${reg.host}/filters/team-in-ci:v1`);
+    await signImage(`${reg.host}/filters/team-in-ci:v1`, { kind: 'key', privateKey: key() });
+    await pushModule(tinyModule(undefined, 'ci build'), `${reg.host}/filters/ci:v1`);
+    await signImage(`${reg.host}/filters/ci:v1`, {
+      kind: 'keyless',
+      identityToken: identityToken(CI.issuer, CI.subject),
+      fulcioURL: sigstore.url,
+      rekorURL: sigstore.url,
+    });
     const spec = (repo: string, config: object = {}) => ({
       url: `oci://${reg.host}/filters/${repo}:v1`,
       imagePullPolicy: 'Always',
@@ -80,6 +102,8 @@ describe('control plane: signature policy', () => {
     writeManifest(dir, 'authz.yaml', wasmPlugin('authz', spec('authz')));
     writeManifest(dir, 'plain.yaml', wasmPlugin('plain', spec('plain')));
     writeManifest(dir, 'plain-open.yaml', wasmPlugin('plain', spec('plain'), 'open'));
+    writeManifest(dir, 'ci.yaml', wasmPlugin('from-ci', spec('ci'), 'ci'));
+    writeManifest(dir, 'ci-team.yaml', wasmPlugin('from-team', spec('team-in-ci'), 'ci'));
     cp = await startControlPlane({
       sources: [new DirectorySource(dir, { debounceMs: 30, rescanMs: 300 })],
       resolver: new Resolver([new OciModuleSource({ resolveDigest, pullModule })], { dir: cacheDir }),
@@ -90,7 +114,7 @@ describe('control plane: signature policy', () => {
 
   afterAll(async () => {
     await cp?.close();
-    await reg?.stop();
+    await Promise.all([reg?.stop(), sigstore?.close()]);
     rmSync(dir, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });
     rmSync(policyDir, { recursive: true, force: true });
@@ -109,6 +133,13 @@ describe('control plane: signature policy', () => {
     expect(refused.error).toContain('meshwasm sign');
     const open = await settled('plain', 'open', 'Serving');
     expect(open.signedBy).toBeUndefined();
+  });
+
+  it('a namespace trusting a keyless identity serves what that identity signed, and refuses a key signature', async () => {
+    const fromCi = await settled('from-ci', 'ci', 'Serving');
+    expect(fromCi.signedBy).toBe(`${CI.subject} (issuer ${CI.issuer})`);
+    const fromTeam = await settled('from-team', 'ci', 'Fallback');
+    expect(fromTeam.error).toContain('signed with a key, and the policy trusts no keys');
   });
 
   it('verifies a digest once: a config change re-resolves the same digest from the verification cache', async () => {
