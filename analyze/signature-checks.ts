@@ -43,9 +43,8 @@ export async function checkSignatures(
         signer: result.signer,
       }),
     ];
-  const unsigned = result.reason?.startsWith('it is unsigned');
   return [
-    finding(unsigned ? 'MW0601' : 'MW0602', s, `${pinned}: ${result.reason} (policy ${trust.origin})`, {
+    finding(result.unsigned ? 'MW0601' : 'MW0602', s, `${pinned}: ${result.reason} (policy ${trust.origin})`, {
       policy: trust.origin,
     }),
   ];

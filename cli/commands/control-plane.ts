@@ -88,7 +88,8 @@ async function signatureGate(o: ControlPlaneOptions) {
   try {
     policy = await loadSignaturePolicy(o.signaturePolicy, o.trustedKey ?? []);
   } catch (err) {
-    throw new CliError(`control-plane: ${(err as Error).message}`, ExitCode.invalidInput);
+    const missing = (err as { kind?: string }).kind === 'not-found';
+    throw new CliError(`control-plane: ${(err as Error).message}`, missing ? ExitCode.notFound : ExitCode.invalidInput);
   }
   if (!policy) return undefined;
   const { sigstoreVerifier } = await import('../../control-plane/resolver/sigstore-verifier.js');

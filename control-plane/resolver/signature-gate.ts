@@ -11,7 +11,12 @@ export interface SignatureVerifier {
     ref: string,
     trust: NamespaceTrust,
     opts: { pullSecret?: string },
-  ): Promise<{ verified: boolean; signer?: string; reason?: string }>;
+  ): Promise<{
+    verified: boolean;
+    signer?: string;
+    reason?: string /** True when no signature was found at all. */;
+    unsigned?: boolean;
+  }>;
 }
 
 export interface SignatureVerdict {

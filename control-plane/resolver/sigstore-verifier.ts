@@ -28,6 +28,7 @@ export function sigstoreVerifier(registryOptions: object = {}): SignatureVerifie
       const reasons = report.signatures.map((s) => s.reason).filter(Boolean);
       return {
         verified: false,
+        unsigned: report.signatures.length === 0,
         reason: reasons.length ? reasons.join('; ') : `it is unsigned (no Sigstore bundle refers to ${report.digest})`,
       };
     },
