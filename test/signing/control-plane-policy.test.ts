@@ -207,7 +207,12 @@ describe('control plane: signature policy', () => {
     expect(authz.digest).toBe(signedV1.slice('sha256:'.length));
     expect(authz.error).toContain(`sha256:${evil.manifestDigest.slice(7)}) is not served`);
     expect(authz.error).toContain('is unsigned');
+    // Proxies download modules from the control plane: the tampered bytes are not there, the verified ones are.
+    const get = (sha: string) => fetch(`${cp.httpUrl}/modules/${sha}.wasm`).then((r) => r.status);
+    expect(await get(evil.moduleSha256)).toBe(404);
+    expect(await get(authz.moduleSha256)).toBe(200);
   });
+
   it('a module signed after it was refused is served on the next retry (refusals are not cached)', async () => {
     expect(ext('plain', 'default').state).toBe('Fallback');
     await signImage(`${reg.host}/filters/plain:v1`, { kind: 'key', privateKey: key() });
