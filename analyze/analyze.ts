@@ -24,6 +24,7 @@ import {
   type IstioVersion,
 } from './proxy-versions.js';
 import { schemaProblem } from './schema.js';
+import { checkSignatures, type SignaturePolicy } from './signature-checks.js';
 import { checkStartup, DEFAULT_LIMITS, type StartupLimits } from './startup-checks.js';
 import type { Subject } from './subject.js';
 
@@ -41,6 +42,8 @@ export interface AnalyzeOptions {
   limits?: Partial<StartupLimits>;
   /** Check selectors/targetRefs against workloads in the input (MW0003/MW0404). Default true; attach turns it off. */
   workloadChecks?: boolean;
+  /** Check signatures against this policy (MW06xx, analyze/signature-checks.ts). Default none. */
+  signaturePolicy?: SignaturePolicy;
 }
 
 export interface AnalyzeReport {
@@ -102,6 +105,7 @@ export async function analyzeSubjects(
     }
     findings.push(...checkPullSecret(s, objects));
     findings.push(...(await checkModule(s, objects, target, opts, limits)));
+    if (opts.signaturePolicy) findings.push(...(await checkSignatures(s, objects, opts, opts.signaturePolicy)));
   }
   findings.push(...checkPhasePriority(subjects, rootNs));
   const hasWorkloads = objects.workloads.length + objects.targets.length > 0;

@@ -2,7 +2,8 @@
  * The catalogue of analyze findings. Codes are stable: CI pipelines filter on them and
  * docs/analyze.md has one entry per code. The families follow what is checked:
  * MW00xx manifests and targets, MW01xx image layout, MW02xx digests and pinning,
- * MW03xx the module and its start-up, MW04xx mesh-wide configuration, MW05xx Envoy configs.
+ * MW03xx the module and its start-up, MW04xx mesh-wide configuration, MW05xx Envoy configs,
+ * MW06xx signatures under a signature policy (--policy).
  */
 export type Severity = 'Info' | 'Warning' | 'Error';
 
@@ -160,6 +161,27 @@ export const MESSAGES = {
     severity: 'Error',
     summary: 'remote code source has no sha256',
     fix: 'set vm_config.code.remote.sha256 to the sha256 of the .wasm; Envoy requires it for remote code',
+  },
+
+  MW0601: {
+    severity: 'Error',
+    summary: 'module is unsigned, and the signature policy covers its namespace',
+    fix: 'sign the pushed image ("meshwasm sign REF --key KEY", or push with --sign); a control plane enforcing this policy will not serve it',
+  },
+  MW0602: {
+    severity: 'Error',
+    summary: 'module is signed, but no signature verifies under the policy',
+    fix: 'sign with a key or identity the policy lists for this namespace, or add the signer to the policy; a control plane enforcing it will not serve the module',
+  },
+  MW0603: {
+    severity: 'Error',
+    summary: 'the signature policy covers the namespace, but the url cannot carry signatures',
+    fix: 'push the module to an OCI registry ("meshwasm push --sign") and use an oci:// url; only OCI images carry signatures',
+  },
+  MW0604: {
+    severity: 'Info',
+    summary: 'module signature verified',
+    fix: 'none; the signer is named for reference',
   },
 } as const satisfies Record<string, MessageDef>;
 

@@ -85,6 +85,47 @@ export function buildProgram(): Command {
     return cmd;
   };
 
+  // --- signing: keygen, sign, verify, push --sign (registry/signing/, docs/signing.md) ---
+  const signingFlags = (cmd: Command) =>
+    cmd
+      .option('--key <file>', 'sign with this private key (from "meshwasm keygen")')
+      .option('--keyless', 'sign with a Fulcio certificate for an OIDC identity, logged in Rekor')
+      .option(
+        '--passphrase-stdin',
+        'read the private key passphrase from stdin (default: $MESHWASM_PASSWORD, $COSIGN_PASSWORD)',
+      )
+      .option('--identity-token <token|@file>', '--keyless: OIDC identity token (default: $SIGSTORE_ID_TOKEN)')
+      .option('--fulcio-url <url>', '--keyless: Fulcio instance', 'https://fulcio.sigstore.dev')
+      .option('--rekor-url <url>', '--keyless: Rekor instance', 'https://rekor.sigstore.dev');
+  program
+    .command('keygen')
+    .description('create an ECDSA P-256 key pair for signing modules: PREFIX.key (encrypted) and PREFIX.pub')
+    .option('--output-key-prefix <prefix>', 'file name prefix', 'meshwasm')
+    .option('--passphrase-stdin', 'read the passphrase from stdin (default: $MESHWASM_PASSWORD, $COSIGN_PASSWORD)')
+    .option('-f, --force', 'replace existing files')
+    .addOption(outputOption())
+    .action(async (opts) => (await import('./commands/keygen.js')).keygen(opts));
+  signingFlags(
+    registryFlags(
+      program
+        .command('sign')
+        .description("sign an image's manifest digest; the Sigstore bundle is stored as an OCI referrer")
+        .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+        .addOption(outputOption()),
+    ),
+  ).action(async (ref: string, opts) => (await import('./commands/sign.js')).sign(ref, opts));
+  registryFlags(
+    program
+      .command('verify')
+      .description("verify an image's signatures (bundle referrers and cosign's .sig tag); exit 9 when none verifies")
+      .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+      .option('--key <file>', 'trust this public key (repeatable)', collect)
+      .option('--certificate-identity <subject>', 'trust keyless signatures by this identity (email or workflow URI)')
+      .option('--certificate-oidc-issuer <url>', 'the OIDC issuer of --certificate-identity')
+      .option('--trusted-root <file>', 'Sigstore trusted_root.json (Fulcio, Rekor, CT keys) for keyless signatures')
+      .addOption(outputOption()),
+  ).action(async (ref: string, opts) => (await import('./commands/verify.js')).verify(ref, opts));
+
   registryFlags(
     program
       .command('push')
@@ -103,8 +144,12 @@ export function buildProgram(): Command {
       )
       .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
       .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
+      .option('--sign', 'sign the pushed manifest (with --key or --keyless, as "meshwasm sign")')
       .addOption(outputOption()),
-  ).action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
+  );
+  signingFlags(program.commands.find((c) => c.name() === 'push')!).action(async (module: string, ref: string, opts) =>
+    (await import('./commands/push.js')).push(module, ref, opts),
+  );
 
   registryFlags(
     program
@@ -205,6 +250,15 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
     .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
     .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
+    .option(
+      '--signature-policy <file>',
+      'serve only modules signed as this policy says, per namespace (docs/signing.md)',
+    )
+    .option(
+      '--trusted-key <file>',
+      'serve only modules signed by this public key, in every namespace (repeatable)',
+      collect,
+    )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
 
@@ -311,6 +365,7 @@ export function buildProgram(): Command {
     .option('--plain-http', 'talk plain HTTP to every registry (default: only to loopback ones)')
     .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))
     .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
+    .option('--policy <file>', 'report modules the signature policy would refuse (MW06xx; docs/signing.md)')
     .addOption(outputOption(['text', 'json', 'yaml']))
     .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
 

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { loadEnvoyProtos, type EnvoyProtos } from '../envoy-api/protos.js';
 import { extensionKey, type Extension } from './manifest/extension.js';
 import type { Resolver } from './resolver/resolver.js';
+import type { SignatureGate } from './resolver/signature-gate.js';
 import type { ExtensionCondition, ExtensionSource, SourceError } from './sources/source.js';
 import { EcdsServer } from './xds/ecds-server.js';
 import { fallbackResource, wasmResource } from './xds/resources.js';
@@ -25,6 +26,8 @@ export interface ControlPlaneOptions {
   retryMs?: number;
   /** Stale cache entries are purged this often (default 1 h). */
   purgeMs?: number;
+  /** Signature policy enforcement (docs/signing.md); default none: modules are served unsigned. */
+  signatures?: SignatureGate;
 }
 
 export type { ExtensionRecord, ExtensionState } from './extension-record.js';
@@ -174,6 +177,8 @@ export class ControlPlane extends EventEmitter {
             pullPolicy: ext.imagePullPolicy,
             pullSecret: ext.imagePullSecret,
           });
+          // Before anything is built or sent: a refused module never reaches a proxy.
+          const signed = await this.opts.signatures?.check(ext, resolved);
           const base = this.opts.moduleBaseUrl ?? this.httpUrl;
           const built = wasmResource(
             this.protos,
@@ -187,6 +192,7 @@ export class ControlPlane extends EventEmitter {
             served: { ...built, ext, digest: resolved.checksum },
             state: 'Serving',
             error: undefined,
+            signedBy: signed?.signedBy,
           });
         } catch (err) {
           rec.error = (err as Error).message;

@@ -14,6 +14,8 @@ export interface ExtensionRecord {
   servedExt?: Extension;
   served?: ServedResource;
   error?: string;
+  /** Who signed the served module, when a signature policy covers its namespace. */
+  signedBy?: string;
   /** Spec fields that decide what is fetched and served; a change triggers a new resolution. */
   signature: string;
 }

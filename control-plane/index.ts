@@ -21,3 +21,10 @@ export const DEFAULT_CONFIG_DIR = '.meshwasm/extensions';
 export const DEFAULT_CACHE_DIR = '.meshwasm/cache';
 export { OciModuleSource, type RegistryClient } from './resolver/oci-source.js';
 export { buildExtensionManifest, buildEnvoyFilter, type AttachSpec } from './attach.js';
+export { SignatureGate, type SignatureVerifier, type SignatureVerdict } from './resolver/signature-gate.js';
+export {
+  loadSignaturePolicy,
+  trustFor,
+  type SignaturePolicy,
+  type NamespaceTrust,
+} from './resolver/signature-policy.js';

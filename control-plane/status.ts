@@ -32,6 +32,8 @@ export interface ExtensionStatus {
   state: string;
   fallback?: string;
   error?: string;
+  /** Who signed the served module, when a signature policy covers its namespace (docs/signing.md). */
+  signedBy?: string;
   /** ECDS resource version currently served. */
   version?: string;
   /** Proxies this extension was sent to, and what they did with it. */
@@ -80,6 +82,7 @@ export function buildStatus(cp: StatusInputs): StatusReport {
       state: r.state,
       ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
       ...(r.error ? { error: r.error } : {}),
+      ...(r.signedBy ? { signedBy: r.signedBy } : {}),
       ...(r.served ? { version: r.served.version } : {}),
       proxies: proxies.flatMap((p) => {
         const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);

@@ -10,6 +10,9 @@ export function formatDemoReport(r: DemoReport): string {
   lines.push(`  built     ${r.filters.map((f) => `${f.name} (${kib(f.sizeBytes)})`).join(', ')}`);
   lines.push(`  pushed    to ${r.store}`);
   for (const f of r.filters) lines.push(`              ${f.reference}@sha256:${short(f.manifestDigest)}…`);
+  lines.push(
+    `  signed    ${r.signing.signed} filters with a key made for this run (${r.signing.keyId.slice(0, 12)}…); the control plane serves namespace ${r.signing.enforcedIn} only what verifies: ${r.signing.verified}/${r.signing.signed} verified`,
+  );
   lines.push(`  attached  ${r.manifests.length} WasmPlugin manifests (selector ${'app=shop'})`);
   lines.push(`  serving   ECDS ${r.controlPlane.xds}, status ${r.controlPlane.http}/status`);
   lines.push(`  proxy     ${r.proxy.url}, chain ${r.chain.filters.join(' -> ')}`);

@@ -15,6 +15,7 @@ import {
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { followXds } from '../proxy/xds-source.js';
 import * as registry from '../registry/index.js';
+import { signDemoFilters, demoSignatureGate, type DemoSigning } from './signing.js';
 import { startBackend, type Backend } from './backends.js';
 import {
   FILTERS,
@@ -52,7 +53,16 @@ export interface DemoReport {
   requests: (DemoRequest & { status: number; side?: string; body: string })[];
   /** The filters' counters, by the names they defined (tags encoded in the name). */
   metrics: Record<string, number>;
-  extensions: { name: string; state: string; digest: string; proxiesAcked: number; error?: string }[];
+  extensions: {
+    name: string;
+    state: string;
+    digest: string;
+    proxiesAcked: number;
+    signedBy?: string;
+    error?: string;
+  }[];
+  /** The demo's key signed every filter; the control plane served only what verified under it. */
+  signing: DemoSigning;
 }
 
 export class DemoError extends Error {
@@ -112,6 +122,13 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
       });
     }
 
+    // 2b. sign each pushed manifest with a key made for this run
+    step('signing the filters');
+    const signing = await signDemoFilters(
+      pushed.map((p) => p.reference),
+      { env },
+    );
+
     // 3. attach: one WasmPlugin per filter, into the directory the control plane watches
     mkdirSync(manifestDir, { recursive: true });
     const manifests: string[] = [];
@@ -138,6 +155,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
     const cp: ControlPlane = await startControlPlane({
       sources: [new DirectorySource(manifestDir, { debounceMs: 30 })],
       resolver: new Resolver([new OciModuleSource(registry, { env })], { dir: join(workDir, 'cache') }),
+      signatures: demoSignatureGate(signing, NAMESPACE, { env }),
       retryMs: 500,
     });
     stops.push(() => cp.close());
@@ -204,8 +222,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoReport> {
         state: e.state,
         digest: e.digest,
         proxiesAcked: e.proxies.filter((p) => p.acked).length,
+        ...(e.signedBy ? { signedBy: e.signedBy } : {}),
         ...(e.error ? { error: e.error } : {}),
       })),
+      signing: {
+        keyId: signing.keyId,
+        signed: signing.signed,
+        enforcedIn: signing.enforcedIn,
+        verified: status.extensions.filter((e) => e.signedBy).length,
+      },
     };
   } finally {
     step('shutting down');

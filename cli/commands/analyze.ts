@@ -19,6 +19,7 @@ interface AnalyzeCliOptions {
   plainHttp?: boolean;
   maxModuleSize?: string;
   maxStartupMs?: string;
+  policy?: string;
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -31,7 +32,9 @@ function positive(value: string | undefined, flag: string): number | undefined {
 
 export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<void> {
   const { docs, problems } = await readInputs(input);
+  const signaturePolicy = opts.policy ? await loadPolicy(opts.policy) : undefined;
   const report = await analyzeDocuments(docs, {
+    ...(signaturePolicy ? { signaturePolicy } : {}),
     istioVersion: opts.istioVersion,
     envoy: opts.envoy,
     plainHttp: opts.plainHttp,
@@ -54,6 +57,19 @@ export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<v
     throw new CliError(
       `analyze: ${bad.length} finding(s) at or above ${opts.failureThreshold} (--failure-threshold)`,
       ExitCode.checkFailed,
+    );
+  }
+}
+
+async function loadPolicy(file: string) {
+  const { loadSignaturePolicy } = await import('../../control-plane/index.js');
+  try {
+    return await loadSignaturePolicy(file);
+  } catch (err) {
+    const kind = (err as { kind?: string }).kind;
+    throw new CliError(
+      `analyze: --policy: ${(err as Error).message}`,
+      kind === 'not-found' ? ExitCode.notFound : ExitCode.invalidInput,
     );
   }
 }

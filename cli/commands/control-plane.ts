@@ -20,6 +20,8 @@ interface ControlPlaneOptions {
   cacheDir: string;
   cacheMaxBytes: string;
   rootNamespace: string;
+  signaturePolicy?: string;
+  trustedKey?: string[];
   output: OutputFormat;
 }
 
@@ -42,7 +44,9 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     const { KubernetesSource } = await import('../../control-plane/sources/kubernetes.js');
     sources.push(await KubernetesSource.fromKubeconfig());
   }
+  const signatures = await signatureGate(o);
   const cp = await startControlPlane({
+    ...(signatures ? { signatures } : {}),
     sources,
     resolver: new Resolver(moduleSources, { dir: o.cacheDir, maxBytes }),
     xdsListen: o.xdsListen,
@@ -56,13 +60,15 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     status: `${cp.httpUrl}/status`,
     configDir: o.configDir,
     kubernetes: !!o.kubernetes,
+    signaturePolicy: signatures ? Object.keys(signatures.policy.namespaces) : [],
   };
   printResult(
     o.output,
     ready,
     () =>
       `control plane ready: ECDS on ${cp.xdsAddress}, modules and status on ${cp.httpUrl}\n` +
-      `watching ${o.configDir}${o.kubernetes ? ' and Kubernetes' : ''}; "meshwasm status --control-plane ${cp.httpUrl}" shows what is served`,
+      `watching ${o.configDir}${o.kubernetes ? ' and Kubernetes' : ''}; "meshwasm status --control-plane ${cp.httpUrl}" shows what is served` +
+      (signatures ? `\nserving only signed modules in namespaces: ${ready.signaturePolicy.join(', ')}` : ''),
   );
   cp.on('reconciled', (s: { extensions: { name: string; state: string; error?: string }[] }) => {
     for (const e of s.extensions) progress(`${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}`);
@@ -73,4 +79,34 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     process.once('SIGTERM', stop);
   });
   await cp.close();
+}
+
+/** The signature gate from --signature-policy / --trusted-key; the Sigstore libraries load only when one is given. */
+async function signatureGate(o: ControlPlaneOptions) {
+  const { loadSignaturePolicy, SignatureGate } = await import('../../control-plane/index.js');
+  let policy: Awaited<ReturnType<typeof loadSignaturePolicy>>;
+  try {
+    policy = await loadSignaturePolicy(o.signaturePolicy, o.trustedKey ?? []);
+  } catch (err) {
+    const missing = (err as { kind?: string }).kind === 'not-found';
+    throw new CliError(`control-plane: ${(err as Error).message}`, missing ? ExitCode.notFound : ExitCode.invalidInput);
+  }
+  if (!policy) return undefined;
+  const { sigstoreVerifier } = await import('../../control-plane/resolver/sigstore-verifier.js');
+  const { buildTrustPolicy } = await import('../../registry/signing/index.js');
+  // Parse every key and trusted root now, so a bad one stops start-up instead of refusing every module later.
+  for (const trust of Object.values(policy.namespaces)) {
+    try {
+      buildTrustPolicy({
+        keys: trust.keys,
+        identities: trust.identities,
+        ...(trust.trustedRoot
+          ? { trustedRootJson: trust.trustedRoot.json, trustedRootName: trust.trustedRoot.name }
+          : {}),
+      });
+    } catch (err) {
+      throw new CliError(`control-plane: ${trust.origin}: ${(err as Error).message}`, ExitCode.invalidInput);
+    }
+  }
+  return new SignatureGate(policy, sigstoreVerifier());
 }

@@ -1,11 +1,48 @@
-import { inspectImage, type ImageInfo } from '../../registry/index.js';
+import { inspectImage, openTarget, type ImageInfo } from '../../registry/index.js';
 import { parseOutputFormat, printResult } from '../output.js';
 import { targetOptions, type RegistryFlags } from './registry-options.js';
 
 export async function inspect(ref: string, flags: RegistryFlags & { output?: string }): Promise<void> {
   const format = parseOutputFormat(flags.output);
-  const info = await inspectImage(ref, await targetOptions('inspect', flags));
-  printResult(format, info, () => text(info));
+  const opts = await targetOptions('inspect', flags);
+  const info = await inspectImage(ref, opts);
+  const signed = await signaturesOf(ref, info.manifestDigest, opts);
+  printResult(format, { ...info, ...signed }, () => text(info) + signaturesText(signed));
+}
+
+type Signatures = { signatures: Awaited<ReturnType<typeof import('../../registry/signing/index.js').listSignatures>> };
+
+/** Signatures are listed, not verified (that is "meshwasm verify"); failing to read them does not fail inspect. */
+async function signaturesOf(
+  ref: string,
+  digest: string,
+  opts: object,
+): Promise<Signatures | { signaturesError: string }> {
+  const { listSignatures } = await import('../../registry/signing/index.js');
+  try {
+    return { signatures: await listSignatures(openTarget(ref, opts).target, digest) };
+  } catch (err) {
+    return { signaturesError: (err as Error).message };
+  }
+}
+
+function signaturesText(s: Signatures | { signaturesError: string }): string {
+  if ('signaturesError' in s) return `\n  signatures:      could not be listed (${s.signaturesError})`;
+  if (!s.signatures.length) return '\n  signatures:      none (sign with "meshwasm sign")';
+  return s.signatures
+    .map((x) => {
+      const who =
+        x.signer.kind === 'key'
+          ? `key ${x.signer.keyId.slice(0, 16)}`
+          : x.signer.kind === 'keyless'
+            ? x.signer.subject
+              ? `${x.signer.subject} (issuer ${x.signer.issuer})`
+              : 'a Fulcio certificate'
+            : 'an unnamed key';
+      const where = x.source === 'referrer' ? 'Sigstore bundle' : "cosign's .sig tag";
+      return `\n  signature:       ${who}, ${where} ${x.digest.slice(0, 19)}${x.signedAt ? `, ${x.signedAt}` : ''} (not verified here: "meshwasm verify")`;
+    })
+    .join('');
 }
 
 const formatNames: Record<ImageInfo['format'], string> = {

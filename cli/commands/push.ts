@@ -3,8 +3,10 @@ import { parseReference, pushModule, type PushResult } from '../../registry/inde
 import { CliError, ExitCode } from '../errors.js';
 import { parseOutputFormat, printResult, progressLine } from '../output.js';
 import { parseAnnotations, short, targetOptions, type RegistryFlags } from './registry-options.js';
+import { signingMethod, type SigningFlags } from './signing-options.js';
 
-interface PushFlags extends RegistryFlags {
+interface PushFlags extends RegistryFlags, SigningFlags {
+  sign?: boolean;
   format: 'wasm' | 'compat';
   annotation?: string[];
   rootId?: string[];
@@ -24,9 +26,12 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
       code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput,
     );
   }
+  // Read the key (and its passphrase) before pushing, so a wrong passphrase pushes nothing.
+  const method = flags.sign ? await signingMethod('push --sign', flags) : undefined;
+  const options = await targetOptions('push', flags);
   const line = progressLine();
   const result = await pushModule(wasm, ref, {
-    ...(await targetOptions('push', flags)),
+    ...options,
     format: flags.format,
     annotations,
     rootIds: flags.rootId ?? [],
@@ -36,7 +41,11 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
     },
   });
   line.done();
-  printResult(format, result, () => text(result));
+  if (!method) return printResult(format, result, () => text(result));
+  const { signImage } = await import('../../registry/signing/index.js');
+  const { signedText } = await import('./sign.js');
+  const signature = await signImage(result.pinned, method, options);
+  printResult(format, { ...result, signature }, () => `${text(result)}\n${signedText(signature)}`);
 }
 
 function text(r: PushResult): string {

@@ -12,6 +12,9 @@ function expectTheLoopWorked(r: DemoReport, filterCount: number): void {
   expect(r.chain.filters).toHaveLength(filterCount);
   expect(r.extensions).toHaveLength(filterCount);
   for (const e of r.extensions) expect(e).toMatchObject({ state: 'Serving', proxiesAcked: 1 });
+  // Every filter was signed with the run's key, and the control plane served it because it verified.
+  expect(r.signing).toMatchObject({ signed: filterCount, verified: filterCount, enforcedIn: 'demo' });
+  for (const e of r.extensions) expect(e.signedBy).toBe(`key ${r.signing.keyId.slice(0, 16)}`);
   expect(existsSync(r.workDir)).toBe(false);
 }
 
@@ -34,6 +37,7 @@ describe('meshwasm demo', () => {
     const text = formatDemoReport(r);
     expect(text).toContain('403');
     expect(text).toContain('-> canary');
+    expect(text).toContain(`serves namespace demo only what verifies: ${FILTERS.length}/${FILTERS.length} verified`);
   }, 300_000);
 
   it('--registry pushes to a real docker-registry and the control plane pulls from it', async () => {
