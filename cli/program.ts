@@ -112,6 +112,7 @@ export function buildProgram(): Command {
       .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
       .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
       .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
+      .option('--deadline <duration>', 'give up when the whole pull (retries included) takes longer, e.g. 90s', '300s')
       .addOption(outputOption()),
   ).action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
 
@@ -205,6 +206,7 @@ export function buildProgram(): Command {
     .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
     .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
     .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
+    .option('--fetch-deadline <duration>', 'give up on one module fetch (retries included) after this long', '300s')
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
 
