@@ -272,8 +272,13 @@ export class ControlPlane extends EventEmitter {
       const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === e.key));
       if (!rec || !source) continue;
       const nacked = e.proxies.filter((p) => p.nack);
-      const condition: ExtensionCondition =
-        e.state === 'Serving' && !nacked.length
+      const condition: ExtensionCondition = e.manifestError
+        ? {
+            ready: false,
+            reason: 'InvalidManifest',
+            message: `${e.manifestError}; still serving the last valid version of this manifest`,
+          }
+        : e.state === 'Serving' && !nacked.length
           ? {
               ready: true,
               reason: 'Serving',

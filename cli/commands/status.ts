@@ -28,6 +28,7 @@ function render(r: StatusReport): string {
     lines.push(`${e.kind} ${e.namespace}/${e.name}  ${e.state}${e.fallback ? ` (${e.fallback} fallback)` : ''}`);
     lines.push(`  url ${e.url}`);
     if (e.digest) lines.push(`  digest sha256:${e.digest}  module sha256:${e.moduleSha256}`);
+    if (e.manifestError) lines.push(`  invalid manifest, serving its last valid version: ${e.manifestError}`);
     if (e.error) lines.push(`  error: ${e.error}`);
     for (const p of e.proxies)
       lines.push(
