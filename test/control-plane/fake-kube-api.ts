@@ -61,6 +61,9 @@ export class FakeApiServer {
     if (req.method === 'GET' && !name && u.searchParams.get('watch') === 'true') {
       const from = Number(u.searchParams.get('resourceVersion') ?? 0);
       res.writeHead(200, { 'content-type': 'application/json' });
+      // Send the headers now, as the API server does: a watch with no events yet must still
+      // count as open, or the client waits for its request timeout before it is "connected".
+      res.flushHeaders();
       if (from < this.compactedBefore) {
         res.end(
           JSON.stringify({
