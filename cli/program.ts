@@ -121,6 +121,7 @@ export function buildProgram(): Command {
       .command('inspect')
       .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
       .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+      .option('--deadline <duration>', 'give up when the whole inspection (retries included) takes longer', '300s')
       .addOption(outputOption()),
   ).action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
 

@@ -101,11 +101,14 @@ describe('a registry that drips bytes holds back only its own extension, and onl
     expect(configOf('default.tagger')).toBe('{"tag":"two"}');
   });
 
-  it('meshwasm pull gives up at --deadline with exit 6 and says why', async () => {
+  it('meshwasm pull and inspect give up at --deadline with exit 6 and say why', async () => {
     const out = tempDir('slow-pull');
     const r = await runCli(['pull', `${drip.host}/filters/slow:v1`, '--deadline', '2s', '--out', `${out}/m.wasm`]);
     rmSync(out, { recursive: true, force: true });
     expect(r.status).toBe(6);
     expect(r.stderr).toMatch(/not done within the 2 s deadline/);
+    const i = await runCli(['inspect', `${drip.host}/filters/slow:v1`, '--deadline', '2s']);
+    expect(i.status).toBe(6);
+    expect(i.stderr).toMatch(/not done within the 2 s deadline/);
   });
 });
