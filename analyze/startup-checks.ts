@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { describeConfigFields } from './config-fields.js';
 import { ConfigureError, Host, HostError, runExchange, type Plugin } from '../host-sim/index.js';
 import { finding, type Finding } from './finding.js';
 import type { Subject } from './subject.js';
@@ -99,12 +100,7 @@ function startFailure(s: Subject, err: Error): Finding {
   }
   if (/proxy_on_vm_start returned false/.test(err.message)) return finding('MW0306', s, err.message, details);
   if (/proxy_on_configure returned false/.test(err.message))
-    return finding(
-      'MW0307',
-      s,
-      `${err.message} (pluginConfig ${Buffer.from(s.configuration).toString('utf8') || 'empty'})`,
-      details,
-    );
+    return finding('MW0307', s, `${err.message} (${describeConfigFields(s.configuration)})`, details);
   return finding('MW0308', s, err.message, details);
 }
 

@@ -157,6 +157,7 @@ export function buildProgram(): Command {
       .description('pull a module from any layout Istio loads (wasm variant, compat, Docker image), digest-checked')
       .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
       .option('--out <file>', 'where to write the module (default: <repository name>.wasm); -o is the report format')
+      .option('--deadline <duration>', 'give up when the whole pull (retries included) takes longer, e.g. 90s', '300s')
       .addOption(outputOption()),
   ).action(async (ref: string, opts) => (await import('./commands/pull.js')).pull(ref, opts));
 
@@ -165,6 +166,7 @@ export function buildProgram(): Command {
       .command('inspect')
       .description('show an image: format, media types, sizes, ABI versions, root ids, digests')
       .argument('<ref>', 'host[:port]/repo:tag|@sha256:..., oci:DIR:tag, or repo:tag')
+      .option('--deadline <duration>', 'give up when the whole inspection (retries included) takes longer', '300s')
       .addOption(outputOption()),
   ).action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
 
@@ -259,6 +261,7 @@ export function buildProgram(): Command {
       'serve only modules signed by this public key, in every namespace (repeatable)',
       collect,
     )
+    .option('--fetch-deadline <duration>', 'give up on one module fetch (retries included) after this long', '300s')
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
 

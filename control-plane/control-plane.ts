@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { loadEnvoyProtos, type EnvoyProtos } from '../envoy-api/protos.js';
 import { extensionKey, type Extension } from './manifest/extension.js';
-import type { Resolver } from './resolver/resolver.js';
+import type { ResolvedModule, Resolver } from './resolver/resolver.js';
 import type { SignatureGate } from './resolver/signature-gate.js';
 import type { ExtensionCondition, ExtensionSource, SourceError } from './sources/source.js';
 import { EcdsServer } from './xds/ecds-server.js';
@@ -50,6 +50,11 @@ export class ControlPlane extends EventEmitter {
   private timers: NodeJS.Timeout[] = [];
   private readonly written = new Map<string, string>();
   private closed = false;
+  /** Resolutions in flight, per extension key; a newer spec or a deletion replaces or drops the token. */
+  private readonly inFlight = new Map<string, { token: symbol; done: Promise<void> }>();
+  /** False until the first convergence has settled; nothing is published before. */
+  private published = false;
+  private conditions: Promise<void> = Promise.resolve();
 
   constructor(readonly opts: ControlPlaneOptions) {
     super();
@@ -82,17 +87,28 @@ export class ControlPlane extends EventEmitter {
     );
     this.timers.push(setInterval(() => this.opts.resolver.cache.purge(), this.opts.purgeMs ?? 3_600_000));
     for (const t of this.timers) t.unref();
+    // The first answer to proxies waits for every extension's first resolution (each bounded by
+    // the fetch deadline): a restarted control plane must not push a chain missing a filter that
+    // is merely still downloading. Proxies keep their last chain meanwhile.
     await this.reconcile();
+    this.published = true;
+    this.publish();
   }
 
-  /** Re-reads every source and converges; calls are serialized. */
+  /**
+   * Re-reads every source and converges; reads are serialized. The promise settles once the
+   * resolutions this call started have settled, but later calls do not wait for them.
+   */
   reconcile(): Promise<void> {
     this.chain = this.chain
       .then(() => this.converge())
       .catch((err) => {
         this.emit('error', err);
       });
-    return this.chain;
+    // Every resolution in flight once this read is done, including ones an earlier call started.
+    return this.chain.then(async () => {
+      await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    });
   }
 
   status(): StatusReport {
@@ -119,7 +135,12 @@ export class ControlPlane extends EventEmitter {
     return undefined;
   }
 
-  private async converge(): Promise<void> {
+  /**
+   * Reads the sources and starts a resolution for each extension whose spec changed (or whose
+   * last one failed). Each one publishes on its own when it settles, so a slow registry holds
+   * back only its own extension: every other change goes out at once.
+   */
+  private converge(): void {
     if (this.closed) return;
     const wanted = new Map<string, Extension>();
     const errors: SourceError[] = [];
@@ -140,79 +161,113 @@ export class ControlPlane extends EventEmitter {
       }
     }
     this.sourceErrors = errors;
-    for (const key of [...this.records.keys()]) if (!wanted.has(key)) this.records.delete(key);
+    for (const key of [...this.records.keys()])
+      if (!wanted.has(key)) {
+        this.records.delete(key);
+        this.inFlight.delete(key); // a resolution still running for it is dropped when it settles
+      }
 
-    await Promise.all(
-      [...wanted].map(async ([key, ext]) => {
-        const signature = JSON.stringify([
-          ext.url,
-          ext.sha256,
-          ext.imagePullPolicy,
-          ext.imagePullSecret,
-          ext.pluginConfig,
-          ext.pluginName,
-          ext.failStrategy,
-          ext.env,
-          ext.type,
-        ]);
-        const prev = this.records.get(key);
-        const rec: ExtensionRecord = prev ?? { ext, state: 'Pending', signature: '' };
-        rec.ext = ext; // selector, phase, priority take effect without a new fetch
-        if (prev && prev.signature === signature && !prev.error) {
-          if (rec.served && rec.servedExt) rec.served = { ...rec.served, ext };
-          return;
-        }
-        rec.signature = signature;
-        this.records.set(key, rec);
-        if (ext.type === 'NETWORK') {
-          rec.state = 'Unsupported';
-          rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
-          rec.served = undefined;
-          return;
-        }
-        try {
-          const resolved = await this.opts.resolver.resolve({
-            url: ext.url,
-            sha256: ext.sha256,
-            pullPolicy: ext.imagePullPolicy,
-            pullSecret: ext.imagePullSecret,
-          });
-          // Before anything is built or sent: a refused module never reaches a proxy.
-          const signed = await this.opts.signatures?.check(ext, resolved);
-          const base = this.opts.moduleBaseUrl ?? this.httpUrl;
-          const built = wasmResource(
-            this.protos,
-            ext,
-            `${base}/modules/${resolved.moduleSha256}.wasm`,
-            resolved.moduleSha256,
-          );
-          Object.assign(rec, {
-            resolved,
-            servedExt: ext,
-            served: { ...built, ext, digest: resolved.checksum },
-            state: 'Serving',
-            error: undefined,
-            signedBy: signed?.signedBy,
-          });
-        } catch (err) {
-          rec.error = (err as Error).message;
-          if (rec.resolved && rec.served) {
-            // Keep the module proxies already run, as Envoy keeps a config whose update failed.
-            rec.state = 'ServingPrevious';
-            rec.served = { ...rec.served, ext };
-          } else {
-            const built = fallbackResource(this.protos, ext);
-            const fallback = ext.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';
-            rec.state = 'Fallback';
-            rec.served = { ...built, ext, digest: '', fallback };
-          }
-        }
-      }),
-    );
-    if (this.closed) return;
+    for (const [key, ext] of wanted) {
+      const signature = JSON.stringify([
+        ext.url,
+        ext.sha256,
+        ext.imagePullPolicy,
+        ext.imagePullSecret,
+        ext.pluginConfig,
+        ext.pluginName,
+        ext.failStrategy,
+        ext.env,
+        ext.type,
+      ]);
+      const prev = this.records.get(key);
+      const rec: ExtensionRecord = prev ?? { ext, state: 'Pending', signature: '' };
+      rec.ext = ext; // selector, phase, priority take effect without a new fetch
+      // Unchanged and either fine or already being retried: nothing to fetch.
+      if (prev && prev.signature === signature && (!prev.error || this.inFlight.has(key))) {
+        if (rec.served && rec.servedExt) rec.served = { ...rec.served, ext };
+        continue;
+      }
+      rec.signature = signature;
+      this.records.set(key, rec);
+      if (ext.type === 'NETWORK') {
+        this.inFlight.delete(key);
+        rec.state = 'Unsupported';
+        rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
+        rec.served = undefined;
+        continue;
+      }
+      const token = Symbol(key);
+      this.inFlight.set(key, { token, done: this.resolveOne(key, rec, token) });
+    }
+    // What is known now goes out now; extensions still resolving keep what they served before.
+    this.publish();
+  }
+
+  /** Resolves one extension and publishes the outcome, unless a newer spec or a deletion superseded it. */
+  private async resolveOne(key: string, rec: ExtensionRecord, token: symbol): Promise<void> {
+    const ext = rec.ext;
+    let resolved: ResolvedModule | undefined;
+    let signedBy: string | undefined;
+    let failure: Error | undefined;
+    try {
+      resolved = await this.opts.resolver.resolve({
+        url: ext.url,
+        sha256: ext.sha256,
+        pullPolicy: ext.imagePullPolicy,
+        pullSecret: ext.imagePullSecret,
+      });
+      // Before anything is built or sent: a refused module never reaches a proxy.
+      signedBy = (await this.opts.signatures?.check(ext, resolved))?.signedBy;
+    } catch (err) {
+      resolved = undefined;
+      failure = err as Error;
+    }
+    if (this.closed || this.inFlight.get(key)?.token !== token || this.records.get(key) !== rec) return;
+    this.inFlight.delete(key);
+    // rec.ext may have a newer selector/phase/priority by now (same signature): build from it.
+    const current = rec.ext;
+    if (resolved) {
+      const base = this.opts.moduleBaseUrl ?? this.httpUrl;
+      const built = wasmResource(
+        this.protos,
+        current,
+        `${base}/modules/${resolved.moduleSha256}.wasm`,
+        resolved.moduleSha256,
+      );
+      Object.assign(rec, {
+        resolved,
+        servedExt: current,
+        served: { ...built, ext: current, digest: resolved.checksum },
+        state: 'Serving',
+        error: undefined,
+        signedBy,
+      });
+    } else {
+      rec.error = failure?.message ?? 'unknown error';
+      if (rec.resolved && rec.served) {
+        // Keep the module proxies already run, as Envoy keeps a config whose update failed.
+        rec.state = 'ServingPrevious';
+        rec.served = { ...rec.served, ext: current };
+      } else {
+        const built = fallbackResource(this.protos, current);
+        const fallback = current.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';
+        rec.state = 'Fallback';
+        rec.served = { ...built, ext: current, digest: '', fallback };
+      }
+    }
+    this.publish();
+  }
+
+  /** Pushes what every record serves now, reports it, and writes conditions back (serialized). */
+  private publish(): void {
+    if (this.closed || !this.published) return;
     this.ecds.setResources([...this.records.values()].flatMap((r) => (r.served ? [r.served] : [])));
     this.emit('reconciled', this.status());
-    await this.writeConditions();
+    this.conditions = this.conditions
+      .then(() => this.writeConditions())
+      .catch((err) => {
+        this.emit('warning', err);
+      });
   }
 
   /** Writes each extension's condition back to sources that keep status (Kubernetes). */
@@ -225,8 +280,13 @@ export class ControlPlane extends EventEmitter {
       const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === e.key));
       if (!rec || !source) continue;
       const nacked = e.proxies.filter((p) => p.nack);
-      const condition: ExtensionCondition =
-        e.state === 'Serving' && !nacked.length
+      const condition: ExtensionCondition = e.manifestError
+        ? {
+            ready: false,
+            reason: 'InvalidManifest',
+            message: `${e.manifestError}; still serving the last valid version of this manifest`,
+          }
+        : e.state === 'Serving' && !nacked.length
           ? {
               ready: true,
               reason: 'Serving',

@@ -2,6 +2,7 @@ import type { ExtensionRecord } from './extension-record.js';
 import type { Resolver } from './resolver/resolver.js';
 import type { ProxyState } from './xds/ecds-server.js';
 import type { SourceError } from './sources/source.js';
+import { redactUrlCredentials as redact } from './redact.js';
 
 /** The status report: served by GET /status and printed by `meshwasm status`. */
 export interface StatusReport {
@@ -32,6 +33,8 @@ export interface ExtensionStatus {
   state: string;
   fallback?: string;
   error?: string;
+  /** The manifest now fails to parse or validate; its last valid version is what is served. */
+  manifestError?: string;
   /** Who signed the served module, when a signature policy covers its namespace (docs/signing.md). */
   signedBy?: string;
   /** ECDS resource version currently served. */
@@ -73,7 +76,7 @@ export function buildStatus(cp: StatusInputs): StatusReport {
       name: r.ext.name,
       resourceName: r.ext.resourceName,
       origin: r.ext.origin,
-      url: r.ext.url,
+      url: redact(r.ext.url),
       sha256: r.ext.sha256,
       digest: r.resolved?.checksum ?? '',
       moduleSha256: r.resolved?.moduleSha256 ?? '',
@@ -81,7 +84,8 @@ export function buildStatus(cp: StatusInputs): StatusReport {
       priority: r.ext.priority,
       state: r.state,
       ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
-      ...(r.error ? { error: r.error } : {}),
+      ...(r.error ? { error: redact(r.error) } : {}),
+      ...(r.ext.manifestError ? { manifestError: redact(r.ext.manifestError) } : {}),
       ...(r.signedBy ? { signedBy: r.signedBy } : {}),
       ...(r.served ? { version: r.served.version } : {}),
       proxies: proxies.flatMap((p) => {
@@ -96,7 +100,7 @@ export function buildStatus(cp: StatusInputs): StatusReport {
             version: held.version,
             digest: held.digest,
             acked: !!acked && acked.version === sent.version,
-            ...(nacked ? { nack: p.nack!.message } : {}),
+            ...(nacked ? { nack: redact(p.nack!.message) } : {}),
           },
         ];
       }),
@@ -115,9 +119,9 @@ export function buildStatus(cp: StatusInputs): StatusReport {
       sentVersion: p.sent?.versionInfo,
       ackedVersion: p.acked?.versionInfo,
       resources: p.acked?.resources ?? [],
-      ...(p.nack ? { nack: { version: p.nack.versionInfo, message: p.nack.message, at: p.nack.at } } : {}),
+      ...(p.nack ? { nack: { version: p.nack.versionInfo, message: redact(p.nack.message), at: p.nack.at } } : {}),
     })),
-    sourceErrors: cp.sourceErrors,
+    sourceErrors: cp.sourceErrors.map((e) => ({ ...e, message: redact(e.message) })),
     cache: {
       entries: cp.opts.resolver.cache.list().length,
       bytes: cp.opts.resolver.cache.totalBytes(),

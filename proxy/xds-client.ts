@@ -12,6 +12,7 @@ import {
   type AnyMessage,
   type EnvoyProtos,
 } from '../envoy-api/protos.js';
+import { JitteredBackoff, type BackoffOptions } from './xds-backoff.js';
 
 /**
  * An ECDS client that behaves as Envoy does: it subscribes over
@@ -38,8 +39,11 @@ export interface XdsClientOptions {
   onUpdate?: (update: XdsUpdate) => void | Promise<void>;
   /** Timeout for one module download (default 30 s, or the http_uri timeout when set). */
   fetchTimeoutMs?: number;
-  /** Delay before re-opening a broken stream (default 1 s). */
-  reconnectDelayMs?: number;
+  /**
+   * Backoff before re-opening a broken stream: jittered, doubling from 500 ms up to 30 s by
+   * default (Envoy's values), reset once the control plane answers again.
+   */
+  reconnect?: BackoffOptions;
 }
 
 export interface WasmFilter {
@@ -90,18 +94,29 @@ export class XdsClient extends EventEmitter {
   private queue: Promise<void> = Promise.resolve();
   private readonly modules = new Map<string, Uint8Array>();
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Nonce of the last response handled (ACKed or NACKed): sent again when resubscribing, as Envoy does. */
+  private lastNonce = '';
+  private readonly backoff: JitteredBackoff;
+  /** Streams that broke since the client started (each one triggered a reconnect). */
+  reconnects = 0;
 
   constructor(
     private readonly protos: EnvoyProtos,
     private readonly opts: XdsClientOptions,
   ) {
     super();
+    this.backoff = new JitteredBackoff(opts.reconnect);
   }
 
   /** Opens the stream; resolves once the stream is open (updates arrive as 'update' events). */
   start(): void {
     const Ctor = this.protos.ecdsService;
-    this.client = new Ctor(this.opts.address, grpc.credentials.createInsecure());
+    // grpc-js backs off its own channel reconnects up to 120 s; cap it at ours so a restarted
+    // control plane is reached within one of our backoff periods.
+    this.client = new Ctor(this.opts.address, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': this.backoff.initialMs,
+      'grpc.max_reconnect_backoff_ms': this.backoff.maxMs,
+    });
     this.open();
   }
 
@@ -145,27 +160,46 @@ export class XdsClient extends EventEmitter {
   }
 
   private open(): void {
+    if (this.closed) return;
     const method = (this.client as unknown as Record<string, () => grpc.ClientDuplexStream<unknown, DiscoveryResponse>>)
       .StreamExtensionConfigs;
     const stream = method.call(this.client);
     this.stream = stream;
     stream.on('data', (resp: DiscoveryResponse) => {
+      this.backoff.reset();
       this.queue = this.queue
         .then(() => this.handle(stream, resp))
         .catch((err) => {
           this.emit('error', err);
         });
     });
+    // grpc-js ends a call with 'error' (non-OK status) or 'end' + 'status' (OK); it never emits
+    // 'close' on the call, so listening for that alone left proxies on a dead stream for good.
     stream.on('error', (err: grpc.ServiceError) => {
       if (this.closed || err.code === grpc.status.CANCELLED) return;
       this.emit('error', new Error(`xds: stream to ${this.opts.address} failed: ${err.details || err.message}`));
+      this.broken(stream, err.details || err.message);
     });
-    stream.on('close', () => {
-      if (this.closed) return;
-      // Envoy reconnects with its last accepted version; so do we.
-      this.reconnectTimer = setTimeout(() => this.open(), this.opts.reconnectDelayMs ?? 1000);
-    });
-    stream.write(this.request(this.current?.versionInfo ?? '', ''));
+    stream.on('status', (st: grpc.StatusObject) => this.broken(stream, st.details || `status ${st.code}`));
+    stream.on('end', () => this.broken(stream, 'the server ended the stream'));
+    // Resubscribe with what we hold: the last accepted version and the last nonce, as Envoy's
+    // GrpcMuxImpl does on a new stream (source/common/config/grpc_mux_impl.cc). The control
+    // plane answers a new stream with its full view; until then the proxy keeps its chain.
+    stream.write(this.request(this.current?.versionInfo ?? '', this.lastNonce));
+  }
+
+  /** Schedules one reconnect per broken stream; the proxy keeps serving its last good chain meanwhile. */
+  private broken(stream: grpc.ClientDuplexStream<unknown, DiscoveryResponse>, why: string): void {
+    if (this.closed || stream !== this.stream) return;
+    this.stream = undefined;
+    stream.removeAllListeners('data');
+    stream.on('error', () => undefined); // a late error on a stream we dropped is not news
+    stream.cancel();
+    const delay = this.backoff.next();
+    this.reconnects++;
+    this.emit('disconnected', { reason: why, retryInMs: delay });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
   private request(versionInfo: string, nonce: string, errorMessage?: string): object {
@@ -192,13 +226,17 @@ export class XdsClient extends EventEmitter {
       for (const res of resp.resources ?? []) filters.push(await this.decode(res));
       const update: XdsUpdate = { versionInfo, nonce, filters };
       await this.opts.onUpdate?.(update);
-      if (stream !== this.stream || this.closed) return;
+      if (this.closed) return;
+      // Applied is applied: even if the stream broke meanwhile, this is what the proxy now runs
+      // and what it resubscribes with.
       this.current = update;
-      stream.write(this.request(versionInfo, nonce));
+      this.lastNonce = nonce;
+      if (stream === this.stream) stream.write(this.request(versionInfo, nonce));
       this.emit('update', update);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (stream !== this.stream || this.closed) return;
+      this.lastNonce = nonce;
       // A NACK carries the last version we accepted, as Envoy's does.
       stream.write(this.request(this.current?.versionInfo ?? '', nonce, message));
       this.emit('nack', { versionInfo, nonce, message });

@@ -1,3 +1,4 @@
+import type { BackoffOptions } from './xds-backoff.js';
 import { connectXds, type XdsFilter } from './xds-client.js';
 import type { FilterSpec } from './filter-spec.js';
 import type { ChainInfo, RunningProxy } from './server.js';
@@ -11,6 +12,10 @@ export interface FollowXdsOptions {
   onChain?: (chain: ChainInfo) => void;
   onReject?: (r: { version: string; message: string }) => void;
   onError?: (message: string) => void;
+  /** Called when the stream to the control plane breaks; the proxy keeps its chain and reconnects. */
+  onDisconnect?: (d: { reason: string; retryInMs: number }) => void;
+  /** Reconnect backoff (default: jittered, 500 ms doubling to 30 s). */
+  reconnect?: BackoffOptions;
 }
 
 function toSpec(f: XdsFilter): FilterSpec {
@@ -39,6 +44,7 @@ export async function followXds(proxy: RunningProxy, opts: FollowXdsOptions): Pr
     nodeId: opts.nodeId,
     labels: opts.labels,
     namespace: opts.namespace,
+    reconnect: opts.reconnect,
     onUpdate: (update) => {
       const chain = proxy.applyFilters(update.filters.map(toSpec), update.versionInfo);
       opts.onChain?.(chain);
@@ -49,5 +55,6 @@ export async function followXds(proxy: RunningProxy, opts: FollowXdsOptions): Pr
     opts.onReject?.({ version: n.versionInfo, message: n.message });
   });
   client.on('error', (err: Error) => opts.onError?.(err.message));
+  client.on('disconnected', (d: { reason: string; retryInMs: number }) => opts.onDisconnect?.(d));
   return () => client.close();
 }

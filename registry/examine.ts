@@ -1,3 +1,4 @@
+import { defaultDeadlineMs } from './client/deadline.js';
 import type { ImageManifest } from './content/descriptor.js';
 import { RegistryError } from './errors.js';
 import type { ImageFormat } from './formats/packed-image.js';
@@ -35,7 +36,8 @@ export interface ImageExamination {
 }
 
 export async function examineImage(ref: string, opts: TargetOptions = {}): Promise<ImageExamination> {
-  const { ref: parsed, target } = openTarget(ref, opts);
+  // analyze must end even against a stalled registry: the same overall deadline as pull.
+  const { ref: parsed, target } = openTarget(ref, { ...opts, deadlineMs: opts.deadlineMs ?? defaultDeadlineMs });
   const what = referenceString(parsed);
   const { desc, bytes } = await fetchManifest(target, parsed);
   const out: ImageExamination = {

@@ -30,3 +30,4 @@ export type { Target, Fetcher, Pusher, Resolver, Tagger, CopyHooks } from './con
 export { OciLayoutStore } from './layout/oci-layout-store.js';
 export { RemoteRepository } from './client/remote-repository.js';
 export { sha256Digest, sha256Hex } from './digest.js';
+export { defaultDeadlineMs } from './client/deadline.js';

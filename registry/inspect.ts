@@ -1,3 +1,4 @@
+import { defaultDeadlineMs } from './client/deadline.js';
 import { fetchManifest } from './pull.js';
 import { sha256Hex } from './digest.js';
 import { Annotation } from './media-types.js';
@@ -27,7 +28,11 @@ export interface ImageInfo {
 
 /** Everything a user checks before attaching an image: format, media types, sizes, ABI, root ids, both digests. */
 export async function inspectImage(ref: string, opts: TargetOptions = {}): Promise<ImageInfo> {
-  const { ref: parsed, target } = openTarget(ref, { operation: 'inspect', ...opts });
+  const { ref: parsed, target } = openTarget(ref, {
+    operation: 'inspect',
+    ...opts,
+    deadlineMs: opts.deadlineMs ?? defaultDeadlineMs,
+  });
   const what = `inspect: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   const image = recognizeImage(parseManifest(bytes, desc.mediaType, what), what);

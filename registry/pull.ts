@@ -7,6 +7,7 @@ import type { ImageFormat } from './formats/packed-image.js';
 import { metadataFromConfig, moduleFromLayer, parseManifest, recognizeImage } from './formats/read-image.js';
 import { inspectWasmModule } from './formats/wasm-module.js';
 import { defaultMaxBytes, openTarget, type TargetOptions } from './open-target.js';
+import { defaultDeadlineMs } from './client/deadline.js';
 import { pinnedString, referenceString, type Reference } from './reference.js';
 
 export interface PullOptions extends TargetOptions {
@@ -49,7 +50,12 @@ export async function fetchManifest(target: Target, ref: Reference): Promise<{ d
  * the module validated before it is returned; nothing is written to disk here.
  */
 export async function pullModule(ref: string, opts: PullOptions = {}): Promise<PulledModule> {
-  const { ref: parsed, target } = openTarget(ref, { operation: 'pull', ...opts });
+  // One deadline for the whole pull (manifest, layer, config, retries): a dripping registry ends.
+  const { ref: parsed, target } = openTarget(ref, {
+    operation: 'pull',
+    ...opts,
+    deadlineMs: opts.deadlineMs ?? defaultDeadlineMs,
+  });
   const what = `pull: ${referenceString(parsed)}`;
   const { desc, bytes } = await fetchManifest(target, parsed);
   if (opts.expectedManifestDigest !== undefined) {
@@ -88,6 +94,10 @@ export async function pullModule(ref: string, opts: PullOptions = {}): Promise<P
 
 /** The manifest digest a tag points at now (HEAD on a registry). */
 export async function resolveDigest(ref: string, opts: TargetOptions = {}): Promise<string> {
-  const { ref: parsed, target } = openTarget(ref, { operation: 'resolve', ...opts });
+  const { ref: parsed, target } = openTarget(ref, {
+    operation: 'resolve',
+    ...opts,
+    deadlineMs: opts.deadlineMs ?? defaultDeadlineMs,
+  });
   return (await target.resolve(parsed.digest ?? parsed.tag ?? 'latest')).digest;
 }

@@ -11,6 +11,7 @@ import {
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, progress, type OutputFormat } from '../output.js';
 import { loadRegistry } from './registry-client.js';
+import { parseDuration } from './registry-options.js';
 
 interface ControlPlaneOptions {
   configDir: string;
@@ -22,6 +23,7 @@ interface ControlPlaneOptions {
   rootNamespace: string;
   signaturePolicy?: string;
   trustedKey?: string[];
+  fetchDeadline: string;
   output: OutputFormat;
 }
 
@@ -33,9 +35,11 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
       `control-plane: --cache-max-bytes "${o.cacheMaxBytes}" is not a positive integer`,
       ExitCode.invalidInput,
     );
-  const moduleSources: ModuleSource[] = [new HttpModuleSource(), new FileModuleSource()];
+  const deadlineMs = parseDuration('control-plane', '--fetch-deadline', o.fetchDeadline);
+  // One deadline per fetch, retries included: a registry that drips bytes cannot hold a module forever.
+  const moduleSources: ModuleSource[] = [new HttpModuleSource(deadlineMs), new FileModuleSource()];
   try {
-    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane')));
+    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane'), { deadlineMs }));
   } catch (err) {
     progress(`control-plane: oci:// urls disabled: ${(err as Error).message}`);
   }

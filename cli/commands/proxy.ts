@@ -159,6 +159,12 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
           process.stderr,
         ),
       onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
+      onDisconnect: (d) =>
+        emit(
+          { event: 'xds-disconnected', ...d },
+          `xds: lost ${opts.xds} (${d.reason}); still serving ${p.chain().version}, reconnecting in ${d.retryInMs} ms`,
+          process.stderr,
+        ),
     });
     if (stopping) stopFn();
     else stopXds = stopFn;

@@ -8,6 +8,7 @@ export interface RegistryFlags {
   username?: string;
   passwordStdin?: boolean;
   maxSize?: string;
+  deadline?: string;
 }
 
 export async function readStdin(): Promise<string> {
@@ -58,6 +59,7 @@ export async function targetOptions(cmd: string, flags: RegistryFlags): Promise<
   if (flags.plainHttp) opts.plainHttp = true;
   if (flags.insecure) opts.insecure = true;
   if (flags.maxSize !== undefined) opts.maxBytes = parseSize(cmd, flags.maxSize);
+  if (flags.deadline !== undefined) opts.deadlineMs = parseDuration(cmd, '--deadline', flags.deadline);
   if (flags.username !== undefined) {
     opts.credentials = staticCredentials({ username: flags.username, password: await readPassword(cmd, flags) });
   } else if (flags.passwordStdin) {
@@ -74,6 +76,15 @@ export function parseSize(cmd: string, text: string): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
   return Number(m[1]) * mult[unit]!;
+}
+
+/** `300s`, `5m`, `1500ms`, or plain seconds (`90`). */
+export function parseDuration(cmd: string, flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(text.trim());
+  const ms = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's').toLowerCase() as 'ms']! : NaN;
+  if (!m || !(ms > 0))
+    throw new CliError(`${cmd}: ${flag} "${text}" is not a duration; write it as 300s, 5m or 1500ms`, ExitCode.usage);
+  return Math.round(ms);
 }
 
 export function parseAnnotations(cmd: string, list: string[] = []): Record<string, string> {

@@ -29,6 +29,7 @@ function render(r: StatusReport): string {
     lines.push(`  url ${e.url}`);
     if (e.digest) lines.push(`  digest sha256:${e.digest}  module sha256:${e.moduleSha256}`);
     if (e.signedBy) lines.push(`  signed by ${e.signedBy}`);
+    if (e.manifestError) lines.push(`  invalid manifest, serving its last valid version: ${e.manifestError}`);
     if (e.error) lines.push(`  error: ${e.error}`);
     for (const p of e.proxies)
       lines.push(

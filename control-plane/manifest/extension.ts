@@ -51,6 +51,11 @@ export interface Extension {
   generation?: number;
   resourceVersion?: string;
   creationTimestamp?: string;
+  /**
+   * Set when this is the last valid version of a manifest that now fails to parse or validate:
+   * it keeps serving (see sources/last-valid.ts) and status reports the error.
+   */
+  manifestError?: string;
 }
 
 /** A stable identity across sources: kind/namespace/name. */

@@ -8,19 +8,33 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 /** http(s):// modules: the checksum is the sha256 of the .wasm itself, so it needs the download. */
 export class HttpModuleSource implements ModuleSource {
   readonly schemes = ['http', 'https'] as const;
-  constructor(private readonly timeoutMs = 30_000) {}
+  /** `deadlineMs` bounds the whole download, body included (not just the wait for headers). */
+  constructor(private readonly deadlineMs = 30_000) {}
 
   async fetch(url: string, opts: FetchOptions): Promise<FetchedModule> {
+    const signal = opts.signal ?? AbortSignal.timeout(this.deadlineMs);
+    const failed = (err: unknown) =>
+      new ResolveError(
+        signal.aborted
+          ? `cannot fetch ${url}: not done within the ${this.deadlineMs / 1000} s fetch deadline; the server is stalled or too slow`
+          : `cannot fetch ${url}: ${(err as Error).message}`,
+        'remote',
+      );
     let res: Response;
     try {
-      res = await fetch(url, { signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, { signal });
     } catch (err) {
-      throw new ResolveError(`cannot fetch ${url}: ${(err as Error).message}`, 'remote');
+      throw failed(err);
     }
     if (res.status === 404) throw new ResolveError(`${url} answered 404; check the url in the manifest`, 'not-found');
     if (res.status === 401 || res.status === 403) throw new ResolveError(`${url} answered ${res.status}`, 'auth');
     if (!res.ok) throw new ResolveError(`${url} answered ${res.status}`, 'remote');
-    const module = new Uint8Array(await res.arrayBuffer());
+    let module: Uint8Array;
+    try {
+      module = new Uint8Array(await res.arrayBuffer());
+    } catch (err) {
+      throw failed(err);
+    }
     return { module, digest: sha256(module) };
   }
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join, relative } from 'node:path';
 import { extensionKey, type Extension } from '../manifest/extension.js';
+import { LastValidManifests, type OriginRead } from './last-valid.js';
 import { parseManifests } from './parse-manifests.js';
 import type { ExtensionSource, SourceError, SourceSnapshot } from './source.js';
 
@@ -22,6 +23,7 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private rescan: NodeJS.Timeout | undefined;
+  private readonly lastValid = new LastValidManifests();
 
   constructor(
     readonly dir: string,
@@ -61,7 +63,7 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
   scan(): void {
     const extensions: Extension[] = [];
     const errors: SourceError[] = [];
-    const seen = new Map<string, string>();
+    const reads: OriginRead[] = [];
     for (const file of this.files(this.dir)) {
       let text: string;
       try {
@@ -70,22 +72,33 @@ export class DirectorySource extends EventEmitter implements ExtensionSource {
         continue;
       } // deleted between listing and reading
       const origin = relative(process.cwd(), file) || file;
-      const parsed = parseManifests(text, origin);
-      errors.push(...parsed.errors);
-      for (const ext of parsed.extensions) {
-        const key = extensionKey(ext);
-        const first = seen.get(key);
-        if (first) {
-          errors.push({
-            origin,
-            message: `${origin}: ${ext.kind} ${ext.namespace}/${ext.name} is also defined in ${first}; remove one of them`,
-            field: 'metadata.name',
-          });
-          continue;
-        }
-        seen.set(key, origin);
-        extensions.push(ext);
+      // An emptied file is a write caught half-way far more often than a removal: removing
+      // extensions is done by deleting the file.
+      if (!text.trim() && this.lastValid.has(origin)) {
+        reads.push({
+          origin,
+          extensions: [],
+          errors: [{ origin, message: `${origin}: the file is empty; delete the file to remove its extensions` }],
+        });
+        continue;
       }
+      reads.push({ origin, ...parseManifests(text, origin) });
+    }
+    for (const r of reads) errors.push(...r.errors);
+    const seen = new Map<string, string>();
+    for (const ext of this.lastValid.apply(reads)) {
+      const key = extensionKey(ext);
+      const first = seen.get(key);
+      if (first) {
+        errors.push({
+          origin: ext.origin,
+          message: `${ext.origin}: ${ext.kind} ${ext.namespace}/${ext.name} is also defined in ${first}; remove one of them`,
+          field: 'metadata.name',
+        });
+        continue;
+      }
+      seen.set(key, ext.origin);
+      extensions.push(ext);
     }
     const signature = JSON.stringify([extensions, errors]);
     if (signature === this.signature) return;

@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import { validateManifest, ManifestError } from '../manifest/crd-schema.js';
 import { normalizeExtension, type Extension, type ExtensionKind } from '../manifest/extension.js';
+import { LastValidManifests, type OriginRead } from './last-valid.js';
 import type { ExtensionCondition, ExtensionSource, SourceError, SourceSnapshot } from './source.js';
 
 const GROUP = 'extensions.istio.io';
@@ -31,6 +32,7 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
   private current: SourceSnapshot = { extensions: [], errors: [] };
   private closed = false;
   private restartTimers: NodeJS.Timeout[] = [];
+  private readonly lastValid = new LastValidManifests();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -133,8 +135,7 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
   }
 
   private rebuild(): void {
-    const extensions: Extension[] = [];
-    const errors: SourceError[] = [];
+    const reads: OriginRead[] = [];
     for (const [i, informer] of this.informers.entries()) {
       for (const obj of informer.list()) {
         const o = obj as KubernetesObject & { apiVersion?: string; kind?: string };
@@ -144,13 +145,16 @@ export class KubernetesSource extends EventEmitter implements ExtensionSource {
           // Strip server-set metadata the schema check does not need.
           const { managedFields: _m, ...metadata } = (o.metadata ?? {}) as Record<string, unknown>;
           validateManifest({ ...doc, metadata }, origin);
-          extensions.push(normalizeExtension(doc as Record<string, any>, origin));
+          reads.push({ origin, extensions: [normalizeExtension(doc as Record<string, any>, origin)], errors: [] });
         } catch (err) {
           if (!(err instanceof ManifestError)) throw err;
-          errors.push({ origin, message: err.message, field: err.field });
+          reads.push({ origin, extensions: [], errors: [{ origin, message: err.message, field: err.field }] });
         }
       }
     }
+    // An object updated into an invalid one keeps its last valid version serving; a deleted one goes.
+    const extensions = this.lastValid.apply(reads);
+    const errors: SourceError[] = reads.flatMap((r) => r.errors);
     const next = { extensions, errors };
     if (JSON.stringify(next) === JSON.stringify(this.current)) return;
     this.current = next;

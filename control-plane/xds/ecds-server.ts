@@ -56,6 +56,7 @@ export class EcdsServer extends EventEmitter {
   private served: ServedResource[] = [];
   private nextStream = 1;
   private nonce = 0;
+  private ready = false;
 
   constructor(
     protos: EnvoyProtos,
@@ -84,9 +85,14 @@ export class EcdsServer extends EventEmitter {
     });
   }
 
-  /** Replaces what is served and pushes to every stream whose view changed. */
+  /**
+   * Replaces what is served and pushes to every stream whose view changed. Until the first call,
+   * streams are accepted but not answered: an empty view from a control plane that is still
+   * starting would strip every filter from a reconnecting proxy.
+   */
   setResources(resources: ServedResource[]): void {
     this.served = resources;
+    this.ready = true;
     for (const s of this.streams.values()) this.push(s.stream, s.state);
   }
 
@@ -154,6 +160,7 @@ export class EcdsServer extends EventEmitter {
     const names = [...(req.resourceNames ?? [])].sort();
     const changed = names.join('\n') !== [...state.subscribed].sort().join('\n');
     state.subscribed = names;
+    if (!this.ready) return; // answered by the first setResources
     if (!state.sent || changed) this.push(stream, state, changed);
   }
 

@@ -27,7 +27,11 @@ export async function fetchToken(req: TokenRequest, transport: TransportOptions)
   } catch {
     throw new RegistryError('remote', `registry ${req.registry} named a token realm "${req.realm}" that is not a URL`);
   }
-  const c = req.credentials;
+  // Credentials (a password or a refresh token) travel to the realm only over TLS, or to the
+  // registry's own host: a plain-http realm elsewhere is asked anonymously, so a registry that
+  // names someone else's http:// realm never gets them sent in clear text across the network.
+  const withheld = req.credentials !== undefined && !mayCarryCredentials(realm, req.registry);
+  const c = withheld ? undefined : req.credentials;
   let res: Awaited<ReturnType<typeof send>>;
   if (c?.identityToken) {
     const form = new URLSearchParams({
@@ -65,6 +69,13 @@ export async function fetchToken(req: TokenRequest, transport: TransportOptions)
       transport,
     );
   }
+  if ((res.status === 401 || res.status === 403) && withheld) {
+    throw new RegistryError(
+      'auth',
+      `token server ${realm.host} answered ${res.status} to an anonymous request for ${req.registry}: meshwasm did not send your credentials because that realm is plain http:// on another host than the registry; serve the token realm over https (or from the registry's own host)`,
+      res.status,
+    );
+  }
   if (res.status === 401 || res.status === 403) {
     throw new RegistryError(
       'auth',
@@ -90,4 +101,16 @@ export async function fetchToken(req: TokenRequest, transport: TransportOptions)
   const lifetime = Math.max(10, body.expires_in ?? 60);
   const issued = body.issued_at ? Date.parse(body.issued_at) : Date.now();
   return { token, expiresAt: (Number.isFinite(issued) ? issued : Date.now()) + (lifetime - 5) * 1000 };
+}
+
+/** https:// anywhere, or any scheme on the registry's own host name (loopback test registries). */
+export function mayCarryCredentials(realm: URL, registry: string): boolean {
+  if (realm.protocol === 'https:') return true;
+  let registryHost: string;
+  try {
+    registryHost = new URL(`http://${registry}`).hostname;
+  } catch {
+    return false;
+  }
+  return realm.hostname === registryHost;
 }

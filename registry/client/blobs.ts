@@ -1,8 +1,9 @@
 import { RegistryError } from '../errors.js';
 import { verifyDigest } from '../digest.js';
 import type { Descriptor } from '../content/descriptor.js';
-import { send, type HttpResponse } from './http.js';
-import { errorDetail, header, isRetryable, RetryableStatus, type RepositoryClient } from './repository-client.js';
+import type { HttpResponse } from './http.js';
+import { followRedirects } from './redirects.js';
+import { errorDetail, isRetryable, RetryableStatus, type RepositoryClient } from './repository-client.js';
 import { withRetry } from './retry.js';
 
 export interface UploadOptions {
@@ -39,18 +40,8 @@ export async function fetchBlob(c: RepositoryClient, desc: Descriptor, maxBytes:
     { method: 'GET', url: `${c.repository}/blobs/${desc.digest}`, maxBytes },
     { scopes: c.scopes(['pull']), what, retry: true },
   );
-  for (let hops = 0; res.status >= 301 && res.status <= 308 && hops < 5; hops++) {
-    const loc = header(res, 'location');
-    if (!loc) break;
-    // Redirect targets (object storage) carry their own signature; our registry credentials must not leak there.
-    res = await withRetry(
-      () => send({ method: 'GET', url: new URL(loc, res.url), maxBytes }, c.transport),
-      isRetryable,
-      c.options.retry,
-    ).catch((err) => {
-      throw c.remoteError(err, what);
-    });
-  }
+  // Blobs often live in object storage: the registry redirects there (credentials stay home).
+  res = await followRedirects(c, res, { maxBytes }, what, c.scopes(['pull']));
   if (res.status === 404)
     throw new RegistryError(
       'not-found',

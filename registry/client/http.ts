@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RegistryError } from '../errors.js';
+import { deadlineError, type Deadline } from './deadline.js';
 
 export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
@@ -23,12 +24,34 @@ export interface TransportOptions {
   insecureSkipVerify?: boolean;
   /** Socket idle timeout in ms. Default 60000. */
   timeoutMs?: number;
+  /** Overall deadline shared by every request of one operation (see deadline.ts). Default none. */
+  deadline?: Deadline;
 }
 
 /** One HTTP exchange, whole bodies in memory: wasm modules are small and every blob is digest-checked before use. */
 export function send(req: HttpRequest, opts: TransportOptions = {}): Promise<HttpResponse> {
   const lib = req.url.protocol === 'https:' ? https : http;
-  return new Promise((resolvePromise, reject) => {
+  return new Promise((resolvePromise, rejectPromise) => {
+    // Settle once: destroying a response emits 'aborted'/'error' synchronously, and a too-large
+    // body must be reported as such (refused, exit 3), not as a dropped connection that is retried.
+    let settled = false;
+    const resolve = (r: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      opts.deadline?.signal.removeEventListener('abort', onDeadline);
+      resolvePromise(r);
+    };
+    const reject = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      opts.deadline?.signal.removeEventListener('abort', onDeadline);
+      rejectPromise(err);
+    };
+    const onDeadline = () => {
+      const err = deadlineError(opts.deadline!, req.method, req.url);
+      reject(err);
+      r.destroy(err);
+    };
     const headers: Record<string, string> = { 'user-agent': 'meshwasm', ...req.headers };
     if (req.body) headers['content-length'] = String(req.body.byteLength);
     else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') headers['content-length'] = '0';
@@ -43,8 +66,8 @@ export function send(req: HttpRequest, opts: TransportOptions = {}): Promise<Htt
       (res) => {
         const declared = Number(res.headers['content-length'] ?? '0');
         if (req.method !== 'HEAD' && declared > req.maxBytes) {
-          res.destroy();
           reject(tooLarge(req, declared));
+          res.destroy();
           return;
         }
         const chunks: Buffer[] = [];
@@ -52,14 +75,14 @@ export function send(req: HttpRequest, opts: TransportOptions = {}): Promise<Htt
         res.on('data', (c: Buffer) => {
           total += c.length;
           if (total > req.maxBytes) {
-            res.destroy();
             reject(tooLarge(req, total));
+            res.destroy();
             return;
           }
           chunks.push(c);
         });
         res.on('end', () =>
-          resolvePromise({
+          resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
             body: Buffer.concat(chunks),
@@ -74,6 +97,11 @@ export function send(req: HttpRequest, opts: TransportOptions = {}): Promise<Htt
       r.destroy(Object.assign(new Error(`no answer within ${opts.timeoutMs ?? 60_000} ms`), { code: 'ETIMEDOUT' })),
     );
     r.on('error', reject);
+    if (opts.deadline?.signal.aborted) {
+      onDeadline();
+      return;
+    }
+    opts.deadline?.signal.addEventListener('abort', onDeadline, { once: true });
     r.end(req.body ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength) : undefined);
   });
 }

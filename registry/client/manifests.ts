@@ -2,6 +2,7 @@ import { RegistryError } from '../errors.js';
 import { digestPattern, sha256Digest, verifyDigest } from '../digest.js';
 import { manifestAccept } from '../media-types.js';
 import type { Descriptor } from '../content/descriptor.js';
+import { followRedirects } from './redirects.js';
 import { errorDetail, header, type RepositoryClient } from './repository-client.js';
 
 /** Manifests are small; anything bigger than this is refused unread (distribution's own limit is 4 MiB). */
@@ -28,17 +29,20 @@ function notFound(c: RepositoryClient, reference: string, status: number, detail
 }
 
 /** GET a manifest by tag or digest; its bytes are checked against the digest that names or accompanies them. */
-export async function getManifest(c: RepositoryClient, reference: string): Promise<FetchedManifest> {
+export async function getManifest(
+  c: RepositoryClient,
+  reference: string,
+  /** The caller's --max-size; manifests never exceed maxManifestBytes either way. */
+  maxBytes = maxManifestBytes,
+): Promise<FetchedManifest> {
   const what = `pull: manifest ${reference} of repository "${c.repository}"`;
-  const res = await c.request(
-    {
-      method: 'GET',
-      url: `${c.repository}/manifests/${reference}`,
-      headers: { accept: manifestAccept.join(', ') },
-      maxBytes: maxManifestBytes,
-    },
+  const req = { headers: { accept: manifestAccept.join(', ') }, maxBytes: Math.min(maxBytes, maxManifestBytes) };
+  const first = await c.request(
+    { method: 'GET', url: `${c.repository}/manifests/${reference}`, ...req },
     { scopes: c.scopes(['pull']), what, retry: true },
   );
+  // The distribution spec lets a registry redirect manifest GETs as it does blob GETs.
+  const res = await followRedirects(c, first, req, what, c.scopes(['pull']));
   if (res.status === 404) throw notFound(c, reference, 404, errorDetail(res));
   if (res.status !== 200)
     throw new RegistryError(
@@ -47,7 +51,7 @@ export async function getManifest(c: RepositoryClient, reference: string): Promi
       res.status,
     );
   const bytes = new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength);
-  const claimed = header(res, 'docker-content-digest');
+  const claimed = header(res, 'docker-content-digest') ?? header(first, 'docker-content-digest');
   const expected = digestPattern.test(reference)
     ? reference
     : claimed && digestPattern.test(claimed)
@@ -59,7 +63,11 @@ export async function getManifest(c: RepositoryClient, reference: string): Promi
 }
 
 /** HEAD a manifest: its descriptor without the body (falls back to GET for registries that omit the digest header). */
-export async function resolveManifest(c: RepositoryClient, reference: string): Promise<Descriptor> {
+export async function resolveManifest(
+  c: RepositoryClient,
+  reference: string,
+  maxBytes = maxManifestBytes,
+): Promise<Descriptor> {
   const what = `resolve: ${reference} in repository "${c.repository}"`;
   const res = await c.request(
     {
@@ -76,7 +84,7 @@ export async function resolveManifest(c: RepositoryClient, reference: string): P
   const mediaType = (header(res, 'content-type') ?? '').split(';')[0]!.trim();
   if (res.status === 200 && digest && digestPattern.test(digest) && Number.isFinite(size) && mediaType)
     return { mediaType, digest, size };
-  return (await getManifest(c, reference)).descriptor;
+  return (await getManifest(c, reference, maxBytes)).descriptor;
 }
 
 /** PUT a manifest under a tag or its digest, with its own media type and its exact bytes. Safe to retry: it is idempotent. */

@@ -24,7 +24,7 @@ export class RemoteRepository implements Target {
   async exists(desc: Descriptor): Promise<boolean> {
     if (isManifestMediaType(desc.mediaType)) {
       try {
-        await resolveManifest(this.client, desc.digest);
+        await resolveManifest(this.client, desc.digest, this.maxBlobBytes);
         return true;
       } catch (err) {
         if (err instanceof RegistryError && err.kind === 'not-found') return false;
@@ -36,7 +36,7 @@ export class RemoteRepository implements Target {
 
   async fetch(desc: Descriptor): Promise<Uint8Array> {
     if (isManifestMediaType(desc.mediaType)) {
-      const m = await getManifest(this.client, desc.digest);
+      const m = await getManifest(this.client, desc.digest, this.maxBlobBytes);
       return m.bytes;
     }
     return fetchBlob(this.client, desc, this.maxBlobBytes);
@@ -44,7 +44,7 @@ export class RemoteRepository implements Target {
 
   /** The manifest a tag or digest names, with its bytes (one round trip instead of resolve + fetch). */
   fetchManifest(reference: string) {
-    return getManifest(this.client, reference);
+    return getManifest(this.client, reference, this.maxBlobBytes);
   }
 
   async push(desc: Descriptor, content: Uint8Array): Promise<void> {
@@ -66,7 +66,7 @@ export class RemoteRepository implements Target {
   }
 
   resolve(reference: string): Promise<Descriptor> {
-    return resolveManifest(this.client, reference);
+    return resolveManifest(this.client, reference, this.maxBlobBytes);
   }
 
   tags(): Promise<string[]> {

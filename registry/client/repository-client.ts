@@ -12,6 +12,7 @@ import {
   type TransportOptions,
 } from './http.js';
 import { withRetry, type RetryOptions } from './retry.js';
+import { startDeadline } from './deadline.js';
 
 export interface ClientOptions {
   /** Use http:// instead of https://. Default: only for loopback hosts (localhost, 127.0.0.0/8, ::1). */
@@ -24,6 +25,11 @@ export interface ClientOptions {
   retry?: RetryOptions;
   /** Socket idle timeout. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * Overall deadline in ms for everything this client does (one pull or resolve), retries and
+   * redirects included. Default none here; pullModule and resolveDigest default to 5 minutes.
+   */
+  deadlineMs?: number;
   /** The command on whose behalf requests are made, used in error messages. Default: taken from each request's description. */
   operation?: string;
 }
@@ -46,7 +52,11 @@ export class RepositoryClient {
     credentials: CredentialSource,
   ) {
     this.scheme = options.plainHttp || (options.plainHttp === undefined && isLoopbackHost(registry)) ? 'http' : 'https';
-    this.transport = { insecureSkipVerify: options.insecure ?? false, timeoutMs: options.timeoutMs };
+    this.transport = {
+      insecureSkipVerify: options.insecure ?? false,
+      timeoutMs: options.timeoutMs,
+      ...(options.deadlineMs ? { deadline: startDeadline(options.deadlineMs) } : {}),
+    };
     // One authorizer per client (one push or pull): tokens are reused across its requests, and
     // never across credential sources, so one user's token never serves another.
     this.authorizer = new Authorizer(registry, credentials, this.transport);
