@@ -111,6 +111,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     routeHeader: opts.routeHeader,
     timeoutMs,
     initiallyReady: !opts.xds,
+    workload: { name: opts.nodeId, namespace: opts.namespace },
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit(
