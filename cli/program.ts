@@ -199,12 +199,24 @@ export function buildProgram(): Command {
       'directory of WasmPlugin/TrafficExtension manifests (watched)',
       '.meshwasm/extensions',
     )
+    .option('--create', 'create --config-dir when it does not exist (otherwise that is an error)')
     .option('--kubernetes', 'also list+watch WasmPlugins and TrafficExtensions in the current kubeconfig context')
     .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
     .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
     .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
     .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
     .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
+    .addOption(
+      new Option('--log-format <format>', 'event log on stderr: one human line per event, or JSON lines').choices([
+        'text',
+        'json',
+      ]),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'lowest event level logged')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info'),
+    )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
 
@@ -247,9 +259,15 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
     .addOption(
-      new Option('--log-level <level>', 'lowest filter log level printed')
+      new Option('--log-level <level>', 'lowest level printed, for filter logs and proxy events')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'critical'])
         .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'proxy events (chain applied, update rejected, shutdown): text or JSON lines',
+      ).choices(['text', 'json']),
     )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
