@@ -222,8 +222,12 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('show each extension, its digest, which proxies hold which version, and errors')
+    .description(
+      'show each extension: its condition, the version wanted and served, what each proxy ACKed or NACKed and why',
+    )
     .option('--control-plane <url>', 'HTTP address of a running control plane', 'http://127.0.0.1:18001')
+    .option('--watch', 'keep running and print each change (condition, served digests, proxies) as it happens')
+    .option('--interval <ms>', 'with --watch: how often to ask the control plane', '1000')
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/status.js')).status(opts));
 

@@ -3,7 +3,9 @@
 // log of it, normalized (ports, versions, digests, durations), is the excerpt in
 // docs/control-plane.md: this test compares them, so the docs cannot drift from the code.
 // MESHWASM_UPDATE_DOCS=1 rewrites the excerpt instead.
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -31,6 +33,7 @@ import { watModule } from '../proxy/helpers/modules.js';
 import { startUpstream, type TestUpstream } from '../proxy/helpers/upstream.js';
 import { withCustomSection } from '../proxy/helpers/wasm-variant.js';
 
+const bin = new URL('../../bin/meshwasm.js', import.meta.url).pathname;
 const DOC = new URL('../../docs/control-plane.md', import.meta.url);
 const START = '<!-- rollout-log:start (written by test/observe/rollout-log.test.ts) -->';
 const END = '<!-- rollout-log:end -->';
@@ -143,7 +146,59 @@ describe('the log of a rollout: v2 ACKed, bad v3 NACKed, previous version kept',
       'docs/control-plane.md is stale: run MESHWASM_UPDATE_DOCS=1 npx vitest run test/observe/rollout-log.test.ts',
     ).toBe(block);
   }, 60_000);
+
+  it('meshwasm status prints the truth after the NACK; status --watch streams the way back to Serving', async () => {
+    // Spawned asynchronously: the control plane answering it runs in this process.
+    const text = await runCli(['status', '--control-plane', cp.httpUrl]);
+    expect(text.status).toBe(9);
+    expect(text.stdout).toContain('WasmPlugin default/tagger  ServingPrevious (Ready=False)');
+    expect(text.stdout).toContain(
+      `wanted sha256:${sha256(v3).slice(0, 12)}; serving sha256:${sha256(v2).slice(0, 12)} on 1 proxy`,
+    );
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `proxy web-proxy: runs sha256:${sha256(v2).slice(0, 12)} \\(version \\w+\\); NACKed sha256:${sha256(v3).slice(0, 12)}`,
+      ),
+    );
+
+    const child = spawn(
+      process.execPath,
+      [bin, 'status', '--watch', '--interval', '100', '-o', 'json', '--control-plane', cp.httpUrl],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const seen: Record<string, any>[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => seen.push(JSON.parse(l)));
+    try {
+      const first = await eventually(
+        () => seen.find((l) => l.extension === 'WasmPlugin/default/tagger'),
+        'the first report',
+      );
+      expect(first.condition.reason).toBe('ServingPrevious');
+      writeManifest(dir, 'tagger.yaml', manifest('v2.wasm'));
+      const back = await eventually(
+        () => seen.find((l) => l.previous === 'ServingPrevious' && l.condition.reason === 'Serving'),
+        'the change back to Serving on the watch',
+      );
+      expect(back.serving).toEqual([{ digest: sha256(v2), proxies: 1 }]);
+      expect(typeof back.time).toBe('string');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 60_000);
 });
+
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (c) => {
+    stdout += c;
+  });
+  return new Promise((r) => child.once('close', (status) => r({ status, stdout })));
+}
 
 /** The log as text lines, with what changes between runs replaced by stable names. */
 function normalize(lines: Record<string, unknown>[], mods: Record<string, Uint8Array>, moduleUrl: string): string {
