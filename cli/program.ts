@@ -172,11 +172,24 @@ export function buildProgram(): Command {
     .option('--root-id <id>', 'pluginName (root id) of the plugin inside the module')
     .option('--envoy', 'print the equivalent Envoy HTTP filter config instead (for Envoy without Istio)')
     .option(
+      '--envoy-version <x.y>',
+      'with --envoy: the Envoy release it is for (FAIL_RELOAD needs 1.33+; default: a current Envoy)',
+    )
+    .option(
       '--module-base-url <url>',
       'with --envoy: where Envoy downloads the module (a meshwasm control plane)',
       'http://127.0.0.1:18001',
     )
-    .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
+    .option(
+      '--apply',
+      'kubectl apply to the cluster of --context/--kubeconfig (never the current context by itself); without them write into --config-dir',
+    )
+    .option('--context <name>', 'with --apply: the kubeconfig context to apply to')
+    .option('--kubeconfig <file>', 'with --apply: the kubeconfig to use (its current context unless --context)')
+    .option(
+      '--dry-run <mode>',
+      "with --apply: server, client or none, as kubectl's --dry-run (server: the API server validates, nothing is stored)",
+    )
     .option('--config-dir <dir>', "the local control plane's manifest directory", '.meshwasm/extensions')
     .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
     .addOption(

@@ -68,16 +68,41 @@ export function buildEnvoyFilter(
   manifest: Record<string, unknown>,
   moduleUri: string,
   moduleSha256: string,
+  opts: { envoyVersion?: string } = {},
 ): Record<string, unknown> {
   const ext = normalizeExtension(manifest as Record<string, any>, 'attach');
-  const cfg = wasmFilterConfig(ext, moduleUri, moduleSha256);
+  const cfg = envoySpelling(wasmFilterConfig(ext, moduleUri, moduleSha256)) as { config: Record<string, unknown> };
+  if (ext.failStrategy === 'FAIL_RELOAD') {
+    // fail_open cannot say "reload": Envoy 1.33 added PluginConfig.failure_policy (FAIL_RELOAD),
+    // which Istio emits from its 1.25 (whose proxy is Envoy 1.33) on (pilot/pkg/model/extensions.go).
+    // On an older Envoy it would silently become fail-closed, so refuse instead.
+    const v = parseEnvoyVersion(opts.envoyVersion);
+    if (v && (v[0] < FAILURE_POLICY_SINCE[0] || (v[0] === FAILURE_POLICY_SINCE[0] && v[1] < FAILURE_POLICY_SINCE[1])))
+      throw new Error(
+        `failStrategy FAIL_RELOAD needs envoy.extensions.wasm.v3.PluginConfig.failure_policy, which Envoy has since ` +
+          `${FAILURE_POLICY_SINCE.join('.')}; Envoy ${opts.envoyVersion} has only fail_open, so the filter would fail closed instead of reloading. ` +
+          `Use --fail-strategy FAIL_CLOSE or FAIL_OPEN, or target Envoy ${FAILURE_POLICY_SINCE.join('.')}+ (--envoy-version)`,
+      );
+    delete cfg.config.fail_open;
+    cfg.config.failure_policy = 'FAIL_RELOAD';
+  }
   return {
     name: ext.resourceName,
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
-      ...(envoySpelling(cfg) as object),
+      ...cfg,
     },
   };
+}
+
+/** The first Envoy release with PluginConfig.failure_policy. */
+const FAILURE_POLICY_SINCE = [1, 33] as const;
+
+function parseEnvoyVersion(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^v?(\d+)\.(\d+)(?:\.\d+)?$/.exec(v.trim());
+  if (!m) throw new Error(`--envoy-version "${v}" is not a version like 1.33 or 1.33.2`);
+  return [Number(m[1]), Number(m[2])];
 }
 
 function envoySpelling(v: unknown): unknown {
