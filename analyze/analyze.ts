@@ -140,10 +140,25 @@ async function checkModule(
   return out;
 }
 
-export function report(target: IstioVersion, checked: string[], findings: Finding[]): AnalyzeReport {
+export function report(target: IstioVersion, checked: string[], all: Finding[]): AnalyzeReport {
+  const findings = uniqueFindings(all);
   const counts: Record<Severity, number> = { Info: 0, Warning: 0, Error: 0 };
   for (const f of findings) counts[f.severity]++;
-  return { istioVersion: target.text, checked, findings, counts };
+  return { istioVersion: target.text, checked: [...new Set(checked)], findings, counts };
+}
+
+/**
+ * Each finding once: two extensions pulling the same module, or a file reached twice, must not
+ * list the same problem of the same subject twice.
+ */
+export function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = JSON.stringify([f.code, f.subject, f.origin ?? '', f.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Findings at or above the threshold: what makes `meshwasm analyze` exit 9. */

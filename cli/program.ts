@@ -328,12 +328,17 @@ export function buildProgram(): Command {
       'find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)',
     )
     .argument(
-      '<manifests>',
-      'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin',
+      '<manifests...>',
+      'manifest files, directories of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin',
     )
     .option(
-      '--registry-credentials <HOST=USER:PASSWORD|docker-config.json>',
-      'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
+      '-u, --username <user>',
+      'registry user for every registry the input names (password: --password-stdin or a prompt)',
+    )
+    .option('--password-stdin', 'read the registry password from stdin')
+    .option(
+      '--registry-credentials <docker-config.json>',
+      'a docker config.json with registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
       collect,
     )
     .option('--istio-version <1.MINOR>', 'Istio version the mesh runs (ABI versions and kinds it serves)', '1.30')
@@ -347,7 +352,7 @@ export function buildProgram(): Command {
     .option('--max-module-size <bytes>', 'warn (MW0312) above this module size', String(10 << 20))
     .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
     .addOption(outputOption(['text', 'json', 'yaml']))
-    .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
+    .action(async (inputs: string[], opts) => (await import('./commands/analyze.js')).analyze(inputs, opts));
 
   return program;
 }
