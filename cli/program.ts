@@ -217,6 +217,11 @@ export function buildProgram(): Command {
     .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
     .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
     .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
+    .option(
+      '--pull-secrets-dir <dir>',
+      'imagePullSecrets outside Kubernetes: <dir>/<namespace>/<name>.json (docker config JSON) or .yaml (the Secret)',
+      '.meshwasm/pull-secrets',
+    )
     .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
     .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
     .addOption(

@@ -178,6 +178,7 @@ export class ControlPlane extends EventEmitter {
             sha256: ext.sha256,
             pullPolicy: ext.imagePullPolicy,
             pullSecret: ext.imagePullSecret,
+            namespace: ext.namespace,
           });
           const base = this.opts.moduleBaseUrl ?? this.httpUrl;
           const built = wasmResource(

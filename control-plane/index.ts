@@ -20,4 +20,6 @@ export { wasmFilterConfig, MODULE_CLUSTER } from './xds/resources.js';
 export const DEFAULT_CONFIG_DIR = '.meshwasm/extensions';
 export const DEFAULT_CACHE_DIR = '.meshwasm/cache';
 export { OciModuleSource, type RegistryClient } from './resolver/oci-source.js';
+export { DirectoryPullSecrets, firstOf, type PullSecretStore } from './resolver/pull-secrets.js';
+export const DEFAULT_PULL_SECRETS_DIR = '.meshwasm/pull-secrets';
 export { buildExtensionManifest, buildEnvoyFilter, type AttachSpec } from './attach.js';

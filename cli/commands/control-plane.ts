@@ -1,5 +1,8 @@
 import {
   DirectorySource,
+  DirectoryPullSecrets,
+  firstOf,
+  type PullSecretStore,
   FileModuleSource,
   HttpModuleSource,
   OciModuleSource,
@@ -28,6 +31,7 @@ interface ControlPlaneOptions {
   logFormat?: LogFormat;
   logLevel: LogLevel;
   create?: boolean;
+  pullSecretsDir: string;
 }
 
 /** Runs until SIGINT/SIGTERM; prints where it listens (JSON with -o json) once ready. */
@@ -52,8 +56,17 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
   } else if (!statSync(o.configDir).isDirectory())
     throw new CliError(`control-plane: --config-dir ${o.configDir} is not a directory`, ExitCode.invalidInput);
   const moduleSources: ModuleSource[] = [new HttpModuleSource(), new FileModuleSource()];
+  // imagePullSecret: the Secret in the plugin's namespace (Kubernetes mode), else a file.
+  const secretStores: PullSecretStore[] = [new DirectoryPullSecrets(o.pullSecretsDir)];
+  if (o.kubernetes) {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const { KubernetesPullSecrets } = await import('../../control-plane/sources/kubernetes-pull-secrets.js');
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    secretStores.unshift(new KubernetesPullSecrets(kc));
+  }
   try {
-    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane')));
+    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane'), {}, firstOf(secretStores)));
   } catch (err) {
     progress(`control-plane: oci:// urls disabled: ${(err as Error).message}`);
   }
