@@ -2,6 +2,7 @@ import type { CredentialSource } from '../registry/index.js';
 import { collectClusterObjects, type ClusterObjects } from './cluster-objects.js';
 import { credentialSource, type CredentialSpec } from './credentials.js';
 import { checkDigests } from './digest-checks.js';
+import { envoyGatewaySubjects } from './eg-subjects.js';
 import { envoySubjects } from './envoy-subjects.js';
 import { fetchModule } from './fetch-module.js';
 import { finding, type Finding } from './finding.js';
@@ -66,6 +67,10 @@ export async function analyzeDocuments(docs: InputDoc[], opts: AnalyzeOptions = 
     }
     subjects.push(extensionSubject(d));
   }
+  // Envoy Gateway's policies are always read: they are extension manifests like Istio's.
+  const eg = envoyGatewaySubjects(docs);
+  subjects.push(...eg.subjects);
+  findings.push(...eg.findings);
   if (opts.envoy) {
     const env = envoySubjects(docs);
     subjects.push(...env.subjects);
@@ -90,7 +95,7 @@ export async function analyzeSubjects(
   const findings: Finding[] = [];
   const limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
   for (const s of subjects) {
-    if (s.kind !== 'EnvoyWasm' && !servesKind(target, s.kind)) {
+    if (s.kind !== 'EnvoyWasm' && s.kind !== 'EnvoyExtensionPolicy' && !servesKind(target, s.kind)) {
       findings.push(
         finding(
           'MW0002',
@@ -105,7 +110,7 @@ export async function analyzeSubjects(
   }
   findings.push(...checkPhasePriority(subjects, rootNs));
   const hasWorkloads = objects.workloads.length + objects.targets.length > 0;
-  const istioSubjects = subjects.filter((s) => s.kind !== 'EnvoyWasm');
+  const istioSubjects = subjects.filter((s) => s.kind === 'WasmPlugin' || s.kind === 'TrafficExtension');
   if (opts.workloadChecks === false) {
     /* the caller has no workloads by design (attach) */
   } else if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));

@@ -165,7 +165,9 @@ export function buildProgram(): Command {
       ]),
     )
     .addOption(
-      new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'),
+      new Option('--kind <kind>', 'resource kind (EnvoyExtensionPolicy: Envoy Gateway)')
+        .choices(['WasmPlugin', 'TrafficExtension', 'EnvoyExtensionPolicy'])
+        .default('WasmPlugin'),
     )
     .option('--pull-secret <secret>', 'imagePullSecret for private registries')
     .addOption(new Option('--pull-policy <policy>', 'imagePullPolicy').choices(['IfNotPresent', 'Always']))

@@ -7,13 +7,63 @@ import {
   type TargetRef,
 } from './manifest/extension.js';
 import { wasmFilterConfig } from './xds/resources.js';
+import { EG_API_VERSION, EG_KIND, validateEnvoyExtensionPolicy } from './manifest/envoy-extension-policy.js';
+
+/**
+ * Envoy Gateway's EnvoyExtensionPolicy with one spec.wasm[] entry. What it cannot say is refused
+ * with the reason rather than dropped: it attaches to Gateways and routes (targetRefs), not to
+ * workload selectors; it has no phases or priorities (list order decides); it has failOpen, not
+ * FAIL_RELOAD. Image urls are written without oci://, as Envoy Gateway's docs write them.
+ */
+function buildEnvoyExtensionPolicy(s: AttachSpec): Record<string, unknown> {
+  const refuse = (msg: string): never => {
+    throw new Error(`--kind ${EG_KIND}: ${msg}`);
+  };
+  if (s.selector && Object.keys(s.selector).length)
+    refuse('Envoy Gateway policies attach with --target-ref Gateway/NAME or HTTPRoute/NAME, not --selector');
+  if (!s.targetRefs?.length) refuse('pass --target-ref Gateway/NAME (or HTTPRoute/NAME, GRPCRoute/NAME, ...)');
+  if (s.phase || s.priority !== undefined)
+    refuse('Envoy Gateway has no phase or priority for Wasm; extensions run in the order of spec.wasm');
+  if (s.failStrategy === 'FAIL_RELOAD') refuse('Envoy Gateway has failOpen only; use FAIL_CLOSE or FAIL_OPEN');
+  const oci = s.url.startsWith('oci://');
+  const code = oci
+    ? {
+        type: 'Image',
+        image: {
+          url: s.url.slice('oci://'.length),
+          sha256: s.sha256,
+          ...(s.pullSecret ? { pullSecretRef: { name: s.pullSecret } } : {}),
+        },
+        ...(s.pullPolicy ? { pullPolicy: s.pullPolicy } : {}),
+      }
+    : { type: 'HTTP', http: { url: s.url, sha256: s.sha256 }, ...(s.pullPolicy ? { pullPolicy: s.pullPolicy } : {}) };
+  const doc = {
+    apiVersion: EG_API_VERSION,
+    kind: EG_KIND,
+    metadata: { name: s.name, namespace: s.namespace ?? 'default' },
+    spec: {
+      targetRefs: (s.targetRefs ?? []).map((r) => ({ group: 'gateway.networking.k8s.io', kind: r.kind, name: r.name })),
+      wasm: [
+        {
+          name: s.name,
+          ...(s.rootId ? { rootID: s.rootId } : {}),
+          code,
+          ...(s.pluginConfig !== undefined ? { config: s.pluginConfig } : {}),
+          ...(s.failStrategy === 'FAIL_OPEN' ? { failOpen: true } : {}),
+        },
+      ],
+    },
+  };
+  validateEnvoyExtensionPolicy(doc, `attach --name ${s.name}`);
+  return doc;
+}
 
 /**
  * Builds the WasmPlugin / TrafficExtension manifest `meshwasm attach` prints, and the
  * equivalent Envoy HTTP filter config. Pure: resolving digests is the caller's job.
  */
 export interface AttachSpec {
-  kind: ExtensionKind;
+  kind: ExtensionKind | typeof EG_KIND;
   name: string;
   namespace?: string;
   /** oci://... or http(s)://... */
@@ -32,6 +82,7 @@ export interface AttachSpec {
 }
 
 export function buildExtensionManifest(s: AttachSpec): Record<string, unknown> {
+  if (s.kind === EG_KIND) return buildEnvoyExtensionPolicy(s);
   const wasm: Record<string, unknown> = {
     url: s.url,
     sha256: s.sha256,

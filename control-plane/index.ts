@@ -11,6 +11,13 @@ export { DirectorySource, type DirectorySourceOptions } from './sources/director
 export type { ExtensionSource, SourceSnapshot, SourceError, ExtensionCondition } from './sources/source.js';
 export { parseManifests } from './sources/parse-manifests.js';
 export { validateManifest, ManifestError } from './manifest/crd-schema.js';
+export {
+  EG_API_VERSION,
+  EG_KIND,
+  envoyExtensionPolicyToExtensions,
+  isEnvoyExtensionPolicy,
+  validateEnvoyExtensionPolicy,
+} from './manifest/envoy-extension-policy.js';
 export { normalizeExtension, type Extension, type ExtensionKind, EXTENSION_API_VERSION } from './manifest/extension.js';
 export { Resolver, type ResolvedModule, type ResolveRequest } from './resolver/resolver.js';
 export { ModuleCache, type ModuleCacheOptions, type CacheEntry } from './resolver/cache.js';

@@ -10,6 +10,7 @@ import {
   type Severity,
 } from '../../analyze/index.js';
 import { readPassword } from './registry-options.js';
+import { isEnvoyExtensionPolicy } from '../../control-plane/index.js';
 import { finding } from '../../analyze/finding.js';
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
@@ -73,12 +74,13 @@ export async function analyze(inputs: string | string[], opts: AnalyzeCliOptions
   // An input with nothing to check is most often a wrong path: say so instead of a clean report.
   const broken = new Set(problems.map((p) => p.origin));
   for (const i of byInput) {
-    if (i.docs.some((d) => isExtensionDoc(d) || (opts.envoy && isEnvoyWasmDoc(d)))) continue;
+    if (i.docs.some((d) => isExtensionDoc(d) || isEnvoyExtensionPolicy(d.doc) || (opts.envoy && isEnvoyWasmDoc(d))))
+      continue;
     if (i.files.length > 0 && i.files.every((f) => broken.has(f))) continue;
     const what =
       i.files.length === 0
         ? 'no .yaml, .yml or .json files'
-        : `${i.files.length} file(s) but no WasmPlugin or TrafficExtension${opts.envoy ? ' or Envoy wasm config' : ''}`;
+        : `${i.files.length} file(s) but no WasmPlugin, TrafficExtension or EnvoyExtensionPolicy${opts.envoy ? ' or Envoy wasm config' : ''}`;
     report.findings.push(finding('MW0004', { label: i.input, origin: i.input }, `${i.input} holds ${what}`));
     report.counts.Warning++;
   }

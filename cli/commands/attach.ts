@@ -68,6 +68,11 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   // The same checks as "meshwasm analyze", on exactly what is about to be printed or applied.
   if (o.analyze !== false && !o.envoy) await checkManifest(manifest, o);
 
+  if (o.envoy && o.kind === 'EnvoyExtensionPolicy')
+    throw new CliError(
+      'attach: --envoy prints the plain Envoy filter; drop --kind EnvoyExtensionPolicy',
+      ExitCode.usage,
+    );
   if (o.envoy) {
     let filter: Record<string, unknown>;
     try {

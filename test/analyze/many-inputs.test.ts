@@ -70,7 +70,7 @@ describe('meshwasm analyze with several inputs', () => {
     expect(noExt).toEqual([
       expect.objectContaining({
         severity: 'Warning',
-        message: `${join(dir, 'deploy')} holds 1 file(s) but no WasmPlugin or TrafficExtension`,
+        message: `${join(dir, 'deploy')} holds 1 file(s) but no WasmPlugin, TrafficExtension or EnvoyExtensionPolicy`,
       }),
     ]);
     expect(r.status).toBe(9);
