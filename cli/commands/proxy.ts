@@ -130,7 +130,21 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
         process.stderr,
       );
     },
-    onAccessLog: (e) => emit({ event: 'request', ...e }, accessLine(e)),
+    onAccessLog: (e) => {
+      emit({ event: 'request', ...e }, accessLine(e));
+      // A trap fails the filter's VM: what runs changes (503s, skipped filter, or a reload).
+      if (e.trap)
+        log.warn(
+          {
+            event: 'vm.failed',
+            filter: e.trap.filter,
+            callback: e.trap.callback,
+            policy: e.trap.policy,
+            reason: e.trap.message,
+          },
+          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}; its VM failed (${e.trap.policy})`,
+        );
+    },
   });
   const chain = p.chain();
   emit(
