@@ -2,6 +2,7 @@ import type { CredentialSource } from '../registry/index.js';
 import { collectClusterObjects, type ClusterObjects } from './cluster-objects.js';
 import { credentialSource, type CredentialSpec } from './credentials.js';
 import { checkDigests } from './digest-checks.js';
+import { envoyGatewaySubjects } from './eg-subjects.js';
 import { envoySubjects } from './envoy-subjects.js';
 import { fetchModule } from './fetch-module.js';
 import { finding, type Finding } from './finding.js';
@@ -69,6 +70,10 @@ export async function analyzeDocuments(docs: InputDoc[], opts: AnalyzeOptions = 
     }
     subjects.push(extensionSubject(d));
   }
+  // Envoy Gateway's policies are always read: they are extension manifests like Istio's.
+  const eg = envoyGatewaySubjects(docs);
+  subjects.push(...eg.subjects);
+  findings.push(...eg.findings);
   if (opts.envoy) {
     const env = envoySubjects(docs);
     subjects.push(...env.subjects);
@@ -93,7 +98,7 @@ export async function analyzeSubjects(
   const findings: Finding[] = [];
   const limits = { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) };
   for (const s of subjects) {
-    if (s.kind !== 'EnvoyWasm' && !servesKind(target, s.kind)) {
+    if (s.kind !== 'EnvoyWasm' && s.kind !== 'EnvoyExtensionPolicy' && !servesKind(target, s.kind)) {
       findings.push(
         finding(
           'MW0002',
@@ -109,7 +114,7 @@ export async function analyzeSubjects(
   }
   findings.push(...checkPhasePriority(subjects, rootNs));
   const hasWorkloads = objects.workloads.length + objects.targets.length > 0;
-  const istioSubjects = subjects.filter((s) => s.kind !== 'EnvoyWasm');
+  const istioSubjects = subjects.filter((s) => s.kind === 'WasmPlugin' || s.kind === 'TrafficExtension');
   if (opts.workloadChecks === false) {
     /* the caller has no workloads by design (attach) */
   } else if (hasWorkloads) for (const s of istioSubjects) findings.push(...checkTargets(s, objects, rootNs));
@@ -144,10 +149,25 @@ async function checkModule(
   return out;
 }
 
-export function report(target: IstioVersion, checked: string[], findings: Finding[]): AnalyzeReport {
+export function report(target: IstioVersion, checked: string[], all: Finding[]): AnalyzeReport {
+  const findings = uniqueFindings(all);
   const counts: Record<Severity, number> = { Info: 0, Warning: 0, Error: 0 };
   for (const f of findings) counts[f.severity]++;
-  return { istioVersion: target.text, checked, findings, counts };
+  return { istioVersion: target.text, checked: [...new Set(checked)], findings, counts };
+}
+
+/**
+ * Each finding once: two extensions pulling the same module, or a file reached twice, must not
+ * list the same problem of the same subject twice.
+ */
+export function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = JSON.stringify([f.code, f.subject, f.origin ?? '', f.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Findings at or above the threshold: what makes `meshwasm analyze` exit 9. */

@@ -11,21 +11,21 @@ export interface CredentialSpec {
   dockerConfigPath?: string;
 }
 
+/**
+ * `--registry-credentials` takes a docker config.json path. A password on the command line
+ * (HOST=USER:PASSWORD) is refused: it would sit in shell history and `ps` output; the registry
+ * commands' `-u USER --password-stdin` is the way to pass one. The refusal never repeats it.
+ */
 export function parseCredentialArg(arg: string): CredentialSpec {
   const eq = arg.indexOf('=');
   if (eq > 0 && !arg.slice(0, eq).includes('/')) {
-    const host = arg.slice(0, eq);
-    const userPass = arg.slice(eq + 1);
-    const colon = userPass.indexOf(':');
-    if (colon <= 0) {
-      throw Object.assign(
-        new Error(
-          `--registry-credentials "${host}=..." must be HOST=USER:PASSWORD (or a path to a docker config.json)`,
-        ),
-        { kind: 'invalid-input' as const },
-      );
-    }
-    return { host, credentials: { username: userPass.slice(0, colon), password: userPass.slice(colon + 1) } };
+    throw Object.assign(
+      new Error(
+        `--registry-credentials "${arg.slice(0, eq)}=...": a password on the command line is not accepted (shell history, ps); ` +
+          `pass -u USER --password-stdin (echo "$PASSWORD" | meshwasm analyze -u USER --password-stdin ...), a docker config.json path, or run "meshwasm login ${arg.slice(0, eq)}"`,
+      ),
+      { kind: 'invalid-input' as const },
+    );
   }
   return { dockerConfigPath: arg };
 }
@@ -54,7 +54,8 @@ export function fromDockerConfigJson(text: string, registry: string): Credential
 export function credentialSource(specs: CredentialSpec[], pullSecretJson?: string): CredentialSource {
   return async (registry) => {
     for (const s of specs) {
-      if (s.host === registry && s.credentials) return s.credentials;
+      // No host: -u/--password-stdin, for every registry the input names.
+      if (s.credentials && (s.host === undefined || s.host === registry)) return s.credentials;
       if (s.dockerConfigPath) {
         const c = await new DockerConfig(s.dockerConfigPath).get(registry);
         if (c) return c;

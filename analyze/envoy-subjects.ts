@@ -34,6 +34,13 @@ function findWasmConfigs(node: unknown, found: { typed: Obj; name?: string }[], 
   for (const v of Object.values(o)) findWasmConfigs(v, found, here);
 }
 
+/** True when the document holds at least one Envoy wasm filter config. */
+export function isEnvoyWasmDoc(d: InputDoc): boolean {
+  const found: { typed: Obj; name?: string }[] = [];
+  findWasmConfigs(d.doc, found);
+  return found.length > 0;
+}
+
 /** google.protobuf.Any as JSON: StringValue/BytesValue carry `value`, Struct is the JSON itself. */
 function anyBytes(any: Obj | undefined): Uint8Array | undefined {
   if (!any) return undefined;

@@ -7,7 +7,9 @@ export {
   type AnalyzeOptions,
   type AnalyzeReport,
 } from './analyze.js';
-export { readInputs, parseText, type InputDoc } from './inputs.js';
+export { readInputs, readManyInputs, parseText, type InputDoc } from './inputs.js';
+export { isExtensionDoc } from './istio-subjects.js';
+export { isEnvoyWasmDoc } from './envoy-subjects.js';
 export { formatText } from './format.js';
 export { MESSAGES, SEVERITY_RANK, type MessageCode, type Severity } from './messages.js';
 export type { Finding } from './finding.js';

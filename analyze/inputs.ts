@@ -1,5 +1,5 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import YAML from 'yaml';
 
 /** One parsed YAML/JSON document with where it came from. */
@@ -71,10 +71,7 @@ export function parseText(text: string, origin: string): { docs: InputDoc[]; pro
       return d.toJS() as unknown;
     });
   } catch (err) {
-    return {
-      docs: [],
-      problems: [{ origin, message: `${origin}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }],
-    };
+    return { docs: [], problems: [{ origin, message: yamlProblem(err, origin, text) }] };
   }
   const flat = raw.flatMap((d) =>
     (d as { kind?: string } | null)?.kind === 'List' ? ((d as { items?: unknown[] }).items ?? []) : [d],
@@ -89,6 +86,56 @@ export function parseText(text: string, origin: string): { docs: InputDoc[]; pro
     });
   });
   return { docs, problems };
+}
+
+/**
+ * A YAML parse error as "file:LINE:COL: not valid YAML/JSON: reason", then the line that failed
+ * and a caret under the column, as a compiler quotes it.
+ */
+function yamlProblem(err: unknown, origin: string, text: string): string {
+  const e = err as { message?: string; linePos?: { line: number; col: number }[] };
+  const reason = (e.message ?? String(err)).split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  const pos = e.linePos?.[0];
+  if (!pos) return `${origin}: not valid YAML/JSON: ${reason}`;
+  const lines = text.split(/\r?\n/);
+  const width = String(pos.line).length;
+  const show = (n: number) => `  ${String(n).padStart(width)} | ${lines[n - 1] ?? ''}`;
+  // The parser often notices at the next line (or the end of the file): the line before is context.
+  const quoted = pos.line > 1 ? [show(pos.line - 1), show(pos.line)] : [show(pos.line)];
+  return [
+    `${origin}:${pos.line}:${pos.col}: not valid YAML/JSON: ${reason}`,
+    ...quoted,
+    `  ${' '.repeat(width + 3 + Math.max(0, pos.col - 1))}^`,
+  ].join('\n');
+}
+
+/**
+ * Several inputs (files, directories, "-"), each read as readInputs does. A file named twice, or
+ * also found under a directory given, is read once. `byInput` keeps which documents each input
+ * gave, so the caller can warn about an input that holds no manifest.
+ */
+export async function readManyInputs(
+  paths: string[],
+  stdin: () => Promise<string> = readStdin,
+): Promise<{
+  docs: InputDoc[];
+  problems: InputProblem[];
+  byInput: { input: string; docs: InputDoc[]; files: string[] }[];
+}> {
+  const seen = new Set<string>();
+  const docs: InputDoc[] = [];
+  const problems: InputProblem[] = [];
+  const byInput: { input: string; docs: InputDoc[]; files: string[] }[] = [];
+  for (const p of paths) {
+    const r = await readInputs(p, stdin);
+    const fresh = r.files.filter((f) => !seen.has(resolvePath(f)));
+    for (const f of fresh) seen.add(resolvePath(f));
+    const mine = r.docs.filter((d) => fresh.includes(d.origin));
+    docs.push(...mine);
+    problems.push(...r.problems.filter((x) => fresh.includes(x.origin)));
+    byInput.push({ input: p, docs: r.docs, files: r.files });
+  }
+  return { docs, problems, byInput };
 }
 
 async function readStdin(): Promise<string> {

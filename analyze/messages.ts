@@ -32,6 +32,12 @@ export const MESSAGES = {
     fix: 'analyze a directory that also holds the Deployments, Pods, Services or Gateways the extensions should apply to',
   },
 
+  MW0004: {
+    severity: 'Warning',
+    summary: 'an input holds no extension manifest',
+    fix: 'check the path: pass the file or directory with the WasmPlugin, TrafficExtension (or, with --envoy, Envoy wasm config) to analyze',
+  },
+
   MW0101: {
     severity: 'Error',
     summary: "image layout is rejected by Istio's fetcher",

@@ -3,7 +3,7 @@
  * filter config, reduced to the fields that decide whether the proxy will load it. Both
  * sources convert to this one shape so every check is written once.
  */
-export type SubjectKind = 'WasmPlugin' | 'TrafficExtension' | 'EnvoyWasm';
+export type SubjectKind = 'WasmPlugin' | 'TrafficExtension' | 'EnvoyExtensionPolicy' | 'EnvoyWasm';
 
 export interface TargetRef {
   group?: string;

@@ -212,18 +212,33 @@ export function buildProgram(): Command {
       ]),
     )
     .addOption(
-      new Option('--kind <kind>', 'resource kind').choices(['WasmPlugin', 'TrafficExtension']).default('WasmPlugin'),
+      new Option('--kind <kind>', 'resource kind (EnvoyExtensionPolicy: Envoy Gateway)')
+        .choices(['WasmPlugin', 'TrafficExtension', 'EnvoyExtensionPolicy'])
+        .default('WasmPlugin'),
     )
     .option('--pull-secret <secret>', 'imagePullSecret for private registries')
     .addOption(new Option('--pull-policy <policy>', 'imagePullPolicy').choices(['IfNotPresent', 'Always']))
     .option('--root-id <id>', 'pluginName (root id) of the plugin inside the module')
     .option('--envoy', 'print the equivalent Envoy HTTP filter config instead (for Envoy without Istio)')
     .option(
+      '--envoy-version <x.y>',
+      'with --envoy: the Envoy release it is for (FAIL_RELOAD needs 1.33+; default: a current Envoy)',
+    )
+    .option(
       '--module-base-url <url>',
       'with --envoy: where Envoy downloads the module (a meshwasm control plane)',
       'http://127.0.0.1:18001',
     )
-    .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
+    .option(
+      '--apply',
+      'kubectl apply to the cluster of --context/--kubeconfig (never the current context by itself); without them write into --config-dir',
+    )
+    .option('--context <name>', 'with --apply: the kubeconfig context to apply to')
+    .option('--kubeconfig <file>', 'with --apply: the kubeconfig to use (its current context unless --context)')
+    .option(
+      '--dry-run <mode>',
+      "with --apply: server, client or none, as kubectl's --dry-run (server: the API server validates, nothing is stored)",
+    )
     .option('--config-dir <dir>', "the local control plane's manifest directory", '.meshwasm/extensions')
     .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
     .addOption(
@@ -246,10 +261,16 @@ export function buildProgram(): Command {
       'directory of WasmPlugin/TrafficExtension manifests (watched)',
       '.meshwasm/extensions',
     )
+    .option('--create', 'create --config-dir when it does not exist (otherwise that is an error)')
     .option('--kubernetes', 'also list+watch WasmPlugins and TrafficExtensions in the current kubeconfig context')
     .option('--xds-listen <host:port>', 'ECDS (gRPC) address', '127.0.0.1:18000')
     .option('--http-listen <host:port>', 'module downloads and /status', '127.0.0.1:18001')
     .option('--cache-dir <dir>', 'module cache', '.meshwasm/cache')
+    .option(
+      '--pull-secrets-dir <dir>',
+      'imagePullSecrets outside Kubernetes: <dir>/<namespace>/<name>.json (docker config JSON) or .yaml (the Secret)',
+      '.meshwasm/pull-secrets',
+    )
     .option('--cache-max-bytes <n>', 'upper bound of the module cache', String(256 * 1024 * 1024))
     .option('--root-namespace <ns>', 'extensions here apply to every namespace', 'istio-system')
     .option(
@@ -262,13 +283,28 @@ export function buildProgram(): Command {
       collect,
     )
     .option('--fetch-deadline <duration>', 'give up on one module fetch (retries included) after this long', '300s')
+    .addOption(
+      new Option('--log-format <format>', 'event log on stderr: one human line per event, or JSON lines').choices([
+        'text',
+        'json',
+      ]),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'lowest event level logged')
+        .choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+        .default('info'),
+    )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/control-plane.js')).controlPlane(opts));
 
   program
     .command('status')
-    .description('show each extension, its digest, which proxies hold which version, and errors')
+    .description(
+      'show each extension: its condition, the version wanted and served, what each proxy ACKed or NACKed and why',
+    )
     .option('--control-plane <url>', 'HTTP address of a running control plane', 'http://127.0.0.1:18001')
+    .option('--watch', 'keep running and print each change (condition, served digests, proxies) as it happens')
+    .option('--interval <ms>', 'with --watch: how often to ask the control plane', '1000')
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/status.js')).status(opts));
 
@@ -304,9 +340,15 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
     .addOption(
-      new Option('--log-level <level>', 'lowest filter log level printed')
+      new Option('--log-level <level>', 'lowest level printed, for filter logs and proxy events')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'critical'])
         .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'proxy events (chain applied, update rejected, shutdown): text or JSON lines',
+      ).choices(['text', 'json']),
     )
     .addOption(outputOption())
     .action(async (opts) => (await import('./commands/proxy.js')).proxy({ ...opts, modules: mods.modules }));
@@ -350,12 +392,17 @@ export function buildProgram(): Command {
       'find why a wasm extension will not load, before the mesh does (WasmPlugin, TrafficExtension, Envoy wasm configs)',
     )
     .argument(
-      '<manifests>',
-      'a manifest file, a directory of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin',
+      '<manifests...>',
+      'manifest files, directories of manifests (with Deployments/Pods/Secrets for the mesh checks), or - for stdin',
     )
     .option(
-      '--registry-credentials <HOST=USER:PASSWORD|docker-config.json>',
-      'registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
+      '-u, --username <user>',
+      'registry user for every registry the input names (password: --password-stdin or a prompt)',
+    )
+    .option('--password-stdin', 'read the registry password from stdin')
+    .option(
+      '--registry-credentials <docker-config.json>',
+      'a docker config.json with registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
       collect,
     )
     .option('--istio-version <1.MINOR>', 'Istio version the mesh runs (ABI versions and kinds it serves)', '1.30')
@@ -370,7 +417,7 @@ export function buildProgram(): Command {
     .option('--max-startup-ms <ms>', 'warn (MW0313) when start-up in the simulator takes longer', '250')
     .option('--policy <file>', 'report modules the signature policy would refuse (MW06xx; docs/signing.md)')
     .addOption(outputOption(['text', 'json', 'yaml']))
-    .action(async (input: string, opts) => (await import('./commands/analyze.js')).analyze(input, opts));
+    .action(async (inputs: string[], opts) => (await import('./commands/analyze.js')).analyze(inputs, opts));
 
   return program;
 }

@@ -5,11 +5,12 @@ import { extensionKey, type Extension } from './manifest/extension.js';
 import type { ResolvedModule, Resolver } from './resolver/resolver.js';
 import type { SignatureGate } from './resolver/signature-gate.js';
 import type { ExtensionCondition, ExtensionSource, SourceError } from './sources/source.js';
-import { EcdsServer } from './xds/ecds-server.js';
+import { EcdsServer, type ProxyState } from './xds/ecds-server.js';
 import { fallbackResource, wasmResource } from './xds/resources.js';
 import { startHttpServer } from './http/server.js';
 import type { ExtensionRecord } from './extension-record.js';
 import { buildStatus, type StatusReport } from './status.js';
+import { controlPlaneMetrics } from './observe/metrics.js';
 
 export interface ControlPlaneOptions {
   sources: ExtensionSource[];
@@ -66,18 +67,22 @@ export class ControlPlane extends EventEmitter {
     const xdsListen = this.opts.xdsListen ?? '127.0.0.1:0';
     const port = await this.ecds.listen(xdsListen);
     this.xdsAddress = `${xdsListen.slice(0, xdsListen.lastIndexOf(':'))}:${port}`;
+    const metrics = controlPlaneMetrics(this);
     const http = await startHttpServer(this.opts.httpListen ?? '127.0.0.1:0', {
       module: (sha) => this.moduleBySha(sha),
       status: () => this.status(),
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
     });
     this.http = http.server;
     this.httpUrl = http.url;
+    // Each event carries the proxy's state, for logs and metrics (observe/).
     for (const ev of ['ack', 'nack', 'connect', 'disconnect'] as const) {
-      this.ecds.on(ev, () => {
-        this.emit(ev);
+      this.ecds.on(ev, (proxy: ProxyState) => {
+        this.emit(ev, proxy);
         void this.writeConditions();
       });
     }
+    this.ecds.on('push', (proxy: ProxyState) => this.emit('push', proxy));
     for (const s of this.opts.sources) s.on('change', () => this.reconcile());
     for (const s of this.opts.sources) await s.start();
     this.timers.push(
@@ -215,6 +220,7 @@ export class ControlPlane extends EventEmitter {
         sha256: ext.sha256,
         pullPolicy: ext.imagePullPolicy,
         pullSecret: ext.imagePullSecret,
+        namespace: ext.namespace,
       });
       // Before anything is built or sent: a refused module never reaches a proxy.
       signedBy = (await this.opts.signatures?.check(ext, resolved))?.signedBy;
@@ -279,26 +285,11 @@ export class ControlPlane extends EventEmitter {
       const rec = this.records.get(`${e.kind}/${e.namespace}/${e.name}`);
       const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === e.key));
       if (!rec || !source) continue;
-      const nacked = e.proxies.filter((p) => p.nack);
-      const condition: ExtensionCondition = e.manifestError
-        ? {
-            ready: false,
-            reason: 'InvalidManifest',
-            message: `${e.manifestError}; still serving the last valid version of this manifest`,
-          }
-        : e.state === 'Serving' && !nacked.length
-          ? {
-              ready: true,
-              reason: 'Serving',
-              message: `serving ${e.digest ? 'sha256:' + e.digest : e.url} to ${e.proxies.filter((p) => p.acked).length} proxies`,
-            }
-          : {
-              ready: false,
-              reason: nacked.length ? 'Rejected' : e.state,
-              message: nacked.length
-                ? `proxy ${nacked[0]!.nodeId} rejected it: ${nacked[0]!.nack}`
-                : (e.error ?? e.state),
-            };
+      const condition: ExtensionCondition = {
+        ready: e.condition.status === 'True',
+        reason: e.condition.reason,
+        message: e.condition.message,
+      };
       const sig = JSON.stringify([condition, rec.ext.generation]);
       if (this.written.get(e.key) === sig) continue;
       this.written.set(e.key, sig);

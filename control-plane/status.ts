@@ -3,6 +3,7 @@ import type { Resolver } from './resolver/resolver.js';
 import type { ProxyState } from './xds/ecds-server.js';
 import type { SourceError } from './sources/source.js';
 import { redactUrlCredentials as redact } from './redact.js';
+import { extensionCondition, type ExtensionConditionStatus } from './conditions.js';
 
 /** The status report: served by GET /status and printed by `meshwasm status`. */
 export interface StatusReport {
@@ -39,8 +40,33 @@ export interface ExtensionStatus {
   signedBy?: string;
   /** ECDS resource version currently served. */
   version?: string;
+  /** The checksum the current manifest asks for ('' when it pins none and nothing was fetched). */
+  wanted: { digest: string };
+  /** What the connected proxies run (ACKed), by digest, and how many run each. */
+  serving: { digest: string; proxies: number }[];
+  /** Kubernetes-style condition computed from the state and what every proxy did; see conditions.ts. */
+  condition: ExtensionConditionStatus;
   /** Proxies this extension was sent to, and what they did with it. */
-  proxies: { nodeId: string; version: string; digest: string; acked: boolean; nack?: string }[];
+  proxies: ExtensionProxyStatus[];
+}
+
+export interface ExtensionProxyStatus {
+  nodeId: string;
+  /** What the proxy holds: the ACKed version, else the one last sent. */
+  version: string;
+  digest: string;
+  /** True when the proxy ACKed the version last sent. */
+  acked: boolean;
+  /** The version last sent to the proxy. */
+  sentVersion: string;
+  sentDigest: string;
+  /** The version the proxy runs (its last ACK); absent when it ACKed none. */
+  runningVersion?: string;
+  runningDigest?: string;
+  /** The proxy's NACK of this extension: its message, and the version and digest it refused. */
+  nack?: string;
+  nackedVersion?: string;
+  nackedDigest?: string;
 }
 
 export interface ProxyStatus {
@@ -69,30 +95,15 @@ export interface StatusInputs {
 export function buildStatus(cp: StatusInputs): StatusReport {
   const proxies = cp.proxies();
   const extensions: ExtensionStatus[] = [...cp.records.entries()]
-    .map(([key, r]) => ({
-      key,
-      kind: r.ext.kind,
-      namespace: r.ext.namespace,
-      name: r.ext.name,
-      resourceName: r.ext.resourceName,
-      origin: r.ext.origin,
-      url: redact(r.ext.url),
-      sha256: r.ext.sha256,
-      digest: r.resolved?.checksum ?? '',
-      moduleSha256: r.resolved?.moduleSha256 ?? '',
-      phase: r.ext.phase,
-      priority: r.ext.priority,
-      state: r.state,
-      ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
-      ...(r.error ? { error: redact(r.error) } : {}),
-      ...(r.ext.manifestError ? { manifestError: redact(r.ext.manifestError) } : {}),
-      ...(r.signedBy ? { signedBy: r.signedBy } : {}),
-      ...(r.served ? { version: r.served.version } : {}),
-      proxies: proxies.flatMap((p) => {
+    .map(([key, r]) => {
+      const perProxy: ExtensionProxyStatus[] = proxies.flatMap((p) => {
         const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);
         if (!sent) return [];
         const acked = p.acked?.resources.find((x) => x.name === r.ext.resourceName);
-        const nacked = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
+        const nackedRes = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
+        // A NACK covers a whole response; a resource it carried unchanged (same version as the
+        // proxy runs) is not what the proxy refused.
+        const nacked = nackedRes && nackedRes.version !== acked?.version ? nackedRes : undefined;
         const held = acked ?? sent;
         return [
           {
@@ -100,11 +111,45 @@ export function buildStatus(cp: StatusInputs): StatusReport {
             version: held.version,
             digest: held.digest,
             acked: !!acked && acked.version === sent.version,
-            ...(nacked ? { nack: redact(p.nack!.message) } : {}),
+            sentVersion: sent.version,
+            sentDigest: sent.digest,
+            ...(acked ? { runningVersion: acked.version, runningDigest: acked.digest } : {}),
+            ...(nacked
+              ? { nack: redact(p.nack!.message), nackedVersion: nacked.version, nackedDigest: nacked.digest }
+              : {}),
           },
         ];
-      }),
-    }))
+      });
+      const serving = new Map<string, number>();
+      for (const p of perProxy)
+        if (p.runningVersion !== undefined)
+          serving.set(p.runningDigest ?? '', (serving.get(p.runningDigest ?? '') ?? 0) + 1);
+      const failed = r.state === 'ServingPrevious' || r.state === 'Fallback';
+      const base = {
+        key,
+        kind: r.ext.kind,
+        namespace: r.ext.namespace,
+        name: r.ext.name,
+        resourceName: r.ext.resourceName,
+        origin: r.ext.origin,
+        url: redact(r.ext.url),
+        sha256: r.ext.sha256,
+        digest: r.resolved?.checksum ?? '',
+        moduleSha256: r.resolved?.moduleSha256 ?? '',
+        phase: r.ext.phase,
+        priority: r.ext.priority,
+        state: r.state,
+        ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
+        ...(r.error ? { error: redact(r.error) } : {}),
+        ...(r.ext.manifestError ? { manifestError: redact(r.ext.manifestError) } : {}),
+        ...(r.signedBy ? { signedBy: r.signedBy } : {}),
+        ...(r.served ? { version: r.served.version } : {}),
+        wanted: { digest: failed ? r.ext.sha256 : (r.resolved?.checksum ?? r.ext.sha256) },
+        serving: [...serving].map(([digest, n]) => ({ digest, proxies: n })),
+        proxies: perProxy,
+      };
+      return { ...base, condition: extensionCondition(base) };
+    })
     .sort((a, b) => a.key.localeCompare(b.key));
   const stats = cp.opts.resolver.stats;
   return {

@@ -244,7 +244,9 @@ export function proxyStream(
       chain: chain.version,
       cluster,
       localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
-      trap: trap ? { filter: trap.filter, policy: trap.policy, message: trap.message } : undefined,
+      trap: trap
+        ? { filter: trap.filter, policy: trap.policy, message: trap.message, callback: trap.callback }
+        : undefined,
       reset: fm.outcome.reset || !res.writableFinished,
       durationMs: Date.now() - started,
     });

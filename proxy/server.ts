@@ -8,6 +8,7 @@ import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';
 import type { FilterSpec } from './filter-spec.js';
 import { proxyStream } from './proxy-stream.js';
+import { ProxyMetrics } from './metrics.js';
 import { ProxyStats, type AccessLogEntry } from './stats.js';
 
 export interface ProxyOptions {
@@ -37,6 +38,8 @@ export interface ProxyOptions {
   onAccessLog?: (entry: AccessLogEntry) => void;
   /** False until the first chain arrives (xDS); /ready answers 503 meanwhile. Default true. */
   initiallyReady?: boolean;
+  /** Workload identity for istio_requests_total's destination_* labels (the xDS node id, namespace). */
+  workload?: { name: string; namespace: string };
   /** How long close() waits for in-flight requests before cutting them. Default 10 s. */
   drainTimeoutMs?: number;
 }
@@ -55,6 +58,8 @@ export interface RunningProxy {
   readonly adminUrl: string | undefined;
   readonly host: Host;
   readonly stats: ProxyStats;
+  /** Prometheus metrics, served on the admin listener's /metrics. */
+  readonly metrics: ProxyMetrics;
   /**
    * Makes `filters` the chain for new requests; in-flight requests finish on the chain they
    * started on. Throws (keeping the current chain) when a filter fails to load or configure.
@@ -105,6 +110,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const host = new Host({ clusters, startTimeMs: Date.now(), captureLogs: false, onLog: opts.onLog });
   const holder = new ChainHolder(host, opts.logLevel ?? 'info');
   const stats = new ProxyStats();
+  const metrics = new ProxyMetrics(host, stats, {
+    upstream,
+    workload: opts.workload?.name,
+    namespace: opts.workload?.namespace,
+  });
   let ready = opts.initiallyReady ?? true;
   let draining = false;
   let version = 0;
@@ -145,6 +155,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     proxyStream(env, chain, req, res, (entry) => {
       stats.active--;
       holder.done(chain);
+      metrics.onRequest(entry);
       opts.onAccessLog?.(entry);
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
@@ -178,6 +189,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       admin = await startAdmin(opts.listenHost ?? '127.0.0.1', opts.adminPort, {
         stats: snapshot,
         ready: () => (ready ? { ready } : { ready, reason: 'no filter chain received yet' }),
+        prometheus: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
       });
     } catch (err) {
       server.close();
@@ -212,6 +224,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     adminUrl: admin?.url,
     host,
     stats,
+    metrics,
     applyFilters: apply,
     noteRejected(v, message) {
       stats.chainRejections++;

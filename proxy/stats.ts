@@ -31,7 +31,8 @@ export interface AccessLogEntry {
   chain: string;
   /** Set when a filter answered instead of the upstream (Envoy's response code details). */
   localReply?: string;
-  trap?: { filter: string; policy: string; message: string };
+  /** callback: the proxy_on_* that trapped. */
+  trap?: { filter: string; policy: string; message: string; callback?: string };
   reset: boolean;
   durationMs: number;
 }

@@ -2,10 +2,15 @@ import {
   analyzeDocuments,
   failing,
   formatText,
+  isEnvoyWasmDoc,
+  isExtensionDoc,
   parseCredentialArg,
-  readInputs,
+  readManyInputs,
+  type CredentialSpec,
   type Severity,
 } from '../../analyze/index.js';
+import { readPassword } from './registry-options.js';
+import { isEnvoyExtensionPolicy } from '../../control-plane/index.js';
 import { finding } from '../../analyze/finding.js';
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
@@ -20,6 +25,8 @@ interface AnalyzeCliOptions {
   maxModuleSize?: string;
   maxStartupMs?: string;
   policy?: string;
+  username?: string;
+  passwordStdin?: boolean;
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -30,15 +37,31 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<void> {
-  const { docs, problems } = await readInputs(input);
+export async function analyze(inputs: string | string[], opts: AnalyzeCliOptions): Promise<void> {
+  const paths = Array.isArray(inputs) ? inputs : [inputs];
+  const credentials: CredentialSpec[] = [];
+  try {
+    credentials.push(...(opts.registryCredentials ?? []).map(parseCredentialArg));
+  } catch (err) {
+    throw new CliError(`analyze: ${(err as Error).message}`, ExitCode.invalidInput);
+  }
+  if (opts.passwordStdin && paths.includes('-'))
+    throw new CliError(
+      'analyze: stdin cannot carry both the manifests (-) and the password (--password-stdin)',
+      ExitCode.usage,
+    );
+  if (opts.username !== undefined) {
+    // Same as the registry commands: the password from stdin (or a hidden prompt), never argv.
+    credentials.unshift({ credentials: { username: opts.username, password: await readPassword('analyze', opts) } });
+  } else if (opts.passwordStdin) throw new CliError('analyze: --password-stdin needs --username', ExitCode.usage);
+  const { docs, problems, byInput } = await readManyInputs(paths);
   const signaturePolicy = opts.policy ? await loadPolicy(opts.policy) : undefined;
   const report = await analyzeDocuments(docs, {
     ...(signaturePolicy ? { signaturePolicy } : {}),
     istioVersion: opts.istioVersion,
     envoy: opts.envoy,
     plainHttp: opts.plainHttp,
-    credentials: (opts.registryCredentials ?? []).map(parseCredentialArg),
+    credentials,
     limits: {
       ...(opts.maxModuleSize !== undefined
         ? { maxModuleBytes: positive(opts.maxModuleSize, '--max-module-size') }
@@ -50,6 +73,19 @@ export async function analyze(input: string, opts: AnalyzeCliOptions): Promise<v
   for (const p of problems) {
     report.findings.unshift(finding('MW0001', { label: p.origin, origin: p.origin }, p.message));
     report.counts.Error++;
+  }
+  // An input with nothing to check is most often a wrong path: say so instead of a clean report.
+  const broken = new Set(problems.map((p) => p.origin));
+  for (const i of byInput) {
+    if (i.docs.some((d) => isExtensionDoc(d) || isEnvoyExtensionPolicy(d.doc) || (opts.envoy && isEnvoyWasmDoc(d))))
+      continue;
+    if (i.files.length > 0 && i.files.every((f) => broken.has(f))) continue;
+    const what =
+      i.files.length === 0
+        ? 'no .yaml, .yml or .json files'
+        : `${i.files.length} file(s) but no WasmPlugin, TrafficExtension or EnvoyExtensionPolicy${opts.envoy ? ' or Envoy wasm config' : ''}`;
+    report.findings.push(finding('MW0004', { label: i.input, origin: i.input }, `${i.input} holds ${what}`));
+    report.counts.Warning++;
   }
   printResult(opts.output, report, () => formatText(report));
   const bad = failing(report, opts.failureThreshold);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { buildEnvoyFilter, buildExtensionManifest, type AttachSpec } from '../..
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
 import { loadRegistry } from './registry-client.js';
+import { kubectlApply, resolveKubeTarget } from '../kubectl.js';
 import { analyzeManifestText, failing, formatText, type Severity } from '../../analyze/index.js';
 
 interface AttachOptions {
@@ -23,8 +23,12 @@ interface AttachOptions {
   pullPolicy?: AttachSpec['pullPolicy'];
   rootId?: string;
   envoy?: boolean;
+  envoyVersion?: string;
   moduleBaseUrl: string;
   apply?: boolean;
+  context?: string;
+  kubeconfig?: string;
+  dryRun?: string;
   configDir: string;
   output: OutputFormat;
   analyze?: boolean;
@@ -64,38 +68,70 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
   // The same checks as "meshwasm analyze", on exactly what is about to be printed or applied.
   if (o.analyze !== false && !o.envoy) await checkManifest(manifest, o);
 
-  if (o.envoy) {
-    const filter = buildEnvoyFilter(
-      manifest,
-      `${o.moduleBaseUrl.replace(/\/$/, '')}/modules/${resolved.moduleSha256}.wasm`,
-      resolved.moduleSha256!,
+  if (o.envoy && o.kind === 'EnvoyExtensionPolicy')
+    throw new CliError(
+      'attach: --envoy prints the plain Envoy filter; drop --kind EnvoyExtensionPolicy',
+      ExitCode.usage,
     );
+  if (o.envoy) {
+    let filter: Record<string, unknown>;
+    try {
+      filter = buildEnvoyFilter(
+        manifest,
+        `${o.moduleBaseUrl.replace(/\/$/, '')}/modules/${resolved.moduleSha256}.wasm`,
+        resolved.moduleSha256!,
+        { envoyVersion: o.envoyVersion },
+      );
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
     printResult(o.output, filter, () => '');
     return;
   }
+  if (!o.apply && (o.context || o.kubeconfig || o.dryRun))
+    throw new CliError('attach: --context, --kubeconfig and --dry-run go with --apply', ExitCode.usage);
   if (!o.apply) {
     printResult(o.output, manifest, () => '');
     return;
   }
   const text = o.output === 'json' ? JSON.stringify(manifest, null, 2) + '\n' : YAML.stringify(manifest);
-  if (hasKubeContext()) {
-    const r = spawnSync('kubectl', ['apply', '-f', '-'], { input: text, encoding: 'utf8' });
-    if (r.status !== 0)
-      throw new CliError(`attach: kubectl apply failed: ${(r.stderr || r.stdout).trim()}`, ExitCode.remote);
-    printResult(o.output === 'json' ? 'json' : 'text', { applied: 'kubectl', manifest }, () => r.stdout.trim());
+  const format = o.output === 'json' ? 'json' : 'text';
+  const dryRun = parseDryRun(o.dryRun);
+  // Never the cluster kubectl happens to point at: only one named with --context or --kubeconfig.
+  if (o.context || o.kubeconfig) {
+    const t = { context: o.context, kubeconfig: o.kubeconfig };
+    const target = resolveKubeTarget('attach', t);
+    const out = kubectlApply('attach', t, target, o.namespace, text, dryRun);
+    const what = `${o.kind} ${o.namespace}/${o.name}`;
+    printResult(
+      format,
+      { applied: 'kubectl', ...target, namespace: o.namespace, dryRun: dryRun ?? null, kubectl: out, manifest },
+      () =>
+        `${dryRun ? `dry run (${dryRun}): would apply` : 'applied'} ${what} to cluster "${target.cluster}" (${target.server}) via context "${target.context}", namespace ${o.namespace}\n${out}`,
+    );
     return;
   }
-  mkdirSync(o.configDir, { recursive: true });
   const file = join(
     o.configDir,
     `${o.kind.toLowerCase()}-${o.namespace}-${o.name}.${o.output === 'json' ? 'json' : 'yaml'}`,
   );
-  writeFileSync(file, text);
+  if (!dryRun) {
+    mkdirSync(o.configDir, { recursive: true });
+    writeFileSync(file, text);
+  }
   printResult(
-    o.output === 'json' ? 'json' : 'text',
-    { applied: 'config-dir', file, manifest },
-    () => `wrote ${file} (no kubectl context; a "meshwasm control-plane --config-dir ${o.configDir}" picks it up)`,
+    format,
+    { applied: 'config-dir', file, dryRun: dryRun ?? null, manifest },
+    () =>
+      `${dryRun ? 'dry run: would write' : 'wrote'} ${file}: no --context or --kubeconfig, so no cluster was touched; ` +
+      `a "meshwasm control-plane --config-dir ${o.configDir}" picks it up (pass --context NAME to apply to a cluster)`,
   );
+}
+
+function parseDryRun(v: string | undefined): 'server' | 'client' | undefined {
+  if (v === undefined || v === 'none') return undefined;
+  if (v === 'server' || v === 'client') return v;
+  throw invalid(`--dry-run "${v}" is not one of server, client, none (as kubectl's --dry-run)`);
 }
 
 async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions): Promise<void> {
@@ -189,9 +225,4 @@ function parseConfig(v: string): unknown {
       `--config ${v.startsWith('@') ? v.slice(1) : 'value'} is not a JSON object: ${(err as Error).message}`,
     );
   }
-}
-
-function hasKubeContext(): boolean {
-  const r = spawnSync('kubectl', ['config', 'current-context'], { encoding: 'utf8' });
-  return !r.error && r.status === 0 && r.stdout.trim() !== '';
 }

@@ -1,17 +1,24 @@
 import {
   DirectorySource,
+  DirectoryPullSecrets,
+  firstOf,
+  type PullSecretStore,
   FileModuleSource,
   HttpModuleSource,
   OciModuleSource,
   Resolver,
-  startControlPlane,
+  ControlPlane,
   type ExtensionSource,
   type ModuleSource,
 } from '../../control-plane/index.js';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { CliError, ExitCode } from '../errors.js';
+import { assertCanListen } from '../port-check.js';
 import { printResult, progress, type OutputFormat } from '../output.js';
 import { loadRegistry } from './registry-client.js';
 import { parseDuration } from './registry-options.js';
+import { logControlPlaneEvents } from '../../control-plane/observe/event-log.js';
+import { createLogger, type LogFormat, type LogLevel } from '../../logging/logger.js';
 
 interface ControlPlaneOptions {
   configDir: string;
@@ -25,6 +32,10 @@ interface ControlPlaneOptions {
   trustedKey?: string[];
   fetchDeadline: string;
   output: OutputFormat;
+  logFormat?: LogFormat;
+  logLevel: LogLevel;
+  create?: boolean;
+  pullSecretsDir: string;
 }
 
 /** Runs until SIGINT/SIGTERM; prints where it listens (JSON with -o json) once ready. */
@@ -35,11 +46,33 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
       `control-plane: --cache-max-bytes "${o.cacheMaxBytes}" is not a positive integer`,
       ExitCode.invalidInput,
     );
+  // Nothing is created before both listen addresses are known to be free and the config
+  // directory exists: a typo in --config-dir must not silently serve an empty directory.
+  await assertCanListen('control-plane', '--xds-listen', o.xdsListen);
+  await assertCanListen('control-plane', '--http-listen', o.httpListen);
+  if (!existsSync(o.configDir)) {
+    if (!o.create)
+      throw new CliError(
+        `control-plane: --config-dir ${o.configDir} does not exist; check the path, or pass --create to make it`,
+        ExitCode.notFound,
+      );
+    mkdirSync(o.configDir, { recursive: true });
+  } else if (!statSync(o.configDir).isDirectory())
+    throw new CliError(`control-plane: --config-dir ${o.configDir} is not a directory`, ExitCode.invalidInput);
   const deadlineMs = parseDuration('control-plane', '--fetch-deadline', o.fetchDeadline);
   // One deadline per fetch, retries included: a registry that drips bytes cannot hold a module forever.
   const moduleSources: ModuleSource[] = [new HttpModuleSource(deadlineMs), new FileModuleSource()];
+  // imagePullSecret: the Secret in the plugin's namespace (Kubernetes mode), else a file.
+  const secretStores: PullSecretStore[] = [new DirectoryPullSecrets(o.pullSecretsDir)];
+  if (o.kubernetes) {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const { KubernetesPullSecrets } = await import('../../control-plane/sources/kubernetes-pull-secrets.js');
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    secretStores.unshift(new KubernetesPullSecrets(kc));
+  }
   try {
-    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane'), { deadlineMs }));
+    moduleSources.push(new OciModuleSource(await loadRegistry('control-plane'), { deadlineMs }, firstOf(secretStores)));
   } catch (err) {
     progress(`control-plane: oci:// urls disabled: ${(err as Error).message}`);
   }
@@ -48,8 +81,13 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     const { KubernetesSource } = await import('../../control-plane/sources/kubernetes.js');
     sources.push(await KubernetesSource.fromKubeconfig());
   }
+  const log = createLogger({
+    format: o.logFormat ?? 'text',
+    level: o.logLevel,
+    base: { component: 'control-plane' },
+  });
   const signatures = await signatureGate(o);
-  const cp = await startControlPlane({
+  const cp = new ControlPlane({
     ...(signatures ? { signatures } : {}),
     sources,
     resolver: new Resolver(moduleSources, { dir: o.cacheDir, maxBytes }),
@@ -57,7 +95,21 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
     httpListen: o.httpListen,
     rootNamespace: o.rootNamespace,
   });
-  cp.on('error', (err: Error) => process.stderr.write(`control-plane: ${err.message}\n`));
+  // Logged from the first event on: the initial fetches and pushes matter most.
+  logControlPlaneEvents(cp, log);
+  cp.on('error', (err: Error) => log.error({ event: 'error', reason: err.message }, 'reconcile failed'));
+  cp.on('warning', (err: Error) =>
+    log.warn({ event: 'status.write-failed', reason: err.message }, 'status write failed'),
+  );
+  try {
+    await cp.start();
+  } catch (err) {
+    await cp.close().catch(() => {});
+    const message = (err as Error).message;
+    // A port taken between the check above and the bind: still one line and exit 3.
+    if (/cannot listen/.test(message)) throw new CliError(`control-plane: ${message}`, ExitCode.invalidInput);
+    throw err;
+  }
   const ready = {
     xds: cp.xdsAddress,
     http: cp.httpUrl,
@@ -74,15 +126,14 @@ export async function controlPlane(o: ControlPlaneOptions): Promise<void> {
       `watching ${o.configDir}${o.kubernetes ? ' and Kubernetes' : ''}; "meshwasm status --control-plane ${cp.httpUrl}" shows what is served` +
       (signatures ? `\nserving only signed modules in namespaces: ${ready.signaturePolicy.join(', ')}` : ''),
   );
-  cp.on('reconciled', (s: { extensions: { name: string; state: string; error?: string }[] }) => {
-    for (const e of s.extensions) progress(`${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}`);
+  log.info({ event: 'ready', xds: cp.xdsAddress, http: cp.httpUrl, configDir: o.configDir }, 'control plane ready');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  log.info({ event: 'shutdown', signal, proxies: cp.proxies().length }, 'shutting down');
   await cp.close();
+  log.info({ event: 'stopped' }, 'stopped');
 }
 
 /** The signature gate from --signature-policy / --trusted-key; the Sigstore libraries load only when one is given. */

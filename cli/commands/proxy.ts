@@ -8,6 +8,7 @@ import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { ModuleArg } from '../module-args.js';
 import type { OutputFormat } from '../output.js';
+import { createLogger, type LogFormat } from '../../logging/logger.js';
 
 interface ProxyCliOptions {
   upstream: string;
@@ -22,6 +23,7 @@ interface ProxyCliOptions {
   routeHeader?: string;
   timeout: string;
   logLevel: LogLevelName;
+  logFormat?: LogFormat;
   output: OutputFormat;
 }
 
@@ -98,6 +100,14 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     else stream.write(text + '\n');
   };
   const minLevel = LOG_LEVELS.indexOf(opts.logLevel);
+  // Events that change what the proxy runs (chain applied, update rejected, shutdown) are log
+  // lines: with -o json they join the JSON event stream on stdout, else human lines on stderr.
+  const log = createLogger({
+    format: opts.logFormat ?? (json ? 'json' : 'text'),
+    level: opts.logLevel === 'critical' ? 'fatal' : opts.logLevel,
+    destination: json ? process.stdout : process.stderr,
+    base: json ? undefined : { component: 'proxy' },
+  });
 
   const filters = opts.xds ? undefined : await loadModules(opts.modules);
   const p: RunningProxy = await startProxy({
@@ -111,6 +121,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     routeHeader: opts.routeHeader,
     timeoutMs,
     initiallyReady: !opts.xds,
+    workload: { name: opts.nodeId, namespace: opts.namespace },
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit(
@@ -119,7 +130,21 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
         process.stderr,
       );
     },
-    onAccessLog: (e) => emit({ event: 'request', ...e }, accessLine(e)),
+    onAccessLog: (e) => {
+      emit({ event: 'request', ...e }, accessLine(e));
+      // A trap fails the filter's VM: what runs changes (503s, skipped filter, or a reload).
+      if (e.trap)
+        log.warn(
+          {
+            event: 'vm.failed',
+            filter: e.trap.filter,
+            callback: e.trap.callback,
+            policy: e.trap.policy,
+            reason: e.trap.message,
+          },
+          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}; its VM failed (${e.trap.policy})`,
+        );
+    },
   });
   const chain = p.chain();
   emit(
@@ -137,7 +162,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       stopping = true;
-      emit({ event: 'shutdown', signal }, `${signal}: draining in-flight requests`, process.stderr);
+      log.info({ event: 'shutdown', signal }, `${signal}: draining in-flight requests`);
       stopXds?.();
       void p.close().then(resolve);
     };
@@ -151,19 +176,17 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
       nodeId: opts.nodeId,
       labels,
       namespace: opts.namespace,
-      onChain: (c) => emit({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),
+      onChain: (c) => log.info({ event: 'chain', ...c }, `chain ${c.version}: ${chainText(c.filters)}`),
       onReject: (r) =>
-        emit(
-          { event: 'nack', ...r },
+        log.warn(
+          { event: 'nack', ...r, serving: p.chain().version },
           `rejected update ${r.version}: ${r.message} (still serving ${p.chain().version})`,
-          process.stderr,
         ),
-      onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
+      onError: (message) => log.error({ event: 'xds-error', message }, `xds: ${message}`),
       onDisconnect: (d) =>
-        emit(
+        log.warn(
           { event: 'xds-disconnected', ...d },
           `xds: lost ${opts.xds} (${d.reason}); still serving ${p.chain().version}, reconnecting in ${d.retryInMs} ms`,
-          process.stderr,
         ),
     });
     if (stopping) stopFn();

@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net';
 /**
  * The control plane's HTTP side: proxies download modules from /modules/<sha256>.wasm (the
  * sha256 is also in the ECDS resource, so they verify what they got, as with Envoy Gateway),
- * and /status answers the status report as JSON.
+ * /status answers the status report as JSON, and /metrics the Prometheus metrics.
  */
 export interface HttpHandlers {
   module(sha256: string): Uint8Array | undefined;
   status(): unknown;
+  /** Prometheus text exposition for GET /metrics. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
 }
 
 export async function startHttpServer(
@@ -30,10 +32,15 @@ export async function startHttpServer(
     } else if (path === '/status' || path === '/status/') {
       const body = JSON.stringify(handlers.status(), null, 2);
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    } else if (path === '/metrics' && handlers.metrics) {
+      handlers.metrics().then(
+        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics: ${err.message}\n`),
+      );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('try /status or /modules/<sha256>.wasm\n');
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('try /status, /metrics or /modules/<sha256>.wasm\n');
     }
   });
   const { host, port } = splitHostPort(listen, 'http-listen');

@@ -26,8 +26,11 @@ export interface EnvVar {
   valueFrom?: 'INLINE' | 'HOST';
 }
 
+/** Kinds a source may produce: Istio's two, and Envoy Gateway's policy (one Extension per spec.wasm[] entry). */
+export type SourceKind = ExtensionKind | 'EnvoyExtensionPolicy';
+
 export interface Extension {
-  kind: ExtensionKind;
+  kind: SourceKind;
   namespace: string;
   name: string;
   /** ECDS resource name, as Istio names it: namespace.name. */

@@ -5,6 +5,8 @@
 export interface FetchOptions {
   /** Name of a pull secret (Kubernetes mode) or docker-config credentials entry; optional. */
   pullSecret?: string;
+  /** Namespace of the extension: where its pull secret is looked up. */
+  namespace?: string;
   /** The checksum the caller expects; a source may refuse before downloading on mismatch. */
   expectedDigest?: string;
   signal?: AbortSignal;

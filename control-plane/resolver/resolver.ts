@@ -9,6 +9,8 @@ export interface ResolveRequest {
   sha256: string;
   pullPolicy: PullPolicy;
   pullSecret?: string;
+  /** The extension's namespace, where its pull secret lives. */
+  namespace?: string;
 }
 
 export interface ResolvedModule {
@@ -70,7 +72,7 @@ export class Resolver {
 
     let remote: string | undefined;
     if (source.resolve) {
-      remote = (await source.resolve(url, { pullSecret: req.pullSecret })).toLowerCase();
+      remote = (await source.resolve(url, { pullSecret: req.pullSecret, namespace: req.namespace })).toLowerCase();
       // Refuse before downloading anything, as Istio's image fetcher does.
       if (declared && remote !== declared) this.refuse(url, remote, declared);
       const hit = this.cache.get(name, remote);
@@ -90,6 +92,7 @@ export class Resolver {
     this.stats.fetches++;
     const fetched = await source.fetch(url, {
       pullSecret: req.pullSecret,
+      namespace: req.namespace,
       expectedDigest: remote ?? (declared || undefined),
     });
     const checksum = fetched.digest.toLowerCase();

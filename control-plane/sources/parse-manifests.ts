@@ -2,6 +2,11 @@ import YAML from 'yaml';
 import { validateManifest, ManifestError } from '../manifest/crd-schema.js';
 import { EXTENSION_API_VERSION, normalizeExtension, type Extension } from '../manifest/extension.js';
 import type { SourceError } from './source.js';
+import {
+  envoyExtensionPolicyToExtensions,
+  isEnvoyExtensionPolicy,
+  validateEnvoyExtensionPolicy,
+} from '../manifest/envoy-extension-policy.js';
 
 const EXTENSION_GROUP = EXTENSION_API_VERSION.split('/')[0]!;
 
@@ -34,6 +39,16 @@ export function parseManifests(text: string, origin: string): { extensions: Exte
     if (doc === null || doc === undefined) return;
     const where = flat.length > 1 ? `${origin} (document ${i + 1})` : origin;
     const apiVersion = (doc as { apiVersion?: unknown }).apiVersion;
+    if (isEnvoyExtensionPolicy(doc)) {
+      try {
+        validateEnvoyExtensionPolicy(doc as Record<string, any>, where);
+        extensions.push(...envoyExtensionPolicyToExtensions(doc as Record<string, any>, origin));
+      } catch (err) {
+        if (!(err instanceof ManifestError)) throw err;
+        errors.push({ origin: where, message: err.message, field: err.field });
+      }
+      return;
+    }
     if (typeof apiVersion === 'string' && !apiVersion.startsWith(EXTENSION_GROUP + '/')) return;
     try {
       validateManifest(doc, where);

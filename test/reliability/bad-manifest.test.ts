@@ -154,12 +154,11 @@ describe('Kubernetes source: an object updated into an invalid one keeps its las
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('keeps serving it and writes Ready=False, reason InvalidManifest', async () => {
+  it('keeps serving it and writes Ready=False, reason Invalid', async () => {
     api.put('MODIFIED', authz('SOMEWHERE', 2));
     const patch = await eventually(
-      () =>
-        api.statusPatches.find((p) => p.name === 'authz' && p.body.status.conditions[0].reason === 'InvalidManifest'),
-      'the InvalidManifest condition',
+      () => api.statusPatches.find((p) => p.name === 'authz' && p.body.status.conditions[0].reason === 'Invalid'),
+      'the Invalid condition',
     );
     expect(patch.body.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'False' });
     expect(patch.body.status.conditions[0].message).toMatch(/spec\.phase.*still serving the last valid version/);
