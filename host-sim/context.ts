@@ -36,6 +36,8 @@ export interface HttpCallRequest {
 /** What a host call asks of the root context (plugin) a context belongs to. */
 export interface RootContextCalls {
   readonly name: string;
+  /** proxy_get_status: set while a failed http call is delivered (BrokenConnection, "reset"). */
+  readonly status: { code: number; message: string };
   startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number;
   setTickPeriod(ms: number): void;
   done(ctx: ProxyContext): WasmResult;
@@ -51,10 +53,6 @@ export interface ProxyContext {
   readonly id: number;
   readonly plugin: RootContextCalls;
   readonly kind: 'root' | 'stream';
-  /** Set while proxy_on_http_call_response runs on this context. */
-  httpCallResponse: HttpCallResponse | undefined;
-  /** proxy_get_status: set by failed http calls (BrokenConnection, "reset"). */
-  status: { code: number; message: string };
   getMap(type: MapType): HeaderPairs | undefined;
   getBuffer(type: BufferType): Uint8Array | undefined;
   setBuffer(type: BufferType, start: number, length: number, data: Uint8Array): WasmResult;

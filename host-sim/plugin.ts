@@ -165,35 +165,36 @@ export class Plugin implements ProxyContext, RootContextCalls {
     return token;
   }
 
+  /**
+   * Envoy's Context::onHttpCallSuccess/onHttpCallFailure on the ROOT context: the call belongs to
+   * the plugin (cpp-host src/exports.cc http_call uses root_context()), so the response comes with
+   * the root's id, the response maps and body hang off the root and are readable whichever
+   * context the guest makes effective, and a failure's status is the root's (get_status also
+   * reads the root). The SDK routes the response to the stream that asked.
+   */
   private deliver(token: number, outcome: HttpCallResponse | { failure: string }): void {
     const p = this.pending.get(token);
-    if (!p) return; // cancelled: the stream that made it is gone
+    if (!p || this.isDeleted) return;
     this.pending.delete(token);
-    const ctx = p.ctx;
     if ('failure' in outcome) {
       p.record.response = { failure: outcome.failure };
-      ctx.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
-      ctx.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
-      this.vm.call(ctx, 'proxy_on_http_call_response', [ctx.id, token, 0, 0, 0]);
-      ctx.status = { code: 0, message: '' };
+      this.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
+      this.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
+      this.vm.call(this, 'proxy_on_http_call_response', [this.id, token, 0, 0, 0]);
+      this.status = { code: 0, message: '' };
     } else {
       const status = Number(outcome.headers.find(([k]) => k === ':status')?.[1] ?? 0);
       p.record.response = { status, headers: outcome.headers, body: Buffer.from(outcome.body).toString('utf8') };
-      ctx.httpCallResponse = outcome;
-      this.vm.call(ctx, 'proxy_on_http_call_response', [
-        ctx.id,
+      this.httpCallResponse = outcome;
+      this.vm.call(this, 'proxy_on_http_call_response', [
+        this.id,
         token,
         outcome.headers.length,
         outcome.body.length,
         outcome.trailers.length,
       ]);
     }
-    ctx.httpCallResponse = undefined;
-  }
-
-  /** A stream that ends takes its outstanding calls with it (Envoy cancels them). */
-  cancelCalls(ctx: ProxyContext): void {
-    for (const [token, p] of this.pending) if (p.ctx === ctx) this.pending.delete(token);
+    this.httpCallResponse = undefined;
   }
 
   get pendingCalls(): number {

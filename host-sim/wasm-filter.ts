@@ -1,6 +1,6 @@
 import { BufferType, DataStatus, HeadersStatus, MapType, StreamType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HttpCallResponse, LocalResponse, ProxyContext } from './context.js';
+import type { LocalResponse, ProxyContext } from './context.js';
 import type { BodyRef, DataVerdict, FilterCallbacks, FilterStage, HeadersVerdict, Verdict } from './filter-manager.js';
 import type { Plugin } from './plugin.js';
 import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
@@ -15,8 +15,6 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   readonly kind = 'stream';
   readonly id: number;
   readonly name: string;
-  httpCallResponse: HttpCallResponse | undefined;
-  status = { code: 0, message: '' };
   private created = false;
   private cb!: FilterCallbacks;
   private reqHeaders: HeaderPairs | undefined;
@@ -164,7 +162,6 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     this.vm.call(this, 'proxy_on_delete', [this.id]);
     this.vm.contexts.delete(this.id);
     this.plugin.streams.delete(this);
-    this.plugin.cancelCalls(this);
   }
 
   get isDestroyed(): boolean {
@@ -187,10 +184,12 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
         return log?.responseHeaders ?? this.respHeaders;
       case MapType.HttpResponseTrailers:
         return log?.responseTrailers ?? this.respTrailers;
+      // An http call's response hangs off the root context that owns the call (Envoy's
+      // rootContext()->http_call_response_), readable whichever context is effective.
       case MapType.HttpCallResponseHeaders:
-        return this.httpCallResponse?.headers;
+        return this.plugin.httpCallResponse?.headers;
       case MapType.HttpCallResponseTrailers:
-        return this.httpCallResponse?.trailers;
+        return this.plugin.httpCallResponse?.trailers;
       default:
         return undefined;
     }
@@ -203,7 +202,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case BufferType.HttpResponseBody:
         return this.respBody?.bytes;
       case BufferType.HttpCallResponseBody:
-        return this.httpCallResponse?.body;
+        return this.plugin.httpCallResponse?.body;
       case BufferType.VmConfiguration:
         return this.vm.vmConfig;
       default:

@@ -21,7 +21,8 @@ export function miscCalls(vm: VmScope) {
       return ctx.plugin.done(ctx);
     },
     proxy_get_status: guarded((codePtr: number, msgPtr: number, msgSize: number) => {
-      const status = vm.current?.status ?? { code: 0, message: '' };
+      // cpp-host's get_status reads the root context, where http call failures are recorded.
+      const status = vm.current?.plugin.status ?? { code: 0, message: '' };
       vm.mem.setU32(codePtr, status.code);
       vm.mem.returnString(status.message, msgPtr, msgSize);
       return WasmResult.Ok;
