@@ -33,6 +33,16 @@ export interface HttpCallRequest {
   timeoutMs: number;
 }
 
+/** A property declared through the declare_property foreign function (Envoy's CelStatePrototype). */
+export interface PropertyDeclaration {
+  name: string;
+  readonly: boolean;
+  /** WasmType: 0 bytes, 1 string, 2 flatbuffers, 3 protobuf. */
+  type: number;
+  /** LifeSpan: 0 filter chain, 1 downstream request, 2 downstream connection. */
+  span: number;
+}
+
 /** What a host call asks of the root context (plugin) a context belongs to. */
 export interface RootContextCalls {
   readonly name: string;
@@ -42,6 +52,8 @@ export interface RootContextCalls {
   setTickPeriod(ms: number): void;
   done(ctx: ProxyContext): WasmResult;
   notifyQueueReady(queueId: number): void;
+  /** A declaration made on the root context, which proxy_set_property honours. */
+  declaredProperty(name: string): PropertyDeclaration | undefined;
 }
 
 /**
@@ -61,6 +73,11 @@ export interface ProxyContext {
   sendLocalResponse(response: LocalResponse): WasmResult;
   continueStream(type: StreamType): WasmResult;
   closeStream(type: StreamType): WasmResult;
+  /** declare_property: BadArgument when the name is already declared on this context. */
+  declareProperty(decl: PropertyDeclaration): WasmResult;
+  /** set_envoy_filter_state: NotFound without a stream. */
+  setEnvoyFilterState(key: string, value: Uint8Array): WasmResult;
+  clearRouteCache(): void;
 }
 
 /** The proxy-wide services host calls reach: stats, shared data, queues, clock, clusters, log. */

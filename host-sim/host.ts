@@ -8,6 +8,7 @@ import { MetricStore } from './stores/metrics.js';
 import { SharedDataStore } from './stores/shared-data.js';
 import { SharedQueueStore } from './stores/shared-queues.js';
 import { WasmVm, type VmOptions } from './vm.js';
+import type { VmTrap } from './errors.js';
 
 export interface LogEntry {
   level: LogLevelName;
@@ -52,6 +53,7 @@ export class Host implements PluginHost {
   readonly queues = new SharedQueueStore();
   readonly logs: LogEntry[] = [];
   readonly calls: HttpCallRecord[] = [];
+  readonly vmTraps: VmTrap[] = [];
   properties: Record<string, PropertyValue>;
   private clusters: Map<string, ClusterTarget>;
   private ready: (() => void)[] = [];

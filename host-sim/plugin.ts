@@ -1,8 +1,15 @@
 import { BufferType, MapType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HostServices, HttpCallRequest, HttpCallResponse, ProxyContext, RootContextCalls } from './context.js';
-import { ConfigureError, type TrapInfo } from './errors.js';
-import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
+import type {
+  HostServices,
+  HttpCallRequest,
+  HttpCallResponse,
+  PropertyDeclaration,
+  ProxyContext,
+  RootContextCalls,
+} from './context.js';
+import { ConfigureError, mostTellingLine, type TrapInfo, type VmTrap } from './errors.js';
+import { propertyBytes, type PropertyValue } from './properties.js';
 import type { WasmVm } from './vm.js';
 
 export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
@@ -28,6 +35,8 @@ export interface PluginHost extends HostServices {
   readonly properties: Record<string, PropertyValue>;
   readonly plugins: Plugin[];
   recordCall(plugin: Plugin, record: HttpCallRecord): void;
+  /** Traps outside a stream, in the order they happened (the VM is failed after the first). */
+  readonly vmTraps: VmTrap[];
   dispatchHttpCall(req: HttpCallRequest, deliver: (o: HttpCallResponse | { failure: string }) => void): void;
   post(fn: () => void): void;
 }
@@ -127,15 +136,26 @@ export class Plugin implements ProxyContext, RootContextCalls {
   private failIfTrapped(callback: string, logStart: number): void {
     const t = this.vm.failed;
     if (!t) return;
-    const lastLog = this.host.logs
-      .slice(logStart)
-      .filter((l) => l.level === 'critical' || l.level === 'error')
-      .pop();
+    const logs = this.host.logs.slice(logStart);
+    const telling = mostTellingLine(logs);
     throw new ConfigureError(
       `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
-        (lastLog ? `; the filter logged: ${lastLog.message}` : ''),
-      this.host.logs.slice(logStart),
+        (telling ? `; the filter logged: ${telling}` : ''),
+      logs,
+      t,
     );
+  }
+
+  /**
+   * Calls a root-context callback outside any stream; a trap there fails the VM (as in Envoy) and
+   * is recorded in host.vmTraps, where the harness, `meshwasm run` and `analyze` show it.
+   */
+  callRoot(callback: string, args: number[]): number | undefined {
+    const before = this.vm.failed;
+    const r = this.vm.call(this, callback, args);
+    const t = this.vm.failed;
+    if (t && !before) this.host.vmTraps.push({ ...t, plugin: this.name });
+    return r;
   }
 
   // --- timers -----------------------------------------------------------------------------
@@ -148,7 +168,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   runTicks(nowMs: number): void {
     while (this.tickPeriodMs > 0 && this.nextTickAtMs <= nowMs && !this.vm.failed) {
       this.nextTickAtMs += this.tickPeriodMs;
-      this.vm.call(this, 'proxy_on_tick', [this.id]);
+      this.callRoot('proxy_on_tick', [this.id]);
     }
   }
 
@@ -180,13 +200,13 @@ export class Plugin implements ProxyContext, RootContextCalls {
       p.record.response = { failure: outcome.failure };
       this.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
       this.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
-      this.vm.call(this, 'proxy_on_http_call_response', [this.id, token, 0, 0, 0]);
+      this.callRoot('proxy_on_http_call_response', [this.id, token, 0, 0, 0]);
       this.status = { code: 0, message: '' };
     } else {
       const status = Number(outcome.headers.find(([k]) => k === ':status')?.[1] ?? 0);
       p.record.response = { status, headers: outcome.headers, body: Buffer.from(outcome.body).toString('utf8') };
       this.httpCallResponse = outcome;
-      this.vm.call(this, 'proxy_on_http_call_response', [
+      this.callRoot('proxy_on_http_call_response', [
         this.id,
         token,
         outcome.headers.length,
@@ -204,7 +224,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   // --- queues -----------------------------------------------------------------------------
   notifyQueueReady(queueId: number): void {
     // Envoy posts the notification to the owning VM's thread; it runs after the current call.
-    this.vm.defer(() => this.host.post(() => this.vm.call(this, 'proxy_on_queue_ready', [this.id, queueId])));
+    this.vm.defer(() => this.host.post(() => this.callRoot('proxy_on_queue_ready', [this.id, queueId])));
   }
 
   // --- end of life ------------------------------------------------------------------------
@@ -216,7 +236,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   shutdown(): boolean {
     if (this.shuttingDown) return this.isDeleted;
     this.shuttingDown = true;
-    const finished = this.vm.call(this, 'proxy_on_done', [this.id]);
+    const finished = this.callRoot('proxy_on_done', [this.id]);
     if (finished === 0 && !this.vm.failed) return false;
     this.remove();
     return true;
@@ -275,8 +295,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     if (key === 'plugin_name') return Buffer.from(this.name);
     if (key === 'plugin_root_id') return Buffer.from(this.rootId);
     if (key === 'plugin_vm_id') return Buffer.from(this.vm.vmId);
-    const v = lookupProperty(this.properties, path) ?? lookupProperty(this.host.properties, path);
-    return v === undefined ? undefined : encodeProperty(v);
+    return propertyBytes(this.properties, path) ?? propertyBytes(this.host.properties, path);
   }
 
   setProperty(): WasmResult {
@@ -293,4 +312,19 @@ export class Plugin implements ProxyContext, RootContextCalls {
   closeStream(): WasmResult {
     return WasmResult.NotFound;
   }
+
+  private declarations = new Map<string, PropertyDeclaration>();
+  declareProperty(decl: PropertyDeclaration): WasmResult {
+    // Context::declareProperty keeps the first declaration: its schema may be in use.
+    if (this.declarations.has(decl.name)) return WasmResult.BadArgument;
+    this.declarations.set(decl.name, decl);
+    return WasmResult.Ok;
+  }
+  declaredProperty(name: string): PropertyDeclaration | undefined {
+    return this.declarations.get(name);
+  }
+  setEnvoyFilterState(): WasmResult {
+    return WasmResult.NotFound;
+  }
+  clearRouteCache(): void {}
 }

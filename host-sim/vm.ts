@@ -17,6 +17,7 @@ import { sharedDataCalls } from './hostcalls/shared-data.js';
 import { sharedQueueCalls } from './hostcalls/shared-queues.js';
 import { miscCalls } from './hostcalls/misc.js';
 import { emscriptenCalls } from './hostcalls/emscripten.js';
+import { foreignFunctionCalls } from './hostcalls/foreign/index.js';
 import { DURING_START, restrictable, WHILE_ALLOCATING, withRestriction } from './abi/restricted.js';
 import { envoyRelease, importsOf, type EnvoyRelease } from './envoy-releases.js';
 
@@ -53,6 +54,7 @@ function envImports(vm: WasmVm): Record<string, HostFn> {
     ...sharedDataCalls(vm),
     ...sharedQueueCalls(vm),
     ...miscCalls(vm),
+    ...foreignFunctionCalls(vm),
     ...emscriptenCalls(),
   } as Record<string, HostFn>;
 }

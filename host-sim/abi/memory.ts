@@ -176,6 +176,14 @@ export class GuestMemory {
     this.setU32(sizePtr, len);
   }
 
+  /** Copies `data` into a fresh guest allocation and returns its address (0 for empty data). */
+  allocCopy(data: Uint8Array): number {
+    if (data.length === 0) return 0;
+    const ptr = this.allocFor(data.length);
+    this.u8.set(data, ptr);
+    return ptr;
+  }
+
   /** Pointer 0, size 0: what cpp-host writes for an empty value without calling the allocator. */
   returnEmpty(ptrPtr: number, sizePtr: number): void {
     this.setU32(ptrPtr, 0);

@@ -2,7 +2,7 @@ import { WasmResult } from '../abi/constants.js';
 import { guarded } from '../abi/guarded.js';
 import type { VmScope } from '../context.js';
 
-/** Time, effective context, proxy_done, status and foreign functions. */
+/** Time, effective context, proxy_done and status (foreign functions: foreign/). */
 export function miscCalls(vm: VmScope) {
   return {
     proxy_get_current_time_nanoseconds: guarded((retPtr: number) => {
@@ -27,16 +27,5 @@ export function miscCalls(vm: VmScope) {
       vm.mem.returnString(status.message, msgPtr, msgSize);
       return WasmResult.Ok;
     }),
-    proxy_call_foreign_function: guarded(
-      (namePtr: number, nameSize: number, _argPtr: number, _argSize: number, retPtr: number, retSize: number) => {
-        const name = vm.mem.string(namePtr, nameSize);
-        // Envoy registers a few; the one filters use for routing is clear_route_cache.
-        if (name === 'clear_route_cache') {
-          vm.mem.returnBytes(new Uint8Array(0), retPtr, retSize);
-          return WasmResult.Ok;
-        }
-        return WasmResult.NotFound;
-      },
-    ),
   };
 }

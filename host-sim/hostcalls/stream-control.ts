@@ -32,6 +32,9 @@ export function streamControlCalls(vm: VmScope) {
     // ABI 0.1.0 spellings.
     proxy_continue_request: () => vm.current?.continueStream(StreamType.HttpRequest) ?? WasmResult.NotFound,
     proxy_continue_response: () => vm.current?.continueStream(StreamType.HttpResponse) ?? WasmResult.NotFound,
-    proxy_clear_route_cache: () => WasmResult.Ok,
+    proxy_clear_route_cache: () => {
+      vm.current?.clearRouteCache();
+      return WasmResult.Ok;
+    },
   };
 }

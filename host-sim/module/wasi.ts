@@ -90,13 +90,13 @@ export function wasiImports(vm: VmScope): Record<string, WasiFn> {
     }) as unknown as WasiFn,
     fd_read: () => ENOSYS,
     fd_pread: () => ENOSYS,
-    // cpp-host logs these two as errors and answers success.
+    // cpp-host reports these through Context::error, which Envoy logs at trace, and succeeds.
     fd_seek: () => {
-      vm.host.log(vm, 'error', 'wasi_unstable fd_seek');
+      vm.host.log(vm, 'trace', 'wasi_unstable fd_seek');
       return ESUCCESS;
     },
     fd_close: () => {
-      vm.host.log(vm, 'error', 'wasi_unstable fd_close');
+      vm.host.log(vm, 'trace', 'wasi_unstable fd_close');
       return ESUCCESS;
     },
     fd_fdstat_get: guard((fd: number, statPtr: number) => {
