@@ -38,6 +38,8 @@ export interface TrapInfo {
 export interface VmTrap extends TrapInfo {
   /** The plugin (root context) the callback ran for. */
   plugin: string;
+  /** The guest's most telling line logged during that callback (a Go "panic:" line, say). */
+  logged?: string;
 }
 
 /**

@@ -152,9 +152,13 @@ export class Plugin implements ProxyContext, RootContextCalls {
    */
   callRoot(callback: string, args: number[]): number | undefined {
     const before = this.vm.failed;
+    const logStart = this.host.logs.length;
     const r = this.vm.call(this, callback, args);
     const t = this.vm.failed;
-    if (t && !before) this.host.vmTraps.push({ ...t, plugin: this.name });
+    if (t && !before) {
+      const logged = mostTellingLine(this.host.logs.slice(logStart));
+      this.host.vmTraps.push({ ...t, plugin: this.name, ...(logged ? { logged } : {}) });
+    }
     return r;
   }
 
