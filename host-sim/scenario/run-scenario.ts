@@ -143,15 +143,13 @@ export async function runScenario(
       metrics: h.host.metrics.snapshot(),
     });
     if (step.advanceMs) await h.tick(step.advanceMs);
-    requests[requests.length - 1]!.vmTraps = h.vmTraps
-      .slice(vmTrapStart)
-      .map((t) => ({
-        plugin: t.plugin,
-        callback: t.callback,
-        function: t.function,
-        message: t.message,
-        logged: t.logged,
-      }));
+    requests[requests.length - 1]!.vmTraps = h.vmTraps.slice(vmTrapStart).map((t) => ({
+      plugin: t.plugin,
+      callback: t.callback,
+      function: t.function,
+      message: t.message,
+      logged: t.logged,
+    }));
   }
   return {
     module: opts.label ?? (typeof module === 'string' ? module : 'module'),
