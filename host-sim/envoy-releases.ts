@@ -193,3 +193,20 @@ export function allKnownImports(): Set<string> {
     for (const n of importsOf(ENVOY_RELEASES[ENVOY_RELEASES.length - 1]!, abi)) out.add(n);
   return out;
 }
+
+/**
+ * The oldest release in the table that provides every one of `imports` ("module.name") to a
+ * module of `abi`, and the imports no release provides (those modules load nowhere).
+ */
+export function oldestReleaseLoading(
+  imports: readonly string[],
+  abi: AbiVersion,
+): { release: EnvoyRelease | undefined; missing: string[] } {
+  const missing = imports.filter((i) => !firstReleaseWith(i, abi));
+  if (missing.length > 0) return { release: undefined, missing };
+  const release = ENVOY_RELEASES.find((r) => {
+    const have = importsOf(r, abi);
+    return imports.every((i) => have.has(i));
+  });
+  return { release, missing };
+}

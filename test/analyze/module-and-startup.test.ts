@@ -44,8 +44,22 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     const img = await push('unknown-import', modules.unknownImport());
     const r = await analyzeYaml([wasmPlugin('imp', img)]);
     const f = only(r, 'MW0302');
-    expect(f.details).toEqual({ imports: ['env.proxy_get_secret_token'] });
+    expect(f.details).toMatchObject({ imports: ['env.proxy_get_secret_token'], needsNewerEnvoy: [] });
+    expect(f.message).toContain('which no Envoy provides');
     expect(codes(r)).not.toContain('MW0311'); // not run: Envoy would not load it
+  });
+
+  it('MW0302: imports only a newer Envoy provides are named with the release that has them (host-sim/envoy-releases.ts)', async () => {
+    const { compileFixture } = await import('../fixtures/compile.js');
+    const path = tempFile('emscripten.wasm', await compileFixture('conformance/emscripten_wasi.wat'));
+    const old = await analyzeYaml([wasmPlugin('new-wasi', { url: `file://${path}` })], { istioVersion: '1.30' });
+    const f = only(old, 'MW0302');
+    expect(f.message).toContain(
+      'imports Envoy 1.38 (Istio 1.30) lacks: wasi_snapshot_preview1.clock_res_get (Envoy 1.39+, Istio 1.31+)',
+    );
+    expect(f.message).not.toContain('pthread_equal');
+    const current = await analyzeYaml([wasmPlugin('new-wasi', { url: `file://${path}` })], { istioVersion: '1.31' });
+    expect(codes(current)).not.toContain('MW0302');
   });
 
   it('MW0303: an ABI 0.2.1 module against Istio 1.8, which speaks 0.1.0 and 0.2.0', async () => {
