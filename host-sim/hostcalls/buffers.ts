@@ -20,20 +20,27 @@ export function bufferCalls(vm: VmScope) {
       return WasmResult.Ok;
     }),
     proxy_set_buffer_bytes: guarded((type: number, start: number, size: number, ptr: number, len: number) => {
+      if (type >>> 0 > BufferType.CallData) return WasmResult.BadArgument;
       const ctx = vm.current;
       if (!ctx) return WasmResult.NotFound;
       return ctx.setBuffer(type, start >>> 0, size >>> 0, vm.mem.copy(ptr, len));
     }),
     proxy_get_buffer_status: guarded((type: number, lenPtr: number, flagsPtr: number) => {
+      if (type >>> 0 > BufferType.CallData) return WasmResult.BadArgument;
       const buf = vm.current?.getBuffer(type);
       if (!buf) return WasmResult.NotFound;
       vm.mem.setU32(lenPtr, buf.length);
       vm.mem.setU32(flagsPtr, 0);
       return WasmResult.Ok;
     }),
-    /** ABI 0.1.0 modules read their configuration through this older call. */
+    /**
+     * ABI 0.1.0 modules read their configuration through this older call: Envoy's
+     * Context::getConfiguration answers the plugin configuration while proxy_on_configure runs,
+     * the VM configuration at any other time.
+     */
     proxy_get_configuration: guarded((retPtr: number, retSize: number) => {
-      const buf = vm.current?.getBuffer(7);
+      const ctx = vm.current;
+      const buf = ctx?.getBuffer(BufferType.PluginConfiguration) ?? ctx?.getBuffer(BufferType.VmConfiguration);
       vm.mem.returnBytes(buf ?? new Uint8Array(0), retPtr, retSize);
       return WasmResult.Ok;
     }),
