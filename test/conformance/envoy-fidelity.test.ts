@@ -10,7 +10,7 @@ import { envoyCoreTypes } from '../../envoy-api/protos.js';
 import { ConfigureError, type Harness } from '../../host-sim/harness/index.js';
 import { firstReleaseWith, envoyRelease, importsOf } from '../../host-sim/envoy-releases.js';
 import { encodeExt, extType } from '../../host-sim/hostcalls/foreign/messages.js';
-import { compileFixture } from '../fixtures/compile.js';
+import { compileFixture, compileWatText } from '../fixtures/compile.js';
 import { fixtureHarness, get, messages, post } from '../host-sim/fixture-harness.js';
 
 const pairs = (b: Uint8Array): [string, string][] => {
@@ -58,6 +58,50 @@ describe('empty values allocate nothing (cpp-host copyToPointerSize / get_header
         message: 'Attempted call to restricted proxy-wasm capability: proxy_get_log_level',
       }),
     );
+  });
+});
+
+describe('start-up runs restricted, as cpp-host WasmBase::startVm', () => {
+  it('refuses proxy_* calls other than proxy_log during _initialize (InternalFailure) while WASI start-up calls work', async () => {
+    const module = await compileWatText(`(module
+      (import "env" "proxy_get_property" (func $prop (param i32 i32 i32 i32) (result i32)))
+      (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env (param i32 i32) (result i32)))
+      (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "node")
+      (data (i32.const 200) "x-during-init")
+      (data (i32.const 220) "x-environ")
+      (global $prop_status (mut i32) (i32.const 99))
+      (global $env_status (mut i32) (i32.const 99))
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 8192))
+      (func (export "_initialize")
+        (global.set $prop_status (call $prop (i32.const 100) (i32.const 4) (i32.const 300) (i32.const 304)))
+        (global.set $env_status (call $env (i32.const 308) (i32.const 312)))
+        (drop (call $log (i32.const 2) (i32.const 100) (i32.const 4))))
+      (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+        (i32.store8 (i32.const 400) (i32.add (i32.const 48) (i32.div_u (global.get $prop_status) (i32.const 10))))
+        (i32.store8 (i32.const 401) (i32.add (i32.const 48) (i32.rem_u (global.get $prop_status) (i32.const 10))))
+        (i32.store8 (i32.const 402) (i32.add (i32.const 48) (global.get $env_status)))
+        (drop (call $add (i32.const 0) (i32.const 200) (i32.const 13) (i32.const 400) (i32.const 2)))
+        (drop (call $add (i32.const 0) (i32.const 220) (i32.const 9) (i32.const 402) (i32.const 1)))
+        (i32.const 0)))`);
+    const h = await (await import('../../host-sim/harness/index.js')).createHarness({
+      module,
+      label: 'init-restricted',
+    });
+    const r = await h.request({ headers: get('/') });
+    // InternalFailure (10), written as two digits.
+    expect(r.upstreamHeader('x-during-init')).toBe('10');
+    expect(r.upstreamHeader('x-environ')).toBe('0');
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'Attempted call to restricted proxy-wasm capability: proxy_get_property',
+      }),
+    );
+    expect(messages(h.logs)).toContain('node');
   });
 });
 
