@@ -140,6 +140,18 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     expect(codes(r2)).not.toContain('MW0310');
   });
 
+  it('MW0308 quotes the panic line of a Go-style runtime that traps in on_configure; MW0314 reports a trap in its first on_tick', async () => {
+    const { compileFixture } = await import('../fixtures/compile.js');
+    const path = tempFile('go_panic.wasm', await compileFixture('conformance/go_panic.wat'));
+    const atConfigure = await analyzeYaml([wasmPlugin('panics', { url: `file://${path}` })]);
+    expect(only(atConfigure, 'MW0308').message).toContain('panic: runtime error: index out of range [0] with length 0');
+    const atTick = await analyzeYaml([wasmPlugin('ticker', { url: `file://${path}`, pluginConfig: { mode: 'tick' } })]);
+    const f = only(atTick, 'MW0314');
+    expect(f.details).toMatchObject({ callback: 'proxy_on_tick' });
+    expect(f.message).toContain('the filter logged: panic: runtime error');
+    expect(codes(atConfigure)).not.toContain('MW0314');
+  });
+
   it('MW0311, MW0312, MW0313: figures always; warnings above --max-module-size and --max-startup-ms', async () => {
     const img = await push('good', modules.good());
     const r = await analyzeYaml([wasmPlugin('figures', img)], { limits: { maxModuleBytes: 100, maxStartupMs: 0 } });
