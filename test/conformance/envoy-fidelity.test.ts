@@ -8,7 +8,8 @@ import { inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { envoyCoreTypes } from '../../envoy-api/protos.js';
 import { ConfigureError, type Harness } from '../../host-sim/harness/index.js';
-import { firstReleaseWith, envoyRelease, importsOf } from '../../host-sim/envoy-releases.js';
+import { allKnownImports, envoyRelease, firstReleaseWith, importsOf } from '../../host-sim/envoy-releases.js';
+import { providedImports } from '../../host-sim/index.js';
 import { encodeExt, extType } from '../../host-sim/hostcalls/foreign/messages.js';
 import { compileFixture, compileWatText } from '../fixtures/compile.js';
 import { fixtureHarness, get, messages, post } from '../host-sim/fixture-harness.js';
@@ -156,6 +157,12 @@ describe('the import set of a real Envoy (cpp-host exports.h FOR_ALL_WASI_FUNCTI
     expect(importsOf(envoyRelease(), '0.1.0').has('env.proxy_continue_request')).toBe(true);
     expect(importsOf(envoyRelease(), '0.2.1').has('env.proxy_continue_request')).toBe(false);
     expect(() => envoyRelease('latest')).toThrow(/is not an Envoy version/);
+  });
+
+  it('implements every import of every release in the table', () => {
+    const implemented = providedImports();
+    const missing = [...allKnownImports()].filter((n) => !implemented.has(n));
+    expect(missing).toEqual([]);
   });
 });
 
@@ -338,6 +345,12 @@ describe("message-valued properties serialized as Envoy's getProperty/serializeV
   it('a Struct holding a null cannot be serialized: SerializationFailure', async () => {
     expect((await prop('node/metadata')).status).toBe('3');
     expect((await prop('node/metadata/nothing')).status).toBe('3');
+  });
+
+  it('takes node metadata as plain properties too, as scenario files give them', async () => {
+    const p = await fixtureHarness('conformance/probe.c', { properties: { node: { metadata: { ZONE: 'eu-1' } } } });
+    const r = await p.request({ headers: { ...post('/'), 'x-prop': 'node/metadata/ZONE' }, body: '-' });
+    expect([r.downstreamHeader('x-prop-status'), r.downstream.body]).toEqual(['0', 'eu-1']);
   });
 
   it('cluster_metadata is envoy.config.core.v3.Metadata bytes, and its members are reachable by path', async () => {
