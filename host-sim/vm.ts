@@ -148,7 +148,13 @@ export class WasmVm implements VmScope {
 
     if (this.info.start !== 'none') {
       const startName = this.info.start;
-      const trap = withRestriction({ allowed: DURING_START, refuse }, () => this.callRaw(startName, []));
+      const trap = withRestriction({ allowed: DURING_START, refuse }, () => {
+        const t = this.callRaw(startName, []);
+        // cpp-host's startVm then calls a reactor's main(0, 0), else __main_void, when exported.
+        if (t || startName !== '_initialize') return t;
+        if (this.has('main')) return this.callRaw('main', [0, 0]);
+        return this.has('__main_void') ? this.callRaw('__main_void', []) : undefined;
+      });
       // A command that calls proc_exit(0) from _start has finished its start-up normally.
       if (trap && !(trap.exitCode === 0)) {
         throw new HostError('invalid-input', `${this.label} failed in ${this.info.start}: ${trap.info.message}`);

@@ -106,6 +106,27 @@ describe('start-up runs restricted, as cpp-host WasmBase::startVm', () => {
   });
 });
 
+describe('a reactor exporting main (Emscripten, wasi-libc) gets main(0, 0) after _initialize, as cpp-host startVm', () => {
+  it('calls main with argc 0 and argv 0 once, still restricted', async () => {
+    const module = await compileWatText(`(module
+      (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "initialize")
+      (data (i32.const 120) "main argc=0")
+      (data (i32.const 140) "main argc!=0")
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 8192))
+      (func (export "_initialize") (drop (call $log (i32.const 2) (i32.const 100) (i32.const 10))))
+      (func (export "main") (param $argc i32) (param $argv i32) (result i32)
+        (if (i32.or (local.get $argc) (local.get $argv))
+          (then (drop (call $log (i32.const 2) (i32.const 140) (i32.const 12))))
+          (else (drop (call $log (i32.const 2) (i32.const 120) (i32.const 11)))))
+        (i32.const 0)))`);
+    const h = await (await import('../../host-sim/harness/index.js')).createHarness({ module, label: 'reactor-main' });
+    expect(messages(h.logs)).toEqual(['initialize', 'main argc=0']);
+  });
+});
+
 describe('http callouts belong to the root context (cpp-host http_call uses root_context(); Envoy onHttpCallSuccess)', () => {
   it('delivers the response with the root id to a C++-SDK-style root lookup, readable from any context, and the stream resumes', async () => {
     const h = await fixtureHarness('conformance/cpp_root_lookup.c', {
