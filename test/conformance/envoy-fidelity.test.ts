@@ -127,6 +127,28 @@ describe('a reactor exporting main (Emscripten, wasi-libc) gets main(0, 0) after
   });
 });
 
+describe('a module that panics in _initialize (Go runs its init functions there)', () => {
+  it('is refused quoting the panic line from stderr', async () => {
+    const module = await compileWatText(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 100) "panic: assignment to entry in nil map\\n\\ngoroutine 1 [running]:\\nmain.init.0()\\n")
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 8192))
+      (func (export "_initialize")
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 76))
+        (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (call $exit (i32.const 2))
+        unreachable))`);
+    const load = (await import('../../host-sim/harness/index.js')).createHarness({ module, label: 'init-panic' });
+    await expect(load).rejects.toThrow(
+      /init-panic failed in _initialize: proc_exit\(2\); the module logged: panic: assignment to entry in nil map$/,
+    );
+  });
+});
+
 describe('http callouts belong to the root context (cpp-host http_call uses root_context(); Envoy onHttpCallSuccess)', () => {
   it('delivers the response with the root id to a C++-SDK-style root lookup, readable from any context, and the stream resumes', async () => {
     const h = await fixtureHarness('conformance/cpp_root_lookup.c', {
