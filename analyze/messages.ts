@@ -136,6 +136,11 @@ export const MESSAGES = {
     summary: 'module start-up is slower than the limit',
     fix: 'move work out of _initialize/on_vm_start/on_configure; proxies run start-up once per worker thread and on every config change',
   },
+  MW0314: {
+    severity: 'Error',
+    summary: 'module trapped outside a request (timer, queue, callout response)',
+    fix: 'run "meshwasm run" with advanceMs in the scenario to reproduce; Envoy fails the whole VM on such a trap, so every later request meets the failure policy',
+  },
 
   MW0401: {
     severity: 'Warning',

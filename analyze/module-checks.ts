@@ -1,4 +1,5 @@
-import { providedImports } from '../host-sim/index.js';
+import { envoyReleaseForIstio, firstReleaseWith, importsOf } from '../host-sim/envoy-releases.js';
+import type { AbiVersion } from '../host-sim/abi/constants.js';
 import { finding, type Finding } from './finding.js';
 import { abiSince, abiVersionsFor, type IstioVersion } from './proxy-versions.js';
 import type { Subject } from './subject.js';
@@ -80,7 +81,15 @@ export function checkModuleStatically(
     );
   }
 
-  const provided = providedImports();
+  // The import set of the Envoy this Istio ships, for the newest ABI both speak (cpp-host
+  // registers some functions for one ABI only): host-sim/envoy-releases.ts, the same table the
+  // simulator loads modules with.
+  const envoy = envoyReleaseForIstio(target.text);
+  const abi = (abiVersions
+    .filter((v) => spoken.includes(v))
+    .sort()
+    .reverse()[0] ?? '0.2.1') as AbiVersion;
+  const provided = importsOf(envoy, abi);
   const unknown = imports
     .filter((i) => i.kind === 'function' && !provided.has(`${i.module}.${i.name}`))
     .map((i) => `${i.module}.${i.name}`);
@@ -88,13 +97,22 @@ export function checkModuleStatically(
     .filter((i) => i.kind !== 'function' && !(i.kind === 'memory' && i.module === 'env'))
     .map((i) => `${i.kind} ${i.module}.${i.name}`);
   if (unknown.length + otherImports.length > 0) {
-    const all = [...unknown, ...otherImports];
+    const newer = unknown.filter((n) => firstReleaseWith(n, abi));
+    const nowhere = [...unknown.filter((n) => !firstReleaseWith(n, abi)), ...otherImports];
+    const parts: string[] = [];
+    if (newer.length > 0) {
+      const since = newer.map(
+        (n) => `${n} (Envoy ${firstReleaseWith(n, abi)!.envoy}+, Istio ${firstReleaseWith(n, abi)!.istio}+)`,
+      );
+      parts.push(`imports Envoy ${envoy.envoy} (Istio ${target.text}) lacks: ${since.join(', ')}`);
+    }
+    if (nowhere.length > 0) parts.push(`imports ${nowhere.join(', ')}, which no Envoy provides`);
     findings.push(
       finding(
         'MW0302',
         s,
-        `the module imports ${all.join(', ')}, which Envoy does not provide; Envoy fails the VM with "Failed to load Wasm module due to a missing import"`,
-        { imports: all },
+        `the module ${parts.join('; it also ')}; Envoy fails the VM with "Failed to load Wasm module due to a missing import"`,
+        { imports: [...unknown, ...otherImports], envoyVersion: envoy.envoy, needsNewerEnvoy: newer },
       ),
     );
   }

@@ -84,8 +84,30 @@ export async function checkStartup(
     );
     return out;
   }
-  if (r.ok) out.push(...(await checkRootId(s, bytes, r)));
+  if (r.ok) {
+    out.push(...(await checkRootId(s, bytes, r)));
+    out.push(...(await checkOutsideRequests(s, r)));
+  }
   return out;
+}
+
+/**
+ * Envoy fails the whole VM on a trap outside a stream. Runs the plugin's first tick (when it set
+ * a period) and reports any such trap so far, the probe request's callout responses included.
+ */
+async function checkOutsideRequests(s: Subject, r: Extract<Started, { ok: true }>): Promise<Finding[]> {
+  if (r.plugin.tickPeriodMs > 0 && !r.plugin.vm.failed) {
+    r.host.advance(r.plugin.tickPeriodMs);
+    await r.host.settle();
+  }
+  return r.host.vmTraps.map((t) =>
+    finding(
+      'MW0314',
+      s,
+      `the module trapped in ${t.callback}${t.function ? ` (${t.function})` : ''}: ${t.message}${t.logged ? `; the filter logged: ${t.logged}` : ''}`,
+      { callback: t.callback, message: t.message, ...(t.logged ? { logged: t.logged } : {}) },
+    ),
+  );
 }
 
 function startFailure(s: Subject, err: Error): Finding {

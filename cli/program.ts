@@ -39,6 +39,8 @@ export function buildProgram(): Command {
         .choices(['FAIL_CLOSE', 'FAIL_OPEN'])
         .default('FAIL_CLOSE'),
     )
+    .option('--envoy-version <1.MINOR>', 'Envoy release whose imports the module may use (default: the newest known)')
+    .option('--verbose', 'print the full guest output when start-up or configuration traps (-v is --version)')
     .addOption(outputOption())
     .action(async (module: string, opts) => (await import('./commands/run.js')).run(module, opts));
 

@@ -145,3 +145,28 @@ function fromValue(v: Record<string, unknown>): unknown {
   if ('boolValue' in v) return v.boolValue;
   return null;
 }
+
+let coreRoot: protobuf.Root | undefined;
+
+/**
+ * Envoy's core API types (envoy.config.core.v3.Node, Metadata, google.protobuf.Struct), loaded
+ * synchronously once per process: the host simulator encodes property values with them inside a
+ * host call, where it cannot wait. Field names are camelCase, as protobufjs' fromObject expects.
+ */
+export function envoyCoreTypes(): protobuf.Root {
+  if (!coreRoot) {
+    const dirs = includeDirs();
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => {
+      for (const d of dirs) {
+        const candidate = join(d, target);
+        if (existsSync(candidate)) return candidate;
+      }
+      return target;
+    };
+    root.loadSync(['envoy/config/core/v3/base.proto'], { keepCase: false });
+    root.resolveAll();
+    coreRoot = root;
+  }
+  return coreRoot;
+}

@@ -33,13 +33,27 @@ export interface HttpCallRequest {
   timeoutMs: number;
 }
 
+/** A property declared through the declare_property foreign function (Envoy's CelStatePrototype). */
+export interface PropertyDeclaration {
+  name: string;
+  readonly: boolean;
+  /** WasmType: 0 bytes, 1 string, 2 flatbuffers, 3 protobuf. */
+  type: number;
+  /** LifeSpan: 0 filter chain, 1 downstream request, 2 downstream connection. */
+  span: number;
+}
+
 /** What a host call asks of the root context (plugin) a context belongs to. */
 export interface RootContextCalls {
   readonly name: string;
+  /** proxy_get_status: set while a failed http call is delivered (BrokenConnection, "reset"). */
+  readonly status: { code: number; message: string };
   startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number;
   setTickPeriod(ms: number): void;
   done(ctx: ProxyContext): WasmResult;
   notifyQueueReady(queueId: number): void;
+  /** A declaration made on the root context, which proxy_set_property honours. */
+  declaredProperty(name: string): PropertyDeclaration | undefined;
 }
 
 /**
@@ -51,10 +65,6 @@ export interface ProxyContext {
   readonly id: number;
   readonly plugin: RootContextCalls;
   readonly kind: 'root' | 'stream';
-  /** Set while proxy_on_http_call_response runs on this context. */
-  httpCallResponse: HttpCallResponse | undefined;
-  /** proxy_get_status: set by failed http calls (BrokenConnection, "reset"). */
-  status: { code: number; message: string };
   getMap(type: MapType): HeaderPairs | undefined;
   getBuffer(type: BufferType): Uint8Array | undefined;
   setBuffer(type: BufferType, start: number, length: number, data: Uint8Array): WasmResult;
@@ -63,6 +73,11 @@ export interface ProxyContext {
   sendLocalResponse(response: LocalResponse): WasmResult;
   continueStream(type: StreamType): WasmResult;
   closeStream(type: StreamType): WasmResult;
+  /** declare_property: BadArgument when the name is already declared on this context. */
+  declareProperty(decl: PropertyDeclaration): WasmResult;
+  /** set_envoy_filter_state: NotFound without a stream. */
+  setEnvoyFilterState(key: string, value: Uint8Array): WasmResult;
+  clearRouteCache(): void;
 }
 
 /** The proxy-wide services host calls reach: stats, shared data, queues, clock, clusters, log. */

@@ -16,6 +16,8 @@ export class ConfigureError extends HostError {
   constructor(
     message: string,
     readonly logs: { level: string; message: string }[],
+    /** Set when the plugin trapped (on_vm_start, on_configure) rather than answering false. */
+    readonly trap?: TrapInfo,
   ) {
     super('invalid-input', message);
     this.name = 'ConfigureError';
@@ -27,4 +29,29 @@ export interface TrapInfo {
   callback: string;
   function?: string;
   message: string;
+}
+
+/**
+ * A trap outside any stream (on_tick, on_queue_ready, an http call response, on_done of a root
+ * context): Envoy fails the whole VM, so every later request sees the failure policy.
+ */
+export interface VmTrap extends TrapInfo {
+  /** The plugin (root context) the callback ran for. */
+  plugin: string;
+  /** The guest's most telling line logged during that callback (a Go "panic:" line, say). */
+  logged?: string;
+}
+
+/**
+ * The guest's most telling line among what it logged: a Go/TinyGo "panic:" line (the stack trace
+ * that follows names the runtime, not the cause), else a Rust "panicked at", else the last error.
+ */
+export function mostTellingLine(logs: { level: string; message: string }[]): string | undefined {
+  const lines = logs.flatMap((l) => l.message.split('\n').map((m) => ({ level: l.level, message: m.trim() })));
+  const panic = lines.find((l) => /^(panic|fatal error): /.test(l.message));
+  if (panic) return panic.message;
+  const rust = lines.find((l) => /panicked at/.test(l.message));
+  if (rust) return rust.message;
+  const errors = lines.filter((l) => (l.level === 'error' || l.level === 'critical') && l.message !== '');
+  return errors[errors.length - 1]?.message;
 }

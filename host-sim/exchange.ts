@@ -1,3 +1,4 @@
+import type { VmTrap } from './errors.js';
 import { WasmHttpFilter } from './wasm-filter.js';
 import type { HeaderPairs } from './abi/memory.js';
 import type { LocalResponse } from './context.js';
@@ -24,6 +25,11 @@ export interface RequestSpec {
   response?: ResponseSpec | ((upstream: { headers: HeaderPairs; body: Uint8Array }) => ResponseSpec);
   /** Property overrides for this request only ("source.address": "10.1.2.3:4567"). */
   properties?: Record<string, unknown>;
+  /**
+   * While the request is paused (nothing left to run), advance the virtual clock by this much,
+   * running proxy_on_tick as periods elapse: a filter that resumes a request from on_tick.
+   */
+  advanceWhilePausedMs?: number;
 }
 
 export interface ExchangeResult {
@@ -42,6 +48,11 @@ export interface ExchangeResult {
   stalled: boolean;
   logs: LogEntry[];
   httpCalls: HttpCallRecord[];
+  /**
+   * Traps outside any stream while this request ran (an http call response, on_queue_ready,
+   * on_tick): the VM failed, so later requests see the failure policy.
+   */
+  vmTraps: VmTrap[];
 }
 
 const enc = new TextEncoder();
@@ -64,6 +75,7 @@ function joinBytes(parts: Uint8Array[]): Uint8Array {
 export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSpec): Promise<ExchangeResult> {
   const logStart = host.logs.length;
   const callStart = host.calls.length;
+  const vmTrapStart = host.vmTraps.length;
   const up = {
     reached: false,
     complete: false,
@@ -164,6 +176,10 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
     if (trailers.length) fm.decodeTrailers(trailers);
   }
   await host.settle();
+  if (spec.advanceWhilePausedMs && !fm.isComplete) {
+    host.advance(spec.advanceWhilePausedMs);
+    await host.settle();
+  }
 
   const stalled = !fm.isComplete;
   if (stalled) fm.complete();
@@ -201,5 +217,6 @@ export async function runExchange(host: Host, plugins: Plugin[], spec: RequestSp
     stalled,
     logs: host.logs.slice(logStart),
     httpCalls: host.calls.slice(callStart),
+    vmTraps: host.vmTraps.slice(vmTrapStart),
   };
 }

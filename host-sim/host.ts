@@ -8,6 +8,7 @@ import { MetricStore } from './stores/metrics.js';
 import { SharedDataStore } from './stores/shared-data.js';
 import { SharedQueueStore } from './stores/shared-queues.js';
 import { WasmVm, type VmOptions } from './vm.js';
+import { HostError, mostTellingLine, type VmTrap } from './errors.js';
 
 export interface LogEntry {
   level: LogLevelName;
@@ -52,6 +53,7 @@ export class Host implements PluginHost {
   readonly queues = new SharedQueueStore();
   readonly logs: LogEntry[] = [];
   readonly calls: HttpCallRecord[] = [];
+  readonly vmTraps: VmTrap[] = [];
   properties: Record<string, PropertyValue>;
   private clusters: Map<string, ClusterTarget>;
   private ready: (() => void)[] = [];
@@ -70,7 +72,16 @@ export class Host implements PluginHost {
   /** Loads a module into a new VM and runs its start-up (_initialize/_start). */
   loadVm(bytes: Uint8Array, opts: VmOptions = {}): WasmVm {
     const vm = new WasmVm(this, bytes, opts);
-    vm.start();
+    const logStart = this.logs.length;
+    try {
+      vm.start();
+    } catch (err) {
+      // A runtime that panics in _initialize (Go's init functions run there) says why on stderr.
+      if (!(err instanceof HostError)) throw err;
+      const telling = mostTellingLine(this.logs.slice(logStart));
+      if (telling) throw new HostError(err.kind, `${err.message}; the module logged: ${telling}`);
+      throw err;
+    }
     return vm;
   }
 

@@ -11,7 +11,17 @@ export {
 } from './filter-manager.js';
 export { WasmHttpFilter } from './wasm-filter.js';
 export { runExchange, type RequestSpec, type ResponseSpec, type ExchangeResult } from './exchange.js';
-export { HostError, ConfigureError, type TrapInfo } from './errors.js';
+export { HostError, ConfigureError, type TrapInfo, type VmTrap } from './errors.js';
+export {
+  ENVOY_RELEASES,
+  NEWEST_ENVOY,
+  envoyRelease,
+  envoyReleaseForIstio,
+  firstReleaseWith,
+  importsOf,
+  oldestReleaseLoading,
+  type EnvoyRelease,
+} from './envoy-releases.js';
 export { inspectModule, type ModuleInfo } from './module/inspect.js';
 export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
 export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';

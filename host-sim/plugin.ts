@@ -1,8 +1,15 @@
 import { BufferType, MapType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HostServices, HttpCallRequest, HttpCallResponse, ProxyContext, RootContextCalls } from './context.js';
-import { ConfigureError, type TrapInfo } from './errors.js';
-import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
+import type {
+  HostServices,
+  HttpCallRequest,
+  HttpCallResponse,
+  PropertyDeclaration,
+  ProxyContext,
+  RootContextCalls,
+} from './context.js';
+import { ConfigureError, mostTellingLine, type TrapInfo, type VmTrap } from './errors.js';
+import { propertyBytes, type PropertyValue } from './properties.js';
 import type { WasmVm } from './vm.js';
 
 export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
@@ -28,6 +35,8 @@ export interface PluginHost extends HostServices {
   readonly properties: Record<string, PropertyValue>;
   readonly plugins: Plugin[];
   recordCall(plugin: Plugin, record: HttpCallRecord): void;
+  /** Traps outside a stream, in the order they happened (the VM is failed after the first). */
+  readonly vmTraps: VmTrap[];
   dispatchHttpCall(req: HttpCallRequest, deliver: (o: HttpCallResponse | { failure: string }) => void): void;
   post(fn: () => void): void;
 }
@@ -127,15 +136,30 @@ export class Plugin implements ProxyContext, RootContextCalls {
   private failIfTrapped(callback: string, logStart: number): void {
     const t = this.vm.failed;
     if (!t) return;
-    const lastLog = this.host.logs
-      .slice(logStart)
-      .filter((l) => l.level === 'critical' || l.level === 'error')
-      .pop();
+    const logs = this.host.logs.slice(logStart);
+    const telling = mostTellingLine(logs);
     throw new ConfigureError(
       `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
-        (lastLog ? `; the filter logged: ${lastLog.message}` : ''),
-      this.host.logs.slice(logStart),
+        (telling ? `; the filter logged: ${telling}` : ''),
+      logs,
+      t,
     );
+  }
+
+  /**
+   * Calls a root-context callback outside any stream; a trap there fails the VM (as in Envoy) and
+   * is recorded in host.vmTraps, where the harness, `meshwasm run` and `analyze` show it.
+   */
+  callRoot(callback: string, args: number[]): number | undefined {
+    const before = this.vm.failed;
+    const logStart = this.host.logs.length;
+    const r = this.vm.call(this, callback, args);
+    const t = this.vm.failed;
+    if (t && !before) {
+      const logged = mostTellingLine(this.host.logs.slice(logStart));
+      this.host.vmTraps.push({ ...t, plugin: this.name, ...(logged ? { logged } : {}) });
+    }
+    return r;
   }
 
   // --- timers -----------------------------------------------------------------------------
@@ -148,7 +172,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   runTicks(nowMs: number): void {
     while (this.tickPeriodMs > 0 && this.nextTickAtMs <= nowMs && !this.vm.failed) {
       this.nextTickAtMs += this.tickPeriodMs;
-      this.vm.call(this, 'proxy_on_tick', [this.id]);
+      this.callRoot('proxy_on_tick', [this.id]);
     }
   }
 
@@ -165,35 +189,36 @@ export class Plugin implements ProxyContext, RootContextCalls {
     return token;
   }
 
+  /**
+   * Envoy's Context::onHttpCallSuccess/onHttpCallFailure on the ROOT context: the call belongs to
+   * the plugin (cpp-host src/exports.cc http_call uses root_context()), so the response comes with
+   * the root's id, the response maps and body hang off the root and are readable whichever
+   * context the guest makes effective, and a failure's status is the root's (get_status also
+   * reads the root). The SDK routes the response to the stream that asked.
+   */
   private deliver(token: number, outcome: HttpCallResponse | { failure: string }): void {
     const p = this.pending.get(token);
-    if (!p) return; // cancelled: the stream that made it is gone
+    if (!p || this.isDeleted) return;
     this.pending.delete(token);
-    const ctx = p.ctx;
     if ('failure' in outcome) {
       p.record.response = { failure: outcome.failure };
-      ctx.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
-      ctx.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
-      this.vm.call(ctx, 'proxy_on_http_call_response', [ctx.id, token, 0, 0, 0]);
-      ctx.status = { code: 0, message: '' };
+      this.status = { code: WasmResult.BrokenConnection, message: outcome.failure };
+      this.httpCallResponse = { headers: [], body: new Uint8Array(0), trailers: [] };
+      this.callRoot('proxy_on_http_call_response', [this.id, token, 0, 0, 0]);
+      this.status = { code: 0, message: '' };
     } else {
       const status = Number(outcome.headers.find(([k]) => k === ':status')?.[1] ?? 0);
       p.record.response = { status, headers: outcome.headers, body: Buffer.from(outcome.body).toString('utf8') };
-      ctx.httpCallResponse = outcome;
-      this.vm.call(ctx, 'proxy_on_http_call_response', [
-        ctx.id,
+      this.httpCallResponse = outcome;
+      this.callRoot('proxy_on_http_call_response', [
+        this.id,
         token,
         outcome.headers.length,
         outcome.body.length,
         outcome.trailers.length,
       ]);
     }
-    ctx.httpCallResponse = undefined;
-  }
-
-  /** A stream that ends takes its outstanding calls with it (Envoy cancels them). */
-  cancelCalls(ctx: ProxyContext): void {
-    for (const [token, p] of this.pending) if (p.ctx === ctx) this.pending.delete(token);
+    this.httpCallResponse = undefined;
   }
 
   get pendingCalls(): number {
@@ -203,7 +228,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   // --- queues -----------------------------------------------------------------------------
   notifyQueueReady(queueId: number): void {
     // Envoy posts the notification to the owning VM's thread; it runs after the current call.
-    this.vm.defer(() => this.host.post(() => this.vm.call(this, 'proxy_on_queue_ready', [this.id, queueId])));
+    this.vm.defer(() => this.host.post(() => this.callRoot('proxy_on_queue_ready', [this.id, queueId])));
   }
 
   // --- end of life ------------------------------------------------------------------------
@@ -215,7 +240,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   shutdown(): boolean {
     if (this.shuttingDown) return this.isDeleted;
     this.shuttingDown = true;
-    const finished = this.vm.call(this, 'proxy_on_done', [this.id]);
+    const finished = this.callRoot('proxy_on_done', [this.id]);
     if (finished === 0 && !this.vm.failed) return false;
     this.remove();
     return true;
@@ -274,8 +299,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     if (key === 'plugin_name') return Buffer.from(this.name);
     if (key === 'plugin_root_id') return Buffer.from(this.rootId);
     if (key === 'plugin_vm_id') return Buffer.from(this.vm.vmId);
-    const v = lookupProperty(this.properties, path) ?? lookupProperty(this.host.properties, path);
-    return v === undefined ? undefined : encodeProperty(v);
+    return propertyBytes(this.properties, path) ?? propertyBytes(this.host.properties, path);
   }
 
   setProperty(): WasmResult {
@@ -292,4 +316,19 @@ export class Plugin implements ProxyContext, RootContextCalls {
   closeStream(): WasmResult {
     return WasmResult.NotFound;
   }
+
+  private declarations = new Map<string, PropertyDeclaration>();
+  declareProperty(decl: PropertyDeclaration): WasmResult {
+    // Context::declareProperty keeps the first declaration: its schema may be in use.
+    if (this.declarations.has(decl.name)) return WasmResult.BadArgument;
+    this.declarations.set(decl.name, decl);
+    return WasmResult.Ok;
+  }
+  declaredProperty(name: string): PropertyDeclaration | undefined {
+    return this.declarations.get(name);
+  }
+  setEnvoyFilterState(): WasmResult {
+    return WasmResult.NotFound;
+  }
+  clearRouteCache(): void {}
 }

@@ -16,6 +16,10 @@ import { metricCalls } from './hostcalls/metrics.js';
 import { sharedDataCalls } from './hostcalls/shared-data.js';
 import { sharedQueueCalls } from './hostcalls/shared-queues.js';
 import { miscCalls } from './hostcalls/misc.js';
+import { emscriptenCalls } from './hostcalls/emscripten.js';
+import { foreignFunctionCalls } from './hostcalls/foreign/index.js';
+import { DURING_START, restrictable, WHILE_ALLOCATING, withRestriction } from './abi/restricted.js';
+import { envoyRelease, importsOf, type EnvoyRelease } from './envoy-releases.js';
 
 type HostFn = (...args: never[]) => number | bigint | undefined;
 type Exported = (...args: number[]) => number;
@@ -27,6 +31,8 @@ export interface VmOptions {
   /** WASI environment (Istio's vmConfig.env). */
   env?: Record<string, string>;
   label?: string;
+  /** The Envoy release whose import set the module is checked against ("1.36"); default newest. */
+  envoyVersion?: string;
   /**
    * Wraps the import object before instantiation (the benchmark counts host calls this way).
    * Unset in normal runs, so the hot path pays nothing for it.
@@ -48,6 +54,8 @@ function envImports(vm: WasmVm): Record<string, HostFn> {
     ...sharedDataCalls(vm),
     ...sharedQueueCalls(vm),
     ...miscCalls(vm),
+    ...foreignFunctionCalls(vm),
+    ...emscriptenCalls(),
   } as Record<string, HostFn>;
 }
 
@@ -75,6 +83,7 @@ export class WasmVm implements VmScope {
   readonly vmConfig: Uint8Array;
   readonly env: Record<string, string>;
   readonly label: string;
+  readonly envoy: EnvoyRelease;
   private readonly instrumentImports: VmOptions['instrumentImports'];
   private instance!: WebAssembly.Instance;
   private exportsByName!: Record<string, Exported | undefined>;
@@ -96,7 +105,13 @@ export class WasmVm implements VmScope {
     opts: VmOptions = {},
   ) {
     this.label = opts.label ?? 'module';
-    this.info = inspectModule(bytes, providedImports(), this.label);
+    try {
+      this.envoy = envoyRelease(opts.envoyVersion);
+    } catch (err) {
+      throw new HostError('invalid-input', (err as Error).message);
+    }
+    const envoy = this.envoy;
+    this.info = inspectModule(bytes, (abi) => importsOf(envoy, abi), this.label, `Envoy ${envoy.envoy}`);
     this.names = readFunctionNames(this.info.module);
     this.vmId = opts.vmId ?? '';
     this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
@@ -111,10 +126,11 @@ export class WasmVm implements VmScope {
   /** Instantiates and runs the module's start-up: _initialize (reactor) or _start (command). */
   start(): void {
     const wasi = wasiImports(this);
+    // Every import can be refused while the allocator or the start-up runs (abi/restricted.ts).
     let importObject: WebAssembly.Imports = {
-      env: envImports(this) as WebAssembly.ModuleImports,
-      wasi_snapshot_preview1: wasi as WebAssembly.ModuleImports,
-      wasi_unstable: wasi as WebAssembly.ModuleImports,
+      env: restrictable('env', envImports(this)) as WebAssembly.ModuleImports,
+      wasi_snapshot_preview1: restrictable('wasi_snapshot_preview1', wasi) as WebAssembly.ModuleImports,
+      wasi_unstable: restrictable('wasi_unstable', wasi) as WebAssembly.ModuleImports,
     };
     if (this.instrumentImports) importObject = this.instrumentImports(importObject);
     try {
@@ -126,10 +142,19 @@ export class WasmVm implements VmScope {
     const memory = this.instance.exports.memory as WebAssembly.Memory | undefined;
     if (memory) this.mem.attach(memory);
     const alloc = this.exportsByName[this.info.allocator]!;
-    this.mem.allocate = (size) => alloc(size);
+    const refuse = (message: string) => this.host.log(this, 'error', message);
+    const allocating = { allowed: WHILE_ALLOCATING, refuse };
+    this.mem.allocate = (size) => withRestriction(allocating, () => alloc(size));
 
     if (this.info.start !== 'none') {
-      const trap = this.callRaw(this.info.start, []);
+      const startName = this.info.start;
+      const trap = withRestriction({ allowed: DURING_START, refuse }, () => {
+        const t = this.callRaw(startName, []);
+        // cpp-host's startVm then calls a reactor's main(0, 0), else __main_void, when exported.
+        if (t || startName !== '_initialize') return t;
+        if (this.has('main')) return this.callRaw('main', [0, 0]);
+        return this.has('__main_void') ? this.callRaw('__main_void', []) : undefined;
+      });
       // A command that calls proc_exit(0) from _start has finished its start-up normally.
       if (trap && !(trap.exitCode === 0)) {
         throw new HostError('invalid-input', `${this.label} failed in ${this.info.start}: ${trap.info.message}`);

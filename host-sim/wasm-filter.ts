@@ -1,9 +1,9 @@
 import { BufferType, DataStatus, HeadersStatus, MapType, StreamType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
-import type { HttpCallResponse, LocalResponse, ProxyContext } from './context.js';
+import type { LocalResponse, PropertyDeclaration, ProxyContext } from './context.js';
 import type { BodyRef, DataVerdict, FilterCallbacks, FilterStage, HeadersVerdict, Verdict } from './filter-manager.js';
 import type { Plugin } from './plugin.js';
-import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
+import { encodeProperty, propertyBytes, type PropertyValue } from './properties.js';
 import { streamAttribute, type StreamInfo } from './stream-properties.js';
 
 /**
@@ -15,8 +15,6 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   readonly kind = 'stream';
   readonly id: number;
   readonly name: string;
-  httpCallResponse: HttpCallResponse | undefined;
-  status = { code: 0, message: '' };
   private created = false;
   private cb!: FilterCallbacks;
   private reqHeaders: HeaderPairs | undefined;
@@ -164,7 +162,6 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     this.vm.call(this, 'proxy_on_delete', [this.id]);
     this.vm.contexts.delete(this.id);
     this.plugin.streams.delete(this);
-    this.plugin.cancelCalls(this);
   }
 
   get isDestroyed(): boolean {
@@ -187,10 +184,12 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
         return log?.responseHeaders ?? this.respHeaders;
       case MapType.HttpResponseTrailers:
         return log?.responseTrailers ?? this.respTrailers;
+      // An http call's response hangs off the root context that owns the call (Envoy's
+      // rootContext()->http_call_response_), readable whichever context is effective.
       case MapType.HttpCallResponseHeaders:
-        return this.httpCallResponse?.headers;
+        return this.plugin.httpCallResponse?.headers;
       case MapType.HttpCallResponseTrailers:
-        return this.httpCallResponse?.trailers;
+        return this.plugin.httpCallResponse?.trailers;
       default:
         return undefined;
     }
@@ -203,7 +202,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case BufferType.HttpResponseBody:
         return this.respBody?.bytes;
       case BufferType.HttpCallResponseBody:
-        return this.httpCallResponse?.body;
+        return this.plugin.httpCallResponse?.body;
       case BufferType.VmConfiguration:
         return this.vm.vmConfig;
       default:
@@ -226,16 +225,50 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     const key = path.join('.');
     const state = this.filterState?.get(key);
     if (state) return state;
-    const override = lookupProperty(this.requestProperties, path);
-    if (override !== undefined) return encodeProperty(override);
+    // filter_state.<key>: objects set through set_envoy_filter_state, and wasm properties under
+    // Envoy's "wasm." prefix; both serialize as their bytes.
+    if (path[0] === 'filter_state' && path.length === 2) {
+      const k = path[1]!;
+      const v =
+        this.envoyFilterState?.get(k) ?? (k.startsWith('wasm.') ? this.filterState?.get(k.slice(5)) : undefined);
+      if (v) return v;
+    }
+    const override = propertyBytes(this.requestProperties, path);
+    if (override !== undefined) return override;
     const attr = streamAttribute(this.info, path);
     if (attr !== undefined) return encodeProperty(attr);
     return this.plugin.getProperty(path);
   }
 
   setProperty(path: string, value: Uint8Array): WasmResult {
+    // CelState::setValue refuses a second write to a property declared readonly.
+    const decl = this.plugin.declaredProperty(path);
+    if (decl?.readonly && this.filterState?.has(path)) return WasmResult.BadArgument;
     (this.filterState ??= new Map()).set(path, value);
     return WasmResult.Ok;
+  }
+
+  /** Created on the first set_envoy_filter_state. */
+  private envoyFilterState: Map<string, Uint8Array> | undefined;
+  /** Declarations made while this stream was effective: Envoy keeps them on this context, where
+   *  proxy_set_property (which reads the root's) never looks. */
+  private declarations: Set<string> | undefined;
+  routeCacheClears = 0;
+
+  declareProperty(decl: PropertyDeclaration): WasmResult {
+    this.declarations ??= new Set();
+    if (this.declarations.has(decl.name)) return WasmResult.BadArgument;
+    this.declarations.add(decl.name);
+    return WasmResult.Ok;
+  }
+
+  setEnvoyFilterState(key: string, value: Uint8Array): WasmResult {
+    (this.envoyFilterState ??= new Map()).set(key, value);
+    return WasmResult.Ok;
+  }
+
+  clearRouteCache(): void {
+    this.routeCacheClears++;
   }
 
   sendLocalResponse(response: LocalResponse): WasmResult {

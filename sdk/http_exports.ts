@@ -10,6 +10,7 @@ import { BaseContext, PendingCall, pendingHttpCalls } from "./context";
 import { allocateForHost, collectAtCallbackEnd } from "./memory";
 import { formatInt } from "./decimal";
 import { contexts, contextOf, createRootContext, httpOf, rootOf } from "./dispatch";
+import { Status } from "./types";
 // Parsed for its abort/trace/seed handlers, which the build routes the runtime to (--use).
 import "./runtime";
 
@@ -95,11 +96,16 @@ export function proxy_on_response_trailers(contextId: u32, numTrailers: u32): u3
 
 // --- http call responses: routed to the context that made the call ---
 
+// Envoy delivers every http call response to the ROOT context (the call belongs to the plugin,
+// proxy-wasm-cpp-host src/exports.cc http_call), so the SDK finds the originating stream by call
+// id, as the Rust SDK's dispatcher does, and makes it the effective context before calling it.
 export function proxy_on_http_call_response(rootId: u32, callId: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
   const pending = changetype<PendingCall | null>(pendingHttpCalls.get(callId));
-  if (pending === null) return; // e.g. its context was deleted meanwhile
+  if (pending === null) return; // not ours (another SDK layer) or already answered
   pendingHttpCalls.delete(callId);
-  host.setEffectiveContext(pending.origin.id);
+  // The stream may have ended while the call was out (Envoy does not cancel root-owned calls).
+  if (contexts.get(pending.origin.id) === null) return;
+  if (host.setEffectiveContext(pending.origin.id) != Status.Ok) return;
   const cb = pending.callback;
   if (cb !== null) cb(pending.origin, callId, numHeaders, bodySize, numTrailers);
   else pending.origin.onHttpCallResponse(callId, numHeaders, bodySize, numTrailers);

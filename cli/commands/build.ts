@@ -1,4 +1,6 @@
 import { buildProject, type BuildTarget } from '../../builder/index.js';
+import type { AbiVersion } from '../../host-sim/abi/constants.js';
+import { oldestReleaseLoading } from '../../host-sim/envoy-releases.js';
 import { CliError, ExitCode } from '../errors.js';
 import { parseOutputFormat, printResult, progress } from '../output.js';
 
@@ -34,6 +36,19 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
 
   const envImports = r.report.imports.filter((i) => i.module === 'env').map((i) => i.name);
   const wasiImports = r.report.imports.filter((i) => i.module !== 'env').map((i) => `${i.module}.${i.name}`);
+  // Which Envoy releases load it: the simulator's and analyze's table (host-sim/envoy-releases.ts).
+  const loads = oldestReleaseLoading(
+    r.report.imports.map((i) => `${i.module}.${i.name}`),
+    r.report.abiVersion as AbiVersion,
+  );
+  if (loads.missing.length > 0) {
+    process.stderr.write(
+      `warning: no Envoy release provides ${loads.missing.join(', ')}; Envoy will refuse the module\n`,
+    );
+  }
+  const envoy = loads.release
+    ? { oldest: loads.release.envoy, oldestIstio: loads.release.istio, missing: [] }
+    : { oldest: null, oldestIstio: null, missing: loads.missing };
   printResult(
     format,
     {
@@ -45,6 +60,7 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
       sourceMap: r.sourceMap,
       callbacks: r.report.callbacks,
       imports: { env: envImports, wasi: wasiImports },
+      envoy,
       warnings: r.report.warnings,
     },
     () =>
@@ -53,6 +69,7 @@ export async function build(dir: string | undefined, opts: BuildCommandOptions):
         `  ABI version: proxy-wasm ${r.report.abiVersion}`,
         `  callbacks:   ${r.report.callbacks.length} exported`,
         `  imports:     ${envImports.length} proxy-wasm host functions${wasiImports.length ? `, WASI: ${wasiImports.join(', ')}` : ''}`,
+        `  loads on:    ${loads.release ? `Envoy ${loads.release.envoy}+ (Istio ${loads.release.istio}+)` : `no Envoy (missing ${loads.missing.join(', ')})`}`,
         `  data:        ${
           r.data.compressed
             ? `${formatSize(r.data.bytesAfter)}, compressed from ${formatSize(r.data.bytesBefore)} (expanded at start-up by ${r.data.decoderBytes} bytes of code)`

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseScenario } from '../../host-sim/scenario/scenario.js';
 import { runScenario, type ScenarioReport } from '../../host-sim/scenario/run-scenario.js';
+import { ConfigureError } from '../../host-sim/errors.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -13,6 +14,8 @@ interface RunOptions {
   rootId?: string;
   failStrategy: FailStrategy;
   output: OutputFormat;
+  envoyVersion?: string;
+  verbose?: boolean;
 }
 
 export async function run(modulePath: string, opts: RunOptions): Promise<void> {
@@ -32,15 +35,34 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
     throw new CliError(`run: cannot read module ${modulePath}; build one with "meshwasm build"`, ExitCode.notFound);
   }
   const scenario = parseScenario(scenarioText, opts.request);
-  const report = await runScenario(bytes, scenario, {
-    config: readConfigArg(opts.config),
-    vmConfig: readConfigArg(opts.vmConfig, '--vm-config'),
-    rootId: opts.rootId || undefined,
-    failStrategy: opts.failStrategy,
-    label: modulePath,
-  });
+  let report: ScenarioReport;
+  try {
+    report = await runScenario(bytes, scenario, {
+      config: readConfigArg(opts.config),
+      vmConfig: readConfigArg(opts.vmConfig, '--vm-config'),
+      rootId: opts.rootId || undefined,
+      failStrategy: opts.failStrategy,
+      label: modulePath,
+      envoyVersion: opts.envoyVersion,
+    });
+  } catch (err) {
+    // A trap in on_vm_start/on_configure is a trap (exit 9), not a refused configuration (3).
+    if (err instanceof ConfigureError && err.trap) {
+      const guestLog = err.logs.map((l) => `  ${l.level}: ${l.message}`).join('\n');
+      throw new CliError(
+        `run: ${err.message}` +
+          (opts.verbose
+            ? `\nguest output:\n${guestLog}`
+            : guestLog
+              ? '\n(run with --verbose for the full guest output)'
+              : ''),
+        ExitCode.checkFailed,
+      );
+    }
+    throw err;
+  }
   printResult(opts.output, report, () => formatReport(report));
-  if (report.requests.some((r) => r.trap)) process.exitCode = ExitCode.checkFailed;
+  if (report.requests.some((r) => r.trap || r.vmTraps.length > 0)) process.exitCode = ExitCode.checkFailed;
 }
 
 function formatReport(report: ScenarioReport): string {
@@ -51,6 +73,10 @@ function formatReport(report: ScenarioReport): string {
     if (r.trap)
       lines.push(
         `  TRAP in ${r.trap.callback}${r.trap.function ? ` (${r.trap.function})` : ''}: ${r.trap.message} -> ${r.trap.policy}`,
+      );
+    for (const t of r.vmTraps)
+      lines.push(
+        `  VM TRAP in ${t.callback}${t.function ? ` (${t.function})` : ''} of plugin ${t.plugin}: ${t.message}${t.logged ? ` (the filter logged: ${t.logged})` : ''} -> the VM failed; later requests see the failure policy`,
       );
     if (r.localReply)
       lines.push(

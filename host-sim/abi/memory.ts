@@ -135,8 +135,16 @@ export class GuestMemory {
     this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
   }
 
-  /** Allocates `data.length` bytes in the guest, copies, and writes pointer and size to the return slots. */
+  /**
+   * Allocates `data.length` bytes in the guest, copies, and writes pointer and size to the return
+   * slots. An empty value is pointer 0, size 0 and no allocation, as cpp-host's copyToPointerSize
+   * (include/proxy-wasm/wasm.h): Go/TinyGo allocators panic on size 0.
+   */
   returnBytes(data: Uint8Array, ptrPtr: number, sizePtr: number): void {
+    if (data.length === 0) {
+      this.returnEmpty(ptrPtr, sizePtr);
+      return;
+    }
     const ptr = this.allocFor(data.length);
     this.refresh();
     this.u8.set(data, ptr);
@@ -153,6 +161,10 @@ export class GuestMemory {
         break;
       }
     const len = ascii ? s.length : Buffer.byteLength(s, 'utf8');
+    if (len === 0) {
+      this.returnEmpty(ptrPtr, sizePtr);
+      return;
+    }
     const ptr = this.allocFor(len);
     const u8 = this.u8;
     if (ascii) {
@@ -164,11 +176,25 @@ export class GuestMemory {
     this.setU32(sizePtr, len);
   }
 
+  /** Copies `data` into a fresh guest allocation and returns its address (0 for empty data). */
+  allocCopy(data: Uint8Array): number {
+    if (data.length === 0) return 0;
+    const ptr = this.allocFor(data.length);
+    this.u8.set(data, ptr);
+    return ptr;
+  }
+
+  /** Pointer 0, size 0: what cpp-host writes for an empty value without calling the allocator. */
+  returnEmpty(ptrPtr: number, sizePtr: number): void {
+    this.setU32(ptrPtr, 0);
+    this.setU32(sizePtr, 0);
+  }
+
+  /** Only ever called with len > 0 (see returnEmpty); a null pointer is a failed allocation. */
   private allocFor(len: number): number {
-    // Allocators may return 0 for size 0; still call them so the guest sees a consistent protocol.
     const ptr = this.allocate(len) >>> 0;
     this.refresh();
-    if ((ptr === 0 && len > 0) || ptr + len > this.u8.length) {
+    if (ptr === 0 || ptr + len > this.u8.length) {
       throw new OutOfBounds(ptr, len, this.u8.length);
     }
     return ptr;
@@ -203,6 +229,11 @@ export class GuestMemory {
    */
   returnPairs(pairs: HeaderPairs, ptrPtr: number, sizePtr: number): void {
     const n = pairs.length;
+    // cpp-host's get_header_map_pairs (src/exports.cc): an empty map is pointer 0, size 0.
+    if (n === 0) {
+      this.returnEmpty(ptrPtr, sizePtr);
+      return;
+    }
     let size = 4 + n * 8;
     let ascii = true;
     for (let i = 0; i < n && ascii; i++) {

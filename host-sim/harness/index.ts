@@ -5,15 +5,17 @@ import { runExchange, type ExchangeResult, type RequestSpec } from '../exchange.
 import { Host, type LogEntry } from '../host.js';
 import type { ClusterTarget } from '../http-upstream.js';
 import type { FailStrategy, Plugin } from '../plugin.js';
-import { nestProperties } from '../properties.js';
+import { metadataValue, nestProperties, structValue } from '../properties.js';
 import type { MetricValue } from '../stores/metrics.js';
 import type { WasmVm } from '../vm.js';
+import type { VmTrap } from '../errors.js';
 
 export { ConfigureError, HostError } from '../errors.js';
 export type { ExchangeResult, RequestSpec, ResponseSpec } from '../exchange.js';
 export type { HttpCallAnswer, HttpCallResponder } from '../http-upstream.js';
 export type { HttpCallRecord } from '../plugin.js';
 export type { LogEntry } from '../host.js';
+export type { VmTrap } from '../errors.js';
 
 export interface HarnessOptions {
   /** Path to a .wasm file, or its bytes. */
@@ -38,6 +40,26 @@ export interface HarnessOptions {
   startTimeMs?: number;
   /** How errors name the module (default: its path). */
   label?: string;
+  /** The Envoy release whose imports the module may use ("1.36"); default the newest known. */
+  envoyVersion?: string;
+  /** node.metadata as a plain object (a google.protobuf.Struct in Envoy). */
+  nodeMetadata?: Record<string, unknown>;
+  /** The upstream cluster's metadata, filter name -> plain object (cluster_metadata.filter_metadata). */
+  clusterMetadata?: Record<string, Record<string, unknown>>;
+  /** Filter state entries every request starts with, key -> string or bytes (filter_state.KEY). */
+  filterState?: Record<string, string | Uint8Array>;
+}
+
+/** Another plugin (root context) for the same harness: on the harness VM or on a new VM. */
+export interface ExtraPluginOptions {
+  /** Loads a separate VM for this plugin (a different vm_id, or another module); default shares the harness VM. */
+  module?: string | Uint8Array;
+  vmId?: string;
+  vmConfig?: unknown;
+  config?: unknown;
+  rootId?: string;
+  pluginName?: string;
+  failStrategy?: FailStrategy;
 }
 
 export interface RequestResult extends ExchangeResult {
@@ -54,8 +76,21 @@ export interface Harness {
   /** Every log line since the harness was created. */
   readonly logs: LogEntry[];
   request(spec: RequestSpec): Promise<RequestResult>;
-  /** Advances the virtual clock by `ms`, running proxy_on_tick as periods elapse. */
-  tick(ms: number): Promise<void>;
+  /**
+   * Advances the virtual clock by `ms`, running proxy_on_tick as periods elapse. Returns the traps
+   * outside a stream that happened meanwhile (each fails its VM, as in Envoy).
+   */
+  tick(ms: number): Promise<VmTrap[]>;
+  /** Calls a root context's proxy_on_tick now, whatever its tick period (default: the harness plugin). */
+  onTick(plugin?: Plugin): Promise<VmTrap[]>;
+  /** Calls a root context's proxy_on_queue_ready for `queueId` now. */
+  onQueueReady(queueId: number, plugin?: Plugin): Promise<VmTrap[]>;
+  /** Every trap outside a stream since the harness was created. */
+  readonly vmTraps: VmTrap[];
+  /** Starts another plugin on the harness VM (same vm_id) or, with `module`/`vmId`, on a new VM. */
+  addPlugin(opts: ExtraPluginOptions): Promise<Plugin>;
+  /** Plays a request through a chain of plugins (e.g. the harness plugin and one from addPlugin). */
+  requestThrough(plugins: Plugin[], spec: RequestSpec): Promise<RequestResult>;
   /** A counter's or gauge's value (a histogram's sum), by the name the filter defined. */
   metric(name: string): number | undefined;
   metrics(): MetricValue[];
@@ -76,6 +111,15 @@ export function encodeConfig(config: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(config), 'utf8');
 }
 
+/** The plain-object metadata options as the properties Envoy answers them under. */
+function metadataProperties(opts: HarnessOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (opts.nodeMetadata) out['node.metadata'] = structValue(opts.nodeMetadata);
+  if (opts.clusterMetadata) out.cluster_metadata = metadataValue(opts.clusterMetadata);
+  if (opts.filterState) out.filter_state = { ...opts.filterState };
+  return out;
+}
+
 const first = (h: HeaderPairs, name: string) => h.find(([k]) => k === name.toLowerCase())?.[1];
 
 /**
@@ -84,9 +128,19 @@ const first = (h: HeaderPairs, name: string) => h.find(([k]) => k === name.toLow
  */
 export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
-  const host = new Host({ clusters: opts.clusters, properties: opts.properties, startTimeMs: opts.startTimeMs });
+  const host = new Host({
+    clusters: opts.clusters,
+    properties: { ...opts.properties, ...metadataProperties(opts) },
+    startTimeMs: opts.startTimeMs,
+  });
   const label = opts.label ?? (typeof opts.module === 'string' ? opts.module : 'module');
-  const vmOpts = { vmId: opts.vmId ?? '', vmConfig: encodeConfig(opts.vmConfig), env: opts.env, label };
+  const vmOpts = {
+    vmId: opts.vmId ?? '',
+    vmConfig: encodeConfig(opts.vmConfig),
+    env: opts.env,
+    label,
+    envoyVersion: opts.envoyVersion,
+  };
   const pluginOpts = {
     name: opts.pluginName ?? 'meshwasm',
     rootId: opts.rootId ?? '',
@@ -125,8 +179,55 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
       };
     },
     async tick(ms) {
+      const start = host.vmTraps.length;
       host.advance(ms);
       await host.settle();
+      return host.vmTraps.slice(start);
+    },
+    async onTick(p = plugin) {
+      const start = host.vmTraps.length;
+      p.callRoot('proxy_on_tick', [p.id]);
+      await host.settle();
+      return host.vmTraps.slice(start);
+    },
+    async onQueueReady(queueId, p = plugin) {
+      const start = host.vmTraps.length;
+      p.callRoot('proxy_on_queue_ready', [p.id, queueId]);
+      await host.settle();
+      return host.vmTraps.slice(start);
+    },
+    get vmTraps() {
+      return host.vmTraps;
+    },
+    async addPlugin(extra) {
+      const newVm = extra.module !== undefined || (extra.vmId !== undefined && extra.vmId !== plugin.vm.vmId);
+      let vm = plugin.vm;
+      if (newVm) {
+        const m = extra.module ?? bytes;
+        const b = typeof m === 'string' ? new Uint8Array(await readFile(m)) : m;
+        vm = host.loadVm(b, {
+          ...vmOpts,
+          vmId: extra.vmId ?? vmOpts.vmId,
+          vmConfig: extra.vmConfig === undefined ? vmOpts.vmConfig : encodeConfig(extra.vmConfig),
+          label: typeof m === 'string' ? m : vmOpts.label,
+        });
+        vm.logLevel = level;
+      }
+      return host.startPlugin(vm, {
+        name: extra.pluginName ?? `${pluginOpts.name}-${host.plugins.length + 1}`,
+        rootId: extra.rootId ?? '',
+        configuration: encodeConfig(extra.config),
+        failStrategy: extra.failStrategy ?? pluginOpts.failStrategy,
+        properties: nestProperties({}),
+      });
+    },
+    async requestThrough(plugins, spec) {
+      const r = await runExchange(host, plugins, spec);
+      return {
+        ...r,
+        upstreamHeader: (n: string) => first(r.upstream.headers, n),
+        downstreamHeader: (n: string) => first(r.downstream.headers, n),
+      };
     },
     metric: (name) => host.metrics.lookup(name)?.value,
     metrics: () => host.metrics.all(),

@@ -1,4 +1,4 @@
-import { WasmResult } from '../abi/constants.js';
+import { MapType, WasmResult } from '../abi/constants.js';
 import { guarded } from '../abi/guarded.js';
 import type { VmScope } from '../context.js';
 
@@ -9,12 +9,16 @@ import type { VmScope } from '../context.js';
  */
 export function headerCalls(vm: VmScope) {
   const map = (type: number) => vm.current?.getMap(type);
+  // cpp-host (src/exports.cc) answers a map type past the last one BadArgument before anything else.
+  const badType = (type: number) => type >>> 0 > MapType.HttpCallResponseTrailers;
   return {
     proxy_get_header_map_pairs: guarded((type: number, retPtr: number, retSize: number) => {
+      if (badType(type)) return WasmResult.BadArgument;
       vm.mem.returnPairs(map(type) ?? [], retPtr, retSize);
       return WasmResult.Ok;
     }),
     proxy_set_header_map_pairs: guarded((type: number, ptr: number, size: number) => {
+      if (badType(type)) return WasmResult.BadArgument;
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       const pairs = vm.mem.readPairs(ptr, size);
@@ -24,6 +28,7 @@ export function headerCalls(vm: VmScope) {
     }),
     proxy_get_header_map_value: guarded(
       (type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) => {
+        if (badType(type)) return WasmResult.BadArgument;
         const m = map(type);
         if (!m) return WasmResult.BadArgument;
         const i = vm.mem.indexOfKey(m, kPtr, kSize);
@@ -40,6 +45,7 @@ export function headerCalls(vm: VmScope) {
       },
     ),
     proxy_add_header_map_value: guarded((type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
+      if (badType(type)) return WasmResult.BadArgument;
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       m.push([vm.mem.string(kPtr, kSize).toLowerCase(), vm.mem.string(vPtr, vSize)]);
@@ -47,6 +53,7 @@ export function headerCalls(vm: VmScope) {
     }),
     proxy_replace_header_map_value: guarded(
       (type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) => {
+        if (badType(type)) return WasmResult.BadArgument;
         const m = map(type);
         if (!m) return WasmResult.BadArgument;
         const key = vm.mem.string(kPtr, kSize).toLowerCase();
@@ -68,6 +75,7 @@ export function headerCalls(vm: VmScope) {
       },
     ),
     proxy_remove_header_map_value: guarded((type: number, kPtr: number, kSize: number) => {
+      if (badType(type)) return WasmResult.BadArgument;
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       const key = vm.mem.string(kPtr, kSize).toLowerCase();
@@ -75,6 +83,7 @@ export function headerCalls(vm: VmScope) {
       return WasmResult.Ok;
     }),
     proxy_get_header_map_size: guarded((type: number, retPtr: number) => {
+      if (badType(type)) return WasmResult.BadArgument;
       const m = map(type);
       if (!m) return WasmResult.BadArgument;
       // Envoy answers the byte size of the map (keys plus values).

@@ -2,7 +2,7 @@ import { WasmResult } from '../abi/constants.js';
 import { guarded } from '../abi/guarded.js';
 import type { VmScope } from '../context.js';
 
-/** Time, effective context, proxy_done, status and foreign functions. */
+/** Time, effective context, proxy_done and status (foreign functions: foreign/). */
 export function miscCalls(vm: VmScope) {
   return {
     proxy_get_current_time_nanoseconds: guarded((retPtr: number) => {
@@ -21,21 +21,11 @@ export function miscCalls(vm: VmScope) {
       return ctx.plugin.done(ctx);
     },
     proxy_get_status: guarded((codePtr: number, msgPtr: number, msgSize: number) => {
-      const status = vm.current?.status ?? { code: 0, message: '' };
+      // cpp-host's get_status reads the root context, where http call failures are recorded.
+      const status = vm.current?.plugin.status ?? { code: 0, message: '' };
       vm.mem.setU32(codePtr, status.code);
       vm.mem.returnString(status.message, msgPtr, msgSize);
       return WasmResult.Ok;
     }),
-    proxy_call_foreign_function: guarded(
-      (namePtr: number, nameSize: number, _argPtr: number, _argSize: number, retPtr: number, retSize: number) => {
-        const name = vm.mem.string(namePtr, nameSize);
-        // Envoy registers a few; the one filters use for routing is clear_route_cache.
-        if (name === 'clear_route_cache') {
-          vm.mem.returnBytes(new Uint8Array(0), retPtr, retSize);
-          return WasmResult.Ok;
-        }
-        return WasmResult.NotFound;
-      },
-    ),
   };
 }

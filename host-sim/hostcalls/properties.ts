@@ -1,6 +1,7 @@
 import { WasmResult } from '../abi/constants.js';
 import { guarded } from '../abi/guarded.js';
 import type { VmScope } from '../context.js';
+import { SerializationFailure } from '../cel-values.js';
 
 /**
  * proxy_get_property / proxy_set_property. Paths arrive as NUL-separated segments
@@ -15,7 +16,14 @@ export function propertyCalls(vm: VmScope) {
       // Some SDKs end the path with a trailing NUL; an empty last segment means nothing.
       const path = raw.split('\0');
       if (path.length > 1 && path[path.length - 1] === '') path.pop();
-      const value = ctx.getProperty(path);
+      let value: Uint8Array | undefined;
+      try {
+        value = ctx.getProperty(path);
+      } catch (err) {
+        // serializeValue's failure (a null inside a Struct, say), as Envoy answers it.
+        if (err instanceof SerializationFailure) return WasmResult.SerializationFailure;
+        throw err;
+      }
       if (value === undefined) return WasmResult.NotFound;
       vm.mem.returnBytes(value, retPtr, retSize);
       return WasmResult.Ok;

@@ -17,9 +17,15 @@ const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 /**
  * Validates a module the way Envoy would before hosting it, and says which ABI it speaks.
- * `provided` is the set of imports this host implements, as "module.name".
+ * `provided` is the set of imports the target Envoy gives a module of that ABI, as "module.name"
+ * (cpp-host registers some functions only for one ABI version); `envoy` names that Envoy.
  */
-export function inspectModule(bytes: Uint8Array, provided: ReadonlySet<string>, label = 'module'): ModuleInfo {
+export function inspectModule(
+  bytes: Uint8Array,
+  provided: (abi: AbiVersion) => ReadonlySet<string>,
+  label = 'module',
+  envoy = 'Envoy',
+): ModuleInfo {
   if (bytes.length < 8 || WASM_MAGIC.some((v, i) => bytes[i] !== v)) {
     throw new HostError(
       'invalid-input',
@@ -54,12 +60,13 @@ export function inspectModule(bytes: Uint8Array, provided: ReadonlySet<string>, 
     .sort()
     .reverse()[0]!;
 
-  const unknown = imports.filter((i) => i.kind === 'function' && !provided.has(`${i.module}.${i.name}`));
+  const have = provided(abiVersion);
+  const unknown = imports.filter((i) => i.kind === 'function' && !have.has(`${i.module}.${i.name}`));
   if (unknown.length > 0) {
     const list = unknown.map((i) => `${i.module}.${i.name}`).join(', ');
     throw new HostError(
       'invalid-input',
-      `${label} imports host function${unknown.length > 1 ? 's' : ''} that Envoy does not provide: ${list}`,
+      `${label} imports host function${unknown.length > 1 ? 's' : ''} that ${envoy} does not provide to ABI ${abiVersion} modules: ${list}`,
     );
   }
   const otherImports = imports.filter((i) => i.kind !== 'function' && !(i.kind === 'memory' && i.module === 'env'));

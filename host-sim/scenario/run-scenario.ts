@@ -16,6 +16,11 @@ export interface RequestReport {
   downstream: { status: number; headers: Record<string, string>; body: string; diff: HeaderDiff; reset: boolean };
   localReply?: { status: number; body: string; details: string; headers: Record<string, string> };
   trap?: { callback: string; function?: string; message: string; policy: string };
+  /**
+   * Traps outside a stream while this request (or its advanceMs) ran: an http call response,
+   * on_tick, on_queue_ready. Each fails the VM, as in Envoy.
+   */
+  vmTraps: { plugin: string; callback: string; function?: string; message: string; logged?: string }[];
   stalled: boolean;
   logs: { level: string; message: string }[];
   httpCalls: {
@@ -71,6 +76,8 @@ export async function runScenario(
     rootId?: string;
     failStrategy?: FailStrategy;
     label?: string;
+    /** The Envoy release whose imports the module may use; default the newest known. */
+    envoyVersion?: string;
   } = {},
 ): Promise<ScenarioReport> {
   const clusters: Record<string, ClusterTarget> = {};
@@ -87,11 +94,13 @@ export async function runScenario(
     properties: scenario.properties,
     clusters,
     label: opts.label,
+    envoyVersion: opts.envoyVersion,
   };
   const h = await createHarness(harnessOpts);
   const startupLogs = h.logs.map((l) => ({ level: l.level, message: l.message }));
   const requests: RequestReport[] = [];
   for (const [i, step] of scenario.requests.entries()) {
+    const vmTrapStart = h.vmTraps.length;
     const r = await h.request({ ...step.request, response: step.response });
     const responseHeaders = lower(step.response?.headers);
     if (!responseHeaders.some(([k]) => k === ':status')) responseHeaders.unshift([':status', '200']);
@@ -121,6 +130,7 @@ export async function runScenario(
       trap: r.trap
         ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy }
         : undefined,
+      vmTraps: [],
       stalled: r.stalled,
       logs: r.logs.map((l) => ({ level: l.level, message: l.message })),
       httpCalls: r.httpCalls.map((c) => ({
@@ -133,6 +143,13 @@ export async function runScenario(
       metrics: h.host.metrics.snapshot(),
     });
     if (step.advanceMs) await h.tick(step.advanceMs);
+    requests[requests.length - 1]!.vmTraps = h.vmTraps.slice(vmTrapStart).map((t) => ({
+      plugin: t.plugin,
+      callback: t.callback,
+      function: t.function,
+      message: t.message,
+      logged: t.logged,
+    }));
   }
   return {
     module: opts.label ?? (typeof module === 'string' ? module : 'module'),

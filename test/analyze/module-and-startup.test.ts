@@ -44,8 +44,22 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     const img = await push('unknown-import', modules.unknownImport());
     const r = await analyzeYaml([wasmPlugin('imp', img)]);
     const f = only(r, 'MW0302');
-    expect(f.details).toEqual({ imports: ['env.proxy_get_secret_token'] });
+    expect(f.details).toMatchObject({ imports: ['env.proxy_get_secret_token'], needsNewerEnvoy: [] });
+    expect(f.message).toContain('which no Envoy provides');
     expect(codes(r)).not.toContain('MW0311'); // not run: Envoy would not load it
+  });
+
+  it('MW0302: imports only a newer Envoy provides are named with the release that has them (host-sim/envoy-releases.ts)', async () => {
+    const { compileFixture } = await import('../fixtures/compile.js');
+    const path = tempFile('emscripten.wasm', await compileFixture('conformance/emscripten_wasi.wat'));
+    const old = await analyzeYaml([wasmPlugin('new-wasi', { url: `file://${path}` })], { istioVersion: '1.30' });
+    const f = only(old, 'MW0302');
+    expect(f.message).toContain(
+      'imports Envoy 1.38 (Istio 1.30) lacks: wasi_snapshot_preview1.clock_res_get (Envoy 1.39+, Istio 1.31+)',
+    );
+    expect(f.message).not.toContain('pthread_equal');
+    const current = await analyzeYaml([wasmPlugin('new-wasi', { url: `file://${path}` })], { istioVersion: '1.31' });
+    expect(codes(current)).not.toContain('MW0302');
   });
 
   it('MW0303: an ABI 0.2.1 module against Istio 1.8, which speaks 0.1.0 and 0.2.0', async () => {
@@ -126,6 +140,18 @@ describe('analyze: the module and its start-up in the host simulator', () => {
     const good = await push('good', modules.good());
     const r2 = await analyzeYaml([wasmPlugin('any', { ...good, pluginName: 'authz' })]);
     expect(codes(r2)).not.toContain('MW0310');
+  });
+
+  it('MW0308 quotes the panic line of a Go-style runtime that traps in on_configure; MW0314 reports a trap in its first on_tick', async () => {
+    const { compileFixture } = await import('../fixtures/compile.js');
+    const path = tempFile('go_panic.wasm', await compileFixture('conformance/go_panic.wat'));
+    const atConfigure = await analyzeYaml([wasmPlugin('panics', { url: `file://${path}` })]);
+    expect(only(atConfigure, 'MW0308').message).toContain('panic: runtime error: index out of range [0] with length 0');
+    const atTick = await analyzeYaml([wasmPlugin('ticker', { url: `file://${path}`, pluginConfig: { mode: 'tick' } })]);
+    const f = only(atTick, 'MW0314');
+    expect(f.details).toMatchObject({ callback: 'proxy_on_tick' });
+    expect(f.message).toContain('the filter logged: panic: runtime error');
+    expect(codes(atConfigure)).not.toContain('MW0314');
   });
 
   it('MW0311, MW0312, MW0313: figures always; warnings above --max-module-size and --max-startup-ms', async () => {

@@ -29,7 +29,6 @@ const put = (g: ReturnType<typeof guest>, at: number, s: string) => {
 
 describe('GuestMemory encodings', () => {
   const cases: HeaderPairs[] = [
-    [],
     [
       [':method', 'GET'],
       [':path', '/a?b=c'],
@@ -46,6 +45,26 @@ describe('GuestMemory encodings', () => {
       const g = guest();
       g.mem.returnPairs(pairs, 0, 4);
       expect(Buffer.from(read(g)).equals(Buffer.from(encodePairs(pairs)))).toBe(true);
+    }
+  });
+
+  it('returns an empty map, string or byte value as pointer 0, size 0 without calling the allocator (cpp-host copyToPointerSize)', () => {
+    for (const put of [
+      (m: GuestMemory) => m.returnPairs([], 0, 4),
+      (m: GuestMemory) => m.returnString('', 0, 4),
+      (m: GuestMemory) => m.returnBytes(new Uint8Array(0), 0, 4),
+    ]) {
+      const g = guest();
+      let calls = 0;
+      g.mem.allocate = () => {
+        calls++;
+        return 1024;
+      };
+      new DataView(g.u8().buffer).setUint32(0, 77, true);
+      new DataView(g.u8().buffer).setUint32(4, 77, true);
+      put(g.mem);
+      const dv = new DataView(g.u8().buffer);
+      expect([dv.getUint32(0, true), dv.getUint32(4, true), calls]).toEqual([0, 0, 0]);
     }
   });
 

@@ -127,8 +127,11 @@ describe('meshwasm build', () => {
         abiVersion: string;
         callbacks: string[];
         imports: { env: string[]; wasi: string[] };
+        envoy: { oldest: string | null; oldestIstio: string | null; missing: string[] };
       };
       expect(out.module).toBe(path.join(dir, 'build/release.wasm'));
+      // Our SDK imports nothing newer than the oldest Envoy in host-sim/envoy-releases.ts.
+      expect(out.envoy).toEqual({ oldest: '1.32', oldestIstio: '1.24', missing: [] });
       expect(out.sizeBytes).toBe(readFileSync(out.module).byteLength);
       expect(out.abiVersion).toBe('0.2.1');
       expect(out.callbacks).toContain('proxy_on_request_headers');
