@@ -8,12 +8,14 @@ import type { FailStrategy, Plugin } from '../plugin.js';
 import { nestProperties } from '../properties.js';
 import type { MetricValue } from '../stores/metrics.js';
 import type { WasmVm } from '../vm.js';
+import { openConnection, type ConnectionSpec, type TcpConnection } from './connection.js';
 
 export { ConfigureError, HostError } from '../errors.js';
 export type { ExchangeResult, RequestSpec, ResponseSpec } from '../exchange.js';
 export type { HttpCallAnswer, HttpCallResponder } from '../http-upstream.js';
 export type { HttpCallRecord } from '../plugin.js';
 export type { LogEntry } from '../host.js';
+export type { ConnectionSpec, TcpConnection } from './connection.js';
 
 export interface HarnessOptions {
   /** Path to a .wasm file, or its bytes. */
@@ -54,6 +56,8 @@ export interface Harness {
   /** Every log line since the harness was created. */
   readonly logs: LogEntry[];
   request(spec: RequestSpec): Promise<RequestResult>;
+  /** Opens a TCP connection through the filter (a network filter): proxy_on_new_connection runs. */
+  connection(spec?: ConnectionSpec): Promise<TcpConnection>;
   /** Advances the virtual clock by `ms`, running proxy_on_tick as periods elapse. */
   tick(ms: number): Promise<void>;
   /** A counter's or gauge's value (a histogram's sum), by the name the filter defined. */
@@ -101,6 +105,13 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     return host.startPlugin(vm, pluginOpts);
   };
   let plugin = boot();
+  // FAIL_RELOAD: a VM that trapped is replaced by a fresh one before the next request or connection.
+  const reloadIfFailed = () => {
+    if (plugin.vm.failed && plugin.failStrategy === 'FAIL_RELOAD') {
+      host.plugins.splice(host.plugins.indexOf(plugin), 1);
+      plugin = boot();
+    }
+  };
 
   return {
     host,
@@ -112,17 +123,17 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     },
     logs: host.logs,
     async request(spec) {
-      // FAIL_RELOAD: a VM that trapped is replaced by a fresh one before the next request.
-      if (plugin.vm.failed && plugin.failStrategy === 'FAIL_RELOAD') {
-        host.plugins.splice(host.plugins.indexOf(plugin), 1);
-        plugin = boot();
-      }
+      reloadIfFailed();
       const r = await runExchange(host, [plugin], spec);
       return {
         ...r,
         upstreamHeader: (n: string) => first(r.upstream.headers, n),
         downstreamHeader: (n: string) => first(r.downstream.headers, n),
       };
+    },
+    connection(spec) {
+      reloadIfFailed();
+      return openConnection(host, [plugin], spec);
     },
     async tick(ms) {
       host.advance(ms);
