@@ -49,7 +49,7 @@ export function buildProgram(): Command {
     .argument('<dir>', 'directory to create the project in')
     .addOption(
       new Option('-t, --template <name>', 'project template')
-        .choices(['blank', 'authz', 'telemetry', 'header-routing'])
+        .choices(['blank', 'tcp', 'authz', 'telemetry', 'header-routing'])
         .default('blank'),
     )
     .option('--name <name>', 'package name (default: the directory name)')
