@@ -220,8 +220,15 @@ export function buildProgram(): Command {
   program
     .command('proxy')
     .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
-    .requiredOption('--upstream <url>', 'where requests go after the filters (http://host:port)')
+    .requiredOption(
+      '--upstream <url>',
+      'where requests go after the filters (http://host:port; tcp://host:port with --tcp)',
+    )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10000')
+    .option(
+      '--tcp <host:port>',
+      'listen for TCP instead: the --module filters run as network filters in front of a tcp:// upstream',
+    )
     .option(
       '--module <file.wasm>',
       'a filter, in chain order (repeat for more); the flags below apply to the --module before them',

@@ -20,7 +20,8 @@ export interface ConnectionOptions {
 }
 
 export interface ConnectionClose {
-  by: 'client' | 'filter' | 'failure';
+  /** client: the client closed, or both halves ended; filter: proxy_close_stream; failure: a trap; proxy: the proxy itself (upstream unreachable, shutdown). */
+  by: 'client' | 'filter' | 'failure' | 'proxy';
   reason: string;
   trap?: TrapInfo;
 }
@@ -183,6 +184,11 @@ export class Connection {
   /** A trap: Envoy's failStream(Downstream) closes the connection (FlushWrite), a local close. */
   private fail(f: WasmNetworkFilter, trap: TrapInfo): void {
     this.closeLocal({ by: 'failure', reason: `plugin "${f.plugin.name}" failed in ${trap.callback}`, trap });
+  }
+
+  /** The proxy closes the connection itself (the upstream refused it, shutdown): a local close. */
+  closeByProxy(reason: string): void {
+    this.closeLocal({ by: 'proxy', reason });
   }
 
   private closeLocal(why: ConnectionClose): void {
