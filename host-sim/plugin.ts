@@ -2,6 +2,8 @@ import { BufferType, MapType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
 import type { HostServices, HttpCallRequest, HttpCallResponse, ProxyContext, RootContextCalls } from './context.js';
 import { ConfigureError, type TrapInfo } from './errors.js';
+import { GrpcCallouts } from './grpc-callouts.js';
+import type { GrpcCluster } from './grpc-upstream.js';
 import { encodeProperty, lookupProperty, type PropertyValue } from './properties.js';
 import type { WasmVm } from './vm.js';
 
@@ -30,6 +32,8 @@ export interface PluginHost extends HostServices {
   recordCall(plugin: Plugin, record: HttpCallRecord): void;
   dispatchHttpCall(req: HttpCallRequest, deliver: (o: HttpCallResponse | { failure: string }) => void): void;
   post(fn: () => void): void;
+  /** Where gRPC callouts to `name` go; undefined when the host has no gRPC route to it. */
+  grpcCluster(name: string): GrpcCluster | undefined;
 }
 
 export interface HttpCallRecord extends HttpCallRequest {
@@ -70,6 +74,8 @@ export class Plugin implements ProxyContext, RootContextCalls {
   doneCalled = false;
   private shuttingDown = false;
   private isDeleted = false;
+  /** gRPC callouts of this root context (grpc-callouts.ts). */
+  readonly grpc: GrpcCallouts;
 
   constructor(
     readonly host: PluginHost,
@@ -82,6 +88,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     this.failStrategy = opts.failStrategy ?? 'FAIL_CLOSE';
     this.configuration = opts.configuration ?? new Uint8Array(0);
     this.properties = opts.properties ?? {};
+    this.grpc = new GrpcCallouts(this);
   }
 
   get plugin(): Plugin {
@@ -229,6 +236,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     if (this.isDeleted) return;
     this.isDeleted = true;
     this.vm.call(this, 'proxy_on_delete', [this.id]);
+    this.grpc.cancelAll();
     this.tickPeriodMs = 0;
     this.vm.contexts.delete(this.id);
     const i = this.host.plugins.indexOf(this);
@@ -247,7 +255,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   getMap(type: MapType): HeaderPairs | undefined {
     if (type === MapType.HttpCallResponseHeaders) return this.httpCallResponse?.headers;
     if (type === MapType.HttpCallResponseTrailers) return this.httpCallResponse?.trailers;
-    return undefined;
+    return this.grpc.getMap(type);
   }
 
   getBuffer(type: BufferType): Uint8Array | undefined {
@@ -260,7 +268,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
       case BufferType.HttpCallResponseBody:
         return this.httpCallResponse?.body;
       default:
-        return undefined;
+        return this.grpc.getBuffer(type);
     }
   }
 

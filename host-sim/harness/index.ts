@@ -9,6 +9,8 @@ import { nestProperties } from '../properties.js';
 import type { MetricValue } from '../stores/metrics.js';
 import type { WasmVm } from '../vm.js';
 import { openConnection, type ConnectionSpec, type TcpConnection } from './connection.js';
+import type { GrpcCallRecord } from '../grpc-callouts.js';
+import type { GrpcScript } from '../grpc-upstream.js';
 
 export { ConfigureError, HostError } from '../errors.js';
 export type { ExchangeResult, RequestSpec, ResponseSpec } from '../exchange.js';
@@ -16,6 +18,10 @@ export type { HttpCallAnswer, HttpCallResponder } from '../http-upstream.js';
 export type { HttpCallRecord } from '../plugin.js';
 export type { LogEntry } from '../host.js';
 export type { ConnectionSpec, TcpConnection } from './connection.js';
+export type { GrpcCallRecord } from '../grpc-callouts.js';
+export type { GrpcReply, GrpcRequest, GrpcScript } from '../grpc-upstream.js';
+export { GrpcStatus } from '../grpc-upstream.js';
+export { encodeGrpcService } from '../grpc-service.js';
 
 export interface HarnessOptions {
   /** Path to a .wasm file, or its bytes. */
@@ -30,6 +36,11 @@ export interface HarnessOptions {
   failStrategy?: FailStrategy;
   /** Targets of proxy_http_call, by cluster name: a responder function or a real upstream's base URL. */
   clusters?: Record<string, ClusterTarget>;
+  /**
+   * Scripted gRPC services by cluster, for proxy_grpc_call / proxy_grpc_stream: a function from
+   * the request (its messages, metadata, service, method) to the reply, or { reply, onMessage }.
+   */
+  grpcClusters?: Record<string, GrpcScript | GrpcScript['reply']>;
   /** Property overrides for every context ("source.address", "node.metadata", ...). */
   properties?: Record<string, unknown>;
   /** What proxy_get_log_level answers. Default trace, so tests see every line. */
@@ -58,6 +69,8 @@ export interface Harness {
   request(spec: RequestSpec): Promise<RequestResult>;
   /** Opens a TCP connection through the filter (a network filter): proxy_on_new_connection runs. */
   connection(spec?: ConnectionSpec): Promise<TcpConnection>;
+  /** The gRPC callouts the filter made (on the current plugin), in order. */
+  grpcCalls(): GrpcCallRecord[];
   /** Advances the virtual clock by `ms`, running proxy_on_tick as periods elapse. */
   tick(ms: number): Promise<void>;
   /** A counter's or gauge's value (a histogram's sum), by the name the filter defined. */
@@ -88,7 +101,12 @@ const first = (h: HeaderPairs, name: string) => h.find(([k]) => k === name.toLow
  */
 export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
-  const host = new Host({ clusters: opts.clusters, properties: opts.properties, startTimeMs: opts.startTimeMs });
+  const host = new Host({
+    clusters: opts.clusters,
+    grpcClusters: opts.grpcClusters,
+    properties: opts.properties,
+    startTimeMs: opts.startTimeMs,
+  });
   const label = opts.label ?? (typeof opts.module === 'string' ? opts.module : 'module');
   const vmOpts = { vmId: opts.vmId ?? '', vmConfig: encodeConfig(opts.vmConfig), env: opts.env, label };
   const pluginOpts = {
@@ -131,6 +149,7 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
         downstreamHeader: (n: string) => first(r.downstream.headers, n),
       };
     },
+    grpcCalls: () => plugin.grpc.records,
     connection(spec) {
       reloadIfFailed();
       return openConnection(host, [plugin], spec);
