@@ -53,6 +53,9 @@ export interface GrpcCallouts {
   send(token: number, message: Uint8Array, endStream: boolean): WasmResult;
   close(token: number): WasmResult;
   cancel(token: number): WasmResult;
+  /** The GrpcReceive* maps and buffer while a gRPC callback runs (readable from any context). */
+  getMap(type: MapType): HeaderPairs | undefined;
+  getBuffer(type: BufferType): Uint8Array | undefined;
 }
 
 /** What a host call asks of the root context (plugin) a context belongs to. */

@@ -139,8 +139,9 @@ export class WasmNetworkFilter implements ProxyContext {
   }
 
   // --- ProxyContext ---------------------------------------------------------------------
-  getMap(_type: MapType): HeaderPairs | undefined {
-    return undefined;
+  getMap(type: MapType): HeaderPairs | undefined {
+    // gRPC answers are the root context's, read from any context (Envoy: rootContext()->...).
+    return this.plugin.grpc.getMap(type);
   }
 
   getBuffer(type: BufferType): Uint8Array | undefined {
@@ -152,7 +153,7 @@ export class WasmNetworkFilter implements ProxyContext {
       case BufferType.VmConfiguration:
         return this.vm.vmConfig;
       default:
-        return undefined;
+        return this.plugin.grpc.getBuffer(type);
     }
   }
 

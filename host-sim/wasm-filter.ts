@@ -192,7 +192,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case MapType.HttpCallResponseTrailers:
         return this.httpCallResponse?.trailers;
       default:
-        return undefined;
+        // gRPC answers are the root context's, read from any context (Envoy: rootContext()->...).
+        return this.plugin.grpc.getMap(type);
     }
   }
 
@@ -207,7 +208,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case BufferType.VmConfiguration:
         return this.vm.vmConfig;
       default:
-        return undefined;
+        return this.plugin.grpc.getBuffer(type);
     }
   }
 
