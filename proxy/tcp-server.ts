@@ -6,6 +6,7 @@ import { Host, type LogEntry } from '../host-sim/host.js';
 import type { Plugin } from '../host-sim/plugin.js';
 import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';
+import { realGrpcCluster } from './grpc-upstream.js';
 import type { FilterSpec } from './filter-spec.js';
 import { isWasmFilter } from './loaded-filter.js';
 import type { ChainInfo } from './server.js';
@@ -89,8 +90,10 @@ export function parseTcpUpstream(value: string): { host: string; port: number } 
  */
 export async function startTcpProxy(opts: TcpProxyOptions): Promise<RunningTcpProxy> {
   const upstream = parseTcpUpstream(opts.upstream);
+  const grpcClusters = Object.entries(opts.clusters ?? {}).map(([name, url]) => [name, realGrpcCluster(url)] as const);
   const host = new Host({
     clusters: opts.clusters,
+    grpcClusters: Object.fromEntries(grpcClusters.map(([name, g]) => [name, { cluster: g.cluster }])),
     startTimeMs: Date.now(),
     captureLogs: false,
     onLog: opts.onLog,
@@ -243,6 +246,7 @@ export async function startTcpProxy(opts: TcpProxyOptions): Promise<RunningTcpPr
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
     });
+    for (const [, g] of grpcClusters) g.close();
     holder.clear();
   };
 
