@@ -56,8 +56,7 @@ beforeAll(async () => {
           status: { code: 0 },
           okResponse: { headers: [{ header: { key: 'x-partner-id', value: 'p-42' } }] },
         });
-      if (path.startsWith('/partner/slow'))
-        return void setTimeout(() => cb(null, { status: { code: 0 } }), 1000);
+      if (path.startsWith('/partner/slow')) return void setTimeout(() => cb(null, { status: { code: 0 } }), 1000);
       return cb(null, {
         status: { code: 7 },
         deniedResponse: {
@@ -69,7 +68,9 @@ beforeAll(async () => {
     },
   });
   authzPort = await new Promise<number>((resolve, reject) =>
-    authzServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+    authzServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
   );
   up = await startUpstream();
   wasm = new Uint8Array(readFileSync(await releaseModule()));
@@ -85,7 +86,13 @@ async function proxyWith(opts: { failOpen?: boolean; port?: number } = {}): Prom
   const config = {
     defaultAction: 'deny',
     rules: [{ name: 'partner', match: { path: { prefix: '/partner/' } }, action: 'allow', extAuthz: true }],
-    extAuthz: { cluster: 'ext-authz', grpc: true, timeoutMs: 200, failOpen: opts.failOpen ?? false, statusOnError: 503 },
+    extAuthz: {
+      cluster: 'ext-authz',
+      grpc: true,
+      timeoutMs: 200,
+      failOpen: opts.failOpen ?? false,
+      statusOnError: 503,
+    },
   };
   const p = await startProxy({
     upstream: up.url,
@@ -103,7 +110,9 @@ describe('authz gRPC ext-authz (envoy.service.auth.v3.Authorization/Check, real 
   });
 
   it('sends a CheckRequest with the attributes Envoy sends, and allows on OK with the headers to add', async () => {
-    const r = await fetch(`${p.url}/partner/ok?x=1`, { headers: { authorization: 'Bearer t', 'x-request-id': 'req-1' } });
+    const r = await fetch(`${p.url}/partner/ok?x=1`, {
+      headers: { authorization: 'Bearer t', 'x-request-id': 'req-1' },
+    });
     expect(r.status).toBe(200);
     expect(up.seen.at(-1)?.headers['x-partner-id']).toBe('p-42');
     const http = checks.at(-1)!.attributes.request.http;
@@ -129,7 +138,9 @@ describe('authz gRPC ext-authz (envoy.service.auth.v3.Authorization/Check, real 
   it('service down: fails closed, or open when failOpen', async () => {
     const dead = new grpc.Server();
     const deadPort = await new Promise<number>((resolve, reject) =>
-      dead.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port))),
+      dead.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) =>
+        e ? reject(e) : resolve(port),
+      ),
     );
     dead.forceShutdown();
     const closed = await proxyWith({ port: deadPort });
