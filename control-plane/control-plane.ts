@@ -161,12 +161,6 @@ export class ControlPlane extends EventEmitter {
         }
         rec.signature = signature;
         this.records.set(key, rec);
-        if (ext.type === 'NETWORK') {
-          rec.state = 'Unsupported';
-          rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
-          rec.served = undefined;
-          return;
-        }
         try {
           const resolved = await this.opts.resolver.resolve({
             url: ext.url,
@@ -194,6 +188,10 @@ export class ControlPlane extends EventEmitter {
             // Keep the module proxies already run, as Envoy keeps a config whose update failed.
             rec.state = 'ServingPrevious';
             rec.served = { ...rec.served, ext };
+          } else if (ext.type === 'NETWORK') {
+            // The RBAC stand-in is an HTTP filter; a network chain gets nothing until the module is fetched.
+            rec.state = 'Pending';
+            rec.served = undefined;
           } else {
             const built = fallbackResource(this.protos, ext);
             const fallback = ext.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';

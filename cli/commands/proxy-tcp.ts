@@ -10,6 +10,9 @@ interface TcpCliOptions {
   upstream: string;
   modules: ModuleArg[];
   xds?: string;
+  nodeId: string;
+  labels?: string[];
+  namespace: string;
   cluster: string[];
   logLevel: LogLevelName;
   output: OutputFormat;
@@ -28,9 +31,9 @@ interface Shared {
  */
 export async function tcpProxy(opts: TcpCliOptions, shared: Shared): Promise<void> {
   const listen = shared.parseHostPort(opts.tcp ?? '', '--tcp');
-  if (opts.xds) {
+  if (opts.xds && opts.modules.length > 0) {
     throw new CliError(
-      'proxy: --tcp takes its network filters from --module; --xds serves HTTP filters only. Drop one of them',
+      'proxy: pass either --module (local filters) or --xds (network filters from a control plane), not both',
       ExitCode.usage,
     );
   }
@@ -41,7 +44,8 @@ export async function tcpProxy(opts: TcpCliOptions, shared: Shared): Promise<voi
     );
   }
   const clusters = shared.parsePairs(opts.cluster, '--cluster');
-  const filters = await shared.loadModules(opts.modules);
+  const labels = shared.parsePairs(opts.labels ?? [], '--labels');
+  const filters = opts.xds ? [] : await shared.loadModules(opts.modules);
   const json = opts.output === 'json';
   const emit = (event: Record<string, unknown>, text: string, stream: NodeJS.WriteStream = process.stdout) => {
     if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -77,14 +81,32 @@ export async function tcpProxy(opts: TcpCliOptions, shared: Shared): Promise<voi
       chain.filters.length === 0 ? '(no filters: bytes pass through)' : chain.filters.map((f) => f.name).join(' -> ')
     }`,
   );
-  await new Promise<void>((resolve) => {
+  let stopXds: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       emit({ event: 'shutdown', signal }, `${signal}: closing connections`, process.stderr);
+      stopXds?.();
       void p.close().then(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  if (opts.xds) {
+    // WasmPlugins of type NETWORK (envoy.filters.network.wasm), hot-swapped as for HTTP.
+    const { followXds } = await import('../../proxy/xds-source.js');
+    stopXds = await followXds(p, {
+      address: opts.xds,
+      nodeId: opts.nodeId,
+      labels,
+      namespace: opts.namespace,
+      chain: 'network',
+      onChain: (c) =>
+        emit({ event: 'chain', ...c }, `chain ${c.version}: ${c.filters.map((f) => f.name).join(' -> ') || '(none)'}`),
+      onReject: (r) => emit({ event: 'nack', ...r }, `rejected update ${r.version}: ${r.message}`, process.stderr),
+      onError: (message) => emit({ event: 'xds-error', message }, `xds: ${message}`, process.stderr),
+    });
+  }
+  await stopped;
 }
 
 function connectionLine(e: TcpConnectionEntry): string {
