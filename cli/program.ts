@@ -219,7 +219,9 @@ export function buildProgram(): Command {
   const mods = moduleArgsCollector();
   program
     .command('proxy')
-    .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
+    .description(
+      'run filters in a real HTTP/1.1 proxy (or a TCP proxy with --tcp): local modules, or a chain pushed over ECDS by a control plane',
+    )
     .requiredOption(
       '--upstream <url>',
       'where requests go after the filters (http://host:port; tcp://host:port with --tcp)',
