@@ -5,27 +5,41 @@
 // (status.code, denied_response, ok_response headers). A tiny protobuf writer and reader instead
 // of generated code keeps the module small; field numbers are from those protos.
 import { HeaderPair, Headers, requestHeaders, getPropertyString } from "meshwasm/sdk";
+import { parseDecimal } from "meshwasm/sdk/ascii";
 
 class Writer {
-  bytes: Array<u8> = [];
+  buf: Uint8Array = new Uint8Array(64);
+  len: i32 = 0;
 
-  varint(v: u64): void {
-    while (v >= 0x80) { this.bytes.push(<u8>(v & 0x7f) | 0x80); v >>= 7; }
-    this.bytes.push(<u8>v);
+  private byte(b: u8): void {
+    if (this.len == this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.len++] = b;
   }
 
-  raw(field: u32, data: Array<u8>): void {
-    if (data.length == 0) return;
+  varint(v: u64): void {
+    while (v >= 0x80) { this.byte(<u8>(v & 0x7f) | 0x80); v >>= 7; }
+    this.byte(<u8>v);
+  }
+
+  private bytesAt(field: u32, ptr: usize, n: i32): void {
+    if (n == 0) return;
     this.varint((<u64>field << 3) | 2);
-    this.varint(<u64>data.length);
-    for (let i = 0; i < data.length; i++) this.bytes.push(data[i]);
+    this.varint(<u64>n);
+    for (let i = 0; i < n; i++) this.byte(load<u8>(ptr + <usize>i));
+  }
+
+  /** A nested message (skipped when empty, as proto3 writes nothing for it). */
+  raw(field: u32, inner: Writer): void {
+    this.bytesAt(field, changetype<usize>(inner.buf.buffer), inner.len);
   }
 
   str(field: u32, s: string): void {
-    const b = Uint8Array.wrap(String.UTF8.encode(s));
-    const a = new Array<u8>(b.length);
-    for (let i = 0; i < b.length; i++) a[i] = b[i];
-    this.raw(field, a);
+    const b = String.UTF8.encode(s);
+    this.bytesAt(field, changetype<usize>(b), b.byteLength);
   }
 
   uint(field: u32, v: u64): void {
@@ -36,17 +50,20 @@ class Writer {
 }
 
 /** SocketAddress inside Address inside Peer, from Envoy's "ip:port" attribute. */
-function peer(address: string | null): Array<u8> {
+function peer(address: string | null): Writer {
   const w = new Writer();
-  if (address === null) return w.bytes;
+  if (address === null) return w;
   const colon = address.lastIndexOf(":");
   const sock = new Writer();
   sock.str(2, colon < 0 ? address : address.substring(0, colon));
-  if (colon >= 0) sock.uint(3, <u64>I32.parseInt(address.substring(colon + 1)));
+  if (colon >= 0) {
+    const port = parseDecimal(address.substring(colon + 1));
+    if (port > 0) sock.uint(3, <u64>port);
+  }
   const addr = new Writer();
-  addr.raw(1, sock.bytes); // Address.socket_address
-  w.raw(1, addr.bytes); // Peer.address
-  return w.bytes;
+  addr.raw(1, sock); // Address.socket_address
+  w.raw(1, addr); // Peer.address
+  return w;
 }
 
 /** The CheckRequest for the current request, serialized. */
@@ -69,23 +86,21 @@ export function checkRequest(): ArrayBuffer {
     const entry = new Writer();
     entry.str(1, all[i].key);
     entry.str(2, all[i].value);
-    http.raw(3, entry.bytes);
+    http.raw(3, entry);
   }
   http.str(4, path);
   http.str(5, host);
   http.str(6, scheme);
   http.str(10, "HTTP/1.1");
   const request = new Writer();
-  request.raw(2, http.bytes); // AttributeContext.Request.http
+  request.raw(2, http); // AttributeContext.Request.http
   const attributes = new Writer();
   attributes.raw(1, peer(getPropertyString("source.address")));
   attributes.raw(2, peer(getPropertyString("destination.address")));
-  attributes.raw(4, request.bytes);
+  attributes.raw(4, request);
   const check = new Writer();
-  check.raw(1, attributes.bytes); // CheckRequest.attributes
-  const out = new ArrayBuffer(check.bytes.length);
-  for (let i = 0; i < check.bytes.length; i++) store<u8>(changetype<usize>(out) + i, check.bytes[i]);
-  return out;
+  check.raw(1, attributes); // CheckRequest.attributes
+  return check.buf.buffer.slice(0, check.len);
 }
 
 class Reader {
