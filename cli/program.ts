@@ -51,7 +51,7 @@ export function buildProgram(): Command {
     .argument('<dir>', 'directory to create the project in')
     .addOption(
       new Option('-t, --template <name>', 'project template')
-        .choices(['blank', 'authz', 'telemetry', 'header-routing'])
+        .choices(['blank', 'tcp', 'authz', 'telemetry', 'header-routing'])
         .default('blank'),
     )
     .option('--name <name>', 'package name (default: the directory name)')
@@ -314,9 +314,18 @@ export function buildProgram(): Command {
   const mods = moduleArgsCollector();
   program
     .command('proxy')
-    .description('run filters in a real HTTP/1.1 proxy: local modules, or a chain pushed over ECDS by a control plane')
-    .requiredOption('--upstream <url>', 'where requests go after the filters (http://host:port)')
+    .description(
+      'run filters in a real HTTP/1.1 proxy (or a TCP proxy with --tcp): local modules, or a chain pushed over ECDS by a control plane',
+    )
+    .requiredOption(
+      '--upstream <url>',
+      'where requests go after the filters (http://host:port; tcp://host:port with --tcp)',
+    )
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:10000')
+    .option(
+      '--tcp <host:port>',
+      'listen for TCP instead: the --module filters run as network filters in front of a tcp:// upstream',
+    )
     .option(
       '--module <file.wasm>',
       'a filter, in chain order (repeat for more); the flags below apply to the --module before them',

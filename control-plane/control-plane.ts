@@ -194,13 +194,6 @@ export class ControlPlane extends EventEmitter {
       }
       rec.signature = signature;
       this.records.set(key, rec);
-      if (ext.type === 'NETWORK') {
-        this.inFlight.delete(key);
-        rec.state = 'Unsupported';
-        rec.error = 'NETWORK plugins are not distributed by this control plane (HTTP filters only)';
-        rec.served = undefined;
-        continue;
-      }
       const token = Symbol(key);
       this.inFlight.set(key, { token, done: this.resolveOne(key, rec, token) });
     }
@@ -254,6 +247,10 @@ export class ControlPlane extends EventEmitter {
         // Keep the module proxies already run, as Envoy keeps a config whose update failed.
         rec.state = 'ServingPrevious';
         rec.served = { ...rec.served, ext: current };
+      } else if (current.type === 'NETWORK') {
+        // The RBAC stand-in is an HTTP filter; a network chain gets nothing until the module is fetched.
+        rec.state = 'Pending';
+        rec.served = undefined;
       } else {
         const built = fallbackResource(this.protos, current);
         const fallback = current.failStrategy === 'FAIL_OPEN' ? 'allow-all' : 'deny-all';

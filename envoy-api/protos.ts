@@ -13,6 +13,7 @@ import protobuf from 'protobufjs';
 const PROTO_FILES = [
   'envoy/service/extension/v3/config_discovery.proto',
   'envoy/extensions/filters/http/wasm/v3/wasm.proto',
+  'envoy/extensions/filters/network/wasm/v3/wasm.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/config/core/v3/extension.proto',
 ];
@@ -20,6 +21,8 @@ const PROTO_FILES = [
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 export const TYPED_EXTENSION_CONFIG = 'envoy.config.core.v3.TypedExtensionConfig';
 export const WASM_HTTP_FILTER = 'envoy.extensions.filters.http.wasm.v3.Wasm';
+/** Envoy's envoy.filters.network.wasm: a WasmPlugin of type NETWORK. */
+export const WASM_NETWORK_FILTER = 'envoy.extensions.filters.network.wasm.v3.Wasm';
 export const RBAC_HTTP_FILTER = 'envoy.extensions.filters.http.rbac.v3.RBAC';
 export const STRING_VALUE = 'google.protobuf.StringValue';
 export const ECDS_SERVICE = 'envoy.service.extension.v3.ExtensionConfigDiscoveryService';

@@ -43,11 +43,38 @@ export interface PropertyDeclaration {
   span: number;
 }
 
+/** proxy_grpc_call / proxy_grpc_stream, as read from guest memory. */
+export interface GrpcStart {
+  kind: 'unary' | 'stream';
+  /** A serialized GrpcService, or a cluster name. */
+  service: Uint8Array;
+  serviceName: string;
+  method: string;
+  initialMetadata: HeaderPairs;
+  /** unary only */
+  message?: Uint8Array;
+  /** unary only; 0: none */
+  timeoutMs: number;
+}
+
+/** A root context's gRPC callouts (grpc-callouts.ts). */
+export interface GrpcCallouts {
+  start(req: GrpcStart): { result: WasmResult; token?: number };
+  send(token: number, message: Uint8Array, endStream: boolean): WasmResult;
+  close(token: number): WasmResult;
+  cancel(token: number): WasmResult;
+  /** The GrpcReceive* maps and buffer while a gRPC callback runs (readable from any context). */
+  getMap(type: MapType): HeaderPairs | undefined;
+  getBuffer(type: BufferType): Uint8Array | undefined;
+}
+
 /** What a host call asks of the root context (plugin) a context belongs to. */
 export interface RootContextCalls {
   readonly name: string;
   /** proxy_get_status: set while a failed http call is delivered (BrokenConnection, "reset"). */
   readonly status: { code: number; message: string };
+  /** gRPC callouts belong to the root context, as in Envoy. */
+  readonly grpc: GrpcCallouts;
   startHttpCall(ctx: ProxyContext, req: HttpCallRequest): number;
   setTickPeriod(ms: number): void;
   done(ctx: ProxyContext): WasmResult;

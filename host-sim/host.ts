@@ -1,6 +1,7 @@
 import { LOG_LEVELS, type LogLevelName } from './abi/constants.js';
 import { VirtualClock } from './clock.js';
 import { answerToOutcome, callRealUpstream, type ClusterTarget, type HttpCallOutcome } from './http-upstream.js';
+import { scriptedGrpc, type GrpcCluster, type GrpcScript } from './grpc-upstream.js';
 import { nestProperties, type PropertyValue } from './properties.js';
 import type { HttpCallRequest, VmScope } from './context.js';
 import { Plugin, type HttpCallRecord, type PluginHost, type PluginOptions } from './plugin.js';
@@ -20,6 +21,11 @@ export interface LogEntry {
 export interface HostOptions {
   /** Targets of proxy_http_call by cluster name. */
   clusters?: Record<string, ClusterTarget>;
+  /**
+   * Targets of gRPC callouts by cluster name: a script (harness, scenarios) or a GrpcCluster
+   * (the proxy's real gRPC client).
+   */
+  grpcClusters?: Record<string, GrpcScript | GrpcScript['reply'] | { cluster: GrpcCluster }>;
   /** Property defaults for every context (node.id, listener_direction, source.address, ...). */
   properties?: Record<string, unknown>;
   /** Start of the virtual clock, ms since the epoch. */
@@ -56,6 +62,7 @@ export class Host implements PluginHost {
   readonly vmTraps: VmTrap[] = [];
   properties: Record<string, PropertyValue>;
   private clusters: Map<string, ClusterTarget>;
+  private grpc = new Map<string, GrpcCluster>();
   private ready: (() => void)[] = [];
   private inflight = new Set<Promise<unknown>>();
   private drainScheduled = false;
@@ -67,6 +74,24 @@ export class Host implements PluginHost {
     this.clusters = new Map(Object.entries(opts.clusters ?? {}));
     this.properties = nestProperties({ ...DEFAULT_PROPERTIES, ...(opts.properties ?? {}) });
     this.captureLogs = opts.captureLogs ?? true;
+    for (const [name, t] of Object.entries(opts.grpcClusters ?? {})) this.setGrpcCluster(name, t);
+  }
+
+  /** Adds or replaces where gRPC callouts to `name` go. */
+  setGrpcCluster(name: string, target: GrpcScript | GrpcScript['reply'] | { cluster: GrpcCluster }): void {
+    const cluster =
+      typeof target === 'object' && 'cluster' in target ? target.cluster : scriptedGrpc(target, (p) => this.track(p));
+    this.grpc.set(name, cluster);
+  }
+
+  grpcCluster(name: string): GrpcCluster | undefined {
+    return this.grpc.get(name);
+  }
+
+  /** Work in flight outside the VM (a delayed answer) that settle() waits for. */
+  track(p: Promise<unknown>): void {
+    const q = p.finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
   }
 
   /** Loads a module into a new VM and runs its start-up (_initialize/_start). */

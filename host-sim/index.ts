@@ -10,6 +10,8 @@ export {
   type BodyRef,
 } from './filter-manager.js';
 export { WasmHttpFilter } from './wasm-filter.js';
+export { WasmNetworkFilter, PeerType } from './network-filter.js';
+export { Connection, type ConnectionSinks, type ConnectionOptions, type ConnectionClose } from './connection.js';
 export { runExchange, type RequestSpec, type ResponseSpec, type ExchangeResult } from './exchange.js';
 export { HostError, ConfigureError, type TrapInfo, type VmTrap } from './errors.js';
 export {
@@ -26,4 +28,12 @@ export { inspectModule, type ModuleInfo } from './module/inspect.js';
 export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
 export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';
 export type { PropertyValue } from './properties.js';
-export { createHarness, encodeConfig, type Harness, type HarnessOptions, type RequestResult } from './harness/index.js';
+export {
+  createHarness,
+  encodeConfig,
+  type Harness,
+  type HarnessOptions,
+  type RequestResult,
+  type TcpConnection,
+  type ConnectionSpec,
+} from './harness/index.js';

@@ -10,6 +10,8 @@ import type {
 } from './context.js';
 import { ConfigureError, mostTellingLine, type TrapInfo, type VmTrap } from './errors.js';
 import { propertyBytes, type PropertyValue } from './properties.js';
+import { GrpcCallouts } from './grpc-callouts.js';
+import type { GrpcCluster } from './grpc-upstream.js';
 import type { WasmVm } from './vm.js';
 
 export type FailStrategy = 'FAIL_CLOSE' | 'FAIL_OPEN' | 'FAIL_RELOAD';
@@ -39,6 +41,8 @@ export interface PluginHost extends HostServices {
   readonly vmTraps: VmTrap[];
   dispatchHttpCall(req: HttpCallRequest, deliver: (o: HttpCallResponse | { failure: string }) => void): void;
   post(fn: () => void): void;
+  /** Where gRPC callouts to `name` go; undefined when the host has no gRPC route to it. */
+  grpcCluster(name: string): GrpcCluster | undefined;
 }
 
 export interface HttpCallRecord extends HttpCallRequest {
@@ -79,6 +83,8 @@ export class Plugin implements ProxyContext, RootContextCalls {
   doneCalled = false;
   private shuttingDown = false;
   private isDeleted = false;
+  /** gRPC callouts of this root context (grpc-callouts.ts). */
+  readonly grpc: GrpcCallouts;
 
   constructor(
     readonly host: PluginHost,
@@ -91,6 +97,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     this.failStrategy = opts.failStrategy ?? 'FAIL_CLOSE';
     this.configuration = opts.configuration ?? new Uint8Array(0);
     this.properties = opts.properties ?? {};
+    this.grpc = new GrpcCallouts(this);
   }
 
   get plugin(): Plugin {
@@ -254,6 +261,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
     if (this.isDeleted) return;
     this.isDeleted = true;
     this.vm.call(this, 'proxy_on_delete', [this.id]);
+    this.grpc.cancelAll();
     this.tickPeriodMs = 0;
     this.vm.contexts.delete(this.id);
     const i = this.host.plugins.indexOf(this);
@@ -272,7 +280,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
   getMap(type: MapType): HeaderPairs | undefined {
     if (type === MapType.HttpCallResponseHeaders) return this.httpCallResponse?.headers;
     if (type === MapType.HttpCallResponseTrailers) return this.httpCallResponse?.trailers;
-    return undefined;
+    return this.grpc.getMap(type);
   }
 
   getBuffer(type: BufferType): Uint8Array | undefined {
@@ -285,7 +293,7 @@ export class Plugin implements ProxyContext, RootContextCalls {
       case BufferType.HttpCallResponseBody:
         return this.httpCallResponse?.body;
       default:
-        return undefined;
+        return this.grpc.getBuffer(type);
     }
   }
 

@@ -11,6 +11,7 @@ import { bufferCalls } from './hostcalls/buffers.js';
 import { propertyCalls } from './hostcalls/properties.js';
 import { streamControlCalls } from './hostcalls/stream-control.js';
 import { httpCallCalls } from './hostcalls/http-calls.js';
+import { grpcCallCalls } from './hostcalls/grpc-calls.js';
 import { timerCalls } from './hostcalls/timers.js';
 import { metricCalls } from './hostcalls/metrics.js';
 import { sharedDataCalls } from './hostcalls/shared-data.js';
@@ -49,6 +50,7 @@ function envImports(vm: WasmVm): Record<string, HostFn> {
     ...propertyCalls(vm),
     ...streamControlCalls(vm),
     ...httpCallCalls(vm),
+    ...grpcCallCalls(vm),
     ...timerCalls(vm),
     ...metricCalls(vm),
     ...sharedDataCalls(vm),

@@ -191,7 +191,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case MapType.HttpCallResponseTrailers:
         return this.plugin.httpCallResponse?.trailers;
       default:
-        return undefined;
+        // gRPC answers are the root context's, read from any context (Envoy: rootContext()->...).
+        return this.plugin.grpc.getMap(type);
     }
   }
 
@@ -206,7 +207,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
       case BufferType.VmConfiguration:
         return this.vm.vmConfig;
       default:
-        return undefined;
+        return this.plugin.grpc.getBuffer(type);
     }
   }
 

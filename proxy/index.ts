@@ -2,3 +2,11 @@
 export { startProxy, type ProxyOptions, type RunningProxy, type ChainInfo } from './server.js';
 export type { FilterSpec, WasmFilterSpec, RbacFilterSpec } from './filter-spec.js';
 export type { AccessLogEntry } from './stats.js';
+export {
+  startTcpProxy,
+  parseTcpUpstream,
+  type TcpProxyOptions,
+  type RunningTcpProxy,
+  type TcpConnectionEntry,
+  type TcpProxyStats,
+} from './tcp-server.js';

@@ -106,6 +106,13 @@ class LoadedWasmFilter implements LoadedFilter {
   }
 
   forRequest(props?: Record<string, PropertyValue>): RequestPart {
+    const plugin = this.livePlugin();
+    if (typeof plugin === 'string') return plugin;
+    return { stage: (cb) => new WasmHttpFilter(plugin, props).bind(cb) };
+  }
+
+  /** The plugin a new request or connection runs on, after the failure policy had its say. */
+  livePlugin(): Plugin | 'skip' | 'fail-closed' {
     if (this.plugin.vm.failed) {
       const policy = this.plugin.failStrategy;
       if (policy === 'FAIL_OPEN') return 'skip';
@@ -119,8 +126,7 @@ class LoadedWasmFilter implements LoadedFilter {
         return 'fail-closed';
       }
     }
-    const plugin = this.plugin;
-    return { stage: (cb) => new WasmHttpFilter(plugin, props).bind(cb) };
+    return this.plugin;
   }
 
   noteTrap(): void {
@@ -153,6 +159,8 @@ class LoadedWasmFilter implements LoadedFilter {
   }
 }
 
-export function isWasmFilter(f: LoadedFilter): f is LoadedFilter & { noteTrap(): void } {
+export function isWasmFilter(
+  f: LoadedFilter,
+): f is LoadedFilter & { noteTrap(): void; livePlugin(): Plugin | 'skip' | 'fail-closed' } {
   return f.kind === 'wasm';
 }

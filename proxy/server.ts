@@ -6,6 +6,7 @@ import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
 import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';
+import { realGrpcCluster } from './grpc-upstream.js';
 import type { FilterSpec } from './filter-spec.js';
 import { proxyStream } from './proxy-stream.js';
 import { ProxyMetrics } from './metrics.js';
@@ -107,7 +108,15 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     clusters[name] = url;
   }
 
-  const host = new Host({ clusters, startTimeMs: Date.now(), captureLogs: false, onLog: opts.onLog });
+  // Each --cluster also takes gRPC callouts, over HTTP/2 to the same address.
+  const grpcClusters = Object.entries(clusters).map(([name, url]) => [name, realGrpcCluster(url)] as const);
+  const host = new Host({
+    clusters,
+    grpcClusters: Object.fromEntries(grpcClusters.map(([name, g]) => [name, { cluster: g.cluster }])),
+    startTimeMs: Date.now(),
+    captureLogs: false,
+    onLog: opts.onLog,
+  });
   const holder = new ChainHolder(host, opts.logLevel ?? 'info');
   const stats = new ProxyStats();
   const metrics = new ProxyMetrics(host, stats, {
@@ -215,6 +224,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       server.once('close', () => clearTimeout(t));
     });
     agent.destroy();
+    for (const [, g] of grpcClusters) g.close();
     holder.clear();
   };
 

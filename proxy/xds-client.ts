@@ -7,6 +7,7 @@ import {
   TYPE_URL_PREFIX,
   TYPED_EXTENSION_CONFIG,
   WASM_HTTP_FILTER,
+  WASM_NETWORK_FILTER,
   RBAC_HTTP_FILTER,
   STRING_VALUE,
   type AnyMessage,
@@ -44,6 +45,12 @@ export interface XdsClientOptions {
    * default (Envoy's values), reset once the control plane answers again.
    */
   reconnect?: BackoffOptions;
+  /**
+   * Which chain this proxy runs: 'http' (default) takes HTTP wasm and RBAC filters, 'network'
+   * (meshwasm proxy --tcp) takes envoy.filters.network.wasm ones. Resources of the other kind are
+   * left out of the chain, not NACKed: they are meant for another listener.
+   */
+  chain?: 'http' | 'network';
 }
 
 export interface WasmFilter {
@@ -223,7 +230,10 @@ export class XdsClient extends EventEmitter {
     const versionInfo = resp.versionInfo ?? '';
     try {
       const filters: XdsFilter[] = [];
-      for (const res of resp.resources ?? []) filters.push(await this.decode(res));
+      for (const res of resp.resources ?? []) {
+        const f = await this.decode(res);
+        if (f) filters.push(f);
+      }
       const update: XdsUpdate = { versionInfo, nonce, filters };
       await this.opts.onUpdate?.(update);
       if (this.closed) return;
@@ -243,11 +253,14 @@ export class XdsClient extends EventEmitter {
     }
   }
 
-  private async decode(resource: AnyMessage): Promise<XdsFilter> {
+  private async decode(resource: AnyMessage): Promise<XdsFilter | undefined> {
     const { message: tec } = this.protos.unpackAny<{ name?: string; typedConfig?: AnyMessage }>(resource);
     const name = tec.name ?? '';
     if (!tec.typedConfig) throw new Error(`extension config "${name}" has no typed_config`);
     const { typeName, message } = this.protos.unpackAny<Record<string, any>>(tec.typedConfig);
+    const network = (this.opts.chain ?? 'http') === 'network';
+    if (typeName === (network ? WASM_HTTP_FILTER : WASM_NETWORK_FILTER)) return undefined;
+    if (network && typeName === RBAC_HTTP_FILTER) return undefined;
     if (typeName === RBAC_HTTP_FILTER) {
       const rules = message.rules as { action?: string; policies?: Record<string, unknown> } | undefined;
       // No rules: the filter lets everything through. Rules with no policy match nothing: an
@@ -256,9 +269,9 @@ export class XdsClient extends EventEmitter {
         !!rules && Object.keys(rules.policies ?? {}).length === 0 && (rules.action ?? 'ALLOW') === 'ALLOW';
       return { kind: 'rbac', name, action: denyAll ? 'deny-all' : 'allow-all' };
     }
-    if (typeName !== WASM_HTTP_FILTER)
+    if (typeName !== WASM_HTTP_FILTER && typeName !== WASM_NETWORK_FILTER)
       throw new Error(
-        `extension config "${name}" has type ${typeName}; this proxy supports ${WASM_HTTP_FILTER} and ${RBAC_HTTP_FILTER}`,
+        `extension config "${name}" has type ${typeName}; this proxy supports ${WASM_HTTP_FILTER}, ${WASM_NETWORK_FILTER} and ${RBAC_HTTP_FILTER}`,
       );
     const config = message.config ?? {};
     const vm = config.vmConfig ?? {};

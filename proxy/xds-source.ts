@@ -1,7 +1,13 @@
 import type { BackoffOptions } from './xds-backoff.js';
 import { connectXds, type XdsFilter } from './xds-client.js';
 import type { FilterSpec } from './filter-spec.js';
-import type { ChainInfo, RunningProxy } from './server.js';
+import type { ChainInfo } from './server.js';
+
+/** What following xDS needs of a proxy: the HTTP one (server.ts) or the TCP one (tcp-server.ts). */
+export interface XdsTarget {
+  applyFilters(filters: FilterSpec[], version?: string): ChainInfo;
+  noteRejected?(version: string, message: string): void;
+}
 
 export interface FollowXdsOptions {
   /** host:port of the ECDS server. */
@@ -16,6 +22,8 @@ export interface FollowXdsOptions {
   onDisconnect?: (d: { reason: string; retryInMs: number }) => void;
   /** Reconnect backoff (default: jittered, 500 ms doubling to 30 s). */
   reconnect?: BackoffOptions;
+  /** 'network' for the TCP proxy: it takes envoy.filters.network.wasm resources. Default 'http'. */
+  chain?: 'http' | 'network';
 }
 
 function toSpec(f: XdsFilter): FilterSpec {
@@ -38,20 +46,21 @@ function toSpec(f: XdsFilter): FilterSpec {
  * is ACKed; one whose module cannot be fetched, does not match its sha256, or fails to load or
  * configure is NACKed and the proxy keeps serving the chain it has. Returns a stop function.
  */
-export async function followXds(proxy: RunningProxy, opts: FollowXdsOptions): Promise<() => void> {
+export async function followXds(proxy: XdsTarget, opts: FollowXdsOptions): Promise<() => void> {
   const client = await connectXds({
     address: opts.address,
     nodeId: opts.nodeId,
     labels: opts.labels,
     namespace: opts.namespace,
     reconnect: opts.reconnect,
+    chain: opts.chain,
     onUpdate: (update) => {
       const chain = proxy.applyFilters(update.filters.map(toSpec), update.versionInfo);
       opts.onChain?.(chain);
     },
   });
   client.on('nack', (n: { versionInfo: string; message: string }) => {
-    proxy.noteRejected(n.versionInfo, n.message);
+    proxy.noteRejected?.(n.versionInfo, n.message);
     opts.onReject?.({ version: n.versionInfo, message: n.message });
   });
   client.on('error', (err: Error) => opts.onError?.(err.message));

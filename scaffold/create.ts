@@ -6,7 +6,7 @@ import { outputName, render } from './render.js';
 import { rewriteImports } from './rewrite.js';
 import { loadAsConfig } from '../builder/asconfig.js';
 
-export const TEMPLATES = ['blank', 'authz', 'telemetry', 'header-routing'] as const;
+export const TEMPLATES = ['blank', 'tcp', 'authz', 'telemetry', 'header-routing'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
 export interface CreateOptions {
@@ -93,9 +93,9 @@ export function createProject(opts: CreateOptions): CreateResult {
   return { dir, template: opts.template, files: written };
 }
 
-/** The template's own files: templates/blank, or a shipped filter adapted to stand alone. */
+/** The template's own files: templates/blank or templates/tcp, or a shipped filter adapted to stand alone. */
 function templateFiles(root: string, template: TemplateName): Map<string, string> {
-  if (template === 'blank') return readTree(path.join(root, 'templates', 'blank'));
+  if (template === 'blank' || template === 'tcp') return readTree(path.join(root, 'templates', template));
   const filterDir = path.join(root, 'filters', template);
   if (!existsSync(path.join(filterDir, 'assembly', 'index.ts'))) {
     throw new ScaffoldError(

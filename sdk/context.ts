@@ -7,6 +7,7 @@ import { JsonValue, jsonError, parseJson } from "./json";
 import { pluginConfiguration, vmConfiguration } from "./buffers";
 import { Action, LogLevel, PeerType, Status, StreamType } from "./types";
 import { utf8 } from "./memory";
+import { GrpcCall, GrpcStream, pendingGrpcCalls } from "./grpc";
 
 // Outstanding http/gRPC calls: which context made each one and what to call back, so the
 // dispatcher can route proxy_on_http_call_response / proxy_on_grpc_* to their origin.
@@ -20,8 +21,7 @@ export class PendingCall {
 
 /** PendingCall by call id. */
 export const pendingHttpCalls = new IdTable();
-/** The BaseContext that made each gRPC call, by call id. */
-export const pendingGrpcCalls = new IdTable();
+export { pendingGrpcCalls } from "./grpc";
 
 /** Which subclass a context is, so the dispatcher keeps one map (one Map instantiation less code). */
 export enum ContextKind { Root = 0, Http = 1, Stream = 2 }
@@ -57,12 +57,30 @@ export class BaseContext {
     return callId;
   }
 
-  /** A unary gRPC call; replies arrive in the onGrpc* callbacks of this context. 0 when refused. */
+  /**
+   * A unary gRPC call to `cluster` (a cluster name, or a serialized GrpcService as bytes in
+   * UTF-8-safe form). Exactly one callback of this context follows: onGrpcReceive (read the
+   * answer from grpcCallMessage) on success, onGrpcClose(callId, status) on failure.
+   * null when the host refused it: see hostcalls.lastCallStatus.
+   */
   grpcCall(cluster: string, service: string, method: string, message: ArrayBuffer,
-    metadata: Headers | null = null, timeoutMs: u32 = 5000): u32 {
+    metadata: Headers | null = null, timeoutMs: u32 = 5000): GrpcCall | null {
     const callId = host.grpcCall(cluster, service, method, metadata !== null ? metadata : new Array<HeaderPair>(), message, timeoutMs);
-    if (callId != 0) pendingGrpcCalls.set(callId, this);
-    return callId;
+    if (callId == 0) return null;
+    pendingGrpcCalls.set(callId, this);
+    return new GrpcCall(callId);
+  }
+
+  /**
+   * A gRPC stream: send with stream.send(), half-close with stream.close(). This context's
+   * onGrpcReceiveInitialMetadata, onGrpcReceive (per message), onGrpcReceiveTrailingMetadata and
+   * onGrpcClose follow. null when the host refused it.
+   */
+  grpcStream(cluster: string, service: string, method: string, metadata: Headers | null = null): GrpcStream | null {
+    const streamId = host.grpcStream(cluster, service, method, metadata !== null ? metadata : new Array<HeaderPair>());
+    if (streamId == 0) return null;
+    pendingGrpcCalls.set(streamId, this);
+    return new GrpcStream(streamId);
   }
 
   /** Finishes a context whose onDone returned false. */

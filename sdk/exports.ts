@@ -68,6 +68,8 @@ export function proxy_on_grpc_receive_initial_metadata(rootId: u32, callId: u32,
 
 export function proxy_on_grpc_receive(rootId: u32, callId: u32, messageSize: u32): void {
   const o = grpcOrigin(callId);
+  // A unary call (odd id) that succeeded gets no onGrpcClose: this is its last callback.
+  if ((callId & 1) == 1) pendingGrpcCalls.delete(callId);
   if (o !== null) o.onGrpcReceive(callId, messageSize);
 }
 

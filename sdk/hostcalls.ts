@@ -175,6 +175,21 @@ export function grpcCall(upstream: string, service: string, method: string, meta
   return st == Status.Ok ? load<u32>(RET_EXTRA) : 0;
 }
 
+export function grpcStream(upstream: string, service: string, method: string, metadata: Headers): u32 {
+  const u = utf8(upstream);
+  const s = utf8(service);
+  const m = utf8(method);
+  const md = serializeHeaders(metadata);
+  store<u32>(RET_EXTRA, 0);
+  const st = imports.proxy_grpc_stream(ptrOf(u), lenOf(u), ptrOf(s), lenOf(s), ptrOf(m), lenOf(m), ptrOf(md), lenOf(md), RET_EXTRA);
+  lastCallStatus = <Status>st;
+  return st == Status.Ok ? load<u32>(RET_EXTRA) : 0;
+}
+
+export function grpcSend(streamId: u32, message: ArrayBuffer, endStream: bool): Status {
+  return <Status>imports.proxy_grpc_send(streamId, ptrOf(message), lenOf(message), endStream ? 1 : 0);
+}
+
 export function grpcCancel(callId: u32): Status {
   return <Status>imports.proxy_grpc_cancel(callId);
 }

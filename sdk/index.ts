@@ -7,6 +7,7 @@ export { HeaderMap, pairs, requestHeaders, requestTrailers, responseHeaders, res
 export { Buffer, requestBody, responseBody, downstreamData, upstreamData, httpCallResponseBody,
   grpcCallMessage, vmConfiguration, pluginConfiguration, foreignFunctionArguments } from "./buffers";
 export { BaseContext, RootContext, HttpContext, StreamContext, RootContextFactory, registerRootContext, HttpCallCallback } from "./context";
+export { GrpcCall, GrpcStream } from "./grpc";
 export { JsonKind, JsonValue, parseJson, jsonError } from "./json";
 export { formatInt, formatUint } from "./decimal";
 export { utf8, fromUtf8 } from "./memory";

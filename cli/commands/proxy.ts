@@ -13,6 +13,8 @@ import { createLogger, type LogFormat } from '../../logging/logger.js';
 interface ProxyCliOptions {
   upstream: string;
   listen: string;
+  /** host:port of a TCP listener: network filters in front of a tcp:// upstream. */
+  tcp?: string;
   modules: ModuleArg[];
   xds?: string;
   nodeId: string;
@@ -78,6 +80,10 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
 
 /** `meshwasm proxy`: runs until SIGINT/SIGTERM, then drains in-flight requests and exits. */
 export async function proxy(opts: ProxyCliOptions): Promise<void> {
+  if (opts.tcp !== undefined) {
+    const { tcpProxy } = await import('./proxy-tcp.js');
+    return tcpProxy(opts, { parseHostPort, parsePairs, loadModules });
+  }
   const listen = parseHostPort(opts.listen, '--listen');
   if (opts.xds && opts.modules.length > 0) {
     throw new CliError(

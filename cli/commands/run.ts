@@ -62,7 +62,8 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
     throw err;
   }
   printResult(opts.output, report, () => formatReport(report));
-  if (report.requests.some((r) => r.trap || r.vmTraps.length > 0)) process.exitCode = ExitCode.checkFailed;
+  if (report.requests.some((r) => r.trap || r.vmTraps.length > 0) || report.connections.some((c) => c.trap))
+    process.exitCode = ExitCode.checkFailed;
 }
 
 function formatReport(report: ScenarioReport): string {
@@ -95,11 +96,32 @@ function formatReport(report: ScenarioReport): string {
         `  http call -> ${c.cluster} ${c.headers[':method'] ?? ''} ${c.headers[':path'] ?? ''}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
       );
     }
+    pushGrpc(lines, r.grpcCalls);
     for (const l of r.logs) lines.push(`  log ${l.level}: ${l.message}`);
     const metrics = Object.entries(r.metrics);
     if (metrics.length) lines.push(`  metrics: ${metrics.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
+  for (const c of report.connections) {
+    lines.push(`== ${c.name} (TCP)`);
+    if (c.trap)
+      lines.push(`  TRAP in ${c.trap.callback}${c.trap.function ? ` (${c.trap.function})` : ''}: ${c.trap.message}`);
+    lines.push(`  upstream received: ${JSON.stringify(c.upstream.received)}${c.upstream.ended ? ' (ended)' : ''}`);
+    lines.push(`  client received: ${JSON.stringify(c.downstream.received)}${c.downstream.ended ? ' (ended)' : ''}`);
+    lines.push(`  connection: ${c.closed ? `closed by ${c.closed.by} (${c.closed.reason})` : 'open'}`);
+    pushGrpc(lines, c.grpcCalls);
+    for (const l of c.logs) lines.push(`  log ${l.level}: ${l.message}`);
+    const metrics = Object.entries(c.metrics);
+    if (metrics.length) lines.push(`  metrics: ${metrics.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  }
   return lines.join('\n');
+}
+
+function pushGrpc(lines: string[], calls: ScenarioReport['requests'][number]['grpcCalls']): void {
+  for (const g of calls) {
+    const outcome =
+      g.outcome === undefined ? 'no answer' : g.outcome === 'cancelled' ? 'cancelled' : `status ${g.outcome.status}`;
+    lines.push(`  grpc ${g.kind} -> ${g.cluster} ${g.service}/${g.method}: ${outcome}`);
+  }
 }
 
 function pushDiff(

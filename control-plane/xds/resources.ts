@@ -4,6 +4,7 @@ import {
   STRING_VALUE,
   TYPED_EXTENSION_CONFIG,
   WASM_HTTP_FILTER,
+  WASM_NETWORK_FILTER,
   type AnyMessage,
   type EnvoyProtos,
 } from '../../envoy-api/protos.js';
@@ -81,7 +82,9 @@ export function wasmResource(
   moduleUri: string,
   moduleSha256: string,
 ): BuiltResource {
-  return pack(protos, ext.resourceName, WASM_HTTP_FILTER, wasmFilterConfig(ext, moduleUri, moduleSha256));
+  // Both filters carry the same PluginConfig in field `config`; the type tells the proxy which chain it belongs to.
+  const typeName = ext.type === 'NETWORK' ? WASM_NETWORK_FILTER : WASM_HTTP_FILTER;
+  return pack(protos, ext.resourceName, typeName, wasmFilterConfig(ext, moduleUri, moduleSha256));
 }
 
 /**

@@ -9,6 +9,9 @@ import { metadataValue, nestProperties, structValue } from '../properties.js';
 import type { MetricValue } from '../stores/metrics.js';
 import type { WasmVm } from '../vm.js';
 import type { VmTrap } from '../errors.js';
+import { openConnection, type ConnectionSpec, type TcpConnection } from './connection.js';
+import type { GrpcCallRecord } from '../grpc-callouts.js';
+import type { GrpcScript } from '../grpc-upstream.js';
 
 export { ConfigureError, HostError } from '../errors.js';
 export type { ExchangeResult, RequestSpec, ResponseSpec } from '../exchange.js';
@@ -16,6 +19,11 @@ export type { HttpCallAnswer, HttpCallResponder } from '../http-upstream.js';
 export type { HttpCallRecord } from '../plugin.js';
 export type { LogEntry } from '../host.js';
 export type { VmTrap } from '../errors.js';
+export type { ConnectionSpec, TcpConnection } from './connection.js';
+export type { GrpcCallRecord } from '../grpc-callouts.js';
+export type { GrpcReply, GrpcRequest, GrpcScript } from '../grpc-upstream.js';
+export { GrpcStatus } from '../grpc-upstream.js';
+export { encodeGrpcService } from '../grpc-service.js';
 
 export interface HarnessOptions {
   /** Path to a .wasm file, or its bytes. */
@@ -30,6 +38,11 @@ export interface HarnessOptions {
   failStrategy?: FailStrategy;
   /** Targets of proxy_http_call, by cluster name: a responder function or a real upstream's base URL. */
   clusters?: Record<string, ClusterTarget>;
+  /**
+   * Scripted gRPC services by cluster, for proxy_grpc_call / proxy_grpc_stream: a function from
+   * the request (its messages, metadata, service, method) to the reply, or { reply, onMessage }.
+   */
+  grpcClusters?: Record<string, GrpcScript | GrpcScript['reply']>;
   /** Property overrides for every context ("source.address", "node.metadata", ...). */
   properties?: Record<string, unknown>;
   /** What proxy_get_log_level answers. Default trace, so tests see every line. */
@@ -91,6 +104,10 @@ export interface Harness {
   addPlugin(opts: ExtraPluginOptions): Promise<Plugin>;
   /** Plays a request through a chain of plugins (e.g. the harness plugin and one from addPlugin). */
   requestThrough(plugins: Plugin[], spec: RequestSpec): Promise<RequestResult>;
+  /** Opens a TCP connection through the filter (a network filter): proxy_on_new_connection runs. */
+  connection(spec?: ConnectionSpec): Promise<TcpConnection>;
+  /** The gRPC callouts the filter made (on the current plugin), in order. */
+  grpcCalls(): GrpcCallRecord[];
   /** A counter's or gauge's value (a histogram's sum), by the name the filter defined. */
   metric(name: string): number | undefined;
   metrics(): MetricValue[];
@@ -130,6 +147,7 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
   const host = new Host({
     clusters: opts.clusters,
+    grpcClusters: opts.grpcClusters,
     properties: { ...opts.properties, ...metadataProperties(opts) },
     startTimeMs: opts.startTimeMs,
   });
@@ -155,6 +173,13 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     return host.startPlugin(vm, pluginOpts);
   };
   let plugin = boot();
+  // FAIL_RELOAD: a VM that trapped is replaced by a fresh one before the next request or connection.
+  const reloadIfFailed = () => {
+    if (plugin.vm.failed && plugin.failStrategy === 'FAIL_RELOAD') {
+      host.plugins.splice(host.plugins.indexOf(plugin), 1);
+      plugin = boot();
+    }
+  };
 
   return {
     host,
@@ -166,17 +191,18 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     },
     logs: host.logs,
     async request(spec) {
-      // FAIL_RELOAD: a VM that trapped is replaced by a fresh one before the next request.
-      if (plugin.vm.failed && plugin.failStrategy === 'FAIL_RELOAD') {
-        host.plugins.splice(host.plugins.indexOf(plugin), 1);
-        plugin = boot();
-      }
+      reloadIfFailed();
       const r = await runExchange(host, [plugin], spec);
       return {
         ...r,
         upstreamHeader: (n: string) => first(r.upstream.headers, n),
         downstreamHeader: (n: string) => first(r.downstream.headers, n),
       };
+    },
+    grpcCalls: () => plugin.grpc.records,
+    connection(spec) {
+      reloadIfFailed();
+      return openConnection(host, [plugin], spec);
     },
     async tick(ms) {
       const start = host.vmTraps.length;

@@ -4,7 +4,6 @@ import type { VmScope } from '../context.js';
 
 /** proxy_http_call, with Envoy's argument checks; the response arrives later as a callback. */
 export function httpCallCalls(vm: VmScope) {
-  const unsupported = guarded(() => WasmResult.Unimplemented);
   return {
     proxy_http_call: guarded(
       (
@@ -42,11 +41,5 @@ export function httpCallCalls(vm: VmScope) {
         return WasmResult.Ok;
       },
     ),
-    // gRPC callouts need a GrpcService proto and an upstream gRPC cluster; not simulated yet.
-    proxy_grpc_call: unsupported,
-    proxy_grpc_stream: unsupported,
-    proxy_grpc_send: unsupported,
-    proxy_grpc_cancel: unsupported,
-    proxy_grpc_close: unsupported,
   };
 }

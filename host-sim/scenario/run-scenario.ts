@@ -2,6 +2,7 @@ import type { HeaderPairs } from '../abi/memory.js';
 import { createHarness, type HarnessOptions } from '../harness/index.js';
 import type { ClusterTarget } from '../http-upstream.js';
 import type { FailStrategy } from '../plugin.js';
+import type { GrpcCallRecord } from '../grpc-callouts.js';
 import type { Scenario } from './scenario.js';
 
 export interface HeaderDiff {
@@ -30,6 +31,29 @@ export interface RequestReport {
     timeoutMs: number;
     response?: unknown;
   }[];
+  grpcCalls: GrpcCallReport[];
+  metrics: Record<string, number>;
+}
+
+export interface GrpcCallReport {
+  kind: 'unary' | 'stream';
+  cluster: string;
+  service: string;
+  method: string;
+  initialMetadata: Record<string, string>;
+  timeoutMs: number;
+  sent: string[];
+  outcome?: { status: number; message: string } | 'cancelled';
+}
+
+export interface ConnectionReport {
+  name: string;
+  upstream: { received: string; ended: boolean };
+  downstream: { received: string; ended: boolean };
+  closed?: { by: string; reason: string };
+  trap?: { callback: string; function?: string; message: string };
+  logs: { level: string; message: string }[];
+  grpcCalls: GrpcCallReport[];
   metrics: Record<string, number>;
 }
 
@@ -38,6 +62,20 @@ export interface ScenarioReport {
   rootId: string;
   startup: { logs: { level: string; message: string }[] };
   requests: RequestReport[];
+  connections: ConnectionReport[];
+}
+
+function grpcReports(records: GrpcCallRecord[]): GrpcCallReport[] {
+  return records.map((c) => ({
+    kind: c.kind,
+    cluster: c.cluster,
+    service: c.service,
+    method: c.method,
+    initialMetadata: toRecord(c.initialMetadata),
+    timeoutMs: c.timeoutMs,
+    sent: c.sent,
+    outcome: c.outcome,
+  }));
 }
 
 /** Multi-valued headers show as "a, b" in reports; the exact pairs are in the harness result. */
@@ -93,6 +131,7 @@ export async function runScenario(
     failStrategy: opts.failStrategy,
     properties: scenario.properties,
     clusters,
+    grpcClusters: Object.fromEntries(Object.entries(scenario.grpcClusters ?? {}).map(([k, reply]) => [k, () => reply])),
     label: opts.label,
     envoyVersion: opts.envoyVersion,
   };
@@ -101,6 +140,7 @@ export async function runScenario(
   const requests: RequestReport[] = [];
   for (const [i, step] of scenario.requests.entries()) {
     const vmTrapStart = h.vmTraps.length;
+    const grpcBefore = h.grpcCalls().length;
     const r = await h.request({ ...step.request, response: step.response });
     const responseHeaders = lower(step.response?.headers);
     if (!responseHeaders.some(([k]) => k === ':status')) responseHeaders.unshift([':status', '200']);
@@ -140,6 +180,7 @@ export async function runScenario(
         timeoutMs: c.timeoutMs,
         response: c.response,
       })),
+      grpcCalls: grpcReports(h.grpcCalls().slice(grpcBefore)),
       metrics: h.host.metrics.snapshot(),
     });
     if (step.advanceMs) await h.tick(step.advanceMs);
@@ -151,10 +192,35 @@ export async function runScenario(
       logged: t.logged,
     }));
   }
+  const connections: ConnectionReport[] = [];
+  for (const [i, spec] of (scenario.connections ?? []).entries()) {
+    const logStart = h.logs.length;
+    const grpcBefore = h.grpcCalls().length;
+    const c = await h.connection({ properties: spec.properties });
+    for (const step of spec.steps) {
+      if ('close' in step) await c.close();
+      else if ('downstream' in step) await c.sendDownstream(step.downstream, { end: step.end });
+      else await c.sendUpstream(step.upstream, { end: step.end });
+    }
+    const closed = c.closed;
+    connections.push({
+      name: spec.name ?? `connection ${i + 1}`,
+      upstream: { received: c.upstreamReceived(), ended: c.upstreamEnded },
+      downstream: { received: c.downstreamReceived(), ended: c.downstreamEnded },
+      closed: closed ? { by: closed.by, reason: closed.reason } : undefined,
+      trap: closed?.trap
+        ? { callback: closed.trap.callback, function: closed.trap.function, message: closed.trap.message }
+        : undefined,
+      logs: h.logs.slice(logStart).map((l) => ({ level: l.level, message: l.message })),
+      grpcCalls: grpcReports(h.grpcCalls().slice(grpcBefore)),
+      metrics: h.host.metrics.snapshot(),
+    });
+  }
   return {
     module: opts.label ?? (typeof module === 'string' ? module : 'module'),
     rootId: harnessOpts.rootId ?? '',
     startup: { logs: startupLogs },
     requests,
+    connections,
   };
 }

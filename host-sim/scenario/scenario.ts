@@ -2,6 +2,19 @@ import YAML from 'yaml';
 import { HostError } from '../errors.js';
 import type { HttpCallAnswer } from '../http-upstream.js';
 import type { RequestSpec, ResponseSpec } from '../exchange.js';
+import type { GrpcReply } from '../grpc-upstream.js';
+
+/** One step of a TCP connection: bytes from one side (then a half-close with end), or the client's close. */
+export type ConnectionStep =
+  | { downstream: string; end?: boolean }
+  | { upstream: string; end?: boolean }
+  | { close: true };
+
+export interface ConnectionScenario {
+  name?: string;
+  properties?: Record<string, unknown>;
+  steps: ConnectionStep[];
+}
 
 /** One scenario file for `meshwasm run` (docs/run.md describes the format). */
 export interface Scenario {
@@ -11,6 +24,10 @@ export interface Scenario {
   properties?: Record<string, unknown>;
   /** Static answers for proxy_http_call by cluster name, or `{ url }` for a real upstream. */
   clusters?: Record<string, HttpCallAnswer | { url: string }>;
+  /** Scripted gRPC services by cluster: the same reply to every call (or "timeout", "unavailable"). */
+  grpcClusters?: Record<string, GrpcReply>;
+  /** TCP connections through a network filter, step by step. */
+  connections?: ConnectionScenario[];
   requests: { name?: string; request: RequestSpec; response?: ResponseSpec; advanceMs?: number }[];
 }
 
@@ -44,10 +61,14 @@ export function parseScenario(text: string, file: string): Scenario {
   } catch (err) {
     throw new HostError('invalid-input', `${file} is not valid YAML: ${(err as Error).message}`);
   }
-  if (!isRecord(doc) || !Array.isArray(doc.requests) || doc.requests.length === 0) {
-    throw new HostError('invalid-input', `${file} must have a non-empty "requests:" list (see docs/run.md)`);
+  const hasConnections = isRecord(doc) && Array.isArray(doc.connections) && doc.connections.length > 0;
+  if (!isRecord(doc) || ((!Array.isArray(doc.requests) || doc.requests.length === 0) && !hasConnections)) {
+    throw new HostError(
+      'invalid-input',
+      `${file} must have a non-empty "requests:" list, or "connections:" for a TCP filter (see docs/run.md)`,
+    );
   }
-  const requests = doc.requests.map((entry: unknown, i: number) => {
+  const requests = ((doc.requests ?? []) as unknown[]).map((entry: unknown, i: number) => {
     const where = `requests[${i}]`;
     if (!isRecord(entry) || !isRecord(entry.request))
       throw new HostError('invalid-input', `${file}: ${where} needs a "request:" map`);
@@ -79,6 +100,9 @@ export function parseScenario(text: string, file: string): Scenario {
       throw new HostError('invalid-input', `${file}: ${where}.advanceMs must be a number of milliseconds >= 0`);
     return { name: typeof entry.name === 'string' ? entry.name : undefined, request, response, advanceMs };
   });
+  const connections = hasConnections ? parseConnections(doc.connections as unknown[], file) : undefined;
+  if (doc.grpcClusters !== undefined && !isRecord(doc.grpcClusters))
+    throw new HostError('invalid-input', `${file}: grpcClusters must be a map of cluster name to reply`);
   if (doc.clusters !== undefined && !isRecord(doc.clusters))
     throw new HostError('invalid-input', `${file}: clusters must be a map of cluster name to answer`);
   return {
@@ -87,6 +111,31 @@ export function parseScenario(text: string, file: string): Scenario {
     rootId: typeof doc.rootId === 'string' ? doc.rootId : undefined,
     properties: isRecord(doc.properties) ? doc.properties : undefined,
     clusters: doc.clusters as Scenario['clusters'],
+    grpcClusters: doc.grpcClusters as Scenario['grpcClusters'],
+    connections,
     requests,
   };
+}
+
+function parseConnections(list: unknown[], file: string): ConnectionScenario[] {
+  return list.map((c, i) => {
+    const where = `connections[${i}]`;
+    if (!isRecord(c) || !Array.isArray(c.steps))
+      throw new HostError('invalid-input', `${file}: ${where} needs a "steps:" list`);
+    const steps = c.steps.map((st: unknown, j: number): ConnectionStep => {
+      const at = `${where}.steps[${j}]`;
+      if (isRecord(st) && typeof st.downstream === 'string') return { downstream: st.downstream, end: st.end === true };
+      if (isRecord(st) && typeof st.upstream === 'string') return { upstream: st.upstream, end: st.end === true };
+      if (isRecord(st) && st.close === true) return { close: true };
+      throw new HostError(
+        'invalid-input',
+        `${file}: ${at} must be { downstream: "bytes" }, { upstream: "bytes" } (each with optional end: true) or { close: true }`,
+      );
+    });
+    return {
+      name: typeof c.name === 'string' ? c.name : undefined,
+      properties: isRecord(c.properties) ? c.properties : undefined,
+      steps,
+    };
+  });
 }

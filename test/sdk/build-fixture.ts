@@ -75,7 +75,13 @@ export async function buildFixtureFresh(
 export async function buildFixture(name: string, target: 'release' | 'debug' = 'release'): Promise<string> {
   const dir = path.join(repo, 'test/sdk/fixtures', name);
   const hash = createHash('sha256');
-  for (const base of [path.join(dir, 'assembly'), path.join(repo, 'sdk'), path.join(repo, 'builder')]) {
+  // templates/: a fixture may re-export a template's filter (tcp-template).
+  for (const base of [
+    path.join(dir, 'assembly'),
+    path.join(repo, 'sdk'),
+    path.join(repo, 'builder'),
+    path.join(repo, 'templates'),
+  ]) {
     for (const f of listFiles(base)) hash.update(f).update(readFileSync(f));
   }
   hash.update(target);

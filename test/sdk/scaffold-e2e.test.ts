@@ -44,9 +44,9 @@ describe('a scaffolded project outside the repository (real npm install of the f
     expect(test.output).toMatch(/Tests\s+4 passed/);
   }, 600_000);
 
-  // The named templates are the shipped filters (filters/<name>/): each scaffold must build and
+  // tcp (templates/tcp) and the named templates that are the shipped filters (filters/<name>/): each scaffold must build and
   // pass its own tests outside the repository.
-  for (const template of ['authz', 'telemetry', 'header-routing']) {
+  for (const template of ['tcp', 'authz', 'telemetry', 'header-routing']) {
     it(`template ${template}: a standalone project that builds and passes its own tests`, async () => {
       const dir = path.join(mkdtempSync(path.join(tmpdir(), 'mw-scaffold-')), `${template}-filter`);
       const init = await meshwasm('init', dir, '--template', template, '--yes');

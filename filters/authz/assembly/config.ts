@@ -47,6 +47,8 @@ export class Rule {
 
 export class ExtAuthzConfig {
   cluster: string = "";
+  /** Speak envoy.service.auth.v3.Authorization/Check over gRPC instead of plain HTTP. */
+  grpc: bool = false;
   authority: string = "";
   pathPrefix: string = "";
   timeoutMs: u32 = 1000;
@@ -188,8 +190,9 @@ function parseMatch(v: JsonValue, where: string): RuleMatch {
 
 function parseExtAuthz(v: JsonValue, where: string): ExtAuthzConfig {
   const e = new ExtAuthzConfig();
-  onlyKeys(v, where, ["cluster", "authority", "pathPrefix", "timeoutMs", "failOpen", "statusOnError", "forwardHeaders", "upstreamHeaders"]);
+  onlyKeys(v, where, ["cluster", "grpc", "authority", "pathPrefix", "timeoutMs", "failOpen", "statusOnError", "forwardHeaders", "upstreamHeaders"]);
   e.cluster = requiredString(v, "cluster", where);
+  e.grpc = boolAt(v, "grpc", where, false);
   e.authority = stringAt(v, "authority", where, e.cluster);
   e.pathPrefix = stringAt(v, "pathPrefix", where, "");
   e.timeoutMs = <u32>intAt(v, "timeoutMs", where, 1000, 1, 60000);

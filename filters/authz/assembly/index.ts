@@ -4,9 +4,11 @@ import { lower, parseDecimal, replaceChar } from "meshwasm/sdk/ascii";
 import {
   Action, Counter, HeaderPair, Headers, HttpContext, LogLevel, RootContext, getPropertyString, logDebug,
   logEnabled, logError, logInfo, logWarn, registerRootContext, requestHeaders, httpCallResponseHeaders,
-  httpCallResponseBody, BaseContext, formatInt,
+  httpCallResponseBody, BaseContext, formatInt, grpcCallMessage,
 } from "meshwasm/sdk";
-export * from "meshwasm/sdk/http_exports";
+// The full set: gRPC ext-authz needs the proxy_on_grpc_* callbacks.
+export * from "meshwasm/sdk/exports";
+import { checkRequest, checkResponse } from "./ext_authz_grpc";
 import { ALLOW, AuthzConfig, DENY, Reply, Rule, parseConfig } from "./config";
 import { configError } from "./fields";
 import { findRule } from "./rules";
@@ -150,6 +152,14 @@ class AuthzFilter extends HttpContext {
   callExtAuthz(c: AuthzConfig): Action {
     const e = c.extAuthz;
     if (e === null) return this.deny(c.denied, "no extAuthz section"); // fail closed
+    if (e.grpc) {
+      const call = this.grpcCall(e.cluster, "envoy.service.auth.v3.Authorization", "Check", checkRequest(), null, e.timeoutMs);
+      if (call === null) {
+        logWarn("authz: extAuthz gRPC call to cluster \"" + e.cluster + "\" refused");
+        return this.extAuthzFailed(c);
+      }
+      return Action.Pause;
+    }
     const method = requestHeaders.get(":method");
     const path = requestHeaders.get(":path");
     const headers = new Array<HeaderPair>();
@@ -168,6 +178,35 @@ class AuthzFilter extends HttpContext {
       return this.extAuthzFailed(c);
     }
     return Action.Pause;
+  }
+
+  /** The CheckResponse: OK allows (its headers onto the request), anything else denies. */
+  onGrpcReceive(callId: u32, messageSize: u32): void {
+    const c = this.authz.config;
+    const res = checkResponse(grpcCallMessage.bytes(0, messageSize));
+    if (res.malformed) {
+      if (logEnabled(LogLevel.Debug)) logDebug("authz: extAuthz answered bytes that are not a CheckResponse");
+      if (this.extAuthzFailed(c) == Action.Continue) this.continueRequest();
+      return;
+    }
+    if (res.code == 0) {
+      for (let i = 0; i < res.headers.length; i++) requestHeaders.set(res.headers[i].key, res.headers[i].value);
+      this.allow("extAuthz OK");
+      this.continueRequest();
+      return;
+    }
+    // Envoy's ext_authz: denied_response's status (403 Forbidden when unset), headers and body.
+    const r = new Reply();
+    r.status = res.httpStatus >= 200 && res.httpStatus <= 599 ? res.httpStatus : 403;
+    r.body = res.body;
+    r.headers = res.headers;
+    this.deny(r, "extAuthz gRPC status " + formatInt(res.code));
+  }
+
+  /** The Check call failed (unreachable, timeout, an error status): fail open or closed. */
+  onGrpcClose(callId: u32, statusCode: u32): void {
+    if (logEnabled(LogLevel.Debug)) logDebug("authz: extAuthz gRPC call failed (status " + formatInt(statusCode) + ")");
+    if (this.extAuthzFailed(this.authz.config) == Action.Continue) this.continueRequest();
   }
 
   extAuthzFailed(c: AuthzConfig): Action {
