@@ -27,6 +27,11 @@ export interface HostOptions {
   captureLogs?: boolean;
   /** Called for every log line, e.g. to print them. */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * Called when work run on a later turn (a callout response, a queue notification) throws. Unset,
+   * the error propagates (tests see it); a proxy sets it so one bad delivery cannot end the process.
+   */
+  onError?: (err: unknown) => void;
 }
 
 /** Envoy's defaults for the attributes a filter may read that do not come from the request. */
@@ -77,7 +82,17 @@ export class Host implements PluginHost {
   /** Creates and starts a plugin (root context) on a VM: create, vm_start, configure. */
   startPlugin(vm: WasmVm, opts: PluginOptions = {}): Plugin {
     const plugin = new Plugin(this, vm, opts);
-    plugin.start();
+    // Start-up lines are kept even when the host keeps no log (a proxy): a refused configuration
+    // quotes the filter's own reason from them (the NACK and `meshwasm status` show it).
+    const keep = this.captureLogs;
+    const before = this.logs.length;
+    this.captureLogs = true;
+    try {
+      plugin.start();
+    } finally {
+      this.captureLogs = keep;
+      if (!keep) this.logs.length = before;
+    }
     this.plugins.push(plugin);
     return plugin;
   }
@@ -147,7 +162,13 @@ export class Host implements PluginHost {
   drain(): void {
     while (this.ready.length > 0) {
       const fn = this.ready.shift()!;
-      fn();
+      if (!this.opts.onError) fn();
+      else
+        try {
+          fn();
+        } catch (err) {
+          this.opts.onError(err);
+        }
     }
   }
 

@@ -214,7 +214,17 @@ export class WasmVm implements VmScope {
   private runAfter(): void {
     const actions = this.after;
     this.after = [];
-    for (const a of actions) a();
+    // One action that throws (the proxy refusing what a filter produced) must not drop the
+    // others: they all run, then the first error goes on to the caller's boundary.
+    let first: { err: unknown } | undefined;
+    for (const a of actions) {
+      try {
+        a();
+      } catch (err) {
+        first ??= { err };
+      }
+    }
+    if (first) throw first.err;
   }
 
   /** Linear memory size in bytes (for leak checks). */

@@ -4,6 +4,7 @@ import type { HeaderPairs } from '../host-sim/abi/memory.js';
 import type { LocalResponse } from '../host-sim/context.js';
 import { FilterManager, type FilterCallbacks, type FilterStage } from '../host-sim/filter-manager.js';
 import type { Chain } from './chain.js';
+import { invalidRequestHeaders, invalidResponseHeaders, invalidTrailers } from './header-validation.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
 import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
@@ -20,6 +21,8 @@ export interface StreamEnv {
   clusters: Map<string, URL>;
   /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
   timeoutMs: number;
+  /** Where the proxy reports what it refused or caught (a log line; never a secret). */
+  report(message: string): void;
 }
 
 /** Envoy's answer when the route timeout fires before the upstream answered. */
@@ -49,6 +52,15 @@ const connectFailure = (reason: string): LocalResponse => ({
   details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}}`,
 });
 
+/** Envoy's router when encoding the request fails (upstream_request.cc): 503, the reason in the details. */
+const badRequestHeaders = (reason: string): LocalResponse => ({
+  status: 503,
+  body: Buffer.from(reason),
+  headers: [],
+  grpcStatus: 14,
+  details: `filter_removed_required_request_headers{${reason.replaceAll(' ', '_')}}`,
+});
+
 const FAIL_CLOSED: LocalResponse = {
   status: 503,
   body: EMPTY,
@@ -71,12 +83,34 @@ export function proxyStream(
   onDone: (entry: AccessLogEntry) => void,
 ): void {
   const started = Date.now();
+  /**
+   * The one boundary between the event loop and this stream: every event handler below goes
+   * through it, so an exception from a filter's output, a host function or node:http resets this
+   * stream (counted, logged) instead of escaping to the process.
+   */
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        fn(...a);
+      } catch (err) {
+        env.stats.internalErrors++;
+        env.report(`stream ${req.method} ${req.url}: reset after an internal error: ${(err as Error).message}`);
+        try {
+          if (!fm.isComplete) fm.reset();
+        } catch {
+          res.destroy();
+        }
+      }
+    };
   let upReq: http.ClientRequest | undefined;
   let upRes: http.IncomingMessage | undefined;
   let upstreamAborted = false;
   let responseStarted = false;
   let status = 0;
   let cluster = 'upstream';
+  /** The response the filters produced could not be sent; a 502 went out instead. */
+  let replaced = false;
 
   const sinks = {
     upstreamHeaders(h: HeaderPairs, end: boolean) {
@@ -92,6 +126,13 @@ export function proxyStream(
         target = c;
         cluster = clusterName;
       }
+      const invalid = invalidRequestHeaders(h);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`request ${req.method} ${req.url}: ${invalid}; answered 503`);
+        queueMicrotask(guard(() => fm.sendLocalReply(badRequestHeaders(invalid))));
+        return;
+      }
       const path = header(h, ':path') ?? '/';
       const base = target.pathname.replace(/\/$/, '');
       upReq = http.request({
@@ -104,9 +145,9 @@ export function proxyStream(
         // Envoy forwards :authority as the Host header unless a route rewrites it.
         headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? target.host },
       });
-      upReq.on('response', onUpstreamResponse);
-      upReq.on('error', onUpstreamError);
-      upReq.on('finish', startRouteTimer);
+      upReq.on('response', guard(onUpstreamResponse));
+      upReq.on('error', guard(onUpstreamError));
+      upReq.on('finish', guard(startRouteTimer));
       if (end) upReq.end();
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
@@ -123,6 +164,13 @@ export function proxyStream(
     },
     upstreamTrailers(t: HeaderPairs) {
       if (!upReq || upstreamAborted) return;
+      const invalid = invalidTrailers(t);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`request ${req.method} ${req.url}: ${invalid}; stream reset`);
+        queueMicrotask(guard(() => fm.reset()));
+        return;
+      }
       upReq.addTrailers(toNodeHeaders(t));
       upReq.end();
     },
@@ -132,11 +180,24 @@ export function proxyStream(
     },
     downstreamHeaders(h: HeaderPairs, end: boolean) {
       responseStarted = true;
-      status = Number(header(h, ':status') ?? 502);
+      const invalid = invalidResponseHeaders(h);
+      if (invalid) {
+        // Envoy's checkRequiredResponseHeaders answer: 502 filter_removed_required_response_headers.
+        env.stats.invalidFilterOutput++;
+        env.report(`response to ${req.method} ${req.url}: ${invalid}; answered 502`);
+        replaced = true;
+        status = 502;
+        const body = Buffer.from(invalid);
+        res.writeHead(502, { 'content-type': 'text/plain', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      status = Number(header(h, ':status'));
       res.writeHead(status, toNodeHeaders(h));
       if (end) res.end();
     },
     downstreamData(chunk: Uint8Array, end: boolean) {
+      if (replaced) return;
       // The last chunk goes out with the end of the message: one write, not two small packets.
       if (end) {
         res.end(chunk);
@@ -149,10 +210,19 @@ export function proxyStream(
       }
     },
     downstreamTrailers(t: HeaderPairs) {
+      if (replaced) return;
+      const invalid = invalidTrailers(t);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`response to ${req.method} ${req.url}: ${invalid}; stream reset`);
+        res.destroy();
+        return;
+      }
       res.addTrailers(toNodeHeaders(t));
       res.end();
     },
     downstreamReset() {
+      if (replaced) return;
       res.destroy();
     },
   };
@@ -173,11 +243,14 @@ export function proxyStream(
   let routeTimer: NodeJS.Timeout | undefined;
   function startRouteTimer(): void {
     if (env.timeoutMs <= 0 || upRes) return;
-    routeTimer = setTimeout(() => {
-      if (upRes || fm.isComplete) return;
-      env.stats.upstreamTimeouts++;
-      fm.sendLocalReply(TIMED_OUT);
-    }, env.timeoutMs);
+    routeTimer = setTimeout(
+      guard(() => {
+        if (upRes || fm.isComplete) return;
+        env.stats.upstreamTimeouts++;
+        fm.sendLocalReply(TIMED_OUT);
+      }),
+      env.timeoutMs,
+    );
     routeTimer.unref();
   }
 
@@ -197,12 +270,15 @@ export function proxyStream(
     }
     feedBody(
       r,
-      (c, end) => fm.encodeData(c, end),
-      (t) => fm.encodeTrailers(t),
+      guard((c: Uint8Array, end: boolean) => fm.encodeData(c, end)),
+      guard((t: HeaderPairs) => fm.encodeTrailers(t)),
     );
-    r.on('aborted', () => {
-      if (!fm.isComplete) fm.reset();
-    });
+    r.on(
+      'aborted',
+      guard(() => {
+        if (!fm.isComplete) fm.reset();
+      }),
+    );
   }
 
   function onUpstreamError(err: NodeJS.ErrnoException): void {
@@ -225,7 +301,7 @@ export function proxyStream(
   res.on('close', () => {
     clearTimeout(routeTimer);
     // The client went away before the response ended: Envoy resets the stream (filters see on_log and on_done).
-    if (!fm.isComplete) fm.reset();
+    if (!fm.isComplete) guard(() => fm.reset())();
     if (finished) return;
     finished = true;
     const trap = fm.outcome.trap;
@@ -235,7 +311,8 @@ export function proxyStream(
       if (f && isWasmFilter(f)) f.noteTrap();
     }
     if (fm.outcome.localReply) env.stats.localReplies++;
-    if (fm.outcome.reset || !res.writableFinished) env.stats.resets++;
+    const wasReset = (fm.outcome.reset && !replaced) || !res.writableFinished;
+    if (wasReset) env.stats.resets++;
     else env.stats.countResponse(status);
     const reqHeaders = { method: req.method ?? '', path: req.url ?? '', authority: req.headers.host ?? '' };
     onDone({
@@ -245,29 +322,34 @@ export function proxyStream(
       cluster,
       localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
       trap: trap ? { filter: trap.filter, policy: trap.policy, message: trap.message } : undefined,
-      reset: fm.outcome.reset || !res.writableFinished,
+      reset: wasReset,
       durationMs: Date.now() - started,
     });
   });
 
-  if (failClosed) {
-    req.resume();
-    fm.sendLocalReply(FAIL_CLOSED);
-    return;
+  guard(() => {
+    if (failClosed) {
+      req.resume();
+      fm.sendLocalReply(FAIL_CLOSED);
+      return;
+    }
+    start();
+  })();
+  function start(): void {
+    const headers = requestPairs(req);
+    // Envoy's connection manager stamps these before any filter runs.
+    if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
+    if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
+    const hasBody = requestHasBody(req);
+    fm.decodeHeaders(headers, !hasBody);
+    if (hasBody)
+      feedBody(
+        req,
+        guard((c: Uint8Array, end: boolean) => fm.decodeData(c, end)),
+        guard((t: HeaderPairs) => fm.decodeTrailers(t)),
+      );
+    else req.resume();
   }
-  const headers = requestPairs(req);
-  // Envoy's connection manager stamps these before any filter runs.
-  if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
-  if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
-  const hasBody = requestHasBody(req);
-  fm.decodeHeaders(headers, !hasBody);
-  if (hasBody)
-    feedBody(
-      req,
-      (c, end) => fm.decodeData(c, end),
-      (t) => fm.decodeTrailers(t),
-    );
-  else req.resume();
 }
 
 /** The attributes Envoy takes from the connection: who is calling, on which address. */

@@ -33,6 +33,8 @@ export interface ProxyOptions {
   logLevel?: LogLevelName;
   /** Called for every log line a filter writes. */
   onLog?: (entry: LogEntry) => void;
+  /** Called with what the proxy itself refused or caught (invalid filter output, traps in on_tick). */
+  onEvent?: (message: string) => void;
   /** Called when a request ends. */
   onAccessLog?: (entry: AccessLogEntry) => void;
   /** False until the first chain arrives (xDS); /ready answers 503 meanwhile. Default true. */
@@ -102,9 +104,20 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     clusters[name] = url;
   }
 
-  const host = new Host({ clusters, startTimeMs: Date.now(), captureLogs: false, onLog: opts.onLog });
-  const holder = new ChainHolder(host, opts.logLevel ?? 'info');
   const stats = new ProxyStats();
+  const report = (message: string) => opts.onEvent?.(message);
+  const host = new Host({
+    clusters,
+    startTimeMs: Date.now(),
+    captureLogs: false,
+    onLog: opts.onLog,
+    // Work posted to the next turn (callout responses, queue notifications) that throws.
+    onError: (err) => {
+      stats.internalErrors++;
+      report(`internal error in a callout or queue delivery: ${(err as Error).message}`);
+    },
+  });
+  const holder = new ChainHolder(host, opts.logLevel ?? 'info');
   let ready = opts.initiallyReady ?? true;
   let draining = false;
   let version = 0;
@@ -122,7 +135,17 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     }
   }
 
-  const clock = new ClockDriver(host);
+  const clock = new ClockDriver(host, {
+    onTickTrap: (plugin, message) => {
+      stats.tickTraps++;
+      stats.traps++;
+      report(`filter "${plugin}" trapped in proxy_on_tick: ${message}; its failure policy now applies`);
+    },
+    onError: (err) => {
+      stats.internalErrors++;
+      report(`internal error while running timers: ${(err as Error).message}`);
+    },
+  });
   clock.start();
   // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
   // ACKs would hold the second write ~40 ms.
@@ -134,6 +157,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     routeHeader: opts.routeHeader?.toLowerCase(),
     timeoutMs: opts.timeoutMs ?? 15_000,
     clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])),
+    report,
   };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();

@@ -8,6 +8,12 @@ export class ProxyStats {
   upstreamTimeouts = 0;
   resets = 0;
   traps = 0;
+  /** Requests or responses refused because a filter left headers no codec can send. */
+  invalidFilterOutput = 0;
+  /** Exceptions caught at the stream, timer and callout boundaries (each reset one stream). */
+  internalErrors = 0;
+  /** proxy_on_tick traps (each fails its VM; the failure policy decides what requests see). */
+  tickTraps = 0;
   chainUpdates = 0;
   chainRejections = 0;
   lastRejection: { version: string; message: string; at: string } | null = null;
