@@ -247,6 +247,14 @@ export function buildProgram(): Command {
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
     .addOption(
+      new Option(
+        '--path-normalization <mode>',
+        "Istio's meshConfig.pathNormalization: what :path becomes before the filters see it",
+      )
+        .choices(['BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES', 'NONE'])
+        .default('BASE'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'lowest filter log level printed')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'critical'])
         .default('info'),

@@ -7,6 +7,7 @@ import type { Chain } from './chain.js';
 import { invalidRequestHeaders, invalidResponseHeaders, invalidTrailers } from './header-validation.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
+import { normalizePath, type PathNormalization } from './path-normalization.js';
 import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
 import type { AccessLogEntry, ProxyStats } from './stats.js';
 
@@ -21,6 +22,8 @@ export interface StreamEnv {
   clusters: Map<string, URL>;
   /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
   timeoutMs: number;
+  /** Istio's meshConfig.pathNormalization, applied to :path before the first filter. */
+  pathNormalization: PathNormalization;
   /** Where the proxy reports what it refused or caught (a log line; never a secret). */
   report(message: string): void;
 }
@@ -337,6 +340,8 @@ export function proxyStream(
   })();
   function start(): void {
     const headers = requestPairs(req);
+    const path = headers.find(([k]) => k === ':path');
+    if (path) path[1] = normalizePath(path[1], env.pathNormalization);
     // Envoy's connection manager stamps these before any filter runs.
     if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
     if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);

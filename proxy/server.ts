@@ -8,6 +8,7 @@ import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';
 import type { FilterSpec } from './filter-spec.js';
 import { proxyStream } from './proxy-stream.js';
+import { DEFAULT_PATH_NORMALIZATION, type PathNormalization } from './path-normalization.js';
 import { ProxyStats, type AccessLogEntry } from './stats.js';
 
 export interface ProxyOptions {
@@ -27,6 +28,11 @@ export interface ProxyOptions {
   routeHeader?: string;
   /** Envoy's route timeout: how long the upstream may take to answer a complete request. Default 15 s, 0: none. */
   timeoutMs?: number;
+  /**
+   * Istio's meshConfig.pathNormalization: what the proxy does to :path before the filters see it.
+   * Default BASE (RFC 3986 dot segments and percent-encoded unreserved characters).
+   */
+  pathNormalization?: PathNormalization;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -158,6 +164,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     timeoutMs: opts.timeoutMs ?? 15_000,
     clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])),
     report,
+    pathNormalization: opts.pathNormalization ?? DEFAULT_PATH_NORMALIZATION,
   };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();

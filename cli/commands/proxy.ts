@@ -4,6 +4,7 @@ import type { LogLevelName } from '../../host-sim/abi/constants.js';
 import { LOG_LEVELS } from '../../host-sim/abi/constants.js';
 import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../proxy/index.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
+import type { PathNormalization } from '../../proxy/path-normalization.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { ModuleArg } from '../module-args.js';
@@ -21,6 +22,7 @@ interface ProxyCliOptions {
   admin?: string;
   routeHeader?: string;
   timeout: string;
+  pathNormalization: PathNormalization;
   logLevel: LogLevelName;
   output: OutputFormat;
 }
@@ -110,7 +112,9 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     logLevel: opts.logLevel,
     routeHeader: opts.routeHeader,
     timeoutMs,
+    pathNormalization: opts.pathNormalization,
     initiallyReady: !opts.xds,
+    onEvent: (message) => emit({ event: 'proxy', message }, `[proxy] ${message}`, process.stderr),
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit(
