@@ -246,6 +246,11 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option(
+      '--buffer-limit <bytes>',
+      'most body bytes one filter may buffer per direction (413 request / 500 response past it)',
+      String(1024 * 1024),
+    )
     .addOption(
       new Option(
         '--path-normalization <mode>',

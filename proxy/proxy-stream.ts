@@ -22,6 +22,8 @@ export interface StreamEnv {
   clusters: Map<string, URL>;
   /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
   timeoutMs: number;
+  /** Most body bytes one filter may hold per direction (Envoy's per-stream buffer limit). */
+  bufferLimitBytes: number;
   /** Istio's meshConfig.pathNormalization, applied to :path before the first filter. */
   pathNormalization: PathNormalization;
   /** Where the proxy reports what it refused or caught (a log line; never a secret). */
@@ -230,7 +232,7 @@ export function proxyStream(
     },
   };
 
-  const fm = new FilterManager([], sinks);
+  const fm = new FilterManager([], sinks, { bufferLimitBytes: env.bufferLimitBytes });
   let failClosed = false;
   const props = connectionProperties(req);
   for (const f of chain.filters) {
@@ -314,6 +316,8 @@ export function proxyStream(
       if (f && isWasmFilter(f)) f.noteTrap();
     }
     if (fm.outcome.localReply) env.stats.localReplies++;
+    if (fm.outcome.tooLarge === 'request') env.stats.requestsTooLarge++;
+    if (fm.outcome.tooLarge === 'response') env.stats.responsesTooLarge++;
     const wasReset = (fm.outcome.reset && !replaced) || !res.writableFinished;
     if (wasReset) env.stats.resets++;
     else env.stats.countResponse(status);

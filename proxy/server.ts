@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevelName } from '../host-sim/abi/constants.js';
 import { HostError } from '../host-sim/errors.js';
+import { DEFAULT_BUFFER_LIMIT_BYTES } from '../host-sim/filter-manager.js';
 import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
 import { ChainHolder, type Chain } from './chain.js';
@@ -33,6 +34,11 @@ export interface ProxyOptions {
    * Default BASE (RFC 3986 dot segments and percent-encoded unreserved characters).
    */
   pathNormalization?: PathNormalization;
+  /**
+   * Most body bytes one filter may buffer per direction; past it 413 (request) or 500 (response),
+   * as Envoy. Default 1 MiB (Envoy's per_connection_buffer_limit_bytes default).
+   */
+  bufferLimitBytes?: number;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -165,6 +171,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])),
     report,
     pathNormalization: opts.pathNormalization ?? DEFAULT_PATH_NORMALIZATION,
+    bufferLimitBytes: opts.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
   };
   const server = http.createServer({ noDelay: true }, (req, res) => {
     clock.sync();

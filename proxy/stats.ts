@@ -12,6 +12,9 @@ export class ProxyStats {
   invalidFilterOutput = 0;
   /** Exceptions caught at the stream, timer and callout boundaries (each reset one stream). */
   internalErrors = 0;
+  /** Envoy's downstream_rq_too_large / rs_too_large: a filter buffered past the buffer limit. */
+  requestsTooLarge = 0;
+  responsesTooLarge = 0;
   /** proxy_on_tick traps (each fails its VM; the failure policy decides what requests see). */
   tickTraps = 0;
   chainUpdates = 0;

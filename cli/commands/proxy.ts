@@ -23,6 +23,7 @@ interface ProxyCliOptions {
   routeHeader?: string;
   timeout: string;
   pathNormalization: PathNormalization;
+  bufferLimit: string;
   logLevel: LogLevelName;
   output: OutputFormat;
 }
@@ -94,6 +95,12 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
+  const bufferLimitBytes = Number(opts.bufferLimit);
+  if (!(Number.isInteger(bufferLimitBytes) && bufferLimitBytes > 0))
+    throw new CliError(
+      `proxy: --buffer-limit "${opts.bufferLimit}" is not a number of bytes; pass e.g. --buffer-limit 1048576`,
+      ExitCode.invalidInput,
+    );
   const json = opts.output === 'json';
   const emit = (event: Record<string, unknown>, text: string, stream: NodeJS.WriteStream = process.stdout) => {
     if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -113,6 +120,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     routeHeader: opts.routeHeader,
     timeoutMs,
     pathNormalization: opts.pathNormalization,
+    bufferLimitBytes,
     initiallyReady: !opts.xds,
     onEvent: (message) => emit({ event: 'proxy', message }, `[proxy] ${message}`, process.stderr),
     onLog: (l) => {
