@@ -63,6 +63,8 @@ export interface ProxyContext {
   sendLocalResponse(response: LocalResponse): WasmResult;
   continueStream(type: StreamType): WasmResult;
   closeStream(type: StreamType): WasmResult;
+  /** The VM failed in a call made for this context outside its stream callbacks (a callout response). */
+  vmFailed?(): void;
 }
 
 /** The proxy-wide services host calls reach: stats, shared data, queues, clock, clusters, log. */

@@ -8,6 +8,7 @@ import { MetricStore } from './stores/metrics.js';
 import { SharedDataStore } from './stores/shared-data.js';
 import { SharedQueueStore } from './stores/shared-queues.js';
 import { WasmVm, type VmOptions } from './vm.js';
+import type { VmLimitOptions } from './vm-limits.js';
 
 export interface LogEntry {
   level: LogLevelName;
@@ -32,6 +33,8 @@ export interface HostOptions {
    * the error propagates (tests see it); a proxy sets it so one bad delivery cannot end the process.
    */
   onError?: (err: unknown) => void;
+  /** Deadlines and memory limit for every VM loaded on this host (vm-limits.ts); unset: none. */
+  vmLimits?: VmLimitOptions;
 }
 
 /** Envoy's defaults for the attributes a filter may read that do not come from the request. */
@@ -74,7 +77,11 @@ export class Host implements PluginHost {
 
   /** Loads a module into a new VM and runs its start-up (_initialize/_start). */
   loadVm(bytes: Uint8Array, opts: VmOptions = {}): WasmVm {
-    const vm = new WasmVm(this, bytes, opts);
+    const vm = new WasmVm(
+      this,
+      bytes,
+      this.opts.vmLimits && !opts.limits ? { ...opts, limits: this.opts.vmLimits } : opts,
+    );
     vm.start();
     return vm;
   }

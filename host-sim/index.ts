@@ -13,6 +13,13 @@ export { WasmHttpFilter } from './wasm-filter.js';
 export { runExchange, type RequestSpec, type ResponseSpec, type ExchangeResult } from './exchange.js';
 export { HostError, ConfigureError, type TrapInfo } from './errors.js';
 export { inspectModule, type ModuleInfo } from './module/inspect.js';
+export { loadMeter } from './module/meter.js';
+export {
+  type VmLimitOptions,
+  DEFAULT_CALLBACK_DEADLINE_MS,
+  DEFAULT_MEMORY_LIMIT_BYTES,
+  DEFAULT_START_DEADLINE_MS,
+} from './vm-limits.js';
 export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
 export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';
 export type { PropertyValue } from './properties.js';

@@ -189,6 +189,8 @@ export class Plugin implements ProxyContext, RootContextCalls {
       ]);
     }
     ctx.httpCallResponse = undefined;
+    // A stream waiting on this call would wait forever on a failed VM: its policy answers now.
+    if (this.vm.failed) ctx.vmFailed?.();
   }
 
   /** A stream that ends takes its outstanding calls with it (Envoy cancels them). */

@@ -16,6 +16,9 @@ import { metricCalls } from './hostcalls/metrics.js';
 import { sharedDataCalls } from './hostcalls/shared-data.js';
 import { sharedQueueCalls } from './hostcalls/shared-queues.js';
 import { miscCalls } from './hostcalls/misc.js';
+import { limitMemory } from './module/memory-limit.js';
+import { METER_BUDGET_EXPORT, METER_CHUNK, METER_IMPORT, METER_MODULE, meterModule } from './module/meter.js';
+import { DeadlineExceeded, guestStack, VmLimits, type VmLimitOptions } from './vm-limits.js';
 
 type HostFn = (...args: never[]) => number | bigint | undefined;
 type Exported = (...args: number[]) => number;
@@ -32,6 +35,11 @@ export interface VmOptions {
    * Unset in normal runs, so the hot path pays nothing for it.
    */
   instrumentImports?: (imports: WebAssembly.Imports) => WebAssembly.Imports;
+  /**
+   * Execution deadlines and a memory limit (vm-limits.ts). Set, the module is metered at load
+   * (module/meter.ts; call loadMeter() first) and its memory maximum lowered to the limit.
+   */
+  limits?: VmLimitOptions;
 }
 
 /** The host functions of each area, keyed by import name, for module "env". */
@@ -79,6 +87,8 @@ export class WasmVm implements VmScope {
   private instance!: WebAssembly.Instance;
   private exportsByName!: Record<string, Exported | undefined>;
   private names: Map<number, string>;
+  readonly limits: VmLimits | undefined;
+  private budget: WebAssembly.Global | undefined;
   /** The context host functions act on (proxy_set_effective_context can change it). */
   current: ProxyContext | undefined;
   readonly contexts = new Map<number, ProxyContext>();
@@ -97,6 +107,12 @@ export class WasmVm implements VmScope {
   ) {
     this.label = opts.label ?? 'module';
     this.info = inspectModule(bytes, providedImports(), this.label);
+    if (opts.limits) {
+      // Validated and described from the module as shipped; run as metered and memory-limited.
+      this.limits = new VmLimits(opts.limits);
+      const limited = limitMemory(meterModule(bytes), this.limits.memoryBytes, this.label);
+      this.info = { ...this.info, module: new WebAssembly.Module(limited as Uint8Array<ArrayBuffer>) };
+    }
     this.names = readFunctionNames(this.info.module);
     this.vmId = opts.vmId ?? '';
     this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
@@ -116,6 +132,7 @@ export class WasmVm implements VmScope {
       wasi_snapshot_preview1: wasi as WebAssembly.ModuleImports,
       wasi_unstable: wasi as WebAssembly.ModuleImports,
     };
+    if (this.limits) importObject[METER_MODULE] = { [METER_IMPORT]: this.limits.expired };
     if (this.instrumentImports) importObject = this.instrumentImports(importObject);
     try {
       this.instance = new WebAssembly.Instance(this.info.module, importObject);
@@ -123,6 +140,7 @@ export class WasmVm implements VmScope {
       throw new HostError('invalid-input', `${this.label} could not be instantiated: ${(err as Error).message}`);
     }
     this.exportsByName = this.instance.exports as unknown as Record<string, Exported | undefined>;
+    this.budget = this.instance.exports[METER_BUDGET_EXPORT] as WebAssembly.Global | undefined;
     const memory = this.instance.exports.memory as WebAssembly.Memory | undefined;
     if (memory) this.mem.attach(memory);
     const alloc = this.exportsByName[this.info.allocator]!;
@@ -156,6 +174,7 @@ export class WasmVm implements VmScope {
     if (!fn) return undefined;
     const prev = this.current;
     this.current = ctx;
+    if (this.depth === 0) this.limits?.begin(name);
     this.depth++;
     let result: number | undefined;
     try {
@@ -179,6 +198,10 @@ export class WasmVm implements VmScope {
       this.depth--;
       this.current = prev;
     }
+    if (this.depth === 0 && this.limits && !this.failed) {
+      const why = this.limits.memoryExceeded(this.mem.size);
+      if (why) this.failed = { callback: name, message: why, limit: 'memory' };
+    }
     if (this.depth === 0 && this.after.length > 0) this.runAfter();
     return this.failed ? undefined : result;
   }
@@ -186,6 +209,7 @@ export class WasmVm implements VmScope {
   private callRaw(name: string, args: number[]): { info: TrapInfo; exitCode?: number } | undefined {
     const fn = this.exportsByName[name];
     if (!fn) return undefined;
+    if (this.depth === 0) this.limits?.begin(name);
     this.depth++;
     try {
       fn(...args);
@@ -203,6 +227,8 @@ export class WasmVm implements VmScope {
     let message = err instanceof Error ? err.message : String(err);
     if (err instanceof ProcExit) message = `module called proc_exit(${err.code})`;
     if (err instanceof RangeError && /memory/i.test(message)) message = `out of memory: ${message}`;
+    if (err instanceof DeadlineExceeded)
+      return { callback, function: trapFunction(guestStack(err), this.names), message, limit: 'deadline' };
     return { callback, function: trapFunction(err, this.names), message };
   }
 
@@ -225,6 +251,15 @@ export class WasmVm implements VmScope {
       }
     }
     if (first) throw first.err;
+  }
+
+  /**
+   * Metered units (function entries, loop iterations, returns) the guest has run so far; undefined
+   * when the VM is not metered. A cost figure that does not depend on the machine's speed.
+   */
+  meteredUnits(): number | undefined {
+    if (!this.limits || !this.budget) return undefined;
+    return this.limits.refills * METER_CHUNK - (this.budget.value as number);
   }
 
   /** Linear memory size in bytes (for leak checks). */

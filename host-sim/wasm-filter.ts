@@ -69,6 +69,22 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     this.vm.call(this, 'proxy_on_context_create', [this.id, this.plugin.id]);
   }
 
+  /** The VM failed while answering this stream's callout: FAIL_OPEN lets it go on, else Envoy's 503. */
+  vmFailed(): void {
+    if (this.destroyed) return;
+    if (this.failOpen) {
+      this.cb.continueDecoding();
+      this.cb.continueEncoding();
+    } else
+      this.cb.sendLocalReply({
+        status: 503,
+        body: new Uint8Array(0),
+        headers: [],
+        grpcStatus: 14,
+        details: 'wasm_fail_stream',
+      });
+  }
+
   private trapOr<T>(value: T): Verdict<T> {
     return this.vm.failed ? { trap: this.vm.failed } : value;
   }

@@ -2,6 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevelName } from '../host-sim/abi/constants.js';
 import { HostError } from '../host-sim/errors.js';
+import { loadMeter } from '../host-sim/module/meter.js';
+import type { VmLimitOptions } from '../host-sim/vm-limits.js';
 import { DEFAULT_BUFFER_LIMIT_BYTES } from '../host-sim/filter-manager.js';
 import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
@@ -39,6 +41,11 @@ export interface ProxyOptions {
    * as Envoy. Default 1 MiB (Envoy's per_connection_buffer_limit_bytes default).
    */
   bufferLimitBytes?: number;
+  /**
+   * Per-VM execution deadlines and memory limit (host-sim/vm-limits.ts). Default: on, with the
+   * defaults there (1 s start-up, 100 ms per callback, 256 MiB).
+   */
+  limits?: VmLimitOptions;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -116,6 +123,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     clusters[name] = url;
   }
 
+  // Metering needs binaryen loaded before the first module is (VM loading is synchronous).
+  await loadMeter();
   const stats = new ProxyStats();
   const report = (message: string) => opts.onEvent?.(message);
   const host = new Host({
@@ -123,6 +132,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     startTimeMs: Date.now(),
     captureLogs: false,
     onLog: opts.onLog,
+    vmLimits: opts.limits ?? {},
     // Work posted to the next turn (callout responses, queue notifications) that throws.
     onError: (err) => {
       stats.internalErrors++;
