@@ -293,6 +293,7 @@ export function buildProgram(): Command {
     .option('--runs <n>', 'timed runs after warm-up; medians and spread are over these', '5')
     .option('--warmup <n>', 'requests played before timing', '20000')
     .option('--html <file>', 'also write an HTML report with latency charts')
+    .option('--metered', 'time requests on metered VMs with execution deadlines, as "meshwasm proxy" runs them')
     .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
     .option('--connections <n>', '--proxy: concurrent connections', '32')
     .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
