@@ -129,6 +129,11 @@ export const MESSAGES = {
     summary: 'module start-up is slower than the limit',
     fix: 'move work out of _initialize/on_vm_start/on_configure; proxies run start-up once per worker thread and on every config change',
   },
+  MW0314: {
+    severity: 'Error',
+    summary: 'a callback ran past its execution deadline',
+    fix: 'find the loop that does not end in the named callback ("meshwasm run" reproduces it); Envoy would freeze the worker thread, meshwasm proxy stops the call and fails the VM',
+  },
 
   MW0401: {
     severity: 'Warning',

@@ -246,6 +246,9 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option('--callback-deadline <ms>', 'CPU time one filter callback may run before it is stopped', '100')
+    .option('--start-deadline <ms>', 'CPU time a filter start-up (_initialize, vm_start, configure) may run', '1000')
+    .option('--memory-limit <bytes>', 'most linear memory one filter VM may have', String(256 * 1024 * 1024))
     .option(
       '--buffer-limit <bytes>',
       'most body bytes one filter may buffer per direction (413 request / 500 response past it)',

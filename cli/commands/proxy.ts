@@ -24,6 +24,9 @@ interface ProxyCliOptions {
   timeout: string;
   pathNormalization: PathNormalization;
   bufferLimit: string;
+  callbackDeadline: string;
+  startDeadline: string;
+  memoryLimit: string;
   logLevel: LogLevelName;
   output: OutputFormat;
 }
@@ -77,6 +80,16 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
   return specs;
 }
 
+function positive(value: string, flag: string, unit: string, example: number): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new CliError(
+      `proxy: ${flag} "${value}" is not a whole number of ${unit}; pass e.g. ${flag} ${example}`,
+      ExitCode.invalidInput,
+    );
+  return n;
+}
+
 /** `meshwasm proxy`: runs until SIGINT/SIGTERM, then drains in-flight requests and exits. */
 export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const listen = parseHostPort(opts.listen, '--listen');
@@ -95,12 +108,12 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
-  const bufferLimitBytes = Number(opts.bufferLimit);
-  if (!(Number.isInteger(bufferLimitBytes) && bufferLimitBytes > 0))
-    throw new CliError(
-      `proxy: --buffer-limit "${opts.bufferLimit}" is not a number of bytes; pass e.g. --buffer-limit 1048576`,
-      ExitCode.invalidInput,
-    );
+  const bufferLimitBytes = positive(opts.bufferLimit, '--buffer-limit', 'bytes', 1048576);
+  const limits = {
+    callbackDeadlineMs: positive(opts.callbackDeadline, '--callback-deadline', 'milliseconds', 100),
+    startDeadlineMs: positive(opts.startDeadline, '--start-deadline', 'milliseconds', 1000),
+    memoryLimitBytes: positive(opts.memoryLimit, '--memory-limit', 'bytes', 268435456),
+  };
   const json = opts.output === 'json';
   const emit = (event: Record<string, unknown>, text: string, stream: NodeJS.WriteStream = process.stdout) => {
     if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -121,6 +134,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     timeoutMs,
     pathNormalization: opts.pathNormalization,
     bufferLimitBytes,
+    limits,
     initiallyReady: !opts.xds,
     onEvent: (message) => emit({ event: 'proxy', message }, `[proxy] ${message}`, process.stderr),
     onLog: (l) => {

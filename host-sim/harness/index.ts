@@ -1,3 +1,5 @@
+import { loadMeter } from '../module/meter.js';
+import type { VmLimitOptions } from '../vm-limits.js';
 import { readFile } from 'node:fs/promises';
 import { LOG_LEVELS, type LogLevelName } from '../abi/constants.js';
 import type { HeaderPairs } from '../abi/memory.js';
@@ -38,6 +40,11 @@ export interface HarnessOptions {
   startTimeMs?: number;
   /** How errors name the module (default: its path). */
   label?: string;
+  /**
+   * Execution deadlines and memory limit (vm-limits.ts), as `meshwasm proxy` applies them; unset,
+   * none (a test harness may single-step a filter in a debugger).
+   */
+  limits?: VmLimitOptions;
 }
 
 export interface RequestResult extends ExchangeResult {
@@ -86,7 +93,14 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
   const bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
   const host = new Host({ clusters: opts.clusters, properties: opts.properties, startTimeMs: opts.startTimeMs });
   const label = opts.label ?? (typeof opts.module === 'string' ? opts.module : 'module');
-  const vmOpts = { vmId: opts.vmId ?? '', vmConfig: encodeConfig(opts.vmConfig), env: opts.env, label };
+  if (opts.limits) await loadMeter();
+  const vmOpts = {
+    vmId: opts.vmId ?? '',
+    vmConfig: encodeConfig(opts.vmConfig),
+    env: opts.env,
+    label,
+    limits: opts.limits,
+  };
   const pluginOpts = {
     name: opts.pluginName ?? 'meshwasm',
     rootId: opts.rootId ?? '',

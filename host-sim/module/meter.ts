@@ -66,6 +66,19 @@ export function meterModule(bytes: Uint8Array): Uint8Array {
         ),
       ]),
     );
+    // Inline the countdown at each site: a call per loop iteration doubled the CPU cost of a
+    // loop-heavy filter (docs/decisions.md). Only functions as small as the countdown qualify.
+    const saved = [b.getAlwaysInlineMaxSize(), b.getFlexibleInlineMaxSize(), b.getOneCallerInlineMaxSize()];
+    b.setAlwaysInlineMaxSize(16);
+    b.setFlexibleInlineMaxSize(0);
+    b.setOneCallerInlineMaxSize(0);
+    try {
+      m.runPasses(['inlining']);
+    } finally {
+      b.setAlwaysInlineMaxSize(saved[0]!);
+      b.setFlexibleInlineMaxSize(saved[1]!);
+      b.setOneCallerInlineMaxSize(saved[2]!);
+    }
     if (!m.validate()) throw new Error('the metered module does not validate');
     b.setDebugInfo(true);
     const out = m.emitBinary();

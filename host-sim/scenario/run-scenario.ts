@@ -87,6 +87,8 @@ export async function runScenario(
     properties: scenario.properties,
     clusters,
     label: opts.label,
+    // The proxy's deadlines and memory limit: a filter that never returns is reported as a trap.
+    limits: {},
   };
   const h = await createHarness(harnessOpts);
   const startupLogs = h.logs.map((l) => ({ level: l.level, message: l.message }));

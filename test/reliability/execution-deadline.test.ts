@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALLBACK_DEADLINE_MS, DEFAULT_START_DEADLINE_MS } from '../../host-sim/index.js';
 import { startProxy, type AccessLogEntry, type RunningProxy } from '../../proxy/index.js';
+import { analyzeYaml, only, tempFile, wasmPlugin } from '../analyze/helpers/setup.js';
 import { compileFixture } from '../fixtures/compile.js';
 import { startUpstream, type TestUpstream } from '../proxy/helpers/upstream.js';
 import { until } from './helpers.js';
@@ -108,6 +109,31 @@ describe('an execution deadline stops a filter that never returns', () => {
       );
     },
   );
+
+  it.each([
+    [{ '': 1 }, 'proxy_on_configure ran past its execution deadline of 1000 ms while the plugin started'],
+    [
+      { a: 1 },
+      'proxy_on_request_headers ran past its execution deadline of 100 ms and was stopped on a probe GET request',
+    ],
+  ])('analyze reports MW0314 naming the callback instead of hanging (pluginConfig %j)', async (pluginConfig, text) => {
+    const file = tempFile('looper.wasm', module);
+    const r = await analyzeYaml([wasmPlugin('looper', { url: `file://${file}`, pluginConfig })]);
+    const f = only(r, 'MW0314');
+    expect(f.message).toContain(text);
+    expect(f.severity).toBe('Error');
+  });
+
+  it('meshwasm run reports the stopped callback as a trap instead of hanging', async () => {
+    const { runScenario } = await import('../../host-sim/scenario/run-scenario.js');
+    const report = await runScenario(module, { requests: [{ request: { headers: { ':path': '/' } } }] } as never, {
+      config: { a: 1 },
+    });
+    expect(report.requests[0]!.trap).toMatchObject({
+      callback: 'proxy_on_request_headers',
+      message: 'proxy_on_request_headers ran past its execution deadline of 100 ms and was stopped',
+    });
+  });
 
   it('a real `meshwasm proxy` process stuck in a looping filter still exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mw-deadline-'));
