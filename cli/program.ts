@@ -246,6 +246,19 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option('--max-headers-count <n>', "requests with more headers get 431 (Envoy's max_headers_count)", '100')
+    .option(
+      '--stream-idle-timeout <ms>',
+      'end a stream with no bytes moving for this long: 408, or a reset (0: off)',
+      '300000',
+    )
+    .option('--request-timeout <ms>', 'the request must have gone upstream within this: else 408 (0: off)', '0')
+    .option('--max-connections <n>', 'requests in flight to one cluster (circuit breaker)', '1024')
+    .option(
+      '--max-pending-requests <n>',
+      'requests waiting for a connection to one cluster; past it 503 overflow',
+      '1024',
+    )
     .option('--callback-deadline <ms>', 'CPU time one filter callback may run before it is stopped', '100')
     .option('--start-deadline <ms>', 'CPU time a filter start-up (_initialize, vm_start, configure) may run', '1000')
     .option('--memory-limit <bytes>', 'most linear memory one filter VM may have', String(256 * 1024 * 1024))

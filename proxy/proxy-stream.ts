@@ -7,7 +7,9 @@ import type { Chain } from './chain.js';
 import { invalidRequestHeaders, invalidResponseHeaders, invalidTrailers } from './header-validation.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import { normalizePath, type PathNormalization } from './path-normalization.js';
+import { StreamTimers } from './stream-timers.js';
 import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
 import type { AccessLogEntry, ProxyStats } from './stats.js';
 
@@ -22,6 +24,11 @@ export interface StreamEnv {
   clusters: Map<string, URL>;
   /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
   timeoutMs: number;
+  /** Envoy's per-cluster connection and pending-request caps. */
+  breakers: CircuitBreakers;
+  /** Envoy's stream_idle_timeout and request_timeout, ms (0: off). */
+  streamIdleTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Most body bytes one filter may hold per direction (Envoy's per-stream buffer limit). */
   bufferLimitBytes: number;
   /** Istio's meshConfig.pathNormalization, applied to :path before the first filter. */
@@ -37,6 +44,22 @@ const TIMED_OUT: LocalResponse = {
   headers: [],
   grpcStatus: 14,
   details: 'upstream_response_timeout',
+};
+
+/** Envoy's answers when a stream's idle or request timer fires before the response started. */
+const STREAM_TIMEOUT: LocalResponse = {
+  status: 408,
+  body: Buffer.from('stream timeout'),
+  headers: [],
+  grpcStatus: 4,
+  details: 'stream_idle_timeout',
+};
+const REQUEST_TIMEOUT: LocalResponse = {
+  status: 408,
+  body: Buffer.from('request timeout'),
+  headers: [],
+  grpcStatus: 4,
+  details: 'request_overall_timeout',
 };
 
 /** Envoy's answer when cluster_header names no known cluster (response flag NC). */
@@ -116,6 +139,23 @@ export function proxyStream(
   let cluster = 'upstream';
   /** The response the filters produced could not be sent; a 502 went out instead. */
   let replaced = false;
+  const timers = new StreamTimers(
+    env.streamIdleTimeoutMs,
+    env.requestTimeoutMs,
+    guard(() => {
+      if (fm.isComplete) return;
+      env.stats.streamIdleTimeouts++;
+      env.report(`stream ${req.method} ${req.url}: idle for ${env.streamIdleTimeoutMs} ms, ended`);
+      if (responseStarted) fm.reset();
+      else fm.sendLocalReply(STREAM_TIMEOUT);
+    }),
+    guard(() => {
+      if (fm.isComplete || responseStarted) return;
+      env.stats.requestTimeouts++;
+      env.report(`stream ${req.method} ${req.url}: request not sent upstream within ${env.requestTimeoutMs} ms`);
+      fm.sendLocalReply(REQUEST_TIMEOUT);
+    }),
+  );
 
   const sinks = {
     upstreamHeaders(h: HeaderPairs, end: boolean) {
@@ -138,6 +178,14 @@ export function proxyStream(
         queueMicrotask(guard(() => fm.sendLocalReply(badRequestHeaders(invalid))));
         return;
       }
+      if (!env.breakers.acquire(cluster)) {
+        env.stats.upstreamOverflow++;
+        env.report(
+          `request ${req.method} ${req.url}: cluster "${cluster}" is at its connection and pending-request caps; answered 503`,
+        );
+        queueMicrotask(guard(() => fm.sendLocalReply(connectFailure('overflow'))));
+        return;
+      }
       const path = header(h, ':path') ?? '/';
       const base = target.pathname.replace(/\/$/, '');
       upReq = http.request({
@@ -153,12 +201,19 @@ export function proxyStream(
       upReq.on('response', guard(onUpstreamResponse));
       upReq.on('error', guard(onUpstreamError));
       upReq.on('finish', guard(startRouteTimer));
-      if (end) upReq.end();
+      const held = cluster;
+      upReq.once('close', () => env.breakers.release(held));
+      if (end) {
+        upReq.end();
+        timers.requestDone();
+      }
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
       if (!upReq || upstreamAborted) return;
+      timers.touch();
       if (end) {
         upReq.end(chunk);
+        timers.requestDone();
         return;
       }
       // Backpressure: stop reading the client while the upstream socket is full.
@@ -178,6 +233,7 @@ export function proxyStream(
       }
       upReq.addTrailers(toNodeHeaders(t));
       upReq.end();
+      timers.requestDone();
     },
     upstreamAbort() {
       upstreamAborted = true;
@@ -185,6 +241,8 @@ export function proxyStream(
     },
     downstreamHeaders(h: HeaderPairs, end: boolean) {
       responseStarted = true;
+      timers.requestDone();
+      timers.touch();
       const invalid = invalidResponseHeaders(h);
       if (invalid) {
         // Envoy's checkRequiredResponseHeaders answer: 502 filter_removed_required_response_headers.
@@ -203,6 +261,7 @@ export function proxyStream(
     },
     downstreamData(chunk: Uint8Array, end: boolean) {
       if (replaced) return;
+      timers.touch();
       // The last chunk goes out with the end of the message: one write, not two small packets.
       if (end) {
         res.end(chunk);
@@ -275,7 +334,10 @@ export function proxyStream(
     }
     feedBody(
       r,
-      guard((c: Uint8Array, end: boolean) => fm.encodeData(c, end)),
+      guard((c: Uint8Array, end: boolean) => {
+        timers.touch();
+        fm.encodeData(c, end);
+      }),
       guard((t: HeaderPairs) => fm.encodeTrailers(t)),
     );
     r.on(
@@ -305,6 +367,7 @@ export function proxyStream(
   let finished = false;
   res.on('close', () => {
     clearTimeout(routeTimer);
+    timers.clear();
     // The client went away before the response ended: Envoy resets the stream (filters see on_log and on_done).
     if (!fm.isComplete) guard(() => fm.reset())();
     if (finished) return;
@@ -354,7 +417,10 @@ export function proxyStream(
     if (hasBody)
       feedBody(
         req,
-        guard((c: Uint8Array, end: boolean) => fm.decodeData(c, end)),
+        guard((c: Uint8Array, end: boolean) => {
+          timers.touch();
+          fm.decodeData(c, end);
+        }),
         guard((t: HeaderPairs) => fm.decodeTrailers(t)),
       );
     else req.resume();

@@ -12,6 +12,8 @@ import { ClockDriver } from './clock-driver.js';
 import type { FilterSpec } from './filter-spec.js';
 import { proxyStream } from './proxy-stream.js';
 import { DEFAULT_PATH_NORMALIZATION, type PathNormalization } from './path-normalization.js';
+import { CircuitBreakers, type CircuitBreakerLimits } from './circuit-breaker.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-timers.js';
 import { ProxyStats, type AccessLogEntry } from './stats.js';
 
 export interface ProxyOptions {
@@ -46,6 +48,12 @@ export interface ProxyOptions {
    * defaults there (1 s start-up, 100 ms per callback, 256 MiB).
    */
   limits?: VmLimitOptions;
+  /** Envoy's max_headers_count: a request with more headers is answered 431. Default 100. */
+  maxHeadersCount?: number;
+  /** Envoy's stream_idle_timeout (default 300000 ms) and request_timeout (default 0: off). */
+  timeouts?: StreamTimeouts;
+  /** Envoy's per-cluster circuit breakers (defaults 1024 connections, 1024 pending requests). */
+  circuitBreakers?: CircuitBreakerLimits;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
@@ -61,6 +69,9 @@ export interface ProxyOptions {
   /** How long close() waits for in-flight requests before cutting them. Default 10 s. */
   drainTimeoutMs?: number;
 }
+
+/** Envoy's default max_headers_count (HttpProtocolOptions). */
+export const DEFAULT_MAX_HEADERS_COUNT = 100;
 
 export interface ChainInfo {
   version: string;
@@ -171,7 +182,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   clock.start();
   // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
   // ACKs would hold the second write ~40 ms.
-  const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
+  const breakers = new CircuitBreakers(opts.circuitBreakers);
+  // One socket per request in flight (HTTP/1.1), up to the cluster's connection cap; the agent
+  // queues the pending ones, which the breakers cap.
+  const agent = new http.Agent({
+    keepAlive: true,
+    noDelay: true,
+    maxSockets: breakers.maxConnections,
+  } as http.AgentOptions);
   const env = {
     upstream,
     agent,
@@ -182,8 +200,24 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     report,
     pathNormalization: opts.pathNormalization ?? DEFAULT_PATH_NORMALIZATION,
     bufferLimitBytes: opts.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
+    breakers,
+    streamIdleTimeoutMs: opts.timeouts?.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    requestTimeoutMs: opts.timeouts?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
+  const maxHeaders = opts.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT;
   const server = http.createServer({ noDelay: true }, (req, res) => {
+    // Envoy's HTTP/1 codec refuses a request with more than max_headers_count headers (431,
+    // http1.too_many_headers) and closes the connection; node would drop those past its own cap.
+    if (req.rawHeaders.length / 2 > maxHeaders) {
+      stats.requests++;
+      stats.tooManyHeaders++;
+      stats.countResponse(431);
+      req.resume();
+      res.shouldKeepAlive = false;
+      res.writeHead(431, { 'content-type': 'text/plain', 'content-length': 31 });
+      res.end('Request Header Fields Too Large');
+      return;
+    }
     clock.sync();
     const chain = holder.acquire();
     stats.requests++;
@@ -197,6 +231,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
   });
+  // Keep one header more than the limit, so a request past it is seen (and refused) whole.
+  server.maxHeadersCount = maxHeaders + 1;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(

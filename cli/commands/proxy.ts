@@ -25,6 +25,11 @@ interface ProxyCliOptions {
   pathNormalization: PathNormalization;
   bufferLimit: string;
   callbackDeadline: string;
+  maxHeadersCount: string;
+  streamIdleTimeout: string;
+  requestTimeout: string;
+  maxConnections: string;
+  maxPendingRequests: string;
   startDeadline: string;
   memoryLimit: string;
   logLevel: LogLevelName;
@@ -90,6 +95,16 @@ function positive(value: string, flag: string, unit: string, example: number): n
   return n;
 }
 
+function atLeastZero(value: string, flag: string, example: number): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new CliError(
+      `proxy: ${flag} "${value}" is not a whole number >= 0; pass e.g. ${flag} ${example}`,
+      ExitCode.invalidInput,
+    );
+  return n;
+}
+
 /** `meshwasm proxy`: runs until SIGINT/SIGTERM, then drains in-flight requests and exits. */
 export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const listen = parseHostPort(opts.listen, '--listen');
@@ -109,6 +124,15 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
   const bufferLimitBytes = positive(opts.bufferLimit, '--buffer-limit', 'bytes', 1048576);
+  const maxHeadersCount = positive(opts.maxHeadersCount, '--max-headers-count', 'headers', 100);
+  const timeouts = {
+    streamIdleTimeoutMs: atLeastZero(opts.streamIdleTimeout, '--stream-idle-timeout', 300000),
+    requestTimeoutMs: atLeastZero(opts.requestTimeout, '--request-timeout', 30000),
+  };
+  const circuitBreakers = {
+    maxConnections: positive(opts.maxConnections, '--max-connections', 'connections', 1024),
+    maxPendingRequests: atLeastZero(opts.maxPendingRequests, '--max-pending-requests', 1024),
+  };
   const limits = {
     callbackDeadlineMs: positive(opts.callbackDeadline, '--callback-deadline', 'milliseconds', 100),
     startDeadlineMs: positive(opts.startDeadline, '--start-deadline', 'milliseconds', 1000),
@@ -135,6 +159,9 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     pathNormalization: opts.pathNormalization,
     bufferLimitBytes,
     limits,
+    maxHeadersCount,
+    timeouts,
+    circuitBreakers,
     initiallyReady: !opts.xds,
     onEvent: (message) => emit({ event: 'proxy', message }, `[proxy] ${message}`, process.stderr),
     onLog: (l) => {
