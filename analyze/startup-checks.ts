@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigureError, Host, HostError, loadMeter, runExchange, type Plugin } from '../host-sim/index.js';
+import { meterModule } from '../host-sim/module/meter.js';
 import { finding, type Finding } from './finding.js';
 import type { Subject } from './subject.js';
 
@@ -20,6 +21,15 @@ type Started = { ok: true; plugin: Plugin; host: Host; ms: number } | { ok: fals
 function start(s: Subject, bytes: Uint8Array, rootId: string): Started {
   // Metered with the proxy's deadlines, so a start-up or a probe request that never ends is a finding, not a hang.
   const host = new Host({ vmLimits: {} });
+  // Instrumenting is the simulator's cost, not the module's: done (and cached) before the clock starts.
+  // An invalid module never reaches binaryen: loadVm below reports it in the usual words.
+  if (WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+    try {
+      meterModule(bytes);
+    } catch {
+      // loadVm reports it.
+    }
+  }
   const t0 = performance.now();
   try {
     const vm = host.loadVm(bytes, { env: s.env, vmConfig: s.vmConfiguration, label: s.url || s.label });
