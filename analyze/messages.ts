@@ -141,6 +141,11 @@ export const MESSAGES = {
     summary: 'module trapped outside a request (timer, queue, callout response)',
     fix: 'run "meshwasm run" with advanceMs in the scenario to reproduce; Envoy fails the whole VM on such a trap, so every later request meets the failure policy',
   },
+  MW0315: {
+    severity: 'Error',
+    summary: 'a callback ran past its execution deadline',
+    fix: 'find the loop that does not end in the named callback ("meshwasm run" reproduces it); Envoy would freeze the worker thread, meshwasm proxy stops the call and fails the VM',
+  },
 
   MW0401: {
     severity: 'Warning',

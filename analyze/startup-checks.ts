@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describeConfigFields } from './config-fields.js';
-import { ConfigureError, Host, HostError, runExchange, type Plugin } from '../host-sim/index.js';
+import { ConfigureError, Host, HostError, loadMeter, runExchange, type Plugin } from '../host-sim/index.js';
+import { meterModule } from '../host-sim/module/meter.js';
 import { finding, type Finding } from './finding.js';
 import type { Subject } from './subject.js';
 
@@ -19,7 +20,17 @@ const PROBE_ROOT_ID = 'meshwasm-analyze-unregistered-root-id';
 type Started = { ok: true; plugin: Plugin; host: Host; ms: number } | { ok: false; error: Error; ms: number };
 
 function start(s: Subject, bytes: Uint8Array, rootId: string): Started {
-  const host = new Host();
+  // Metered with the proxy's deadlines, so a start-up or a probe request that never ends is a finding, not a hang.
+  const host = new Host({ vmLimits: {} });
+  // Instrumenting is the simulator's cost, not the module's: done (and cached) before the clock starts.
+  // An invalid module never reaches binaryen: loadVm below reports it in the usual words.
+  if (WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) {
+    try {
+      meterModule(bytes);
+    } catch {
+      // loadVm reports it.
+    }
+  }
   const t0 = performance.now();
   try {
     const vm = host.loadVm(bytes, { env: s.env, vmConfig: s.vmConfiguration, label: s.url || s.label });
@@ -45,6 +56,7 @@ export async function checkStartup(
   limits: StartupLimits,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
+  await loadMeter();
   const r = start(s, bytes, s.rootId);
   const sizeMsg = `${bytes.length} bytes, start-up ${r.ms.toFixed(1)} ms in the simulator (instantiate, vm_start, configure)`;
   if (!r.ok) {
@@ -85,8 +97,17 @@ export async function checkStartup(
     return out;
   }
   if (r.ok) {
-    out.push(...(await checkRootId(s, bytes, r)));
-    out.push(...(await checkOutsideRequests(s, r)));
+    // One probe request: a request callback that never returns is as fatal as a start-up that never does.
+    // On a fresh start, so the root-id comparison below sees plugins in the same state.
+    const fresh = start(s, bytes, s.rootId);
+    const probe = fresh.ok
+      ? await probeRequest(fresh.host, fresh.plugin)
+      : { deadline: undefined, deadlineCallback: undefined };
+    if (probe.deadline) out.push(finding('MW0315', s, probe.deadline, { callback: probe.deadlineCallback }));
+    else {
+      out.push(...(await checkRootId(s, bytes, r)));
+      out.push(...(await checkOutsideRequests(s, r)));
+    }
   }
   return out;
 }
@@ -111,6 +132,8 @@ async function checkOutsideRequests(s: Subject, r: Extract<Started, { ok: true }
 }
 
 function startFailure(s: Subject, err: Error): Finding {
+  const deadline = /trapped in (\S+).*: (\S+ ran past its execution deadline of \d+ ms)/.exec(err.message);
+  if (deadline) return finding('MW0315', s, `${deadline[2]} while the plugin started`, { callback: deadline[1] });
   const logs = err instanceof ConfigureError ? err.logs.map((l) => `[${l.level}] ${l.message}`) : [];
   const details = { error: err.message, ...(logs.length ? { logs } : {}) };
   if (!(err instanceof ConfigureError)) return finding('MW0305', s, err.message, details);
@@ -156,7 +179,10 @@ async function checkRootId(s: Subject, bytes: Uint8Array, ours: Extract<Started,
   return [];
 }
 
-async function probeRequest(host: Host, plugin: Plugin): Promise<{ signature: string; visible: boolean }> {
+async function probeRequest(
+  host: Host,
+  plugin: Plugin,
+): Promise<{ signature: string; visible: boolean; deadline?: string; deadlineCallback?: string }> {
   const r = await runExchange(host, [plugin], {
     headers: {
       ':method': 'GET',
@@ -185,5 +211,9 @@ async function probeRequest(host: Host, plugin: Plugin): Promise<{ signature: st
       JSON.stringify([['user-agent', 'meshwasm-analyze']]) ||
     r.downstream.headers.some(([k]) => k !== ':status' && k !== 'content-length') ||
     r.downstream.body !== 'ok';
-  return { signature: JSON.stringify(sig), visible };
+  const deadline =
+    r.trap && /ran past its execution deadline/.test(r.trap.message)
+      ? `${r.trap.message} on a probe GET request`
+      : undefined;
+  return { signature: JSON.stringify(sig), visible, deadline, deadlineCallback: r.trap?.callback };
 }

@@ -1,6 +1,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { RequestSpec } from '../host-sim/exchange.js';
 import { Host } from '../host-sim/host.js';
+import { loadMeter } from '../host-sim/module/meter.js';
 import type { ClusterTarget } from '../host-sim/http-upstream.js';
 import type { Plugin, PluginOptions } from '../host-sim/plugin.js';
 import type { VmOptions } from '../host-sim/vm.js';
@@ -37,6 +38,11 @@ export interface BenchOptions {
   /** Host calls per run of the round-trip comparison (default 2000000). */
   roundTripCalls?: number;
   onProgress?: (message: string) => void;
+  /**
+   * Time the requests on metered, memory-limited VMs, as `meshwasm proxy` runs them (execution
+   * deadlines, host-sim/vm-limits.ts). Default false: the filter's own cost.
+   */
+  metered?: boolean;
 }
 
 export interface LatencyFigures {
@@ -63,6 +69,11 @@ export interface ModuleFigures {
   usPerRequest: Stat;
   /** Exclusive time per callback kind, measured in a separate pass with a clock around each call. */
   callbacks: { name: string; perRequest: number; usPerCall: number }[];
+  /**
+   * Metered units per request (function entries, loop iterations and returns the guest ran):
+   * the deadline meter's count, a cost figure that does not depend on the machine's speed.
+   */
+  meteredUnitsPerRequest: number;
   hostCalls: { perRequest: number; byFunction: Record<string, number>; guestAllocationsPerRequest: number };
   memory: {
     initialBytes: number;
@@ -125,6 +136,9 @@ function boot(subject: Subject, opts: BenchOptions, vmOpts: VmOptions = {}): { h
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
+/** VM options every pass uses: metered and memory-limited when asked to time as the proxy runs. */
+const limitsFor = (opts: BenchOptions): VmOptions => (opts.metered ? { limits: {} } : {});
+
 /** Runs every pass for the filter and the baseline, alternating between them. */
 export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
   const runs = Math.max(1, opts.runs ?? 5);
@@ -132,16 +146,18 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
   const sample = opts.sampleRequests ?? 20_000;
   const requests = opts.requests ?? [DEFAULT_REQUEST];
   const progress = opts.onProgress ?? (() => {});
+  // The metering pass (and --metered) instrument modules with binaryen, loaded once.
+  await loadMeter();
   const filter: Subject = {
     label: opts.label ?? 'module',
     bytes: opts.module,
-    vmOpts: { label: opts.label, vmConfig: opts.vmConfig },
+    vmOpts: { label: opts.label, vmConfig: opts.vmConfig, ...limitsFor(opts) },
     pluginOpts: { rootId: opts.rootId, configuration: opts.configuration },
   };
   const baseline: Subject = {
     label: 'baseline (empty pass-through)',
     bytes: passthroughModule(),
-    vmOpts: { label: 'baseline' },
+    vmOpts: { label: 'baseline', ...limitsFor(opts) },
     pluginOpts: {},
   };
   const subjects = [filter, baseline];
@@ -228,6 +244,19 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
   });
   await yieldToLoop();
 
+  // Metering pass: the units the deadline meter counts, on a metered VM per subject.
+  progress('counting metered units');
+  const units = subjects.map((s) => {
+    // Deadlines out of the way: this pass counts units, a busy machine must not fail it.
+    const { host, plugin } = boot(s, opts, { limits: { startDeadlineMs: 3_600_000, callbackDeadlineMs: 3_600_000 } });
+    const driver = new SyncDriver(host, [plugin], requests);
+    driver.run(Math.min(warmup, 1000));
+    const u0 = plugin.vm.meteredUnits() ?? 0;
+    driver.run(sample);
+    return ((plugin.vm.meteredUnits() ?? 0) - u0) / sample;
+  });
+  await yieldToLoop();
+
   // Per-callback pass: a clock around each callback (exclusive time, clock cost subtracted).
   progress('timing callbacks');
   const overhead = clockOverheadMs();
@@ -275,6 +304,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
       requestsPerSecPerCore: stat(t.rps),
       usPerRequest: stat(t.us),
       callbacks: perCallback[i]!,
+      meteredUnitsPerRequest: Math.round(units[i]! * 10) / 10,
       hostCalls: counted[i]!,
       memory: {
         initialBytes: t.initial,

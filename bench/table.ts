@@ -70,6 +70,7 @@ export function formatTable(rep: BenchReport): string {
       ['configure ms', pm(f.configureMs, num), pm(b.configureMs, num), r(rep.ratios.configureMs)],
       ['module size', bytes(f.sizeBytes), bytes(b.sizeBytes), r(rep.ratios.sizeBytes)],
       ['host calls per request', num(f.hostCalls.perRequest), num(b.hostCalls.perRequest), ''],
+      ['metered units per request', num(f.meteredUnitsPerRequest), num(b.meteredUnitsPerRequest), ''],
       [
         'guest allocations per request',
         num(f.hostCalls.guestAllocationsPerRequest),

@@ -350,6 +350,35 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option('--max-headers-count <n>', "requests with more headers get 431 (Envoy's max_headers_count)", '100')
+    .option(
+      '--stream-idle-timeout <ms>',
+      'end a stream with no bytes moving for this long: 408, or a reset (0: off)',
+      '300000',
+    )
+    .option('--request-timeout <ms>', 'the request must have gone upstream within this: else 408 (0: off)', '0')
+    .option('--max-connections <n>', 'requests in flight to one cluster (circuit breaker)', '1024')
+    .option(
+      '--max-pending-requests <n>',
+      'requests waiting for a connection to one cluster; past it 503 overflow',
+      '1024',
+    )
+    .option('--callback-deadline <ms>', 'CPU time one filter callback may run before it is stopped', '100')
+    .option('--start-deadline <ms>', 'CPU time a filter start-up (_initialize, vm_start, configure) may run', '1000')
+    .option('--memory-limit <bytes>', 'most linear memory one filter VM may have', String(256 * 1024 * 1024))
+    .option(
+      '--buffer-limit <bytes>',
+      'most body bytes one filter may buffer per direction (413 request / 500 response past it)',
+      String(1024 * 1024),
+    )
+    .addOption(
+      new Option(
+        '--path-normalization <mode>',
+        "Istio's meshConfig.pathNormalization: what :path becomes before the filters see it",
+      )
+        .choices(['BASE', 'MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES', 'NONE'])
+        .default('BASE'),
+    )
     .addOption(
       new Option('--log-level <level>', 'lowest level printed, for filter logs and proxy events')
         .choices(['trace', 'debug', 'info', 'warn', 'error', 'critical'])
@@ -390,6 +419,7 @@ export function buildProgram(): Command {
     .option('--runs <n>', 'timed runs after warm-up; medians and spread are over these', '5')
     .option('--warmup <n>', 'requests played before timing', '20000')
     .option('--html <file>', 'also write an HTML report with latency charts')
+    .option('--metered', 'time requests on metered VMs with execution deadlines, as "meshwasm proxy" runs them')
     .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
     .option('--connections <n>', '--proxy: concurrent connections', '32')
     .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')

@@ -105,6 +105,8 @@ export interface ProxyContext {
   /** set_envoy_filter_state: NotFound without a stream. */
   setEnvoyFilterState(key: string, value: Uint8Array): WasmResult;
   clearRouteCache(): void;
+  /** The VM failed in a call made for this context outside its stream callbacks (a callout response). */
+  vmFailed?(): void;
 }
 
 /** The proxy-wide services host calls reach: stats, shared data, queues, clock, clusters, log. */

@@ -29,6 +29,8 @@ export interface TrapInfo {
   callback: string;
   function?: string;
   message: string;
+  /** Set when the host stopped the VM for a limit rather than the guest trapping by itself. */
+  limit?: 'deadline' | 'memory';
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HeaderPairs } from './abi/memory.js';
+import { BodyBuffer } from './body-buffer.js';
 import type { LocalResponse } from './context.js';
 import type { TrapInfo } from './errors.js';
 
@@ -53,7 +54,7 @@ interface StageState {
   stoppedAtHeaders: boolean;
   headersEnd: boolean;
   buffering: boolean;
-  buffer: Uint8Array | null;
+  buffer: BodyBuffer | null;
   endSeen: boolean;
   stoppedAtData: boolean;
   stoppedAtTrailers: boolean;
@@ -79,13 +80,15 @@ const newState = (): StageState => ({
 type Dir = 'decode' | 'encode';
 const EMPTY = new Uint8Array(0);
 
-function concat(a: Uint8Array | null, b: Uint8Array): Uint8Array {
-  if (!a || a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/**
+ * Envoy's default per-stream buffer limit: the connection manager gives the filter manager the
+ * listener's per_connection_buffer_limit_bytes, 1 MiB unless configured.
+ */
+export const DEFAULT_BUFFER_LIMIT_BYTES = 1024 * 1024;
+
+export interface FilterManagerOptions {
+  /** Most body bytes one filter may hold, per direction. Default 1 MiB (Envoy's default). */
+  bufferLimitBytes?: number;
 }
 
 export interface StreamOutcome {
@@ -93,6 +96,8 @@ export interface StreamOutcome {
   /** A filter that trapped, and what the failure policy did about it. */
   trap?: TrapInfo & { filter: string; policy: 'fail-open' | 'fail-closed' };
   reset: boolean;
+  /** A filter held more body than the buffer limit (Envoy's rq_too_large / rs_too_large). */
+  tooLarge?: 'request' | 'response';
 }
 
 /**
@@ -113,11 +118,14 @@ export class FilterManager {
   private downstreamEnded = false;
   private completed = false;
   readonly outcome: StreamOutcome = { reset: false };
+  private readonly bufferLimit: number;
 
   constructor(
     private stages: FilterStage[],
     private sinks: StreamSinks,
+    opts: FilterManagerOptions = {},
   ) {
+    this.bufferLimit = opts.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES;
     this.states = { decode: stages.map(newState), encode: stages.map(newState) };
   }
 
@@ -231,12 +239,18 @@ export class FilterManager {
       const stage = this.stages[i]!;
       if (st.bypassed) continue;
       if (st.stoppedAtHeaders) {
-        st.buffer = concat(st.buffer, chunk);
+        (st.buffer ??= new BodyBuffer()).append(chunk);
         st.endSeen ||= endStream;
+        this.checkBufferLimit(dir, st.buffer);
         return;
       }
       if (st.stoppedAtData) return;
-      const ref: BodyRef = { bytes: st.buffering ? concat(st.buffer, chunk) : chunk };
+      let ref: BodyRef;
+      if (st.buffering && st.buffer) {
+        st.buffer.append(chunk);
+        if (this.checkBufferLimit(dir, st.buffer)) return;
+        ref = st.buffer;
+      } else ref = { bytes: chunk };
       st.endSeen ||= endStream;
       const v = dir === 'decode' ? stage.decodeData(ref, endStream) : stage.encodeData(ref, endStream);
       if (this.stopped(dir)) return;
@@ -254,7 +268,8 @@ export class FilterManager {
       }
       if (v === 'buffer') {
         st.buffering = true;
-        st.buffer = ref.bytes;
+        st.buffer = ref instanceof BodyBuffer ? ref : new BodyBuffer(ref.bytes);
+        if (this.checkBufferLimit(dir, st.buffer)) return;
       } else {
         st.buffering = false;
         st.buffer = null;
@@ -296,7 +311,7 @@ export class FilterManager {
   private flushBuffered(dir: Dir, i: number): void {
     const st = this.states[dir][i]!;
     if (st.buffer && st.buffer.length > 0) {
-      const b = st.buffer;
+      const b = st.buffer.bytes;
       st.buffer = null;
       st.buffering = false;
       this.forwardData(dir, i, b, false);
@@ -325,7 +340,7 @@ export class FilterManager {
       } else this.doHeaders(dir, n, headers, st.headersEnd);
       // The filter that stopped now sees the body that arrived meanwhile (Envoy's CanStartFromCurrent).
       if (!st.headersEnd && (st.buffer || st.endSeen)) {
-        const b = st.buffer ?? EMPTY;
+        const b = st.buffer?.bytes ?? EMPTY;
         st.buffer = null;
         this.doData(dir, i, b, st.endSeen);
       }
@@ -338,7 +353,7 @@ export class FilterManager {
     }
     if (st.stoppedAtData) {
       st.stoppedAtData = false;
-      const b = st.buffer ?? EMPTY;
+      const b = st.buffer?.bytes ?? EMPTY;
       st.buffer = null;
       st.buffering = false;
       this.forwardData(dir, i, b, true);
@@ -358,6 +373,38 @@ export class FilterManager {
     }
     // Continue asked for while the filter is still inside its callback: honour it when it returns.
     st.continueRequested = true;
+  }
+
+  /**
+   * Past the buffer limit Envoy answers for the filter that buffers (filter_manager.cc
+   * requestDataTooLarge / responseDataTooLarge): 413 on the request path; 500 on the response
+   * path, or a reset once the response has started. Returns true when the stream was ended.
+   */
+  private checkBufferLimit(dir: Dir, buffer: BodyBuffer): boolean {
+    if (buffer.length <= this.bufferLimit || this.completed) return false;
+    buffer.bytes = EMPTY;
+    if (dir === 'decode') {
+      this.outcome.tooLarge = 'request';
+      this.sendLocalReply({
+        status: 413,
+        body: Buffer.from('Payload Too Large'),
+        headers: [],
+        grpcStatus: 8,
+        details: 'request_payload_too_large',
+      });
+    } else {
+      this.outcome.tooLarge = 'response';
+      if (this.downstreamStarted) this.reset();
+      else
+        this.sendLocalReply({
+          status: 500,
+          body: Buffer.from('Internal Server Error'),
+          headers: [],
+          grpcStatus: 13,
+          details: 'response_payload_too_large',
+        });
+    }
+    return true;
   }
 
   sendLocalReply(r: LocalResponse): void {

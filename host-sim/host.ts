@@ -10,6 +10,7 @@ import { SharedDataStore } from './stores/shared-data.js';
 import { SharedQueueStore } from './stores/shared-queues.js';
 import { WasmVm, type VmOptions } from './vm.js';
 import { HostError, mostTellingLine, type VmTrap } from './errors.js';
+import type { VmLimitOptions } from './vm-limits.js';
 
 export interface LogEntry {
   level: LogLevelName;
@@ -34,6 +35,13 @@ export interface HostOptions {
   captureLogs?: boolean;
   /** Called for every log line, e.g. to print them. */
   onLog?: (entry: LogEntry) => void;
+  /**
+   * Called when work run on a later turn (a callout response, a queue notification) throws. Unset,
+   * the error propagates (tests see it); a proxy sets it so one bad delivery cannot end the process.
+   */
+  onError?: (err: unknown) => void;
+  /** Deadlines and memory limit for every VM loaded on this host (vm-limits.ts); unset: none. */
+  vmLimits?: VmLimitOptions;
 }
 
 /** Envoy's defaults for the attributes a filter may read that do not come from the request. */
@@ -96,7 +104,11 @@ export class Host implements PluginHost {
 
   /** Loads a module into a new VM and runs its start-up (_initialize/_start). */
   loadVm(bytes: Uint8Array, opts: VmOptions = {}): WasmVm {
-    const vm = new WasmVm(this, bytes, opts);
+    const vm = new WasmVm(
+      this,
+      bytes,
+      this.opts.vmLimits && !opts.limits ? { ...opts, limits: this.opts.vmLimits } : opts,
+    );
     const logStart = this.logs.length;
     try {
       vm.start();
@@ -113,7 +125,17 @@ export class Host implements PluginHost {
   /** Creates and starts a plugin (root context) on a VM: create, vm_start, configure. */
   startPlugin(vm: WasmVm, opts: PluginOptions = {}): Plugin {
     const plugin = new Plugin(this, vm, opts);
-    plugin.start();
+    // Start-up lines are kept even when the host keeps no log (a proxy): a refused configuration
+    // quotes the filter's own reason from them (the NACK and `meshwasm status` show it).
+    const keep = this.captureLogs;
+    const before = this.logs.length;
+    this.captureLogs = true;
+    try {
+      plugin.start();
+    } finally {
+      this.captureLogs = keep;
+      if (!keep) this.logs.length = before;
+    }
     this.plugins.push(plugin);
     return plugin;
   }
@@ -183,7 +205,13 @@ export class Host implements PluginHost {
   drain(): void {
     while (this.ready.length > 0) {
       const fn = this.ready.shift()!;
-      fn();
+      if (!this.opts.onError) fn();
+      else
+        try {
+          fn();
+        } catch (err) {
+          this.opts.onError(err);
+        }
     }
   }
 

@@ -25,6 +25,13 @@ export {
   type EnvoyRelease,
 } from './envoy-releases.js';
 export { inspectModule, type ModuleInfo } from './module/inspect.js';
+export { loadMeter } from './module/meter.js';
+export {
+  type VmLimitOptions,
+  DEFAULT_CALLBACK_DEADLINE_MS,
+  DEFAULT_MEMORY_LIMIT_BYTES,
+  DEFAULT_START_DEADLINE_MS,
+} from './vm-limits.js';
 export { encodePairs, decodePairs, type HeaderPairs } from './abi/memory.js';
 export type { ClusterTarget, HttpCallAnswer, HttpCallResponder } from './http-upstream.js';
 export type { PropertyValue } from './properties.js';

@@ -226,6 +226,8 @@ export class Plugin implements ProxyContext, RootContextCalls {
       ]);
     }
     this.httpCallResponse = undefined;
+    // The stream that asked waits on this answer; on a failed VM it would wait forever: its policy answers now.
+    if (this.vm.failed) p.ctx.vmFailed?.();
   }
 
   get pendingCalls(): number {

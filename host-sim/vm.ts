@@ -21,6 +21,9 @@ import { emscriptenCalls } from './hostcalls/emscripten.js';
 import { foreignFunctionCalls } from './hostcalls/foreign/index.js';
 import { DURING_START, restrictable, WHILE_ALLOCATING, withRestriction } from './abi/restricted.js';
 import { envoyRelease, importsOf, type EnvoyRelease } from './envoy-releases.js';
+import { limitMemory } from './module/memory-limit.js';
+import { METER_BUDGET_EXPORT, METER_CHUNK, METER_IMPORT, METER_MODULE, meterModule } from './module/meter.js';
+import { DeadlineExceeded, guestStack, VmLimits, type VmLimitOptions } from './vm-limits.js';
 
 type HostFn = (...args: never[]) => number | bigint | undefined;
 type Exported = (...args: number[]) => number;
@@ -39,6 +42,11 @@ export interface VmOptions {
    * Unset in normal runs, so the hot path pays nothing for it.
    */
   instrumentImports?: (imports: WebAssembly.Imports) => WebAssembly.Imports;
+  /**
+   * Execution deadlines and a memory limit (vm-limits.ts). Set, the module is metered at load
+   * (module/meter.ts; call loadMeter() first) and its memory maximum lowered to the limit.
+   */
+  limits?: VmLimitOptions;
 }
 
 /** The host functions of each area, keyed by import name, for module "env". */
@@ -90,6 +98,8 @@ export class WasmVm implements VmScope {
   private instance!: WebAssembly.Instance;
   private exportsByName!: Record<string, Exported | undefined>;
   private names: Map<number, string>;
+  readonly limits: VmLimits | undefined;
+  private budget: WebAssembly.Global | undefined;
   /** The context host functions act on (proxy_set_effective_context can change it). */
   current: ProxyContext | undefined;
   readonly contexts = new Map<number, ProxyContext>();
@@ -114,6 +124,12 @@ export class WasmVm implements VmScope {
     }
     const envoy = this.envoy;
     this.info = inspectModule(bytes, (abi) => importsOf(envoy, abi), this.label, `Envoy ${envoy.envoy}`);
+    if (opts.limits) {
+      // Validated and described from the module as shipped; run as metered and memory-limited.
+      this.limits = new VmLimits(opts.limits);
+      const limited = limitMemory(meterModule(bytes), this.limits.memoryBytes, this.label);
+      this.info = { ...this.info, module: new WebAssembly.Module(limited as Uint8Array<ArrayBuffer>) };
+    }
     this.names = readFunctionNames(this.info.module);
     this.vmId = opts.vmId ?? '';
     this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
@@ -134,6 +150,7 @@ export class WasmVm implements VmScope {
       wasi_snapshot_preview1: restrictable('wasi_snapshot_preview1', wasi) as WebAssembly.ModuleImports,
       wasi_unstable: restrictable('wasi_unstable', wasi) as WebAssembly.ModuleImports,
     };
+    if (this.limits) importObject[METER_MODULE] = { [METER_IMPORT]: this.limits.expired };
     if (this.instrumentImports) importObject = this.instrumentImports(importObject);
     try {
       this.instance = new WebAssembly.Instance(this.info.module, importObject);
@@ -141,6 +158,7 @@ export class WasmVm implements VmScope {
       throw new HostError('invalid-input', `${this.label} could not be instantiated: ${(err as Error).message}`);
     }
     this.exportsByName = this.instance.exports as unknown as Record<string, Exported | undefined>;
+    this.budget = this.instance.exports[METER_BUDGET_EXPORT] as WebAssembly.Global | undefined;
     const memory = this.instance.exports.memory as WebAssembly.Memory | undefined;
     if (memory) this.mem.attach(memory);
     const alloc = this.exportsByName[this.info.allocator]!;
@@ -183,6 +201,7 @@ export class WasmVm implements VmScope {
     if (!fn) return undefined;
     const prev = this.current;
     this.current = ctx;
+    if (this.depth === 0) this.limits?.begin(name);
     this.depth++;
     let result: number | undefined;
     try {
@@ -206,6 +225,10 @@ export class WasmVm implements VmScope {
       this.depth--;
       this.current = prev;
     }
+    if (this.depth === 0 && this.limits && !this.failed) {
+      const why = this.limits.memoryExceeded(this.mem.size);
+      if (why) this.failed = { callback: name, message: why, limit: 'memory' };
+    }
     if (this.depth === 0 && this.after.length > 0) this.runAfter();
     return this.failed ? undefined : result;
   }
@@ -213,6 +236,7 @@ export class WasmVm implements VmScope {
   private callRaw(name: string, args: number[]): { info: TrapInfo; exitCode?: number } | undefined {
     const fn = this.exportsByName[name];
     if (!fn) return undefined;
+    if (this.depth === 0) this.limits?.begin(name);
     this.depth++;
     try {
       fn(...args);
@@ -230,6 +254,8 @@ export class WasmVm implements VmScope {
     let message = err instanceof Error ? err.message : String(err);
     if (err instanceof ProcExit) message = `module called proc_exit(${err.code})`;
     if (err instanceof RangeError && /memory/i.test(message)) message = `out of memory: ${message}`;
+    if (err instanceof DeadlineExceeded)
+      return { callback, function: trapFunction(guestStack(err), this.names), message, limit: 'deadline' };
     return { callback, function: trapFunction(err, this.names), message };
   }
 
@@ -241,7 +267,26 @@ export class WasmVm implements VmScope {
   private runAfter(): void {
     const actions = this.after;
     this.after = [];
-    for (const a of actions) a();
+    // One action that throws (the proxy refusing what a filter produced) must not drop the
+    // others: they all run, then the first error goes on to the caller's boundary.
+    let first: { err: unknown } | undefined;
+    for (const a of actions) {
+      try {
+        a();
+      } catch (err) {
+        first ??= { err };
+      }
+    }
+    if (first) throw first.err;
+  }
+
+  /**
+   * Metered units (function entries, loop iterations, returns) the guest has run so far; undefined
+   * when the VM is not metered. A cost figure that does not depend on the machine's speed.
+   */
+  meteredUnits(): number | undefined {
+    if (!this.limits || !this.budget) return undefined;
+    return this.limits.refills * METER_CHUNK - (this.budget.value as number);
   }
 
   /** Linear memory size in bytes (for leak checks). */

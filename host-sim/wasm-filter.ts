@@ -1,6 +1,7 @@
 import { BufferType, DataStatus, HeadersStatus, MapType, StreamType, WasmResult } from './abi/constants.js';
 import type { HeaderPairs } from './abi/memory.js';
 import type { LocalResponse, PropertyDeclaration, ProxyContext } from './context.js';
+import { bodySize } from './body-buffer.js';
 import type { BodyRef, DataVerdict, FilterCallbacks, FilterStage, HeadersVerdict, Verdict } from './filter-manager.js';
 import type { Plugin } from './plugin.js';
 import { encodeProperty, propertyBytes, type PropertyValue } from './properties.js';
@@ -66,6 +67,22 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     this.vm.call(this, 'proxy_on_context_create', [this.id, this.plugin.id]);
   }
 
+  /** The VM failed while answering this stream's callout: FAIL_OPEN lets it go on, else Envoy's 503. */
+  vmFailed(): void {
+    if (this.destroyed) return;
+    if (this.failOpen) {
+      this.cb.continueDecoding();
+      this.cb.continueEncoding();
+    } else
+      this.cb.sendLocalReply({
+        status: 503,
+        body: new Uint8Array(0),
+        headers: [],
+        grpcStatus: 14,
+        details: 'wasm_fail_stream',
+      });
+  }
+
   private trapOr<T>(value: T): Verdict<T> {
     return this.vm.failed ? { trap: this.vm.failed } : value;
   }
@@ -96,9 +113,10 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
 
   decodeData(body: BodyRef, endStream: boolean): Verdict<DataVerdict> {
     this.reqBody = body;
-    this.info.requestBodyBytes = Math.max(this.info.requestBodyBytes, body.bytes.length);
+    const size = bodySize(body);
+    this.info.requestBodyBytes = Math.max(this.info.requestBodyBytes, size);
     this.tick();
-    const r = this.vm.call(this, 'proxy_on_request_body', [this.id, body.bytes.length, endStream ? 1 : 0]);
+    const r = this.vm.call(this, 'proxy_on_request_body', [this.id, size, endStream ? 1 : 0]);
     const v = this.dataVerdict(r);
     if (v === 'continue') this.reqBody = undefined;
     return this.trapOr(v);
@@ -126,9 +144,10 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
 
   encodeData(body: BodyRef, endStream: boolean): Verdict<DataVerdict> {
     this.respBody = body;
-    this.info.responseBodyBytes = Math.max(this.info.responseBodyBytes, body.bytes.length);
+    const size = bodySize(body);
+    this.info.responseBodyBytes = Math.max(this.info.responseBodyBytes, size);
     this.tick();
-    const r = this.vm.call(this, 'proxy_on_response_body', [this.id, body.bytes.length, endStream ? 1 : 0]);
+    const r = this.vm.call(this, 'proxy_on_response_body', [this.id, size, endStream ? 1 : 0]);
     const v = this.dataVerdict(r);
     if (v === 'continue') this.respBody = undefined;
     return this.trapOr(v);

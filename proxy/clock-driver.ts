@@ -1,4 +1,12 @@
 import type { Host } from '../host-sim/host.js';
+import type { WasmVm } from '../host-sim/vm.js';
+
+export interface ClockEvents {
+  /** A plugin's VM trapped in proxy_on_tick (reported once per VM). */
+  onTickTrap?(plugin: string, message: string): void;
+  /** Anything else a tick threw (the timer keeps running). */
+  onError?(err: unknown): void;
+}
 
 /**
  * Drives the host's virtual clock from the real one, so proxy_on_tick fires on time and
@@ -7,9 +15,11 @@ import type { Host } from '../host-sim/host.js';
  */
 export class ClockDriver {
   private timer: NodeJS.Timeout | undefined;
+  private reported = new WeakSet<WasmVm>();
 
   constructor(
     private host: Host,
+    private events: ClockEvents = {},
     private intervalMs = 20,
   ) {}
 
@@ -19,9 +29,20 @@ export class ClockDriver {
     this.timer.unref();
   }
 
+  /** The timers' boundary with the event loop: nothing a tick does escapes from here. */
   sync(): void {
     const behind = Date.now() - this.host.clock.nowMs;
-    if (behind > 0) this.host.advance(behind);
+    try {
+      if (behind > 0) this.host.advance(behind);
+    } catch (err) {
+      this.events.onError?.(err);
+    }
+    for (const p of this.host.plugins) {
+      const t = p.vm.failed;
+      if (t?.callback !== 'proxy_on_tick' || this.reported.has(p.vm)) continue;
+      this.reported.add(p.vm);
+      this.events.onTickTrap?.(p.name, t.message);
+    }
   }
 
   stop(): void {

@@ -79,6 +79,8 @@ class LoadedWasmFilter implements LoadedFilter {
   /** Traps seen so far (each one fails the VM; FAIL_RELOAD starts a new one). */
   traps = 0;
   reloads = 0;
+  /** VMs replaced because they hit a deadline or the memory limit. */
+  limitFailures = 0;
   private disposed = false;
 
   constructor(
@@ -113,15 +115,21 @@ class LoadedWasmFilter implements LoadedFilter {
 
   /** The plugin a new request or connection runs on, after the failure policy had its say. */
   livePlugin(): Plugin | 'skip' | 'fail-closed' {
-    if (this.plugin.vm.failed) {
+    const failed = this.plugin.vm.failed;
+    if (failed) {
       const policy = this.plugin.failStrategy;
-      if (policy === 'FAIL_OPEN') return 'skip';
-      if (policy !== 'FAIL_RELOAD') return 'fail-closed';
+      // A VM the host stopped for a limit (deadline, memory) is replaced as FAIL_RELOAD would,
+      // whatever the policy: the request that hit the limit already got its policy's answer, and
+      // one pathological request must not take the filter out for good.
+      const reload = policy === 'FAIL_RELOAD' || failed.limit !== undefined;
+      if (!reload && policy === 'FAIL_OPEN') return 'skip';
+      if (!reload) return 'fail-closed';
       // FAIL_RELOAD: a fresh VM for new requests; streams on the failed one are already done.
       try {
         this.retirePlugin();
         this.plugin = this.boot();
         this.reloads++;
+        if (failed.limit) this.limitFailures++;
       } catch {
         return 'fail-closed';
       }
@@ -143,6 +151,7 @@ class LoadedWasmFilter implements LoadedFilter {
       failed: this.plugin.vm.failed ?? null,
       traps: this.traps,
       reloads: this.reloads,
+      limitFailures: this.limitFailures,
     };
   }
 

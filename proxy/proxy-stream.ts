@@ -4,8 +4,12 @@ import type { HeaderPairs } from '../host-sim/abi/memory.js';
 import type { LocalResponse } from '../host-sim/context.js';
 import { FilterManager, type FilterCallbacks, type FilterStage } from '../host-sim/filter-manager.js';
 import type { Chain } from './chain.js';
+import { invalidRequestHeaders, invalidResponseHeaders, invalidTrailers } from './header-validation.js';
 import { header, requestHasBody, requestPairs, responseHasBody, responsePairs, toNodeHeaders } from './http-headers.js';
 import { isWasmFilter } from './loaded-filter.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
+import { normalizePath, type PathNormalization } from './path-normalization.js';
+import { StreamTimers } from './stream-timers.js';
 import { nestProperties, type PropertyValue } from '../host-sim/properties.js';
 import type { AccessLogEntry, ProxyStats } from './stats.js';
 
@@ -20,6 +24,17 @@ export interface StreamEnv {
   clusters: Map<string, URL>;
   /** Envoy's route timeout: from the end of the request until the upstream's response headers. 0: none. */
   timeoutMs: number;
+  /** Envoy's per-cluster connection and pending-request caps. */
+  breakers: CircuitBreakers;
+  /** Envoy's stream_idle_timeout and request_timeout, ms (0: off). */
+  streamIdleTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Most body bytes one filter may hold per direction (Envoy's per-stream buffer limit). */
+  bufferLimitBytes: number;
+  /** Istio's meshConfig.pathNormalization, applied to :path before the first filter. */
+  pathNormalization: PathNormalization;
+  /** Where the proxy reports what it refused or caught (a log line; never a secret). */
+  report(message: string): void;
 }
 
 /** Envoy's answer when the route timeout fires before the upstream answered. */
@@ -29,6 +44,22 @@ const TIMED_OUT: LocalResponse = {
   headers: [],
   grpcStatus: 14,
   details: 'upstream_response_timeout',
+};
+
+/** Envoy's answers when a stream's idle or request timer fires before the response started. */
+const STREAM_TIMEOUT: LocalResponse = {
+  status: 408,
+  body: Buffer.from('stream timeout'),
+  headers: [],
+  grpcStatus: 4,
+  details: 'stream_idle_timeout',
+};
+const REQUEST_TIMEOUT: LocalResponse = {
+  status: 408,
+  body: Buffer.from('request timeout'),
+  headers: [],
+  grpcStatus: 4,
+  details: 'request_overall_timeout',
 };
 
 /** Envoy's answer when cluster_header names no known cluster (response flag NC). */
@@ -47,6 +78,15 @@ const connectFailure = (reason: string): LocalResponse => ({
   headers: [],
   grpcStatus: 14,
   details: `upstream_reset_before_response_started{${reason.replaceAll(' ', '_')}}`,
+});
+
+/** Envoy's router when encoding the request fails (upstream_request.cc): 503, the reason in the details. */
+const badRequestHeaders = (reason: string): LocalResponse => ({
+  status: 503,
+  body: Buffer.from(reason),
+  headers: [],
+  grpcStatus: 14,
+  details: `filter_removed_required_request_headers{${reason.replaceAll(' ', '_')}}`,
 });
 
 const FAIL_CLOSED: LocalResponse = {
@@ -71,12 +111,51 @@ export function proxyStream(
   onDone: (entry: AccessLogEntry) => void,
 ): void {
   const started = Date.now();
+  /**
+   * The one boundary between the event loop and this stream: every event handler below goes
+   * through it, so an exception from a filter's output, a host function or node:http resets this
+   * stream (counted, logged) instead of escaping to the process.
+   */
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A): void => {
+      try {
+        fn(...a);
+      } catch (err) {
+        env.stats.internalErrors++;
+        env.report(`stream ${req.method} ${req.url}: reset after an internal error: ${(err as Error).message}`);
+        try {
+          if (!fm.isComplete) fm.reset();
+        } catch {
+          res.destroy();
+        }
+      }
+    };
   let upReq: http.ClientRequest | undefined;
   let upRes: http.IncomingMessage | undefined;
   let upstreamAborted = false;
   let responseStarted = false;
   let status = 0;
   let cluster = 'upstream';
+  /** The response the filters produced could not be sent; a 502 went out instead. */
+  let replaced = false;
+  const timers = new StreamTimers(
+    env.streamIdleTimeoutMs,
+    env.requestTimeoutMs,
+    guard(() => {
+      if (fm.isComplete) return;
+      env.stats.streamIdleTimeouts++;
+      env.report(`stream ${req.method} ${req.url}: idle for ${env.streamIdleTimeoutMs} ms, ended`);
+      if (responseStarted) fm.reset();
+      else fm.sendLocalReply(STREAM_TIMEOUT);
+    }),
+    guard(() => {
+      if (fm.isComplete || responseStarted) return;
+      env.stats.requestTimeouts++;
+      env.report(`stream ${req.method} ${req.url}: request not sent upstream within ${env.requestTimeoutMs} ms`);
+      fm.sendLocalReply(REQUEST_TIMEOUT);
+    }),
+  );
 
   const sinks = {
     upstreamHeaders(h: HeaderPairs, end: boolean) {
@@ -92,6 +171,21 @@ export function proxyStream(
         target = c;
         cluster = clusterName;
       }
+      const invalid = invalidRequestHeaders(h);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`request ${req.method} ${req.url}: ${invalid}; answered 503`);
+        queueMicrotask(guard(() => fm.sendLocalReply(badRequestHeaders(invalid))));
+        return;
+      }
+      if (!env.breakers.acquire(cluster)) {
+        env.stats.upstreamOverflow++;
+        env.report(
+          `request ${req.method} ${req.url}: cluster "${cluster}" is at its connection and pending-request caps; answered 503`,
+        );
+        queueMicrotask(guard(() => fm.sendLocalReply(connectFailure('overflow'))));
+        return;
+      }
       const path = header(h, ':path') ?? '/';
       const base = target.pathname.replace(/\/$/, '');
       upReq = http.request({
@@ -104,15 +198,22 @@ export function proxyStream(
         // Envoy forwards :authority as the Host header unless a route rewrites it.
         headers: { ...toNodeHeaders(h), host: header(h, ':authority') ?? target.host },
       });
-      upReq.on('response', onUpstreamResponse);
-      upReq.on('error', onUpstreamError);
-      upReq.on('finish', startRouteTimer);
-      if (end) upReq.end();
+      upReq.on('response', guard(onUpstreamResponse));
+      upReq.on('error', guard(onUpstreamError));
+      upReq.on('finish', guard(startRouteTimer));
+      const held = cluster;
+      upReq.once('close', () => env.breakers.release(held));
+      if (end) {
+        upReq.end();
+        timers.requestDone();
+      }
     },
     upstreamData(chunk: Uint8Array, end: boolean) {
       if (!upReq || upstreamAborted) return;
+      timers.touch();
       if (end) {
         upReq.end(chunk);
+        timers.requestDone();
         return;
       }
       // Backpressure: stop reading the client while the upstream socket is full.
@@ -123,8 +224,16 @@ export function proxyStream(
     },
     upstreamTrailers(t: HeaderPairs) {
       if (!upReq || upstreamAborted) return;
+      const invalid = invalidTrailers(t);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`request ${req.method} ${req.url}: ${invalid}; stream reset`);
+        queueMicrotask(guard(() => fm.reset()));
+        return;
+      }
       upReq.addTrailers(toNodeHeaders(t));
       upReq.end();
+      timers.requestDone();
     },
     upstreamAbort() {
       upstreamAborted = true;
@@ -132,11 +241,27 @@ export function proxyStream(
     },
     downstreamHeaders(h: HeaderPairs, end: boolean) {
       responseStarted = true;
-      status = Number(header(h, ':status') ?? 502);
+      timers.requestDone();
+      timers.touch();
+      const invalid = invalidResponseHeaders(h);
+      if (invalid) {
+        // Envoy's checkRequiredResponseHeaders answer: 502 filter_removed_required_response_headers.
+        env.stats.invalidFilterOutput++;
+        env.report(`response to ${req.method} ${req.url}: ${invalid}; answered 502`);
+        replaced = true;
+        status = 502;
+        const body = Buffer.from(invalid);
+        res.writeHead(502, { 'content-type': 'text/plain', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      status = Number(header(h, ':status'));
       res.writeHead(status, toNodeHeaders(h));
       if (end) res.end();
     },
     downstreamData(chunk: Uint8Array, end: boolean) {
+      if (replaced) return;
+      timers.touch();
       // The last chunk goes out with the end of the message: one write, not two small packets.
       if (end) {
         res.end(chunk);
@@ -149,15 +274,24 @@ export function proxyStream(
       }
     },
     downstreamTrailers(t: HeaderPairs) {
+      if (replaced) return;
+      const invalid = invalidTrailers(t);
+      if (invalid) {
+        env.stats.invalidFilterOutput++;
+        env.report(`response to ${req.method} ${req.url}: ${invalid}; stream reset`);
+        res.destroy();
+        return;
+      }
       res.addTrailers(toNodeHeaders(t));
       res.end();
     },
     downstreamReset() {
+      if (replaced) return;
       res.destroy();
     },
   };
 
-  const fm = new FilterManager([], sinks);
+  const fm = new FilterManager([], sinks, { bufferLimitBytes: env.bufferLimitBytes });
   let failClosed = false;
   const props = connectionProperties(req);
   for (const f of chain.filters) {
@@ -173,11 +307,14 @@ export function proxyStream(
   let routeTimer: NodeJS.Timeout | undefined;
   function startRouteTimer(): void {
     if (env.timeoutMs <= 0 || upRes) return;
-    routeTimer = setTimeout(() => {
-      if (upRes || fm.isComplete) return;
-      env.stats.upstreamTimeouts++;
-      fm.sendLocalReply(TIMED_OUT);
-    }, env.timeoutMs);
+    routeTimer = setTimeout(
+      guard(() => {
+        if (upRes || fm.isComplete) return;
+        env.stats.upstreamTimeouts++;
+        fm.sendLocalReply(TIMED_OUT);
+      }),
+      env.timeoutMs,
+    );
     routeTimer.unref();
   }
 
@@ -197,12 +334,18 @@ export function proxyStream(
     }
     feedBody(
       r,
-      (c, end) => fm.encodeData(c, end),
-      (t) => fm.encodeTrailers(t),
+      guard((c: Uint8Array, end: boolean) => {
+        timers.touch();
+        fm.encodeData(c, end);
+      }),
+      guard((t: HeaderPairs) => fm.encodeTrailers(t)),
     );
-    r.on('aborted', () => {
-      if (!fm.isComplete) fm.reset();
-    });
+    r.on(
+      'aborted',
+      guard(() => {
+        if (!fm.isComplete) fm.reset();
+      }),
+    );
   }
 
   function onUpstreamError(err: NodeJS.ErrnoException): void {
@@ -224,8 +367,9 @@ export function proxyStream(
   let finished = false;
   res.on('close', () => {
     clearTimeout(routeTimer);
+    timers.clear();
     // The client went away before the response ended: Envoy resets the stream (filters see on_log and on_done).
-    if (!fm.isComplete) fm.reset();
+    if (!fm.isComplete) guard(() => fm.reset())();
     if (finished) return;
     finished = true;
     const trap = fm.outcome.trap;
@@ -235,7 +379,10 @@ export function proxyStream(
       if (f && isWasmFilter(f)) f.noteTrap();
     }
     if (fm.outcome.localReply) env.stats.localReplies++;
-    if (fm.outcome.reset || !res.writableFinished) env.stats.resets++;
+    if (fm.outcome.tooLarge === 'request') env.stats.requestsTooLarge++;
+    if (fm.outcome.tooLarge === 'response') env.stats.responsesTooLarge++;
+    const wasReset = (fm.outcome.reset && !replaced) || !res.writableFinished;
+    if (wasReset) env.stats.resets++;
     else env.stats.countResponse(status);
     const reqHeaders = { method: req.method ?? '', path: req.url ?? '', authority: req.headers.host ?? '' };
     onDone({
@@ -247,29 +394,39 @@ export function proxyStream(
       trap: trap
         ? { filter: trap.filter, policy: trap.policy, message: trap.message, callback: trap.callback }
         : undefined,
-      reset: fm.outcome.reset || !res.writableFinished,
+      reset: wasReset,
       durationMs: Date.now() - started,
     });
   });
 
-  if (failClosed) {
-    req.resume();
-    fm.sendLocalReply(FAIL_CLOSED);
-    return;
+  guard(() => {
+    if (failClosed) {
+      req.resume();
+      fm.sendLocalReply(FAIL_CLOSED);
+      return;
+    }
+    start();
+  })();
+  function start(): void {
+    const headers = requestPairs(req);
+    const path = headers.find(([k]) => k === ':path');
+    if (path) path[1] = normalizePath(path[1], env.pathNormalization);
+    // Envoy's connection manager stamps these before any filter runs.
+    if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
+    if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
+    const hasBody = requestHasBody(req);
+    fm.decodeHeaders(headers, !hasBody);
+    if (hasBody)
+      feedBody(
+        req,
+        guard((c: Uint8Array, end: boolean) => {
+          timers.touch();
+          fm.decodeData(c, end);
+        }),
+        guard((t: HeaderPairs) => fm.decodeTrailers(t)),
+      );
+    else req.resume();
   }
-  const headers = requestPairs(req);
-  // Envoy's connection manager stamps these before any filter runs.
-  if (!header(headers, 'x-request-id')) headers.push(['x-request-id', randomUUID()]);
-  if (!header(headers, 'x-forwarded-proto')) headers.push(['x-forwarded-proto', 'http']);
-  const hasBody = requestHasBody(req);
-  fm.decodeHeaders(headers, !hasBody);
-  if (hasBody)
-    feedBody(
-      req,
-      (c, end) => fm.decodeData(c, end),
-      (t) => fm.decodeTrailers(t),
-    );
-  else req.resume();
 }
 
 /** The attributes Envoy takes from the connection: who is calling, on which address. */

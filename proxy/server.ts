@@ -2,6 +2,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevelName } from '../host-sim/abi/constants.js';
 import { HostError } from '../host-sim/errors.js';
+import { loadMeter } from '../host-sim/module/meter.js';
+import type { VmLimitOptions } from '../host-sim/vm-limits.js';
+import { DEFAULT_BUFFER_LIMIT_BYTES } from '../host-sim/filter-manager.js';
 import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
 import { ChainHolder, type Chain } from './chain.js';
@@ -10,6 +13,9 @@ import { realGrpcCluster } from './grpc-upstream.js';
 import type { FilterSpec } from './filter-spec.js';
 import { proxyStream } from './proxy-stream.js';
 import { ProxyMetrics } from './metrics.js';
+import { DEFAULT_PATH_NORMALIZATION, type PathNormalization } from './path-normalization.js';
+import { CircuitBreakers, type CircuitBreakerLimits } from './circuit-breaker.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-timers.js';
 import { ProxyStats, type AccessLogEntry } from './stats.js';
 
 export interface ProxyOptions {
@@ -29,12 +35,35 @@ export interface ProxyOptions {
   routeHeader?: string;
   /** Envoy's route timeout: how long the upstream may take to answer a complete request. Default 15 s, 0: none. */
   timeoutMs?: number;
+  /**
+   * Istio's meshConfig.pathNormalization: what the proxy does to :path before the filters see it.
+   * Default BASE (RFC 3986 dot segments and percent-encoded unreserved characters).
+   */
+  pathNormalization?: PathNormalization;
+  /**
+   * Most body bytes one filter may buffer per direction; past it 413 (request) or 500 (response),
+   * as Envoy. Default 1 MiB (Envoy's per_connection_buffer_limit_bytes default).
+   */
+  bufferLimitBytes?: number;
+  /**
+   * Per-VM execution deadlines and memory limit (host-sim/vm-limits.ts). Default: on, with the
+   * defaults there (1 s start-up, 100 ms per callback, 256 MiB).
+   */
+  limits?: VmLimitOptions;
+  /** Envoy's max_headers_count: a request with more headers is answered 431. Default 100. */
+  maxHeadersCount?: number;
+  /** Envoy's stream_idle_timeout (default 300000 ms) and request_timeout (default 0: off). */
+  timeouts?: StreamTimeouts;
+  /** Envoy's per-cluster circuit breakers (defaults 1024 connections, 1024 pending requests). */
+  circuitBreakers?: CircuitBreakerLimits;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
   /** Log level filters see from proxy_get_log_level. Default info. */
   logLevel?: LogLevelName;
   /** Called for every log line a filter writes. */
   onLog?: (entry: LogEntry) => void;
+  /** Called with what the proxy itself refused or caught (invalid filter output, traps in on_tick). */
+  onEvent?: (message: string) => void;
   /** Called when a request ends. */
   onAccessLog?: (entry: AccessLogEntry) => void;
   /** False until the first chain arrives (xDS); /ready answers 503 meanwhile. Default true. */
@@ -44,6 +73,9 @@ export interface ProxyOptions {
   /** How long close() waits for in-flight requests before cutting them. Default 10 s. */
   drainTimeoutMs?: number;
 }
+
+/** Envoy's default max_headers_count (HttpProtocolOptions). */
+export const DEFAULT_MAX_HEADERS_COUNT = 100;
 
 export interface ChainInfo {
   version: string;
@@ -108,6 +140,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     clusters[name] = url;
   }
 
+  // Metering needs binaryen loaded before the first module is (VM loading is synchronous).
+  await loadMeter();
+  const stats = new ProxyStats();
+  const report = (message: string) => opts.onEvent?.(message);
   // Each --cluster also takes gRPC callouts, over HTTP/2 to the same address.
   const grpcClusters = Object.entries(clusters).map(([name, url]) => [name, realGrpcCluster(url)] as const);
   const host = new Host({
@@ -116,9 +152,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     startTimeMs: Date.now(),
     captureLogs: false,
     onLog: opts.onLog,
+    vmLimits: opts.limits ?? {},
+    // Work posted to the next turn (callout responses, queue notifications) that throws.
+    onError: (err) => {
+      stats.internalErrors++;
+      report(`internal error in a callout or queue delivery: ${(err as Error).message}`);
+    },
   });
   const holder = new ChainHolder(host, opts.logLevel ?? 'info');
-  const stats = new ProxyStats();
   const metrics = new ProxyMetrics(host, stats, {
     upstream,
     workload: opts.workload?.name,
@@ -141,11 +182,28 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     }
   }
 
-  const clock = new ClockDriver(host);
+  const clock = new ClockDriver(host, {
+    onTickTrap: (plugin, message) => {
+      stats.tickTraps++;
+      stats.traps++;
+      report(`filter "${plugin}" trapped in proxy_on_tick: ${message}; its failure policy now applies`);
+    },
+    onError: (err) => {
+      stats.internalErrors++;
+      report(`internal error while running timers: ${(err as Error).message}`);
+    },
+  });
   clock.start();
   // No Nagle on either side: a proxy writes headers and body separately, and Nagle plus delayed
   // ACKs would hold the second write ~40 ms.
-  const agent = new http.Agent({ keepAlive: true, noDelay: true } as http.AgentOptions);
+  const breakers = new CircuitBreakers(opts.circuitBreakers);
+  // One socket per request in flight (HTTP/1.1), up to the cluster's connection cap; the agent
+  // queues the pending ones, which the breakers cap.
+  const agent = new http.Agent({
+    keepAlive: true,
+    noDelay: true,
+    maxSockets: breakers.maxConnections,
+  } as http.AgentOptions);
   const env = {
     upstream,
     agent,
@@ -153,8 +211,27 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     routeHeader: opts.routeHeader?.toLowerCase(),
     timeoutMs: opts.timeoutMs ?? 15_000,
     clusters: new Map(Object.entries(clusters).map(([k, v]) => [k, new URL(v)])),
+    report,
+    pathNormalization: opts.pathNormalization ?? DEFAULT_PATH_NORMALIZATION,
+    bufferLimitBytes: opts.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
+    breakers,
+    streamIdleTimeoutMs: opts.timeouts?.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+    requestTimeoutMs: opts.timeouts?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
+  const maxHeaders = opts.maxHeadersCount ?? DEFAULT_MAX_HEADERS_COUNT;
   const server = http.createServer({ noDelay: true }, (req, res) => {
+    // Envoy's HTTP/1 codec refuses a request with more than max_headers_count headers (431,
+    // http1.too_many_headers) and closes the connection; node would drop those past its own cap.
+    if (req.rawHeaders.length / 2 > maxHeaders) {
+      stats.requests++;
+      stats.tooManyHeaders++;
+      stats.countResponse(431);
+      req.resume();
+      res.shouldKeepAlive = false;
+      res.writeHead(431, { 'content-type': 'text/plain', 'content-length': 31 });
+      res.end('Request Header Fields Too Large');
+      return;
+    }
     clock.sync();
     const chain = holder.acquire();
     stats.requests++;
@@ -169,6 +246,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       if (draining) setImmediate(() => server.closeIdleConnections());
     });
   });
+  // Keep one header more than the limit, so a request past it is seen (and refused) whole.
+  server.maxHeadersCount = maxHeaders + 1;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(

@@ -8,6 +8,22 @@ export class ProxyStats {
   upstreamTimeouts = 0;
   resets = 0;
   traps = 0;
+  /** Requests or responses refused because a filter left headers no codec can send. */
+  invalidFilterOutput = 0;
+  /** Exceptions caught at the stream, timer and callout boundaries (each reset one stream). */
+  internalErrors = 0;
+  /** Envoy's downstream_rq_too_large / rs_too_large: a filter buffered past the buffer limit. */
+  requestsTooLarge = 0;
+  responsesTooLarge = 0;
+  /** More request headers than max_headers_count: 431 (Envoy's http1.too_many_headers). */
+  tooManyHeaders = 0;
+  /** Envoy's downstream_rq_idle_timeout and downstream_rq_timeout. */
+  streamIdleTimeouts = 0;
+  requestTimeouts = 0;
+  /** Envoy's upstream_rq_pending_overflow: a cluster's circuit breakers refused the request. */
+  upstreamOverflow = 0;
+  /** proxy_on_tick traps (each fails its VM; the failure policy decides what requests see). */
+  tickTraps = 0;
   chainUpdates = 0;
   chainRejections = 0;
   lastRejection: { version: string; message: string; at: string } | null = null;

@@ -22,6 +22,7 @@ interface BenchCliOptions {
   proxy?: boolean;
   connections: string;
   proxyDuration: string;
+  metered?: boolean;
   output: OutputFormat;
 }
 
@@ -102,6 +103,7 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
     requestsPerRun: numbers.requestsPerRun,
     durationSec: numbers.durationSec,
     warmupRequests: numbers.warmupRequests,
+    metered: opts.metered === true,
     onProgress: (m) => progress(`bench: ${m}`),
   });
 

@@ -4,6 +4,7 @@ import type { LogLevelName } from '../../host-sim/abi/constants.js';
 import { LOG_LEVELS } from '../../host-sim/abi/constants.js';
 import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../proxy/index.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
+import type { PathNormalization } from '../../proxy/path-normalization.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { ModuleArg } from '../module-args.js';
@@ -24,6 +25,16 @@ interface ProxyCliOptions {
   admin?: string;
   routeHeader?: string;
   timeout: string;
+  pathNormalization: PathNormalization;
+  bufferLimit: string;
+  callbackDeadline: string;
+  maxHeadersCount: string;
+  streamIdleTimeout: string;
+  requestTimeout: string;
+  maxConnections: string;
+  maxPendingRequests: string;
+  startDeadline: string;
+  memoryLimit: string;
   logLevel: LogLevelName;
   logFormat?: LogFormat;
   output: OutputFormat;
@@ -78,6 +89,26 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
   return specs;
 }
 
+function positive(value: string, flag: string, unit: string, example: number): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new CliError(
+      `proxy: ${flag} "${value}" is not a whole number of ${unit}; pass e.g. ${flag} ${example}`,
+      ExitCode.invalidInput,
+    );
+  return n;
+}
+
+function atLeastZero(value: string, flag: string, example: number): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new CliError(
+      `proxy: ${flag} "${value}" is not a whole number >= 0; pass e.g. ${flag} ${example}`,
+      ExitCode.invalidInput,
+    );
+  return n;
+}
+
 /** `meshwasm proxy`: runs until SIGINT/SIGTERM, then drains in-flight requests and exits. */
 export async function proxy(opts: ProxyCliOptions): Promise<void> {
   if (opts.tcp !== undefined) {
@@ -100,6 +131,21 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
+  const bufferLimitBytes = positive(opts.bufferLimit, '--buffer-limit', 'bytes', 1048576);
+  const maxHeadersCount = positive(opts.maxHeadersCount, '--max-headers-count', 'headers', 100);
+  const timeouts = {
+    streamIdleTimeoutMs: atLeastZero(opts.streamIdleTimeout, '--stream-idle-timeout', 300000),
+    requestTimeoutMs: atLeastZero(opts.requestTimeout, '--request-timeout', 30000),
+  };
+  const circuitBreakers = {
+    maxConnections: positive(opts.maxConnections, '--max-connections', 'connections', 1024),
+    maxPendingRequests: atLeastZero(opts.maxPendingRequests, '--max-pending-requests', 1024),
+  };
+  const limits = {
+    callbackDeadlineMs: positive(opts.callbackDeadline, '--callback-deadline', 'milliseconds', 100),
+    startDeadlineMs: positive(opts.startDeadline, '--start-deadline', 'milliseconds', 1000),
+    memoryLimitBytes: positive(opts.memoryLimit, '--memory-limit', 'bytes', 268435456),
+  };
   const json = opts.output === 'json';
   const emit = (event: Record<string, unknown>, text: string, stream: NodeJS.WriteStream = process.stdout) => {
     if (json) process.stdout.write(JSON.stringify(event) + '\n');
@@ -126,8 +172,15 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     logLevel: opts.logLevel,
     routeHeader: opts.routeHeader,
     timeoutMs,
+    pathNormalization: opts.pathNormalization,
+    bufferLimitBytes,
+    limits,
+    maxHeadersCount,
+    timeouts,
+    circuitBreakers,
     initiallyReady: !opts.xds,
     workload: { name: opts.nodeId, namespace: opts.namespace },
+    onEvent: (message) => emit({ event: 'proxy', message }, `[proxy] ${message}`, process.stderr),
     onLog: (l) => {
       if (LOG_LEVELS.indexOf(l.level) < minLevel) return;
       emit(

@@ -1,3 +1,5 @@
+import { loadMeter } from '../module/meter.js';
+import type { VmLimitOptions } from '../vm-limits.js';
 import { readFile } from 'node:fs/promises';
 import { LOG_LEVELS, type LogLevelName } from '../abi/constants.js';
 import type { HeaderPairs } from '../abi/memory.js';
@@ -61,6 +63,11 @@ export interface HarnessOptions {
   clusterMetadata?: Record<string, Record<string, unknown>>;
   /** Filter state entries every request starts with, key -> string or bytes (filter_state.KEY). */
   filterState?: Record<string, string | Uint8Array>;
+  /**
+   * Execution deadlines and memory limit (vm-limits.ts), as `meshwasm proxy` applies them; unset,
+   * none (a test harness may single-step a filter in a debugger).
+   */
+  limits?: VmLimitOptions;
 }
 
 /** Another plugin (root context) for the same harness: on the harness VM or on a new VM. */
@@ -152,12 +159,14 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     startTimeMs: opts.startTimeMs,
   });
   const label = opts.label ?? (typeof opts.module === 'string' ? opts.module : 'module');
+  if (opts.limits) await loadMeter();
   const vmOpts = {
     vmId: opts.vmId ?? '',
     vmConfig: encodeConfig(opts.vmConfig),
     env: opts.env,
     label,
     envoyVersion: opts.envoyVersion,
+    limits: opts.limits,
   };
   const pluginOpts = {
     name: opts.pluginName ?? 'meshwasm',

@@ -134,6 +134,8 @@ export async function runScenario(
     grpcClusters: Object.fromEntries(Object.entries(scenario.grpcClusters ?? {}).map(([k, reply]) => [k, () => reply])),
     label: opts.label,
     envoyVersion: opts.envoyVersion,
+    // The proxy's deadlines and memory limit: a filter that never returns is reported as a trap.
+    limits: {},
   };
   const h = await createHarness(harnessOpts);
   const startupLogs = h.logs.map((l) => ({ level: l.level, message: l.message }));
