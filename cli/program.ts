@@ -28,9 +28,10 @@ export function buildProgram(): Command {
   // --- host simulator (host-sim/) ---------------------------------------------------------
   program
     .command('run')
-    .description('play requests from a YAML scenario through a module in the host simulator')
+    .description('play requests from a YAML scenario (or one default request) through a module in the host simulator')
     .argument('<module>', 'path to a proxy-wasm module (.wasm)')
-    .requiredOption('-r, --request <file>', 'YAML scenario with requests (see docs/run.md)')
+    .option('-s, --scenario <file>', 'YAML scenario with requests (docs/run.md); default: one GET answered 200')
+    .addOption(new Option('-r, --request <file>', 'old spelling of --scenario (until 0.3)').hideHelp())
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
     .option('--root-id <id>', 'root id of the plugin to run', '')
@@ -53,6 +54,10 @@ export function buildProgram(): Command {
         .default('blank'),
     )
     .option('--name <name>', 'package name (default: the directory name)')
+    .option(
+      '--meshwasm <spec>',
+      'package.json spec for meshwasm (default: ^<this version>, or file:<checkout> when run from a git checkout)',
+    )
     .option('-y, --yes', 'accept defaults without asking')
     .option('-f, --force', 'overwrite files that already exist')
     .addOption(outputOption())
@@ -103,6 +108,7 @@ export function buildProgram(): Command {
       )
       .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
       .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
+      .option('--force', 'push a module that fails the checks "meshwasm build" applies')
       .addOption(outputOption()),
   ).action(async (module: string, ref: string, opts) => (await import('./commands/push.js')).push(module, ref, opts));
 
@@ -179,6 +185,7 @@ export function buildProgram(): Command {
     .option('--apply', 'kubectl apply when kubectl has a current context, else write into --config-dir')
     .option('--config-dir <dir>', "the local control plane's manifest directory", '.meshwasm/extensions')
     .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
+    .option('--force', 'print or apply even when the checks fail (their findings are still printed)')
     .addOption(
       new Option(
         '--failure-threshold <severity>',

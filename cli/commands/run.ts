@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { parseScenario } from '../../host-sim/scenario/scenario.js';
+import { DEFAULT_REQUEST } from '../../bench/scenario.js';
+import { parseScenario, type Scenario } from '../../host-sim/scenario/scenario.js';
 import { runScenario, type ScenarioReport } from '../../host-sim/scenario/run-scenario.js';
+import type { ResponseSpec } from '../../host-sim/exchange.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
 import { printResult, type OutputFormat } from '../output.js';
 
 interface RunOptions {
-  request: string;
+  scenario?: string;
+  /** The old spelling of --scenario (-r/--request), kept for one release. */
+  request?: string;
   config?: string;
   vmConfig?: string;
   rootId?: string;
@@ -16,22 +20,37 @@ interface RunOptions {
 }
 
 export async function run(modulePath: string, opts: RunOptions): Promise<void> {
-  let scenarioText: string;
-  try {
-    scenarioText = await readFile(opts.request, 'utf8');
-  } catch {
-    throw new CliError(
-      `run: cannot read scenario ${opts.request}; pass a YAML file with "requests:" (see docs/run.md)`,
-      ExitCode.notFound,
-    );
-  }
+  const scenarioFile = opts.scenario ?? opts.request;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(modulePath));
   } catch {
     throw new CliError(`run: cannot read module ${modulePath}; build one with "meshwasm build"`, ExitCode.notFound);
   }
-  const scenario = parseScenario(scenarioText, opts.request);
+  let scenario: Scenario;
+  if (scenarioFile === undefined) {
+    // No scenario: the request `meshwasm bench` plays, so a first run needs nothing but the module.
+    scenario = {
+      requests: [
+        {
+          name: 'default request (GET /api/v1/items?id=42, answered 200; pass --scenario for your own)',
+          request: { headers: DEFAULT_REQUEST.headers },
+          response: DEFAULT_REQUEST.response as ResponseSpec,
+        },
+      ],
+    };
+  } else {
+    let scenarioText: string;
+    try {
+      scenarioText = await readFile(scenarioFile, 'utf8');
+    } catch {
+      throw new CliError(
+        `run: cannot read scenario ${scenarioFile}; pass a YAML file with "requests:" (format: "meshwasm help run", or docs/run.md in the meshwasm package), or leave out --scenario to play a default request`,
+        ExitCode.notFound,
+      );
+    }
+    scenario = parseScenario(scenarioText, scenarioFile);
+  }
   const report = await runScenario(bytes, scenario, {
     config: readConfigArg(opts.config),
     vmConfig: readConfigArg(opts.vmConfig, '--vm-config'),
