@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseReference, pushModule, type PushResult } from '../../registry/index.js';
 import { CliError, ExitCode } from '../errors.js';
+import { refuseBrokenModule } from '../module-checks.js';
 import { parseOutputFormat, printResult, progressLine } from '../output.js';
 import { parseAnnotations, short, targetOptions, type RegistryFlags } from './registry-options.js';
 
@@ -9,6 +10,8 @@ interface PushFlags extends RegistryFlags {
   annotation?: string[];
   rootId?: string[];
   output?: string;
+  /** Push a module that fails the build's checks. */
+  force?: boolean;
 }
 
 export async function push(modulePath: string, ref: string, flags: PushFlags): Promise<void> {
@@ -24,6 +27,7 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
       code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput,
     );
   }
+  refuseBrokenModule('push', modulePath, wasm, flags.force);
   const line = progressLine();
   const result = await pushModule(wasm, ref, {
     ...(await targetOptions('push', flags)),
