@@ -76,6 +76,20 @@ export function buildProgram(): Command {
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
 
+  program
+    .command('dev')
+    .description(
+      'watch a filter project: rebuild on every change, replay a scenario, hot-swap into a proxy; one line per cycle',
+    )
+    .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
+    .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
+    .option('-c, --config <json|@file>', "plugin configuration (default: the project's config.json)")
+    .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run") replayed after each good build')
+    .option('--upstream <url>', 'also run "meshwasm proxy" in front of this upstream and swap each good build into it')
+    .option('--listen <host:port>', 'with --upstream: where the proxy listens', '127.0.0.1:10000')
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/dev.js')).dev(dir, opts));
+
   // --- registry: push, pull, inspect, login, logout (registry/) ---
   const registryFlags = (cmd: Command, withCredentials = true) => {
     cmd
