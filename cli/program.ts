@@ -19,7 +19,7 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 export function buildProgram(): Command {
   const program = new Command('meshwasm')
     .description('Author, run, test, benchmark, push and attach proxy-wasm filters for Envoy and Istio')
-    .version(pkg.version, '-v, --version')
+    .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run "meshwasm help <command>" for its options)')
     .configureHelp({ sortSubcommands: false })
     // Set before commands are added so every subcommand inherits it: main.ts maps usage errors to exit 2.
@@ -176,7 +176,7 @@ export function buildProgram(): Command {
     .option('--target-ref <Kind/name>', 'attach to a Gateway or Service instead of a selector (repeatable)', collect)
     .addOption(new Option('--phase <phase>', 'where in the filter chain').choices(['AUTHN', 'AUTHZ', 'STATS']))
     .option('--priority <n>', 'ordering within the phase (higher first)')
-    .option('--config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
+    .option('-c, --config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
     .addOption(
       new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices([
         'FAIL_CLOSE',
