@@ -250,7 +250,11 @@ export function buildProgram(): Command {
     )
     .option('-c, --config <json|@file>', 'plugin configuration of the --module before it', mods.config)
     .option('--root-id <id>', 'root id of the --module before it', mods.rootId)
-    .option('--name <name>', 'plugin name of the --module before it (default: the file name)', mods.name)
+    .option(
+      '--name <name>',
+      'plugin name of the --module before it (default: the package or directory of a build/*.wasm, else the file name)',
+      mods.name,
+    )
     .option(
       '--fail-strategy <policy>',
       'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it',

@@ -23,7 +23,7 @@ export function watchSources(dir: string, onChange: (files: string[]) => void, s
   if (existsSync(assembly)) {
     watchers.push(
       watch(assembly, { recursive: true }, (_event, name) => {
-        if (name && name.endsWith('.ts')) note(path.join('assembly', name.toString()));
+        if (name?.endsWith('.ts')) note(path.join('assembly', name.toString()));
       }),
     );
   }
