@@ -145,6 +145,14 @@ export function buildProgram(): Command {
 
   registryFlags(
     program
+      .command('tags')
+      .description('list the tags of a repository (remote, or an OCI image layout)')
+      .argument('<ref>', 'host[:port]/repo, oci:DIR, or repo for the local OCI layout store (a :tag is ignored)')
+      .addOption(outputOption()),
+  ).action(async (ref: string, opts) => (await import('./commands/tags.js')).tags(ref, opts));
+
+  registryFlags(
+    program
       .command('login')
       .description(
         'check credentials against a registry and store them in the docker config (or its credential helper)',
