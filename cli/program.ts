@@ -32,6 +32,10 @@ export function buildProgram(): Command {
     .argument('<module>', 'path to a proxy-wasm module (.wasm)')
     .option('-s, --scenario <file>', 'YAML scenario with requests (docs/run.md); default: one GET answered 200')
     .addOption(new Option('-r, --request <file>', 'old spelling of --scenario (until 0.3)').hideHelp())
+    .option(
+      '--inspect-brk [host:port]',
+      'wait for a debugger (DevTools, VS Code) and pause with the module loaded, to break in its .ts source (debug builds; default 127.0.0.1:9229)',
+    )
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
     .option('--root-id <id>', 'root id of the plugin to run', '')

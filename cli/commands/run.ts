@@ -6,6 +6,7 @@ import type { ResponseSpec } from '../../host-sim/exchange.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
+import { withAbsoluteSourceMap } from '../inspect-wasm.js';
 import { printResult, type OutputFormat } from '../output.js';
 
 interface RunOptions {
@@ -17,6 +18,8 @@ interface RunOptions {
   rootId?: string;
   failStrategy: FailStrategy;
   output: OutputFormat;
+  /** host:port for the V8 inspector (true: 127.0.0.1:9229); waits for a debugger before the module starts. */
+  inspectBrk?: string | true;
 }
 
 export async function run(modulePath: string, opts: RunOptions): Promise<void> {
@@ -51,6 +54,7 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
     }
     scenario = parseScenario(scenarioText, scenarioFile);
   }
+  if (opts.inspectBrk !== undefined) bytes = await waitForDebugger(modulePath, bytes, opts.inspectBrk);
   const report = await runScenario(bytes, scenario, {
     config: readConfigArg(opts.config),
     vmConfig: readConfigArg(opts.vmConfig, '--vm-config'),
@@ -60,6 +64,34 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
   });
   printResult(opts.output, report, () => formatReport(report));
   if (report.requests.some((r) => r.trap)) process.exitCode = ExitCode.checkFailed;
+}
+
+/**
+ * `--inspect-brk`: open V8's inspector, wait for a debugger (Chrome DevTools, VS Code), compile
+ * the module so its .ts sources appear through the source map, and pause before it starts, so
+ * breakpoints can be set in the filter's source. Node's own --inspect-brk would pause before the
+ * module exists, where no .ts file can be chosen yet.
+ */
+async function waitForDebugger(modulePath: string, bytes: Uint8Array, where: string | true): Promise<Uint8Array> {
+  const inspector = await import('node:inspector');
+  const m = /^(?:(.*):)?(\d+)$/.exec(where === true ? '127.0.0.1:9229' : where);
+  if (!m) throw new CliError(`run: --inspect-brk "${where}" is not [host:]port (e.g. 127.0.0.1:9229)`, ExitCode.usage);
+  const prepared = withAbsoluteSourceMap(modulePath, bytes);
+  if (!prepared.map)
+    process.stderr.write(
+      `run: no ${modulePath}.map beside the module: the debugger will show wasm, not .ts; build with "meshwasm build --target debug"\n`,
+    );
+  inspector.open(Number(m[2]), m[1] || '127.0.0.1', false);
+  process.stderr.write(
+    `run: debugger listening on ${inspector.url()}; attach Chrome DevTools (chrome://inspect) or VS Code ("Attach to Node Process"), set breakpoints in the filter's .ts files at the pause, then resume\n`,
+  );
+  inspector.waitForDebugger();
+  // Compiled here (and kept alive) so the debugger has the module's script and source map at the pause.
+  const compiled = await WebAssembly.compile(new Uint8Array(prepared.bytes));
+  // biome-ignore lint/suspicious/noDebugger: the pause --inspect-brk promises, with the module loaded
+  debugger;
+  void compiled;
+  return prepared.bytes;
 }
 
 function formatReport(report: ScenarioReport): string {
