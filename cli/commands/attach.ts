@@ -111,7 +111,7 @@ async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions
   }
   if (bad.length > 0) {
     throw new CliError(
-      `attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them (a module "meshwasm build" refuses shows as MW0301-MW0303), or pass --force`,
+      `attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them (a module "meshwasm build" refuses shows as MW0301-MW0303), pass --force to go on anyway, or --no-analyze to skip the checks`,
       ExitCode.checkFailed,
     );
   }
