@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { ExitCode, exitCodeFor } from './errors.js';
+import { resultPrinted } from './output.js';
 import { preparse, wantsJson } from './preparse.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +25,8 @@ async function main(argv: string[]): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`meshwasm: ${message}\n`);
     // A script that asked for JSON gets its failure as JSON on stdout too.
-    if (wantsJson(argv)) writeJsonError(message, code, err);
+    // (Unless the command printed its report already: analyze/bench exit 9 after the JSON report.)
+    if (wantsJson(argv) && !resultPrinted()) writeJsonError(message, code, err);
     if (code === ExitCode.internal && err instanceof Error && err.stack && process.env.MESHWASM_DEBUG) {
       process.stderr.write(err.stack + '\n');
     }

@@ -54,6 +54,21 @@ describe('-o json failures are JSON on stdout: {"error": {"message", "exitCode",
     }
   });
 
+  it('a command that printed its JSON report before failing (analyze findings, exit 9) prints no second document', () => {
+    // A WasmPlugin whose module cannot be fetched (nothing listens on port 1): Error findings.
+    const manifest = [
+      'apiVersion: extensions.istio.io/v1alpha1',
+      'kind: WasmPlugin',
+      'metadata: { name: x, namespace: default }',
+      'spec: { url: "oci://127.0.0.1:1/nope:latest" }',
+    ].join('\n');
+    const r = spawnSync(process.execPath, [bin, 'analyze', '-', '-o', 'json'], { encoding: 'utf8', input: manifest });
+    expect(r.status).toBe(9);
+    const report = JSON.parse(r.stdout) as { findings: unknown[]; error?: unknown };
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.error).toBeUndefined();
+  });
+
   it('text output keeps failures on stderr only', () => {
     const r = meshwasm('run', '/no/such/module.wasm');
     expect(r.status).toBe(5);
