@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compressData, dataSectionBytes } from './compress-data.js';
 import { BuildError } from './errors.js';
@@ -151,11 +151,10 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
         }
       }
     },
+    // Held in memory: nothing reaches the disk until the module has passed its checks, so a
+    // refused build leaves the last good module (and its source map) in place.
     writeFile: async (filename: string, contents: Uint8Array | string, baseDir: string) => {
-      const abs = path.resolve(baseDir, filename);
-      written.set(abs, contents);
-      await mkdir(path.dirname(abs), { recursive: true });
-      await writeFile(abs, contents);
+      written.set(path.resolve(baseDir, filename), contents);
     },
   });
   if (result.error) {
@@ -168,7 +167,8 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const outFile = path.resolve(dir, outFileRelative);
-  const bytes = written.get(outFile) ?? readFileSync(outFile);
+  const bytes = written.get(outFile);
+  if (bytes === undefined) throw new BuildError(`build: asc wrote no module for ${outFileRelative}`, 'build');
   const compiled = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   const mapFile = outFile + '.map';
   const packed = packDataSegments(compiled);
@@ -178,14 +178,18 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
     target,
     written.has(mapFile),
   );
-  if (binary !== compiled) await writeFile(outFile, binary);
   const report = validateModule(binary);
   if (report.problems.length) {
     throw new BuildError(
-      `build: ${outFileRelative} compiled but is not a usable proxy-wasm module:\n  - ${report.problems.join('\n  - ')}`,
+      `build: ${outFileRelative} compiled but is not a usable proxy-wasm module, so it was not written` +
+        `${existsSync(outFile) ? ` (the previous ${outFileRelative} is untouched)` : ''}:\n  - ${report.problems.join('\n  - ')}`,
       'build',
     );
   }
+  written.set(outFile, binary);
+  // The module goes last, so a reader that sees the new module also sees its new source map.
+  for (const [file, contents] of written) if (file !== outFile) await writeAtomically(file, contents);
+  await writeAtomically(outFile, binary);
   return {
     target,
     outFile,
@@ -199,6 +203,14 @@ export async function buildProject(opts: BuildOptions): Promise<BuildResult> {
 }
 
 /** The data compression pass when it is on and applies (a source map's code offsets would move). */
+/** Writes beside the target and renames over it: readers see the old file or the new, never half. */
+async function writeAtomically(file: string, contents: Uint8Array | string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, contents);
+  await rename(temp, file);
+}
+
 function compress(
   module: Uint8Array,
   on: boolean,

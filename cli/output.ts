@@ -11,7 +11,15 @@ export function parseOutputFormat(value: string | undefined, allowed: OutputForm
   return v;
 }
 
+let printed = false;
+
+/** True once a command printed its result: a failure after that (exit 9 for findings) adds no second JSON document. */
+export function resultPrinted(): boolean {
+  return printed;
+}
+
 export function printResult(format: OutputFormat, data: unknown, text: () => string): void {
+  printed = true;
   if (format === 'json') process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else if (format === 'yaml') process.stdout.write(YAML.stringify(data));
   else {

@@ -19,7 +19,7 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 export function buildProgram(): Command {
   const program = new Command('meshwasm')
     .description('Author, run, test, benchmark, push and attach proxy-wasm filters for Envoy and Istio')
-    .version(pkg.version, '-v, --version')
+    .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run "meshwasm help <command>" for its options)')
     .configureHelp({ sortSubcommands: false })
     // Set before commands are added so every subcommand inherits it: main.ts maps usage errors to exit 2.
@@ -28,9 +28,14 @@ export function buildProgram(): Command {
   // --- host simulator (host-sim/) ---------------------------------------------------------
   program
     .command('run')
-    .description('play requests from a YAML scenario through a module in the host simulator')
+    .description('play requests from a YAML scenario (or one default request) through a module in the host simulator')
     .argument('<module>', 'path to a proxy-wasm module (.wasm)')
-    .requiredOption('-r, --request <file>', 'YAML scenario with requests (see docs/run.md)')
+    .option('-s, --scenario <file>', 'YAML scenario with requests (docs/run.md); default: one GET answered 200')
+    .addOption(new Option('-r, --request <file>', 'old spelling of --scenario (until 0.3)').hideHelp())
+    .option(
+      '--inspect-brk [host:port]',
+      'wait for a debugger (DevTools, VS Code) and pause with the module loaded, to break in its .ts source (debug builds; default 127.0.0.1:9229)',
+    )
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
     .option('--root-id <id>', 'root id of the plugin to run', '')
@@ -55,6 +60,10 @@ export function buildProgram(): Command {
         .default('blank'),
     )
     .option('--name <name>', 'package name (default: the directory name)')
+    .option(
+      '--meshwasm <spec>',
+      'package.json spec for meshwasm (default: ^<this version>, or file:<checkout> when run from a git checkout)',
+    )
     .option('-y, --yes', 'accept defaults without asking')
     .option('-f, --force', 'overwrite files that already exist')
     .addOption(outputOption())
@@ -72,6 +81,20 @@ export function buildProgram(): Command {
     )
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/build.js')).build(dir, opts));
+
+  program
+    .command('dev')
+    .description(
+      'watch a filter project: rebuild on every change, replay a scenario, hot-swap into a proxy; one line per cycle',
+    )
+    .argument('[dir]', 'project directory (holds asconfig.json and assembly/)', '.')
+    .addOption(new Option('--target <target>', 'asconfig.json target').choices(['release', 'debug']).default('release'))
+    .option('-c, --config <json|@file>', "plugin configuration (default: the project's config.json)")
+    .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run") replayed after each good build')
+    .option('--upstream <url>', 'also run "meshwasm proxy" in front of this upstream and swap each good build into it')
+    .option('--listen <host:port>', 'with --upstream: where the proxy listens', '127.0.0.1:10000')
+    .addOption(outputOption())
+    .action(async (dir: string, opts) => (await import('./commands/dev.js')).dev(dir, opts));
 
   // --- registry: push, pull, inspect, login, logout (registry/) ---
   const registryFlags = (cmd: Command, withCredentials = true) => {
@@ -147,6 +170,7 @@ export function buildProgram(): Command {
       .option('--annotation <key=value>', 'manifest annotation (repeatable)', collect)
       .option('--root-id <id>', 'root id the module registers, recorded in the image config (repeatable)', collect)
       .option('--sign', 'sign the pushed manifest (with --key or --keyless, as "meshwasm sign")')
+      .option('--force', 'push a module that fails the checks "meshwasm build" applies')
       .addOption(outputOption()),
   );
   signingFlags(program.commands.find((c) => c.name() === 'push')!).action(async (module: string, ref: string, opts) =>
@@ -171,6 +195,14 @@ export function buildProgram(): Command {
       .option('--deadline <duration>', 'give up when the whole inspection (retries included) takes longer', '300s')
       .addOption(outputOption()),
   ).action(async (ref: string, opts) => (await import('./commands/inspect.js')).inspect(ref, opts));
+
+  registryFlags(
+    program
+      .command('tags')
+      .description('list the tags of a repository (remote, or an OCI image layout)')
+      .argument('<ref>', 'host[:port]/repo, oci:DIR, or repo for the local OCI layout store (a :tag is ignored)')
+      .addOption(outputOption()),
+  ).action(async (ref: string, opts) => (await import('./commands/tags.js')).tags(ref, opts));
 
   registryFlags(
     program
@@ -205,7 +237,7 @@ export function buildProgram(): Command {
     .option('--target-ref <Kind/name>', 'attach to a Gateway or Service instead of a selector (repeatable)', collect)
     .addOption(new Option('--phase <phase>', 'where in the filter chain').choices(['AUTHN', 'AUTHZ', 'STATS']))
     .option('--priority <n>', 'ordering within the phase (higher first)')
-    .option('--config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
+    .option('-c, --config <json|@file>', 'pluginConfig (JSON text, or @path to a JSON/YAML file)')
     .addOption(
       new Option('--fail-strategy <policy>', 'behaviour on fatal errors').choices([
         'FAIL_CLOSE',
@@ -243,6 +275,7 @@ export function buildProgram(): Command {
     )
     .option('--config-dir <dir>', "the local control plane's manifest directory", '.meshwasm/extensions')
     .option('--no-analyze', 'skip the "meshwasm analyze" checks of the emitted manifest')
+    .option('--force', 'print or apply even when the checks fail (their findings are still printed)')
     .addOption(
       new Option(
         '--failure-threshold <severity>',
@@ -333,7 +366,11 @@ export function buildProgram(): Command {
     )
     .option('-c, --config <json|@file>', 'plugin configuration of the --module before it', mods.config)
     .option('--root-id <id>', 'root id of the --module before it', mods.rootId)
-    .option('--name <name>', 'plugin name of the --module before it (default: the file name)', mods.name)
+    .option(
+      '--name <name>',
+      'plugin name of the --module before it (default: the package or directory of a build/*.wasm, else the file name)',
+      mods.name,
+    )
     .option(
       '--fail-strategy <policy>',
       'FAIL_CLOSE (503, default), FAIL_OPEN (skip the filter) or FAIL_RELOAD, for the --module before it',

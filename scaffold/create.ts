@@ -3,8 +3,9 @@ import path from 'node:path';
 import { packageRoot } from '../builder/package-root.js';
 import { ScaffoldError } from './errors.js';
 import { outputName, render } from './render.js';
-import { rewriteImports } from './rewrite.js';
+import { adaptFilterReadme, rewriteImports } from './rewrite.js';
 import { loadAsConfig } from '../builder/asconfig.js';
+import { meshwasmSpec } from './meshwasm-spec.js';
 
 export const TEMPLATES = ['blank', 'tcp', 'authz', 'telemetry', 'header-routing'] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
@@ -18,6 +19,8 @@ export interface CreateOptions {
   force?: boolean;
   /** Checkout the project depends on and copies from; default: the one running. */
   meshwasmRoot?: string;
+  /** package.json spec for meshwasm; default: `^<version>` from a package, `file:` from a checkout. */
+  meshwasmSpec?: string;
 }
 
 export interface CreatedFile {
@@ -53,17 +56,23 @@ export function createProject(opts: CreateOptions): CreateResult {
     );
   }
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    version: string;
     dependencies?: Record<string, string>;
     devDependencies?: Record<string, string>;
   };
   const values: Record<string, string> = {
     name,
     template: opts.template,
-    meshwasmPath: root.split(path.sep).join('/'),
+    meshwasmSpec: meshwasmSpec(root, pkg.version, opts.meshwasmSpec),
     assemblyscriptVersion: pkg.dependencies?.assemblyscript ?? '^0.28.0',
     vitestVersion: pkg.devDependencies?.vitest ?? '^3.2.0',
+    typescriptVersion: pkg.devDependencies?.typescript ?? '^5.9.0',
+    typesNodeVersion: pkg.devDependencies?.['@types/node'] ?? '^20.19.0',
   };
 
+  const own = templateFiles(root, opts.template);
+  // The README's run line plays a scenario the project really has.
+  values.scenario = [...own.keys()].filter((f) => /^examples\/.+\.ya?ml$/.test(f)).sort()[0] ?? 'examples/request.yaml';
   const files = new Map<string, string>();
   for (const [rel, text] of readTree(path.join(root, 'templates', 'common')))
     files.set(outputName(rel), render(text, values));
@@ -72,7 +81,7 @@ export function createProject(opts: CreateOptions): CreateResult {
     'asconfig.json',
     `${JSON.stringify(loadAsConfig(path.join(root, 'templates', 'common', 'asconfig.json')), null, 2)}\n`,
   );
-  for (const [rel, text] of templateFiles(root, opts.template)) files.set(rel, text);
+  for (const [rel, text] of own) files.set(rel, text);
 
   const existing = [...files.keys()].filter((rel) => existsSync(path.join(dir, rel)));
   if (existing.length && !opts.force) {
@@ -119,8 +128,16 @@ function templateFiles(root: string, template: TemplateName): Map<string, string
     );
   }
   out.set('config.json', readFileSync(path.join(filterDir, configName), 'utf8'));
+  // What the filter's README names (the schema, the example, the scenarios its commands play)
+  // comes along, so every command FILTER.md shows runs as written in the new project.
+  for (const name of ['config.schema.json', 'config.example.json']) {
+    if (existsSync(path.join(filterDir, name))) out.set(name, readFileSync(path.join(filterDir, name), 'utf8'));
+  }
+  if (existsSync(path.join(filterDir, 'examples'))) {
+    for (const [rel, text] of readTree(path.join(filterDir, 'examples'))) out.set(`examples/${rel}`, text);
+  }
   if (existsSync(path.join(filterDir, 'README.md')))
-    out.set('FILTER.md', readFileSync(path.join(filterDir, 'README.md'), 'utf8'));
+    out.set('FILTER.md', adaptFilterReadme(readFileSync(path.join(filterDir, 'README.md'), 'utf8')));
   return out;
 }
 

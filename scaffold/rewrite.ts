@@ -23,3 +23,22 @@ function mapSpecifier(spec: string): string | null {
   if (m) return 'meshwasm/harness';
   return null;
 }
+
+/**
+ * A shipped filter's README speaks from inside the meshwasm checkout, where `meshwasm` is on
+ * PATH. In a project meshwasm is a dev dependency, so its commands run through `npx`, and paths
+ * into the checkout (docs/...) become links to the installed package's copy.
+ */
+export function adaptFilterReadme(text: string): string {
+  let inShell = false;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^```(sh|bash|console|shell)\s*$/.test(line)) inShell = true;
+      else if (line.startsWith('```')) inShell = false;
+      else if (inShell && line.startsWith('meshwasm ')) return `npx ${line}`;
+      if (!inShell) return line.replace(/`docs\/([\w.-]+\.md)`/g, '`node_modules/meshwasm/docs/$1`');
+      return line;
+    })
+    .join('\n');
+}

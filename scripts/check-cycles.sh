@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec npx dpdm --no-warning --no-tree --exit-code circular:1 \
-  'cli/**/*.ts' 'analyze/**/*.ts' 'demo/**/*.ts' 'control-plane/**/*.ts' 'proxy/**/*.ts' 'bench/**/*.ts' \
+  'cli/**/*.ts' 'analyze/**/*.ts' 'demo/**/*.ts' 'dev/**/*.ts' 'control-plane/**/*.ts' 'proxy/**/*.ts' 'bench/**/*.ts' \
   'host-sim/**/*.ts' 'registry/**/*.ts' 'builder/**/*.ts' 'scaffold/**/*.ts' 'envoy-api/**/*.ts' 'logging/**/*.ts'

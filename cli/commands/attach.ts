@@ -32,6 +32,8 @@ interface AttachOptions {
   configDir: string;
   output: OutputFormat;
   analyze?: boolean;
+  /** Go on when the checks fail (a module the build refused: MW0301-MW0303), findings still printed. */
+  force?: boolean;
   failureThreshold?: Severity;
   plainHttp?: boolean;
 }
@@ -139,9 +141,13 @@ async function checkManifest(manifest: Record<string, unknown>, o: AttachOptions
   if (report.findings.length === 0) return;
   process.stderr.write(formatText(report) + '\n');
   const bad = failing(report, o.failureThreshold ?? 'Error');
+  if (bad.length > 0 && o.force) {
+    process.stderr.write(`attach: --force: going on despite ${bad.length} finding(s) listed above\n`);
+    return;
+  }
   if (bad.length > 0) {
     throw new CliError(
-      `attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them, or pass --no-analyze`,
+      `attach: ${bad.length} finding${bad.length > 1 ? 's' : ''} at or above ${o.failureThreshold ?? 'Error'} (listed above); nothing was ${o.apply ? 'applied' : 'printed'}. Fix them (a module "meshwasm build" refuses shows as MW0301-MW0303), pass --force to go on anyway, or --no-analyze to skip the checks`,
       ExitCode.checkFailed,
     );
   }

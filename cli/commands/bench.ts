@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { runBenchmark, type BenchReport } from '../../bench/engine.js';
 import { renderHtml } from '../../bench/html-report.js';
 import { formatTable } from '../../bench/table.js';
@@ -42,6 +44,18 @@ function positiveNumber(value: string | undefined, flag: string): number | undef
   return n;
 }
 
+async function checkWritable(file: string): Promise<void> {
+  const target = existsSync(file) ? file : dirname(resolve(file));
+  try {
+    await access(target, constants.W_OK);
+  } catch (err) {
+    throw new CliError(
+      `bench: cannot write the --html report ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} on ${target}); nothing was measured. Pick a writable path`,
+      ExitCode.invalidInput,
+    );
+  }
+}
+
 async function loadScenario(path: string): Promise<Scenario> {
   let text: string;
   try {
@@ -59,6 +73,8 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   if (opts.duration !== undefined && opts.requests !== undefined) {
     throw new CliError('bench: pass either --duration or --requests, not both', ExitCode.usage);
   }
+  // Minutes of measuring must not end in "cannot write": check the report's place first.
+  if (opts.html) await checkWritable(opts.html);
   // Flags first, so a typo is reported before any file is read.
   const numbers = {
     runs: positiveInt(opts.runs, '--runs'),

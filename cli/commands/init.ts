@@ -5,6 +5,7 @@ import { parseOutputFormat, printResult } from '../output.js';
 export interface InitCommandOptions {
   template?: string;
   name?: string;
+  meshwasm?: string;
   yes?: boolean;
   force?: boolean;
   output?: string;
@@ -18,6 +19,7 @@ export async function init(dir: string, opts: InitCommandOptions): Promise<void>
     template: (opts.template ?? 'blank') as TemplateName,
     name: opts.name,
     force: opts.force,
+    meshwasmSpec: opts.meshwasm,
   });
   const relative = path.relative(process.cwd(), r.dir) || '.';
   const rel = relative.startsWith('..') ? r.dir : relative;

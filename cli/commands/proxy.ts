@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { LogLevelName } from '../../host-sim/abi/constants.js';
 import { LOG_LEVELS } from '../../host-sim/abi/constants.js';
 import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../proxy/index.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import type { PathNormalization } from '../../proxy/path-normalization.js';
 import { readConfigArg } from '../config-arg.js';
+import { defaultFilterName } from '../filter-name.js';
 import { CliError, ExitCode } from '../errors.js';
 import type { ModuleArg } from '../module-args.js';
 import type { OutputFormat } from '../output.js';
@@ -79,7 +79,7 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
     }
     specs.push({
       kind: 'wasm',
-      name: m.name ?? basename(m.file, '.wasm'),
+      name: m.name ?? defaultFilterName(m.file),
       module,
       configuration: readConfigArg(m.config) ?? '',
       rootId: m.rootId ?? '',

@@ -20,10 +20,18 @@ export async function pull(ref: string, flags: PullFlags): Promise<void> {
   const format = parseOutputFormat(flags.output);
   const out = resolve(flags.out ?? defaultOut(ref));
   const line = progressLine();
-  const pulled = await pullModule(ref, {
-    ...(await targetOptions('pull', flags)),
-    hooks: { onUpload: (d) => line.update(`downloading ${short(d.digest)} (${d.size} bytes)`) },
-  });
+  let pulled: PulledModule;
+  try {
+    pulled = await pullModule(ref, {
+      ...(await targetOptions('pull', flags)),
+      hooks: { onUpload: (d) => line.update(`downloading ${short(d.digest)} (${d.size} bytes)`) },
+    });
+  } catch (err) {
+    // A tag that is not there: say how to see the ones that are.
+    if ((err as { kind?: unknown }).kind === 'not-found' && err instanceof Error)
+      err.message += `; list the repository's tags with "meshwasm tags ${ref.replace(/(:[^/:@]+)?(@sha256:[a-f0-9]+)?$/, '')}"`;
+    throw err;
+  }
   line.done();
   // Everything was digest-checked and validated before this point; write-then-rename so a
   // failure never leaves a partial module where the proxy or a test would pick it up.

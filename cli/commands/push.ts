@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseReference, pushModule, type PushResult } from '../../registry/index.js';
 import { CliError, ExitCode } from '../errors.js';
+import { refuseBrokenModule } from '../module-checks.js';
 import { parseOutputFormat, printResult, progressLine } from '../output.js';
 import { parseAnnotations, short, targetOptions, type RegistryFlags } from './registry-options.js';
 import { signingMethod, type SigningFlags } from './signing-options.js';
@@ -11,6 +12,8 @@ interface PushFlags extends RegistryFlags, SigningFlags {
   annotation?: string[];
   rootId?: string[];
   output?: string;
+  /** Push a module that fails the build's checks. */
+  force?: boolean;
 }
 
 export async function push(modulePath: string, ref: string, flags: PushFlags): Promise<void> {
@@ -26,6 +29,7 @@ export async function push(modulePath: string, ref: string, flags: PushFlags): P
       code === 'ENOENT' ? ExitCode.notFound : ExitCode.invalidInput,
     );
   }
+  refuseBrokenModule('push', modulePath, wasm, flags.force);
   // Read the key (and its passphrase) before pushing, so a wrong passphrase pushes nothing.
   const method = flags.sign ? await signingMethod('push --sign', flags) : undefined;
   const options = await targetOptions('push', flags);

@@ -1,14 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { parseScenario } from '../../host-sim/scenario/scenario.js';
+import { DEFAULT_REQUEST } from '../../bench/scenario.js';
+import { parseScenario, type Scenario } from '../../host-sim/scenario/scenario.js';
 import { runScenario, type ScenarioReport } from '../../host-sim/scenario/run-scenario.js';
 import { ConfigureError } from '../../host-sim/errors.js';
+import type { ResponseSpec } from '../../host-sim/exchange.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
+import { withAbsoluteSourceMap } from '../inspect-wasm.js';
 import { printResult, type OutputFormat } from '../output.js';
 
 interface RunOptions {
-  request: string;
+  scenario?: string;
+  /** The old spelling of --scenario (-r/--request), kept for one release. */
+  request?: string;
   config?: string;
   vmConfig?: string;
   rootId?: string;
@@ -16,25 +21,43 @@ interface RunOptions {
   output: OutputFormat;
   envoyVersion?: string;
   verbose?: boolean;
+  /** host:port for the V8 inspector (true: 127.0.0.1:9229); waits for a debugger before the module starts. */
+  inspectBrk?: string | true;
 }
 
 export async function run(modulePath: string, opts: RunOptions): Promise<void> {
-  let scenarioText: string;
-  try {
-    scenarioText = await readFile(opts.request, 'utf8');
-  } catch {
-    throw new CliError(
-      `run: cannot read scenario ${opts.request}; pass a YAML file with "requests:" (see docs/run.md)`,
-      ExitCode.notFound,
-    );
-  }
+  const scenarioFile = opts.scenario ?? opts.request;
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(modulePath));
   } catch {
     throw new CliError(`run: cannot read module ${modulePath}; build one with "meshwasm build"`, ExitCode.notFound);
   }
-  const scenario = parseScenario(scenarioText, opts.request);
+  let scenario: Scenario;
+  if (scenarioFile === undefined) {
+    // No scenario: the request `meshwasm bench` plays, so a first run needs nothing but the module.
+    scenario = {
+      requests: [
+        {
+          name: 'default request (GET /api/v1/items?id=42, answered 200; pass --scenario for your own)',
+          request: { headers: DEFAULT_REQUEST.headers },
+          response: DEFAULT_REQUEST.response as ResponseSpec,
+        },
+      ],
+    };
+  } else {
+    let scenarioText: string;
+    try {
+      scenarioText = await readFile(scenarioFile, 'utf8');
+    } catch {
+      throw new CliError(
+        `run: cannot read scenario ${scenarioFile}; pass a YAML file with "requests:" (format: "meshwasm help run", or docs/run.md in the meshwasm package), or leave out --scenario to play a default request`,
+        ExitCode.notFound,
+      );
+    }
+    scenario = parseScenario(scenarioText, scenarioFile);
+  }
+  if (opts.inspectBrk !== undefined) bytes = await waitForDebugger(modulePath, bytes, opts.inspectBrk);
   let report: ScenarioReport;
   try {
     report = await runScenario(bytes, scenario, {
@@ -64,6 +87,34 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
   printResult(opts.output, report, () => formatReport(report));
   if (report.requests.some((r) => r.trap || r.vmTraps.length > 0) || report.connections.some((c) => c.trap))
     process.exitCode = ExitCode.checkFailed;
+}
+
+/**
+ * `--inspect-brk`: open V8's inspector, wait for a debugger (Chrome DevTools, VS Code), compile
+ * the module so its .ts sources appear through the source map, and pause before it starts, so
+ * breakpoints can be set in the filter's source. Node's own --inspect-brk would pause before the
+ * module exists, where no .ts file can be chosen yet.
+ */
+async function waitForDebugger(modulePath: string, bytes: Uint8Array, where: string | true): Promise<Uint8Array> {
+  const inspector = await import('node:inspector');
+  const m = /^(?:(.*):)?(\d+)$/.exec(where === true ? '127.0.0.1:9229' : where);
+  if (!m) throw new CliError(`run: --inspect-brk "${where}" is not [host:]port (e.g. 127.0.0.1:9229)`, ExitCode.usage);
+  const prepared = withAbsoluteSourceMap(modulePath, bytes);
+  if (!prepared.map)
+    process.stderr.write(
+      `run: no ${modulePath}.map beside the module: the debugger will show wasm, not .ts; build with "meshwasm build --target debug"\n`,
+    );
+  inspector.open(Number(m[2]), m[1] || '127.0.0.1', false);
+  process.stderr.write(
+    `run: debugger listening on ${inspector.url()}; attach Chrome DevTools (chrome://inspect) or VS Code ("Attach to Node Process"), set breakpoints in the filter's .ts files at the pause, then resume\n`,
+  );
+  inspector.waitForDebugger();
+  // Compiled here (and kept alive) so the debugger has the module's script and source map at the pause.
+  const compiled = await WebAssembly.compile(new Uint8Array(prepared.bytes));
+  // biome-ignore lint/suspicious/noDebugger: the pause --inspect-brk promises, with the module loaded
+  debugger;
+  void compiled;
+  return prepared.bytes;
 }
 
 function formatReport(report: ScenarioReport): string {

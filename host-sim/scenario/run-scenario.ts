@@ -152,7 +152,10 @@ export async function runScenario(
         reached: r.upstream.reached,
         headers: toRecord(r.upstream.headers),
         body: r.upstream.body,
-        diff: diffHeaders(lower(step.request.headers), r.upstream.headers),
+        // Nothing reached the upstream (a local reply): nothing was added or removed on the way there.
+        diff: r.upstream.reached
+          ? diffHeaders(lower(step.request.headers), r.upstream.headers)
+          : { added: [], removed: [], changed: [] },
       },
       downstream: {
         status: r.downstream.status,

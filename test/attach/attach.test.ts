@@ -24,7 +24,7 @@ async function attach(ref: string, ...args: string[]): Promise<string> {
     const flag = args[i]!;
     const key =
       flag === '-o' ? 'output' : flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (key === 'envoy' || key === 'apply' || key === 'analyze') {
+    if (key === 'envoy' || key === 'apply' || key === 'analyze' || key === 'force') {
       opts[key] = true;
       continue;
     }
@@ -255,7 +255,25 @@ describe('meshwasm attach (output checked against the real Istio CRD schemas)', 
     }
     expect((err as { exitCode?: number }).exitCode).toBe(9);
     expect(String((err as Error).message)).toContain('--no-analyze');
+    expect(String((err as Error).message)).toContain('--force');
     // The module served there has no ABI marker: analyze says so, naming the extension.
     expect(stderr.join('')).toMatch(/MW\d{4} Error \(WasmPlugin default\/checked\)/);
+  });
+
+  it('--force prints the manifest despite failing checks, their findings still on stderr', async () => {
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    let out = '';
+    try {
+      out = await attach(`${server.url}/authz.wasm`, '--name', 'forced', '--analyze', '--force');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(YAML.parse(out)).toMatchObject({ kind: 'WasmPlugin', metadata: { name: 'forced' } });
+    expect(stderr.join('')).toMatch(/MW\d{4} Error \(WasmPlugin default\/forced\)/);
+    expect(stderr.join('')).toContain('--force: going on despite');
   });
 });

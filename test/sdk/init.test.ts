@@ -2,13 +2,21 @@ import { cpSync, existsSync, rmSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../cli/errors.js';
 import { createProject, rewriteImports } from '../../scaffold/index.js';
 import { meshwasm } from './build-fixture.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const tempDir = () => mkdtempSync(path.join(tmpdir(), 'mw-init-'));
+const temps: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'mw-init-'));
+  temps.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const BLANK_FILES = [
   '.gitignore',
@@ -17,6 +25,7 @@ const BLANK_FILES = [
   'assembly/index.ts',
   'assembly/tsconfig.json',
   'config.json',
+  'examples/request.yaml',
   'package.json',
   'test/filter.test.ts',
   'tsconfig.json',
@@ -35,11 +44,19 @@ describe('meshwasm init', () => {
     expect(r.stdout).toContain('npx meshwasm build');
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
       name: string;
+      scripts: Record<string, string>;
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe('my-filter');
     expect(pkg.devDependencies.meshwasm).toBe(`file:${repo.replace(/\/$/, '')}`);
-    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('meshwasm is not published on npm');
+    // Run from this git checkout, the project depends on it by path (an installed meshwasm writes
+    // ^version: test/scaffold/package-install.test.ts).
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain(
+      `"meshwasm": "file:${repo.replace(/\/$/, '')}"`,
+    );
+    expect(pkg.scripts.typecheck).toBe('tsc --noEmit -p tsconfig.json');
+    expect(pkg.devDependencies.typescript).toBeDefined();
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('--scenario examples/request.yaml');
     expect(readFileSync(path.join(dir, 'test/filter.test.ts'), 'utf8')).toContain("from 'meshwasm/harness'");
     expect(readFileSync(path.join(dir, 'assembly/index.ts'), 'utf8')).toContain('export * from "meshwasm/sdk/exports"');
   });
@@ -86,6 +103,7 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
       path.join(root, 'package.json'),
       JSON.stringify({
         name: 'meshwasm',
+        version: '1.2.3',
         dependencies: { assemblyscript: '^0.28.20' },
         devDependencies: { vitest: '^3.2.7' },
       }),
@@ -110,7 +128,13 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
     );
     writeFileSync(path.join(f, 'test/helper.ts'), 'export const helper = 1;\n');
     writeFileSync(path.join(f, 'config.example.json'), '{"rules":[]}\n');
-    writeFileSync(path.join(f, 'README.md'), '# authz\n');
+    writeFileSync(path.join(f, 'config.schema.json'), '{"type":"object"}\n');
+    mkdirSync(path.join(f, 'examples'));
+    writeFileSync(path.join(f, 'examples/deny.yaml'), 'requests: []\n');
+    writeFileSync(
+      path.join(f, 'README.md'),
+      '# authz\n\nSee `docs/sdk.md`.\n\n```sh\nmeshwasm run build/release.wasm -r examples/deny.yaml\nnpm test\n```\n',
+    );
     return root;
   }
 
@@ -126,11 +150,19 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
         'test/authz.test.ts',
         'test/helper.ts',
         'config.json',
+        'config.example.json',
+        'config.schema.json',
+        'examples/deny.yaml',
         'FILTER.md',
         'package.json',
         'asconfig.json',
       ]),
     );
+    // FILTER.md's commands run in the project as written: meshwasm is a dev dependency there.
+    const filterMd = readFileSync(path.join(dir, 'FILTER.md'), 'utf8');
+    expect(filterMd).toContain('npx meshwasm run build/release.wasm -r examples/deny.yaml\nnpm test\n');
+    expect(filterMd).toContain('`node_modules/meshwasm/docs/sdk.md`');
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('--scenario examples/deny.yaml');
     expect(readFileSync(path.join(dir, 'assembly/index.ts'), 'utf8')).toBe(
       'import { RootContext } from "meshwasm/sdk";\nexport * from "meshwasm/sdk/exports";\nimport { rule } from "./rules/rule";\n',
     );
@@ -139,9 +171,21 @@ describe('scaffold from a shipped filter (filters/<name>/)', () => {
       "import { createHarness } from 'meshwasm/harness';\nimport { helper } from './helper.js';\n",
     );
     expect(readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe('{"rules":[]}\n');
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies.meshwasm).toBe(
-      `file:${root}`,
-    );
+    // Not a git checkout (no .git): an installed package, so the release line.
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies.meshwasm).toBe('^1.2.3');
+  });
+
+  it('depends on a git checkout by path, and --meshwasm overrides either', () => {
+    const root = fakeCheckout();
+    mkdirSync(path.join(root, '.git'));
+    const spec = (dir: string) =>
+      JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies.meshwasm;
+    const a = path.join(tempDir(), 'from-checkout');
+    createProject({ dir: a, template: 'authz', meshwasmRoot: root });
+    expect(spec(a)).toBe(`file:${root}`);
+    const b = path.join(tempDir(), 'overridden');
+    createProject({ dir: b, template: 'authz', meshwasmRoot: root, meshwasmSpec: 'github:me/meshwasm#v1' });
+    expect(spec(b)).toBe('github:me/meshwasm#v1');
   });
 
   it('says a template is not available while its shipped filter is missing (exit 5), writing nothing', () => {
