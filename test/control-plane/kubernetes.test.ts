@@ -65,8 +65,15 @@ describe('Kubernetes mode against a Kubernetes-API-semantics list/watch server (
     );
     expect(bad.state).toBe('ServingPrevious');
     const patch = await eventually(
-      () => api.statusPatches.find((p) => p.name === 'watched' && p.body.status.conditions[0].status === 'False'),
-      'a False condition',
+      // Generation 2's: generation 1 may have written Ready=False (Pending) while its first fetch ran.
+      () =>
+        api.statusPatches.find(
+          (p) =>
+            p.name === 'watched' &&
+            p.body.status.observedGeneration === 2 &&
+            p.body.status.conditions[0].status === 'False',
+        ),
+      'a False condition for generation 2',
     );
     expect(patch.body.status.conditions[0].message).toContain('b'.repeat(64));
     expect(patch.body.status.observedGeneration).toBe(2);
