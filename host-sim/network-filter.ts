@@ -5,6 +5,7 @@ import type { BodyRef } from './filter-manager.js';
 import type { Plugin } from './plugin.js';
 import { propertyBytes, type PropertyValue } from './properties.js';
 import { replaceInBuffer } from './wasm-filter.js';
+import { ContextFilterState } from './filter-state.js';
 
 /** proxy-wasm's PeerType, the argument of proxy_on_*_connection_close. */
 export enum PeerType {
@@ -39,7 +40,8 @@ export class WasmNetworkFilter implements ProxyContext {
   private downstreamClosed = false;
   private upstreamClosed = false;
   private tcpClosed = false;
-  private filterState: Map<string, Uint8Array> | undefined;
+  /** Filter state, made on first use (most requests set none). */
+  private state: ContextFilterState | undefined;
 
   constructor(
     readonly plugin: Plugin,
@@ -170,43 +172,23 @@ export class WasmNetworkFilter implements ProxyContext {
   }
 
   getProperty(path: string[]): Uint8Array | undefined {
-    const state = this.filterState?.get(path.join('.'));
+    const state = this.state?.read(path);
     if (state) return state;
-    // filter_state.<key>: objects from set_envoy_filter_state and wasm properties (as HTTP streams).
-    if (path[0] === 'filter_state' && path.length === 2) {
-      const k = path[1]!;
-      const v =
-        this.envoyFilterState?.get(k) ?? (k.startsWith('wasm.') ? this.filterState?.get(k.slice(5)) : undefined);
-      if (v) return v;
-    }
     const v = propertyBytes(this.properties, path);
     if (v !== undefined) return v;
     return this.plugin.getProperty(path);
   }
 
   setProperty(path: string, value: Uint8Array): WasmResult {
-    // CelState::setValue refuses a second write to a property declared readonly.
-    const decl = this.plugin.declaredProperty(path);
-    if (decl?.readonly && this.filterState?.has(path)) return WasmResult.BadArgument;
-    (this.filterState ??= new Map()).set(path, value);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).write(path, value, this.plugin.declaredProperty(path));
   }
 
-  /** Created on the first set_envoy_filter_state. */
-  private envoyFilterState: Map<string, Uint8Array> | undefined;
-  /** Declarations made while this connection was effective (Envoy keeps them on this context). */
-  private declarations: Set<string> | undefined;
-
   declareProperty(decl: PropertyDeclaration): WasmResult {
-    this.declarations ??= new Set();
-    if (this.declarations.has(decl.name)) return WasmResult.BadArgument;
-    this.declarations.add(decl.name);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).declare(decl);
   }
 
   setEnvoyFilterState(key: string, value: Uint8Array): WasmResult {
-    (this.envoyFilterState ??= new Map()).set(key, value);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).setEnvoy(key, value);
   }
 
   /** A network filter has no route to clear; Envoy's call finds no HTTP decoder callbacks. */

@@ -6,6 +6,7 @@ import type { BodyRef, DataVerdict, FilterCallbacks, FilterStage, HeadersVerdict
 import type { Plugin } from './plugin.js';
 import { encodeProperty, propertyBytes, type PropertyValue } from './properties.js';
 import { streamAttribute, type StreamInfo } from './stream-properties.js';
+import { ContextFilterState } from './filter-state.js';
 
 /**
  * One plugin's stream context for one HTTP request: the proxy_on_request_* / proxy_on_response_*
@@ -28,7 +29,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
     | { requestHeaders?: HeaderPairs; responseHeaders?: HeaderPairs; responseTrailers?: HeaderPairs }
     | undefined;
   /** Created on the first proxy_set_property: most streams never set one. */
-  private filterState: Map<string, Uint8Array> | undefined;
+  /** Filter state, made on first use (most requests set none). */
+  private state: ContextFilterState | undefined;
   readonly info: StreamInfo;
   private destroyed = false;
 
@@ -242,17 +244,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   }
 
   getProperty(path: string[]): Uint8Array | undefined {
-    const key = path.join('.');
-    const state = this.filterState?.get(key);
+    const state = this.state?.read(path);
     if (state) return state;
-    // filter_state.<key>: objects set through set_envoy_filter_state, and wasm properties under
-    // Envoy's "wasm." prefix; both serialize as their bytes.
-    if (path[0] === 'filter_state' && path.length === 2) {
-      const k = path[1]!;
-      const v =
-        this.envoyFilterState?.get(k) ?? (k.startsWith('wasm.') ? this.filterState?.get(k.slice(5)) : undefined);
-      if (v) return v;
-    }
     const override = propertyBytes(this.requestProperties, path);
     if (override !== undefined) return override;
     const attr = streamAttribute(this.info, path);
@@ -261,30 +254,17 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   }
 
   setProperty(path: string, value: Uint8Array): WasmResult {
-    // CelState::setValue refuses a second write to a property declared readonly.
-    const decl = this.plugin.declaredProperty(path);
-    if (decl?.readonly && this.filterState?.has(path)) return WasmResult.BadArgument;
-    (this.filterState ??= new Map()).set(path, value);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).write(path, value, this.plugin.declaredProperty(path));
   }
 
-  /** Created on the first set_envoy_filter_state. */
-  private envoyFilterState: Map<string, Uint8Array> | undefined;
-  /** Declarations made while this stream was effective: Envoy keeps them on this context, where
-   *  proxy_set_property (which reads the root's) never looks. */
-  private declarations: Set<string> | undefined;
   routeCacheClears = 0;
 
   declareProperty(decl: PropertyDeclaration): WasmResult {
-    this.declarations ??= new Set();
-    if (this.declarations.has(decl.name)) return WasmResult.BadArgument;
-    this.declarations.add(decl.name);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).declare(decl);
   }
 
   setEnvoyFilterState(key: string, value: Uint8Array): WasmResult {
-    (this.envoyFilterState ??= new Map()).set(key, value);
-    return WasmResult.Ok;
+    return (this.state ??= new ContextFilterState()).setEnvoy(key, value);
   }
 
   clearRouteCache(): void {
