@@ -205,16 +205,6 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
         );
     },
   });
-  const chain = p.chain();
-  emit(
-    { event: 'listening', url: p.url, upstream: opts.upstream, admin: p.adminUrl ?? null, chain },
-    `meshwasm proxy listening on ${p.url} -> ${opts.upstream}` +
-      (p.adminUrl ? ` (admin ${p.adminUrl}/stats)` : '') +
-      (opts.xds
-        ? `\nwaiting for filters from ${opts.xds} as node "${opts.nodeId}"`
-        : `\nchain: ${chainText(chain.filters)}`),
-  );
-
   // Signals are handled from the start: loading Envoy's protos and connecting take a moment.
   let stopXds: (() => void) | undefined;
   let stopping = false;
@@ -228,6 +218,16 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  const chain = p.chain();
+  emit(
+    { event: 'listening', url: p.url, upstream: opts.upstream, admin: p.adminUrl ?? null, chain },
+    `meshwasm proxy listening on ${p.url} -> ${opts.upstream}` +
+      (p.adminUrl ? ` (admin ${p.adminUrl}/stats)` : '') +
+      (opts.xds
+        ? `\nwaiting for filters from ${opts.xds} as node "${opts.nodeId}"`
+        : `\nchain: ${chainText(chain.filters)}`),
+  );
+
   if (opts.xds) {
     const { followXds } = await import('../../proxy/xds-source.js');
     const stopFn = await followXds(p, {

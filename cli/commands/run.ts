@@ -67,6 +67,7 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
       failStrategy: opts.failStrategy,
       label: modulePath,
       envoyVersion: opts.envoyVersion,
+      unlimited: opts.inspectBrk !== undefined,
     });
   } catch (err) {
     // A trap in on_vm_start/on_configure is a trap (exit 9), not a refused configuration (3).

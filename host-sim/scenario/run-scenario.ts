@@ -116,6 +116,11 @@ export async function runScenario(
     label?: string;
     /** The Envoy release whose imports the module may use; default the newest known. */
     envoyVersion?: string;
+    /**
+     * Run without the proxy's deadlines and memory limit: a debugger paused on a breakpoint must
+     * not be stopped, and metering would rewrite the module and drop its sourceMappingURL.
+     */
+    unlimited?: boolean;
   } = {},
 ): Promise<ScenarioReport> {
   const clusters: Record<string, ClusterTarget> = {};
@@ -135,7 +140,7 @@ export async function runScenario(
     label: opts.label,
     envoyVersion: opts.envoyVersion,
     // The proxy's deadlines and memory limit: a filter that never returns is reported as a trap.
-    limits: {},
+    ...(opts.unlimited ? {} : { limits: {} }),
   };
   const h = await createHarness(harnessOpts);
   const startupLogs = h.logs.map((l) => ({ level: l.level, message: l.message }));

@@ -162,7 +162,8 @@ describe('meshwasm attach --apply: only the cluster the user names', () => {
     const old = await run([...args, '--envoy-version', '1.32']);
     expect(old.status).toBe(3);
     expect(old.stderr).toContain('Envoy 1.32 has only fail_open, so the filter would fail closed instead of reloading');
-    expect(old.stdout).toBe('');
+    // With -o json the refusal is the JSON error document on stdout, and no manifest.
+    expect(JSON.parse(old.stdout)).toEqual({ error: expect.objectContaining({ exitCode: 3 }) });
     const open = await run([...args.slice(0, 6), 'FAIL_OPEN', '-o', 'json', '--envoy-version', '1.20']);
     expect(JSON.parse(open.stdout).typed_config.config.fail_open).toBe(true);
   });

@@ -66,7 +66,12 @@ describe("meshwasm run --inspect-brk: a breakpoint on a line of the template's .
     // The pause --inspect-brk promises comes after the module was compiled: its script is known,
     // with a source map DevTools can load (an absolute file:// URL, .ts sources on disk).
     await client.next('Debugger.paused');
-    const script = await client.next('Debugger.scriptParsed', (p) => String(p.url).startsWith('wasm://'));
+    // Other wasm may be compiled in the process first (Node's own, or binaryen's); the filter's is
+    // the one with a source map (if it had none, this waits until the test times out).
+    const script = await client.next(
+      'Debugger.scriptParsed',
+      (p) => String(p.url).startsWith('wasm://') && String(p.sourceMapURL ?? '') !== '',
+    );
     expect(script.sourceMapURL).toMatch(/^file:\/\//);
     const map = JSON.parse(readFileSync(fileURLToPath(script.sourceMapURL), 'utf8')) as {
       sources: string[];

@@ -220,7 +220,7 @@ describe('meshwasm keygen / push --sign / sign / verify / inspect', () => {
 
     await writeFile(join(dir, 'm.wasm'), tinyModule(undefined, 'cli module'));
     const ref = `${reg.host}/filters/cli:v1`;
-    const pushed = await meshwasm(['push', 'm.wasm', ref, '--sign', '--key', 'cli.key', '-o', 'json'], {
+    const pushed = await meshwasm(['push', 'm.wasm', ref, '--force', '--sign', '--key', 'cli.key', '-o', 'json'], {
       MESHWASM_PASSWORD: 'cli pass',
     });
     expect(pushed.status, pushed.stderr).toBe(0);
@@ -237,7 +237,7 @@ describe('meshwasm keygen / push --sign / sign / verify / inspect', () => {
     ]);
 
     await writeFile(join(dir, 'evil.wasm'), tinyModule(undefined, 'cli evil'));
-    expect((await meshwasm(['push', 'evil.wasm', ref])).status).toBe(0);
+    expect((await meshwasm(['push', 'evil.wasm', ref, '--force'])).status).toBe(0);
     const tampered = await meshwasm(['verify', ref, '--key', 'cli.pub']);
     expect(tampered.status).toBe(9);
     expect(tampered.stderr).toContain('verifies (it has none)');
@@ -247,7 +247,7 @@ describe('meshwasm keygen / push --sign / sign / verify / inspect', () => {
     await writeFile(join(dir, 'root.json'), sigstore.trustedRootJson);
     await writeFile(join(dir, 'k.wasm'), tinyModule(undefined, 'cli keyless'));
     const ref = `${reg.host}/filters/cli-keyless:v1`;
-    expect((await meshwasm(['push', 'k.wasm', ref])).status).toBe(0);
+    expect((await meshwasm(['push', 'k.wasm', ref, '--force'])).status).toBe(0);
     const signed = await meshwasm(
       ['sign', ref, '--keyless', '--fulcio-url', sigstore.url, '--rekor-url', sigstore.url],
       { SIGSTORE_ID_TOKEN: identityToken('https://issuer.example', 'dev@acme.example') },
