@@ -16,6 +16,14 @@ export interface CacheEntry {
   size: number;
   file: string;
   lastUsed: number;
+  /**
+   * The credential scopes that have shown the registry lets them read this module: '' (fetched
+   * without credentials, so public) or "namespace/pullSecret". A cache hit is served to a request
+   * only in one of these scopes, so a private module cached for one namespace is never handed to
+   * another namespace whose own credentials were not checked. Absent in indexes written before
+   * scopes existed: such entries must be shown again.
+   */
+  scopes?: string[];
 }
 
 interface Index {
@@ -75,7 +83,7 @@ export class ModuleCache {
     return { entry, module };
   }
 
-  put(name: string, checksum: string, module: Uint8Array): CacheEntry {
+  put(name: string, checksum: string, module: Uint8Array, scope = ''): CacheEntry {
     const moduleSha256 = createHash('sha256').update(module).digest('hex');
     const dir = join(this.opts.dir, createHash('sha256').update(name).digest('hex').slice(0, 32));
     mkdirSync(dir, { recursive: true });
@@ -83,11 +91,27 @@ export class ModuleCache {
     // Write then rename, so a crash never leaves a truncated module under a valid name.
     writeFileSync(file + '.tmp', module);
     renameSync(file + '.tmp', file);
-    const entry: CacheEntry = { name, checksum, moduleSha256, size: module.length, file, lastUsed: this.now() };
+    const previous = this.entries.get(ModuleCache.key(name, checksum))?.scopes ?? [];
+    const scopes = previous.includes(scope) ? previous : [...previous, scope];
+    const entry: CacheEntry = { name, checksum, moduleSha256, size: module.length, file, lastUsed: this.now(), scopes };
     this.entries.set(ModuleCache.key(name, checksum), entry);
     this.evict(entry);
     this.saveIndex();
     return entry;
+  }
+
+  /** Whether a request in `scope` may be served this entry without asking the registry. */
+  grants(entry: CacheEntry, scope: string): boolean {
+    const scopes = entry.scopes ?? [];
+    return scopes.includes('') || scopes.includes(scope);
+  }
+
+  /** Records that `scope` was shown to read this entry (a fetch or a digest resolve succeeded). */
+  allow(entry: CacheEntry, scope: string): void {
+    const scopes = entry.scopes ?? [];
+    if (scopes.includes(scope)) return;
+    entry.scopes = [...scopes, scope];
+    this.saveIndex();
   }
 
   /** The checksum last seen for a tagged URL (for IfNotPresent without a pinned sha256). */

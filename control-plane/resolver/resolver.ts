@@ -54,11 +54,14 @@ export class Resolver {
     }
     const name = urlWithoutTag(url);
     const declared = (req.sha256 || digestInUrl(url) || '').toLowerCase();
+    const scope = credentialScope(req);
 
     if (mayUseCache(req.pullPolicy, url, !!declared)) {
       const checksum = declared || this.cache.checksumForTag(url);
       const hit = checksum ? this.cache.get(name, checksum) : undefined;
-      if (hit) {
+      // A module another scope fetched is served only after this scope's own credentials have
+      // been checked (below, by resolving the digest), never straight from the cache.
+      if (hit && this.cache.grants(hit.entry, scope)) {
         this.stats.cacheHits++;
         return {
           url,
@@ -78,6 +81,8 @@ export class Resolver {
       const hit = this.cache.get(name, remote);
       if (hit) {
         this.stats.cacheHits++;
+        // The registry answered this scope's credentials for this digest: it may read it.
+        this.cache.allow(hit.entry, scope);
         this.cache.rememberTag(url, remote);
         return {
           url,
@@ -104,7 +109,7 @@ export class Resolver {
         'invalid-input',
       );
     }
-    const entry = this.cache.put(name, checksum, m);
+    const entry = this.cache.put(name, checksum, m, scope);
     this.cache.rememberTag(url, checksum);
     return { url, checksum, moduleSha256: entry.moduleSha256, module: m, via: 'fetch' };
   }
@@ -118,4 +123,14 @@ export class Resolver {
       'integrity',
     );
   }
+}
+
+/**
+ * Which credentials a request reads the registry with: '' for none (what Envoy/istio-agent use
+ * without an imagePullSecret), else the pull secret by namespace and name. Istio's own cache
+ * (pkg/wasm/cache.go) keys modules by (name, checksum) only; meshwasm adds this so one
+ * namespace's private module cannot be served to another namespace from the cache.
+ */
+export function credentialScope(req: Pick<ResolveRequest, 'pullSecret' | 'namespace'>): string {
+  return req.pullSecret ? `${req.namespace ?? 'default'}/${req.pullSecret}` : '';
 }

@@ -95,4 +95,30 @@ describe('imagePullSecret -> registry credentials (real docker-registry with htp
     );
     expect(JSON.stringify(status)).not.toContain('s3cret');
   });
+
+  it('a private module cached for one namespace is not served to another namespace without its own credentials', async () => {
+    // Added only now, so the private digest is already in the cache when they are resolved.
+    mkdirSync(join(secrets, 'billing'), { recursive: true });
+    writeFileSync(
+      join(secrets, 'billing', 'regcred.json'),
+      JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }),
+    );
+    const url = `oci://${reg.host}/filters/private:v1`;
+    writeManifest(config, 'd.yaml', wasmPlugin('intruder', { url, sha256: digest }, 'guest'));
+    writeManifest(
+      config,
+      'e.yaml',
+      wasmPlugin('billing', { url, sha256: digest, imagePullSecret: 'regcred' }, 'billing'),
+    );
+    const status = await eventually(() => {
+      const s = cp.status();
+      const mine = s.extensions.filter((e) => e.name === 'intruder' || e.name === 'billing');
+      return mine.length === 2 && mine.every((e) => e.state !== 'Pending') ? s : undefined;
+    }, 'the two new extensions resolved');
+    const by = (n: string) => status.extensions.find((e) => e.name === n)!;
+    expect(by('billing')).toMatchObject({ state: 'Serving', digest });
+    expect(by('intruder').state).not.toBe('Serving');
+    expect(by('intruder').error).toMatch(/401|unauthori[sz]ed|credentials/i);
+    expect(JSON.stringify(status)).not.toContain('s3cret');
+  });
 });

@@ -64,6 +64,21 @@ describe('resolver: verify, cache, pull policies', () => {
     expect(server.hits.get('/a.wasm')).toBe(hitsBefore);
   });
 
+  it('remembers which credential scopes may read a cached module, across a restart', () => {
+    const dir = cacheDir();
+    const c1 = new ModuleCache({ dir });
+    const entry = c1.put('oci://r/private', 'd1', a, 'shop/regcred');
+    expect(c1.grants(entry, 'shop/regcred')).toBe(true);
+    expect(c1.grants(entry, '')).toBe(false);
+    expect(c1.grants(entry, 'guest/regcred')).toBe(false);
+    c1.allow(entry, 'billing/regcred');
+    const again = new ModuleCache({ dir }).get('oci://r/private', 'd1')!.entry;
+    expect(again.scopes).toEqual(['shop/regcred', 'billing/regcred']);
+    // Fetched without credentials: public, so every scope may read it.
+    const pub = c1.put('oci://r/public', 'd2', b);
+    expect(c1.grants(pub, 'guest/anything')).toBe(true);
+  });
+
   it('refetches with pull policy Always', async () => {
     const r = new Resolver([new HttpModuleSource()], { dir: cacheDir() });
     const url = `${server.url}/b.wasm`;
