@@ -1,3 +1,4 @@
+import { readAtMost } from './module-download.js';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
@@ -40,6 +41,8 @@ export interface XdsClientOptions {
   onUpdate?: (update: XdsUpdate) => void | Promise<void>;
   /** Timeout for one module download (default 30 s, or the http_uri timeout when set). */
   fetchTimeoutMs?: number;
+  /** Largest module the proxy downloads (default 256 MiB, the registry client's limit). */
+  maxModuleBytes?: number;
   /**
    * Backoff before re-opening a broken stream: jittered, doubling from 500 ms up to 30 s by
    * default (Envoy's values), reset once the control plane answers again.
@@ -316,7 +319,7 @@ export class XdsClient extends EventEmitter {
     try {
       const res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      body = new Uint8Array(await res.arrayBuffer());
+      body = await readAtMost(res, this.opts.maxModuleBytes ?? 256 << 20);
     } catch (err) {
       throw new Error(`extension config "${name}": cannot fetch module ${uri}: ${(err as Error).message}`);
     }
