@@ -89,10 +89,17 @@ async function main(): Promise<void> {
       }),
     };
     let queue = Promise.resolve();
+    // Envoy keeps fetched modules in its code cache by sha256 (source/extensions/common/wasm/wasm.cc):
+    // a config change that keeps the module downloads nothing.
+    const have = new Set<string>();
     stream.on('data', (resp: DiscoveryResponse) => {
       queue = queue.then(async () => {
         try {
-          for (const m of modulesOf(resp)) await download(m.uri, m.sha256);
+          for (const m of modulesOf(resp))
+            if (!have.has(m.sha256)) {
+              await download(m.uri, m.sha256);
+              have.add(m.sha256);
+            }
         } catch (err) {
           failures++;
           send({ type: 'error', message: (err as Error).message });
