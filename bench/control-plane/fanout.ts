@@ -209,9 +209,9 @@ function manifests(
 
 async function runOne(n: number, opts: FanoutOptions): Promise<FanoutResult> {
   const say = opts.progress ?? (() => undefined);
-  const v1 = module('1', opts.moduleBytes);
-  const v2 = module('2', opts.moduleBytes);
-  const files = { '/v1.wasm': v1, '/v2.wasm': v2 };
+  // Every module change brings a module no proxy has yet (m1, m2, ...): nothing comes from a code cache.
+  const v1 = module('0', opts.moduleBytes);
+  const files: Record<string, Uint8Array> = { '/v1.wasm': v1 };
   const mods = await moduleServer(files);
   const dir = mkdtempSync(join(tmpdir(), 'meshwasm-bench-cp-'));
   const cacheDir = mkdtempSync(join(tmpdir(), 'meshwasm-bench-cp-cache-'));
@@ -335,7 +335,8 @@ async function runOne(n: number, opts: FanoutOptions): Promise<FanoutResult> {
           'module change',
           newVersion,
           change(() => {
-            modName = modName === 'v1.wasm' ? 'v2.wasm' : 'v1.wasm';
+            modName = `m${r + 1}.wasm`;
+            files[`/${modName}`] = module(String.fromCharCode(97 + (r % 26)) + String(r), opts.moduleBytes);
           }),
         ),
       );
