@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       process.exit(0);
     }
   });
+  // The benchmark process went away (killed, crashed): take the proxies down with it.
+  process.on('disconnect', () => process.exit(0));
   send({ type: 'ready' });
 }
 

@@ -370,7 +370,8 @@ async function runOne(n: number, opts: FanoutOptions): Promise<FanoutResult> {
     };
   } finally {
     await clients.close();
-    await cp?.close();
+    // A control plane that failed to start never closes its source: close it here.
+    await (cp?.close() ?? source.close());
     await new Promise<void>((r) => mods.server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });

@@ -63,6 +63,17 @@ function render(r: FanoutReport): string {
 
 export async function benchControlPlaneCommand(o: Options): Promise<void> {
   const proxies = o.proxies.split(',').map((v) => count('proxies', v.trim()));
+  // Before minutes of measuring: a report path that cannot be written fails now.
+  if (o.html) {
+    try {
+      writeFileSync(o.html, '');
+    } catch (err) {
+      throw new CliError(
+        `--html ${o.html}: cannot write it (${(err as Error).message}); pick a writable path`,
+        ExitCode.invalidInput,
+      );
+    }
+  }
   const report = await benchControlPlane({
     proxies,
     clients: count('clients', o.clients),
