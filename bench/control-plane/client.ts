@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   /** Module references per response version: the resources of one version are the same bytes for every proxy. */
   const refs = new Map<string, { uri: string; sha256: string }[]>();
   let fetches = 0;
+  let retries = 0;
   let failures = 0;
+  /** Per proxy, the modules it holds: Envoy's code cache outlives a reconnect. */
+  const held: Set<string>[] = [];
 
   const modulesOf = (resp: DiscoveryResponse) => {
     const key = resp.versionInfo ?? '';
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     return r;
   };
 
-  const download = (uri: string, sha256: string) =>
+  const fetchOnce = (uri: string, sha256: string) =>
     new Promise<void>((resolve, reject) => {
       fetches++;
       get(uri, { agent }, (res) => {
@@ -74,6 +77,19 @@ async function main(): Promise<void> {
         res.on('error', reject);
       }).on('error', reject);
     });
+  // Envoy's remote data source retries a failed fetch (RemoteDataSource.retry_policy; Istio sets
+  // retries) before it gives up on the config: three attempts, 100 ms then 200 ms apart.
+  const download = async (uri: string, sha256: string) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fetchOnce(uri, sha256);
+      } catch (err) {
+        if (attempt === 2) throw err;
+        retries++;
+        await new Promise((r) => setTimeout(r, 100 << attempt));
+      }
+    }
+  };
 
   const open = (i: number) => {
     const c = cmd!;
@@ -91,7 +107,7 @@ async function main(): Promise<void> {
     let queue = Promise.resolve();
     // Envoy keeps fetched modules in its code cache by sha256 (source/extensions/common/wasm/wasm.cc):
     // a config change that keeps the module downloads nothing.
-    const have = new Set<string>();
+    const have = (held[i] ??= new Set<string>());
     stream.on('data', (resp: DiscoveryResponse) => {
       queue = queue.then(async () => {
         try {
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
       send({ type: 'opened' });
     } else if (m.type === 'usage') {
       const mem = process.memoryUsage();
-      send({ type: 'usage', cpu: process.cpuUsage(), rss: mem.rss, fetches, failures });
+      send({ type: 'usage', cpu: process.cpuUsage(), rss: mem.rss, fetches, retries, failures });
     } else if (m.type === 'close') {
       for (const s of streams) s.cancel();
       for (const c of channels) c.close();

@@ -58,6 +58,8 @@ export interface FanoutResult {
   module: Latency[];
   reconnect: Latency;
   memory: { rssBytesPerProxy: number; heapBytesPerProxy: number };
+  /** What the client processes did: module downloads, retries, failures, their memory. */
+  clients: { fetches: number; retries: number; failures: number; rssBytes: number; errors: string[] };
   /** The status-keeping source's final Ready condition matched the control plane's /status. */
   statusConsistent?: boolean;
 }
@@ -359,6 +361,14 @@ async function runOne(n: number, opts: FanoutOptions): Promise<FanoutResult> {
       });
     }
     if (clients.errors.length) say(`  client errors: ${clients.errors.slice(0, 3).join('; ')}`);
+    const usage = await clients.all('usage', () => ({ type: 'usage' }));
+    const clientStats = {
+      fetches: usage.reduce((a, u) => a + u.fetches, 0),
+      retries: usage.reduce((a, u) => a + u.retries, 0),
+      failures: usage.reduce((a, u) => a + u.failures, 0),
+      rssBytes: usage.reduce((a, u) => a + u.rss, 0),
+      errors: clients.errors.slice(0, 5),
+    };
     return {
       proxies: n,
       connect,
@@ -366,6 +376,7 @@ async function runOne(n: number, opts: FanoutOptions): Promise<FanoutResult> {
       module: moduleChanges,
       reconnect,
       memory,
+      clients: clientStats,
       ...(statusConsistent !== undefined ? { statusConsistent } : {}),
     };
   } finally {

@@ -19,4 +19,4 @@ export type ClientReport =
   | { type: 'ready' }
   | { type: 'opened' }
   | { type: 'error'; message: string }
-  | { type: 'usage'; cpu: NodeJS.CpuUsage; rss: number; fetches: number; failures: number };
+  | { type: 'usage'; cpu: NodeJS.CpuUsage; rss: number; fetches: number; retries: number; failures: number };
