@@ -93,7 +93,8 @@ function viewKey(state: ProxyState): string {
 }
 
 export class EcdsServer extends EventEmitter {
-  private readonly server = new grpc.Server();
+  // Channelz bookkeeping per call is per-proxy CPU on every push and ACK, for a debugging interface nobody queries here.
+  private readonly server = new grpc.Server({ 'grpc.enable_channelz': 0 });
   private readonly streams = new Map<number, Entry>();
   private served: ServedResource[] = [];
   /** Views of `served`, built on first use after each setResources. */
