@@ -463,6 +463,24 @@ export function buildProgram(): Command {
     .addOption(outputOption(['table', 'json'], 'table'))
     .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
 
+  // --- bench-control-plane ---
+  program
+    .command('bench-control-plane')
+    .description(
+      'measure how fast a control plane reaches N proxies over real ECDS streams: config and module changes, reconnect storm, memory and CPU per proxy',
+    )
+    .option('--proxies <list>', 'proxy counts to measure, comma-separated', '10,100,1000')
+    .option('--clients <n>', 'client processes the proxies are spread over', '2')
+    .option('--per-connection <n>', 'ECDS streams per HTTP/2 connection (Envoy: 1 per proxy)', '100')
+    .option('--groups <n>', 'label groups, each with its own extension: distinct proxy views', '4')
+    .option('--repeat <n>', 'config changes and module changes measured per proxy count', '3')
+    .option('--status-source', 'serve from a source that keeps status (the writeConditions path Kubernetes takes)')
+    .option('--phase-timeout <seconds>', 'give up waiting for ACKs after this long', '120')
+    .option('--module-bytes <n>', 'size of the modules proxies download', '4096')
+    .option('--html <file>', 'also write an HTML report with a chart')
+    .addOption(outputOption(['table', 'json'], 'table'))
+    .action(async (opts) => (await import('./commands/bench-control-plane.js')).benchControlPlaneCommand(opts));
+
   // --- analyze ---
   program
     .command('analyze')

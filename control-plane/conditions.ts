@@ -43,7 +43,28 @@ export interface ConditionInputs {
 
 const short = (d: string | undefined) => (d ? `sha256:${d.slice(0, 12)}` : 'an unpinned module');
 
+/** What the condition needs from the proxies: counts and the NACKs, in connection order. */
+export interface ConditionTally {
+  /** Proxies the extension was sent to. */
+  sent: number;
+  /** Of those, proxies that ACKed the version last sent. */
+  acked: number;
+  nacked: ConditionInputs['proxies'];
+}
+
 export function extensionCondition(e: ConditionInputs): ExtensionConditionStatus {
+  return conditionFromTally(e, {
+    sent: e.proxies.length,
+    acked: e.proxies.filter((p) => p.acked).length,
+    nacked: e.proxies.filter((p) => p.nack),
+  });
+}
+
+/**
+ * The same condition from a tally kept up to date proxy by proxy (condition-tally.ts), so a
+ * status write costs O(1) in the number of proxies instead of a pass over all of them.
+ */
+export function conditionFromTally(e: Omit<ConditionInputs, 'proxies'>, t: ConditionTally): ExtensionConditionStatus {
   const no = (reason: ConditionReason, message: string): ExtensionConditionStatus => ({
     type: 'Ready',
     status: 'False',
@@ -59,7 +80,7 @@ export function extensionCondition(e: ConditionInputs): ExtensionConditionStatus
       'Fallback',
       `${e.error ?? 'the module could not be fetched'}; proxies run the ${e.fallback ?? 'RBAC'} fallback instead`,
     );
-  const nacked = e.proxies.filter((p) => p.nack);
+  const nacked = t.nacked;
   if (nacked.length) {
     const first = nacked[0]!;
     const without = nacked.filter((p) => p.runningVersion === undefined);
@@ -79,11 +100,10 @@ export function extensionCondition(e: ConditionInputs): ExtensionConditionStatus
       'ServingPrevious',
       `the update to ${e.wanted.digest ? short(e.wanted.digest) : 'the new spec'} failed: ${e.error ?? 'unknown error'}; proxies keep ${short(e.digest)}`,
     );
-  const acked = e.proxies.filter((p) => p.acked).length;
   return {
     type: 'Ready',
     status: 'True',
     reason: 'Serving',
-    message: `serving ${short(e.digest)}; ${acked} of ${e.proxies.length} proxies ACKed it`,
+    message: `serving ${short(e.digest)}; ${t.acked} of ${t.sent} proxies ACKed it`,
   };
 }

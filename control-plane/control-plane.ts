@@ -9,7 +9,9 @@ import { EcdsServer, type ProxyState } from './xds/ecds-server.js';
 import { fallbackResource, wasmResource } from './xds/resources.js';
 import { startHttpServer } from './http/server.js';
 import type { ExtensionRecord } from './extension-record.js';
-import { buildStatus, type StatusReport } from './status.js';
+import { buildStatus, recordStatus, type StatusReport } from './status.js';
+import { ConditionTallies } from './condition-tally.js';
+import { conditionFromTally } from './conditions.js';
 import { controlPlaneMetrics } from './observe/metrics.js';
 
 export interface ControlPlaneOptions {
@@ -29,6 +31,11 @@ export interface ControlPlaneOptions {
   purgeMs?: number;
   /** Signature policy enforcement (docs/signing.md); default none: modules are served unsigned. */
   signatures?: SignatureGate;
+  /**
+   * Status writes to sources that keep status (Kubernetes) are coalesced: at most one round of
+   * writes per this many ms (default 1000), each writing only the extensions whose condition changed.
+   */
+  statusWriteIntervalMs?: number;
 }
 
 export type { ExtensionRecord, ExtensionState } from './extension-record.js';
@@ -56,6 +63,12 @@ export class ControlPlane extends EventEmitter {
   /** False until the first convergence has settled; nothing is published before. */
   private published = false;
   private conditions: Promise<void> = Promise.resolve();
+  /** Per-resource ACK/NACK counts, kept only when a source keeps status (see writeConditions). */
+  private readonly tallies = new ConditionTallies();
+  /** ECDS resource names whose proxies changed since the last status write; '*': every extension. */
+  private readonly dirty = new Set<string>();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private lastStatusWrite = 0;
 
   constructor(readonly opts: ControlPlaneOptions) {
     super();
@@ -76,13 +89,16 @@ export class ControlPlane extends EventEmitter {
     this.http = http.server;
     this.httpUrl = http.url;
     // Each event carries the proxy's state, for logs and metrics (observe/).
-    for (const ev of ['ack', 'nack', 'connect', 'disconnect'] as const) {
+    // Status follows each proxy incrementally (O(its resources)), and only when a source keeps it.
+    const keepsStatus = this.opts.sources.some((s) => s.writeStatus);
+    for (const ev of ['ack', 'nack', 'connect', 'disconnect', 'push'] as const) {
       this.ecds.on(ev, (proxy: ProxyState) => {
         this.emit(ev, proxy);
-        void this.writeConditions();
+        if (!keepsStatus) return;
+        const changed = ev === 'disconnect' ? this.tallies.remove(proxy) : this.tallies.update(proxy);
+        if (changed.length) this.markDirty(changed);
       });
     }
-    this.ecds.on('push', (proxy: ProxyState) => this.emit('push', proxy));
     for (const s of this.opts.sources) s.on('change', () => this.reconcile());
     for (const s of this.opts.sources) await s.start();
     this.timers.push(
@@ -126,6 +142,7 @@ export class ControlPlane extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.statusTimer);
     for (const t of this.timers) clearInterval(t);
     for (const s of this.opts.sources) await s.close();
     await this.ecds.close();
@@ -265,31 +282,52 @@ export class ControlPlane extends EventEmitter {
   private publish(): void {
     if (this.closed || !this.published) return;
     this.ecds.setResources([...this.records.values()].flatMap((r) => (r.served ? [r.served] : [])));
-    this.emit('reconciled', this.status());
-    this.conditions = this.conditions
-      .then(() => this.writeConditions())
-      .catch((err) => {
-        this.emit('warning', err);
-      });
+    // The full report costs a pass over every proxy: built only for someone listening (the event log).
+    if (this.listenerCount('reconciled')) this.emit('reconciled', this.status());
+    if (this.opts.sources.some((s) => s.writeStatus)) this.markDirty(['*']);
   }
 
-  /** Writes each extension's condition back to sources that keep status (Kubernetes). */
+  /**
+   * Schedules a status write for these resource names. Writes are coalesced: the first after a
+   * quiet spell goes out at once, later ones at most once per statusWriteIntervalMs, so N ACKs
+   * arriving over a second cost one write per extension, not N (Kubernetes' API server would
+   * otherwise take a patch per ACK).
+   */
+  private markDirty(names: string[]): void {
+    for (const n of names) this.dirty.add(n);
+    if (this.statusTimer || this.closed) return;
+    const wait = Math.max(0, this.lastStatusWrite + (this.opts.statusWriteIntervalMs ?? 1000) - Date.now());
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.lastStatusWrite = Date.now();
+      this.conditions = this.conditions
+        .then(() => this.writeConditions())
+        .catch((err) => {
+          this.emit('warning', err);
+        });
+    }, wait);
+    this.statusTimer.unref();
+  }
+
+  /**
+   * Writes the condition of each extension marked dirty back to the source that keeps its status
+   * (Kubernetes), when it changed: O(dirty extensions), each condition read off the tallies.
+   */
   private async writeConditions(): Promise<void> {
+    if (this.closed) return;
     const writers = this.opts.sources.filter((s) => s.writeStatus);
-    if (!writers.length) return;
-    const report = this.status();
-    for (const e of report.extensions) {
-      const rec = this.records.get(`${e.kind}/${e.namespace}/${e.name}`);
-      const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === e.key));
-      if (!rec || !source) continue;
-      const condition: ExtensionCondition = {
-        ready: e.condition.status === 'True',
-        reason: e.condition.reason,
-        message: e.condition.message,
-      };
+    const all = this.dirty.has('*');
+    const names = new Set(this.dirty);
+    this.dirty.clear();
+    for (const [key, rec] of this.records) {
+      if (!all && !names.has(rec.ext.resourceName)) continue;
+      const source = writers.find((s) => s.snapshot().extensions.some((x) => extensionKey(x) === key));
+      if (!source) continue;
+      const c = conditionFromTally(recordStatus(key, rec), this.tallies.tally(rec.ext.resourceName));
+      const condition: ExtensionCondition = { ready: c.status === 'True', reason: c.reason, message: c.message };
       const sig = JSON.stringify([condition, rec.ext.generation]);
-      if (this.written.get(e.key) === sig) continue;
-      this.written.set(e.key, sig);
+      if (this.written.get(key) === sig) continue;
+      this.written.set(key, sig);
       try {
         await source.writeStatus!(rec.ext, condition);
       } catch (err) {

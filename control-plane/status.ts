@@ -92,59 +92,72 @@ export interface StatusInputs {
   proxies(): ProxyState[];
 }
 
+/**
+ * What one proxy did with one extension (by ECDS resource name), or undefined when it was never
+ * sent it. Shared by the full report and the incremental tally (condition-tally.ts), so both
+ * compute the same condition.
+ */
+export function proxyExtensionStatus(p: ProxyState, resourceName: string): ExtensionProxyStatus | undefined {
+  const sent = p.sent?.resources.find((x) => x.name === resourceName);
+  if (!sent) return undefined;
+  const acked = p.acked?.resources.find((x) => x.name === resourceName);
+  const nackedRes = p.nack?.resources.find((x) => x.name === resourceName);
+  // A NACK covers a whole response; a resource it carried unchanged (same version as the
+  // proxy runs) is not what the proxy refused.
+  const nacked = nackedRes && nackedRes.version !== acked?.version ? nackedRes : undefined;
+  const held = acked ?? sent;
+  return {
+    nodeId: p.nodeId,
+    version: held.version,
+    digest: held.digest,
+    acked: !!acked && acked.version === sent.version,
+    sentVersion: sent.version,
+    sentDigest: sent.digest,
+    ...(acked ? { runningVersion: acked.version, runningDigest: acked.digest } : {}),
+    ...(nacked ? { nack: redact(p.nack!.message), nackedVersion: nacked.version, nackedDigest: nacked.digest } : {}),
+  };
+}
+
+/** The record's own part of an extension's status (no per-proxy data): what conditions need besides the tally. */
+export function recordStatus(key: string, r: ExtensionRecord) {
+  const failed = r.state === 'ServingPrevious' || r.state === 'Fallback';
+  return {
+    key,
+    kind: r.ext.kind,
+    namespace: r.ext.namespace,
+    name: r.ext.name,
+    resourceName: r.ext.resourceName,
+    origin: r.ext.origin,
+    url: redact(r.ext.url),
+    sha256: r.ext.sha256,
+    digest: r.resolved?.checksum ?? '',
+    moduleSha256: r.resolved?.moduleSha256 ?? '',
+    phase: r.ext.phase,
+    priority: r.ext.priority,
+    state: r.state,
+    ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
+    ...(r.error ? { error: redact(r.error) } : {}),
+    ...(r.ext.manifestError ? { manifestError: redact(r.ext.manifestError) } : {}),
+    ...(r.signedBy ? { signedBy: r.signedBy } : {}),
+    ...(r.served ? { version: r.served.version } : {}),
+    wanted: { digest: failed ? r.ext.sha256 : (r.resolved?.checksum ?? r.ext.sha256) },
+  };
+}
+
 export function buildStatus(cp: StatusInputs): StatusReport {
   const proxies = cp.proxies();
   const extensions: ExtensionStatus[] = [...cp.records.entries()]
     .map(([key, r]) => {
       const perProxy: ExtensionProxyStatus[] = proxies.flatMap((p) => {
-        const sent = p.sent?.resources.find((x) => x.name === r.ext.resourceName);
-        if (!sent) return [];
-        const acked = p.acked?.resources.find((x) => x.name === r.ext.resourceName);
-        const nackedRes = p.nack?.resources.find((x) => x.name === r.ext.resourceName);
-        // A NACK covers a whole response; a resource it carried unchanged (same version as the
-        // proxy runs) is not what the proxy refused.
-        const nacked = nackedRes && nackedRes.version !== acked?.version ? nackedRes : undefined;
-        const held = acked ?? sent;
-        return [
-          {
-            nodeId: p.nodeId,
-            version: held.version,
-            digest: held.digest,
-            acked: !!acked && acked.version === sent.version,
-            sentVersion: sent.version,
-            sentDigest: sent.digest,
-            ...(acked ? { runningVersion: acked.version, runningDigest: acked.digest } : {}),
-            ...(nacked
-              ? { nack: redact(p.nack!.message), nackedVersion: nacked.version, nackedDigest: nacked.digest }
-              : {}),
-          },
-        ];
+        const one = proxyExtensionStatus(p, r.ext.resourceName);
+        return one ? [one] : [];
       });
       const serving = new Map<string, number>();
       for (const p of perProxy)
         if (p.runningVersion !== undefined)
           serving.set(p.runningDigest ?? '', (serving.get(p.runningDigest ?? '') ?? 0) + 1);
-      const failed = r.state === 'ServingPrevious' || r.state === 'Fallback';
       const base = {
-        key,
-        kind: r.ext.kind,
-        namespace: r.ext.namespace,
-        name: r.ext.name,
-        resourceName: r.ext.resourceName,
-        origin: r.ext.origin,
-        url: redact(r.ext.url),
-        sha256: r.ext.sha256,
-        digest: r.resolved?.checksum ?? '',
-        moduleSha256: r.resolved?.moduleSha256 ?? '',
-        phase: r.ext.phase,
-        priority: r.ext.priority,
-        state: r.state,
-        ...(r.served?.fallback ? { fallback: r.served.fallback } : {}),
-        ...(r.error ? { error: redact(r.error) } : {}),
-        ...(r.ext.manifestError ? { manifestError: redact(r.ext.manifestError) } : {}),
-        ...(r.signedBy ? { signedBy: r.signedBy } : {}),
-        ...(r.served ? { version: r.served.version } : {}),
-        wanted: { digest: failed ? r.ext.sha256 : (r.resolved?.checksum ?? r.ext.sha256) },
+        ...recordStatus(key, r),
         serving: [...serving].map(([digest, n]) => ({ digest, proxies: n })),
         proxies: perProxy,
       };

@@ -102,6 +102,22 @@ export function logControlPlaneEvents(cp: ObservedControlPlane, log: Logger): vo
     invalid = errors;
   };
   cp.on('reconciled', onReport);
-  // ACKs and NACKs change conditions too (Serving -> ServingPrevious after a NACK).
-  for (const ev of ['ack', 'nack', 'disconnect']) cp.on(ev, () => setImmediate(() => onReport(cp.status())));
+  // ACKs and NACKs change conditions too (Serving -> ServingPrevious after a NACK). The report
+  // is a pass over every proxy: the first event after a quiet spell reports at once, a burst (a
+  // rollout to N proxies brings N ACKs) at most every 250 ms, not once per ACK.
+  let pending: NodeJS.Timeout | undefined;
+  let last = 0;
+  const soon = () => {
+    if (pending) return;
+    pending = setTimeout(
+      () => {
+        pending = undefined;
+        last = Date.now();
+        onReport(cp.status());
+      },
+      Math.max(0, last + 250 - Date.now()),
+    );
+    pending.unref();
+  };
+  for (const ev of ['ack', 'nack', 'disconnect']) cp.on(ev, soon);
 }
