@@ -3,7 +3,6 @@ import type { RequestSpec } from '../host-sim/exchange.js';
 import { Host } from '../host-sim/host.js';
 import { loadMeter } from '../host-sim/module/meter.js';
 import type { ClusterTarget } from '../host-sim/http-upstream.js';
-import type { Plugin, PluginOptions } from '../host-sim/plugin.js';
 import type { VmOptions } from '../host-sim/vm.js';
 import type { ProxyLoadReport } from './proxy-types.js';
 import { SyncDriver, type DriverTally } from './driver.js';
@@ -11,6 +10,7 @@ import { clockOverheadMs, countingImports, timeCallbacks, type CallbackTimes } f
 import { passthroughModule } from './modules.js';
 import { measureRoundTrip, type RoundTripReport } from './roundtrip.js';
 import { DEFAULT_REQUEST } from './scenario.js';
+import { boot, meteredUnitsPerRequest, type Subject } from './subject.js';
 import { percentile, ratio, stat, type Stat } from './stats.js';
 
 export interface BenchOptions {
@@ -116,22 +116,6 @@ export interface BenchReport {
   targets: { name: string; target: string; value: string; met: boolean }[];
   /** --proxy mode: the same filter under a real load generator (added by runProxyLoad). */
   proxy?: ProxyLoadReport;
-}
-
-interface Subject {
-  label: string;
-  bytes: Uint8Array;
-  vmOpts: VmOptions;
-  pluginOpts: PluginOptions;
-}
-
-function boot(subject: Subject, opts: BenchOptions, vmOpts: VmOptions = {}): { host: Host; plugin: Plugin } {
-  const host = new Host({ captureLogs: false, clusters: opts.clusters, properties: opts.properties });
-  const vm = host.loadVm(subject.bytes, { ...subject.vmOpts, ...vmOpts });
-  // Envoy's default log level (info): filters that log at debug/trace pay only the level check.
-  vm.logLevel = 2;
-  const plugin = host.startPlugin(vm, subject.pluginOpts);
-  return { host, plugin };
 }
 
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
@@ -246,15 +230,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
 
   // Metering pass: the units the deadline meter counts, on a metered VM per subject.
   progress('counting metered units');
-  const units = subjects.map((s) => {
-    // Deadlines out of the way: this pass counts units, a busy machine must not fail it.
-    const { host, plugin } = boot(s, opts, { limits: { startDeadlineMs: 3_600_000, callbackDeadlineMs: 3_600_000 } });
-    const driver = new SyncDriver(host, [plugin], requests);
-    driver.run(Math.min(warmup, 1000));
-    const u0 = plugin.vm.meteredUnits() ?? 0;
-    driver.run(sample);
-    return ((plugin.vm.meteredUnits() ?? 0) - u0) / sample;
-  });
+  const units = subjects.map((s) => meteredUnitsPerRequest(s, opts, requests, Math.min(warmup, 1000), sample));
   await yieldToLoop();
 
   // Per-callback pass: a clock around each callback (exclusive time, clock cost subtracted).
