@@ -22,6 +22,7 @@ function table(rows: string[][]): string {
 const row = (name: string, s: CompareSide): string[] => [
   name,
   s.label,
+  `${num(s.cpuUsPerRequest.median)} ±${s.cpuUsPerRequest.spreadPct.toFixed(0)}%`,
   `${num(s.usPerRequest.median)} ±${s.usPerRequest.spreadPct.toFixed(0)}%`,
   num(s.meteredUnitsPerRequest),
   String(s.sizeBytes),
@@ -39,7 +40,7 @@ export function formatCompareTable(rep: CompareReport): string {
   out.push('');
   out.push(
     table([
-      ['', 'module', 'us per request', 'metered units/request', 'bytes'],
+      ['', 'module', 'cpu us/request', 'wall us/request', 'metered units/request', 'bytes'],
       row('A', rep.a),
       row('B', rep.b),
       row('base', rep.baseline),
@@ -47,8 +48,11 @@ export function formatCompareTable(rep: CompareReport): string {
   );
   out.push('');
   out.push(
-    `B - A: ${signed(d.usPerRequest.median, ' us')} per request (per run ${signed(d.usPerRequest.min, '')} .. ${signed(d.usPerRequest.max, '')} us), ` +
+    `B - A, cpu: ${signed(d.usPerRequest.median, ' us')} per request (per run ${signed(d.usPerRequest.min, '')} .. ${signed(d.usPerRequest.max, '')} us), ` +
       `${signedPct(d.pct)} (B/A per run ${d.ratio.min.toFixed(3)} .. ${d.ratio.max.toFixed(3)}); B slower in ${d.slowerRuns} of ${d.ratio.perRun.length} runs`,
+  );
+  out.push(
+    `(wall-clock B/A per run ${d.wallRatio.min.toFixed(3)} .. ${d.wallRatio.max.toFixed(3)}, median ${d.wallRatio.median.toFixed(3)})`,
   );
   out.push(
     `metered units per request: ${num(d.meteredUnits.a)} -> ${num(d.meteredUnits.b)} ` +

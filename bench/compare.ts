@@ -40,6 +40,8 @@ export interface CompareSide {
   sizeBytes: number;
   /** Wall-clock µs per request, one sample per run. */
   usPerRequest: Stat;
+  /** CPU µs (user + system, this process) per request, one sample per run. */
+  cpuUsPerRequest: Stat;
   meteredUnitsPerRequest: number;
   outcome: DriverTally;
 }
@@ -51,14 +53,17 @@ export interface CompareReport {
   b: CompareSide;
   /** The empty pass-through module, timed in the same runs: what the host alone costs. */
   baseline: CompareSide;
-  /** B against A. */
+  /** B against A, on CPU µs per request. */
   difference: {
+    basis: 'cpu';
     /** Median of the per-run differences B - A, µs per request, and their range. */
     usPerRequest: { median: number; min: number; max: number };
     /** Median of the per-run ratios B / A, and their range (the spread). */
     ratio: { median: number; min: number; max: number; perRun: number[] };
     /** (median ratio - 1) in percent: positive when B is slower. */
     pct: number;
+    /** The per-run ratios B / A on wall-clock time, for reference: wider on a busy machine. */
+    wallRatio: { median: number; min: number; max: number };
     /** Runs in which B was slower than A. */
     slowerRuns: number;
     meteredUnits: { a: number; b: number; delta: number; pct: number | null };
@@ -93,7 +98,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
   ];
   const timed = subjects.map((s) => {
     const { host, plugin } = boot(s, opts);
-    return { driver: new SyncDriver(host, [plugin], requests), us: [] as number[] };
+    return { driver: new SyncDriver(host, [plugin], requests), us: [] as number[], cpuUs: [] as number[] };
   });
 
   progress(`warming up (${warmup} requests each)`);
@@ -112,9 +117,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
     const order = r % 2 === 0 ? [0, 1, 2] : [2, 1, 0];
     for (const i of order) {
       const t = timed[i]!;
+      const c0 = process.cpuUsage();
       const w0 = performance.now();
       t.driver.run(perRun);
       t.us[r] = ((performance.now() - w0) * 1000) / perRun;
+      t.cpuUs[r] = (cpuSeconds(process.cpuUsage(c0)) * 1e6) / perRun;
     }
     await new Promise<void>((res) => setImmediate(res));
   }
@@ -127,17 +134,21 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
       label: s.label,
       sizeBytes: s.bytes.length,
       usPerRequest: stat(timed[i]!.us),
+      cpuUsPerRequest: stat(timed[i]!.cpuUs),
       meteredUnitsPerRequest: units[i]!,
       outcome: { ...timed[i]!.driver.tally },
     }),
   );
   const [a, b, baseline] = sides as [CompareSide, CompareSide, CompareSide];
-  const usA = timed[0]!.us;
-  const usB = timed[1]!.us;
+  // The difference and the verdict are on CPU time: on a shared machine, wall time also counts
+  // the time this process waited for a core (docs/bench.md, "Comparing two modules").
+  const usA = timed[0]!.cpuUs;
+  const usB = timed[1]!.cpuUs;
   const ratios = usA.map((ua, r) => usB[r]! / ua);
   const deltas = usA.map((ua, r) => usB[r]! - ua);
   const sortedRatios = [...ratios].sort((x, y) => x - y);
   const sortedDeltas = [...deltas].sort((x, y) => x - y);
+  const wallRatios = timed[0]!.us.map((ua, r) => timed[1]!.us[r]! / ua).sort((x, y) => x - y);
   const ratioMedian = stat(ratios).median;
   const unitsPct =
     a.meteredUnitsPerRequest === 0 ? null : (b.meteredUnitsPerRequest / a.meteredUnitsPerRequest - 1) * 100;
@@ -164,6 +175,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
     b,
     baseline,
     difference: {
+      basis: 'cpu',
       usPerRequest: {
         median: round(stat(deltas).median),
         min: round(sortedDeltas[0]!),
@@ -176,6 +188,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
         perRun: ratios.map((x) => round(x)),
       },
       pct: round((ratioMedian - 1) * 100, 2),
+      wallRatio: {
+        median: round(stat(wallRatios).median),
+        min: round(wallRatios[0]!),
+        max: round(percentile(wallRatios, 100)),
+      },
       slowerRuns: ratios.filter((x) => x > 1).length,
       meteredUnits: {
         a: a.meteredUnitsPerRequest,

@@ -36,9 +36,11 @@ describe('meshwasm bench --compare A.wasm B.wasm', () => {
     expect(rep.settings).toMatchObject({ runs: 3, requestsPerRun: 2000, warmupRequests: 500 });
     expect(rep.difference.ratio.perRun).toHaveLength(3);
     expect(Object.keys(rep.difference).sort()).toEqual(
-      ['meteredUnits', 'pct', 'ratio', 'slowerRuns', 'usPerRequest'].sort(),
+      ['basis', 'meteredUnits', 'pct', 'ratio', 'slowerRuns', 'usPerRequest', 'wallRatio'].sort(),
     );
     expect(rep.difference.meteredUnits.delta).toBe(0);
+    expect(rep.difference.basis).toBe('cpu');
+    expect(rep.a.cpuUsPerRequest.samples).toHaveLength(3);
     expect(rep.verdict).toMatchObject({ units: { checked: true, regressed: false }, regressed: false });
   });
 
