@@ -48,11 +48,11 @@ export function formatCompareTable(rep: CompareReport): string {
   );
   out.push('');
   out.push(
-    `B - A, cpu: ${signed(d.usPerRequest.median, ' us')} per request (per run ${signed(d.usPerRequest.min, '')} .. ${signed(d.usPerRequest.max, '')} us), ` +
+    `B - A, ${d.basis}: ${signed(d.usPerRequest.median, ' us')} per request (per run ${signed(d.usPerRequest.min, '')} .. ${signed(d.usPerRequest.max, '')} us), ` +
       `${signedPct(d.pct)} (B/A per run ${d.ratio.min.toFixed(3)} .. ${d.ratio.max.toFixed(3)}); B slower in ${d.slowerRuns} of ${d.ratio.perRun.length} runs`,
   );
   out.push(
-    `(wall-clock B/A per run ${d.wallRatio.min.toFixed(3)} .. ${d.wallRatio.max.toFixed(3)}, median ${d.wallRatio.median.toFixed(3)})`,
+    `(${d.otherClock.basis} B/A per run ${d.otherClock.min.toFixed(3)} .. ${d.otherClock.max.toFixed(3)}, median ${d.otherClock.median.toFixed(3)})`,
   );
   out.push(
     `metered units per request: ${num(d.meteredUnits.a)} -> ${num(d.meteredUnits.b)} ` +

@@ -28,6 +28,11 @@ export interface CompareOptions {
   /** Requests in the metering pass (default 20000). */
   sampleRequests?: number;
   metered?: boolean;
+  /**
+   * The clock the difference and the time verdict use (default "cpu"): CPU time of the process
+   * (user + system), or wall-clock time (see docs/bench.md for when each is steadier).
+   */
+  clock?: 'cpu' | 'wall';
   /** Allowed slowdown of B against A in µs per request, percent. */
   maxRegressionPct?: number;
   /** Allowed growth of B's metered units per request against A's, percent. */
@@ -48,22 +53,28 @@ export interface CompareSide {
 
 export interface CompareReport {
   machine: { cpuModel: string; cpus: number; node: string; platform: string; arch: string };
-  settings: { runs: number; requestsPerRun: number; warmupRequests: number; sampleRequests: number; metered: boolean };
+  settings: {
+    runs: number;
+    requestsPerRun: number;
+    warmupRequests: number;
+    sampleRequests: number;
+    metered: boolean;
+  };
   a: CompareSide;
   b: CompareSide;
   /** The empty pass-through module, timed in the same runs: what the host alone costs. */
   baseline: CompareSide;
-  /** B against A, on CPU µs per request. */
+  /** B against A, on the µs per request of the chosen clock (`basis`). */
   difference: {
-    basis: 'cpu';
+    basis: 'cpu' | 'wall';
     /** Median of the per-run differences B - A, µs per request, and their range. */
     usPerRequest: { median: number; min: number; max: number };
     /** Median of the per-run ratios B / A, and their range (the spread). */
     ratio: { median: number; min: number; max: number; perRun: number[] };
     /** (median ratio - 1) in percent: positive when B is slower. */
     pct: number;
-    /** The per-run ratios B / A on wall-clock time, for reference: wider on a busy machine. */
-    wallRatio: { median: number; min: number; max: number };
+    /** The per-run ratios B / A on the other clock, for reference. */
+    otherClock: { basis: 'cpu' | 'wall'; median: number; min: number; max: number };
     /** Runs in which B was slower than A. */
     slowerRuns: number;
     meteredUnits: { a: number; b: number; delta: number; pct: number | null };
@@ -103,12 +114,18 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
 
   progress(`warming up (${warmup} requests each)`);
   let perRun = opts.requestsPerRun ?? 200_000;
-  const warmStart = process.cpuUsage();
   for (const t of timed) t.driver.run(warmup);
   if (opts.durationSec !== undefined) {
-    // One run of one module takes about durationSec, sized on the slower of A and B.
-    const usEach = (cpuSeconds(process.cpuUsage(warmStart)) * 1e6) / (warmup * timed.length);
-    perRun = Math.max(1000, Math.round((opts.durationSec * 1e6) / Math.max(usEach * 1.5, 0.05)));
+    // Sized on the slower of A and B after warm-up (the warm-up itself pays for compilation), so
+    // that one run of one module takes about durationSec.
+    const probe = 2000;
+    let slowest = 0.05;
+    for (const t of timed.slice(0, 2)) {
+      const w0 = performance.now();
+      t.driver.run(probe);
+      slowest = Math.max(slowest, ((performance.now() - w0) * 1000) / probe);
+    }
+    perRun = Math.max(1000, Math.round((opts.durationSec * 1e6) / slowest));
   }
   for (let r = 0; r < runs; r++) {
     progress(`run ${r + 1}/${runs}: ${perRun} requests each`);
@@ -140,15 +157,20 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
     }),
   );
   const [a, b, baseline] = sides as [CompareSide, CompareSide, CompareSide];
-  // The difference and the verdict are on CPU time: on a shared machine, wall time also counts
-  // the time this process waited for a core (docs/bench.md, "Comparing two modules").
-  const usA = timed[0]!.cpuUs;
-  const usB = timed[1]!.cpuUs;
+  // CPU time by default: on a shared machine wall time also counts the time this process waited
+  // for a core (docs/bench.md, "Comparing two modules", has the measurements behind the choice).
+  const basis = opts.clock ?? 'cpu';
+  const other = basis === 'cpu' ? 'wall' : 'cpu';
+  const series = (i: number, clock: 'cpu' | 'wall') => (clock === 'cpu' ? timed[i]!.cpuUs : timed[i]!.us);
+  const usA = series(0, basis);
+  const usB = series(1, basis);
   const ratios = usA.map((ua, r) => usB[r]! / ua);
   const deltas = usA.map((ua, r) => usB[r]! - ua);
   const sortedRatios = [...ratios].sort((x, y) => x - y);
   const sortedDeltas = [...deltas].sort((x, y) => x - y);
-  const wallRatios = timed[0]!.us.map((ua, r) => timed[1]!.us[r]! / ua).sort((x, y) => x - y);
+  const otherRatios = series(0, other)
+    .map((ua, r) => series(1, other)[r]! / ua)
+    .sort((x, y) => x - y);
   const ratioMedian = stat(ratios).median;
   const unitsPct =
     a.meteredUnitsPerRequest === 0 ? null : (b.meteredUnitsPerRequest / a.meteredUnitsPerRequest - 1) * 100;
@@ -175,7 +197,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
     b,
     baseline,
     difference: {
-      basis: 'cpu',
+      basis,
       usPerRequest: {
         median: round(stat(deltas).median),
         min: round(sortedDeltas[0]!),
@@ -188,10 +210,11 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
         perRun: ratios.map((x) => round(x)),
       },
       pct: round((ratioMedian - 1) * 100, 2),
-      wallRatio: {
-        median: round(stat(wallRatios).median),
-        min: round(wallRatios[0]!),
-        max: round(percentile(wallRatios, 100)),
+      otherClock: {
+        basis: other,
+        median: round(stat(otherRatios).median),
+        min: round(otherRatios[0]!),
+        max: round(percentile(otherRatios, 100)),
       },
       slowerRuns: ratios.filter((x) => x > 1).length,
       meteredUnits: {

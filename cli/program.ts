@@ -453,6 +453,12 @@ export function buildProgram(): Command {
       '--max-regression <pct>',
       '--compare: exit 9 when B is slower than A by more than this (e.g. 5%), beyond the noise',
     )
+    .addOption(
+      new Option(
+        '--clock <clock>',
+        '--compare: the clock the difference and --max-regression use (default cpu)',
+      ).choices(['cpu', 'wall']),
+    )
     .option(
       '--max-units-regression <pct>',
       '--compare: exit 9 when B runs more metered units per request than A by more than this',

@@ -28,6 +28,7 @@ interface BenchCliOptions {
   compare?: boolean;
   maxRegression?: string;
   maxUnitsRegression?: string;
+  clock?: 'cpu' | 'wall';
   output: OutputFormat;
 }
 
@@ -108,9 +109,12 @@ export async function bench(modulePath: string, other: string | undefined, opts:
       ExitCode.usage,
     );
   }
-  if (!opts.compare && (opts.maxRegression !== undefined || opts.maxUnitsRegression !== undefined)) {
+  if (
+    !opts.compare &&
+    (opts.maxRegression !== undefined || opts.maxUnitsRegression !== undefined || opts.clock !== undefined)
+  ) {
     throw new CliError(
-      'bench: --max-regression and --max-units-regression need --compare A.wasm B.wasm',
+      'bench: --max-regression, --max-units-regression and --clock need --compare A.wasm B.wasm',
       ExitCode.usage,
     );
   }
@@ -151,6 +155,7 @@ export async function bench(modulePath: string, other: string | undefined, opts:
       durationSec: numbers.durationSec,
       warmupRequests: numbers.warmupRequests,
       metered: opts.metered === true,
+      clock: opts.clock,
       output: opts.output,
     });
   }

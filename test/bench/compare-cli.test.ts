@@ -36,10 +36,11 @@ describe('meshwasm bench --compare A.wasm B.wasm', () => {
     expect(rep.settings).toMatchObject({ runs: 3, requestsPerRun: 2000, warmupRequests: 500 });
     expect(rep.difference.ratio.perRun).toHaveLength(3);
     expect(Object.keys(rep.difference).sort()).toEqual(
-      ['basis', 'meteredUnits', 'pct', 'ratio', 'slowerRuns', 'usPerRequest', 'wallRatio'].sort(),
+      ['basis', 'meteredUnits', 'pct', 'ratio', 'slowerRuns', 'otherClock', 'usPerRequest'].sort(),
     );
     expect(rep.difference.meteredUnits.delta).toBe(0);
     expect(rep.difference.basis).toBe('cpu');
+    expect(rep.difference.otherClock.basis).toBe('wall');
     expect(rep.a.cpuUsPerRequest.samples).toHaveLength(3);
     expect(rep.verdict).toMatchObject({ units: { checked: true, regressed: false }, regressed: false });
   });
@@ -51,9 +52,24 @@ describe('meshwasm bench --compare A.wasm B.wasm', () => {
     expect(r.stdout).toContain('+1000');
     expect(r.stderr).toContain(`${slow} regressed against ${fast}`);
     // The other way round, B is faster: no regression.
-    const back = meshwasm('bench', '--compare', slow, fast, ...quick, '--max-units-regression', '5%', '-o', 'json');
+    const back = meshwasm(
+      'bench',
+      '--compare',
+      slow,
+      fast,
+      ...quick,
+      '--max-units-regression',
+      '5%',
+      '--clock',
+      'wall',
+      '-o',
+      'json',
+    );
     expect(back.status).toBe(0);
-    expect(JSON.parse(back.stdout).difference.meteredUnits.delta).toBe(-1000);
+    const rep = JSON.parse(back.stdout);
+    expect(rep.difference.meteredUnits.delta).toBe(-1000);
+    expect(rep.difference.basis).toBe('wall');
+    expect(rep.difference.otherClock.basis).toBe('cpu');
   });
 
   it('refuses bad input before measuring: missing file (5), invalid wasm (3), one module or a bad percentage (2)', () => {
@@ -74,6 +90,10 @@ describe('meshwasm bench --compare A.wasm B.wasm', () => {
     const noFlag = meshwasm('bench', fast, slow);
     expect(noFlag.status).toBe(2);
     expect(noFlag.stderr).toContain('add --compare');
+
+    const clockAlone = meshwasm('bench', fast, '--clock', 'wall');
+    expect(clockAlone.status).toBe(2);
+    expect(clockAlone.stderr).toContain('need --compare');
 
     const pct = meshwasm('bench', '--compare', fast, slow, '--max-regression', 'lots');
     expect(pct.status).toBe(2);
