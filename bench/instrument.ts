@@ -35,6 +35,45 @@ export interface CallbackTimes {
   /** Exclusive time in ms per callback name (time in nested callbacks is not counted twice). */
   ms: Map<string, number>;
   calls: Map<string, number>;
+  /**
+   * Host work the VM deferred until a callback returned (a local reply and the response callbacks
+   * it drives, a resumed stream), exclusive of the callbacks it ran. Envoy runs it after the VM
+   * call, so it is the host's time, not the callback's that asked for it.
+   */
+  deferred: { ms: number; count: number };
+}
+
+/** A CallbackTimes with nothing counted yet. */
+export const emptyCallbackTimes = (): CallbackTimes => ({
+  ms: new Map(),
+  calls: new Map(),
+  deferred: { ms: 0, count: 0 },
+});
+
+/** The order Envoy calls an HTTP stream's callbacks in; anything else (timers, http call answers) after. */
+export const CALLBACK_ORDER = [
+  'proxy_on_context_create',
+  'proxy_on_request_headers',
+  'proxy_on_request_body',
+  'proxy_on_request_trailers',
+  'proxy_on_response_headers',
+  'proxy_on_response_body',
+  'proxy_on_response_trailers',
+  'proxy_on_log',
+  'proxy_on_done',
+  'proxy_on_delete',
+];
+
+/** Sorts callback names into CALLBACK_ORDER; unknown names keep their relative order at the end. */
+export function inCallOrder<T extends { name: string }>(items: T[]): T[] {
+  const rank = (n: string) => {
+    const i = CALLBACK_ORDER.indexOf(n);
+    return i < 0 ? CALLBACK_ORDER.length : i;
+  };
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((x, y) => rank(x.item.name) - rank(y.item.name) || x.i - y.i)
+    .map((x) => x.item);
 }
 
 const now = () => performance.now();
@@ -60,6 +99,8 @@ export function clockOverheadMs(samples = 100_000): number {
  */
 export function timeCallbacks(vm: WasmVm, into: CallbackTimes, overheadMs: number): () => void {
   const original = vm.call;
+  const originalDefer = vm.defer;
+  // One frame per callback or deferred action in progress: the time of what ran nested in it.
   const stack: number[] = [];
   const timed: WasmVm['call'] = function (this: WasmVm, ctx, name, args) {
     stack.push(0);
@@ -75,8 +116,31 @@ export function timeCallbacks(vm: WasmVm, into: CallbackTimes, overheadMs: numbe
     }
     return r;
   };
-  (vm as { call: WasmVm['call'] }).call = timed;
+  // Deferred actions (Envoy's after-VM-call actions: proxy-wasm-cpp-host include/proxy-wasm/wasm.h
+  // doAfterVmCallActions) run inside the VM call that queued them (vm.ts runAfter), so without this
+  // their time (a local reply: the filter manager's reply path and the encoder callbacks) would be
+  // charged to the callback that asked for them: request headers of a denying filter would seem to
+  // cost more than the whole request.
+  const deferTimed: WasmVm['defer'] = function (this: WasmVm, action) {
+    originalDefer.call(this, () => {
+      stack.push(0);
+      const t0 = now();
+      try {
+        action();
+      } finally {
+        const elapsed = now() - t0;
+        const nested = stack.pop()!;
+        if (stack.length > 0) stack[stack.length - 1]! += elapsed;
+        into.deferred.ms += Math.max(0, elapsed - nested - overheadMs);
+        into.deferred.count++;
+      }
+    });
+  };
+  const self = vm as { call: WasmVm['call']; defer: WasmVm['defer'] };
+  self.call = timed;
+  self.defer = deferTimed;
   return () => {
-    (vm as { call: WasmVm['call'] }).call = original;
+    self.call = original;
+    self.defer = originalDefer;
   };
 }

@@ -446,7 +446,23 @@ export function buildProgram(): Command {
     .description(
       'measure what a filter costs per request, per callback and in memory, against an empty pass-through module',
     )
-    .argument('<module>', 'path to a proxy-wasm module (.wasm)')
+    .argument('<module>', 'path to a proxy-wasm module (.wasm); with --compare, module A')
+    .argument('[b]', 'with --compare: module B, measured against A in the same run')
+    .option('--compare', 'compare two modules (A B) alternating in one run: the difference, its spread, and a verdict')
+    .option(
+      '--max-regression <pct>',
+      '--compare: exit 9 when B is slower than A by more than this (e.g. 5%), beyond the noise',
+    )
+    .addOption(
+      new Option(
+        '--clock <clock>',
+        '--compare: the clock the difference and --max-regression use (default cpu)',
+      ).choices(['cpu', 'wall']),
+    )
+    .option(
+      '--max-units-regression <pct>',
+      '--compare: exit 9 when B runs more metered units per request than A by more than this',
+    )
     .option('-c, --config <json|@file>', 'plugin configuration (JSON text, or @path to a file)')
     .option('--vm-config <json|@file>', 'VM configuration passed to proxy_on_vm_start')
     .option('--root-id <id>', 'root id of the plugin to run', '')
@@ -461,7 +477,9 @@ export function buildProgram(): Command {
     .option('--connections <n>', '--proxy: concurrent connections', '32')
     .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
     .addOption(outputOption(['table', 'json'], 'table'))
-    .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
+    .action(async (module: string, b: string | undefined, opts) =>
+      (await import('./commands/bench.js')).bench(module, b, opts),
+    );
 
   // --- bench-control-plane ---
   program

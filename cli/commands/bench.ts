@@ -25,6 +25,10 @@ interface BenchCliOptions {
   connections: string;
   proxyDuration: string;
   metered?: boolean;
+  compare?: boolean;
+  maxRegression?: string;
+  maxUnitsRegression?: string;
+  clock?: 'cpu' | 'wall';
   output: OutputFormat;
 }
 
@@ -69,28 +73,8 @@ async function loadScenario(path: string): Promise<Scenario> {
   return parseScenario(text, path);
 }
 
-export async function bench(modulePath: string, opts: BenchCliOptions): Promise<void> {
-  if (opts.duration !== undefined && opts.requests !== undefined) {
-    throw new CliError('bench: pass either --duration or --requests, not both', ExitCode.usage);
-  }
-  // Minutes of measuring must not end in "cannot write": check the report's place first.
-  if (opts.html) await checkWritable(opts.html);
-  // Flags first, so a typo is reported before any file is read.
-  const numbers = {
-    runs: positiveInt(opts.runs, '--runs'),
-    requestsPerRun: positiveInt(opts.requests, '--requests'),
-    durationSec: positiveNumber(opts.duration, '--duration'),
-    warmupRequests: positiveInt(opts.warmup, '--warmup'),
-    connections: positiveInt(opts.connections, '--connections')!,
-    proxyDuration: positiveNumber(opts.proxyDuration, '--proxy-duration')!,
-  };
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(modulePath));
-  } catch {
-    throw new CliError(`bench: cannot read module ${modulePath}; build one with "meshwasm build"`, ExitCode.notFound);
-  }
-  const scenario = opts.scenario ? await loadScenario(opts.scenario) : undefined;
+/** What a scenario and the flags give every module of a run: config, requests, clusters. */
+function scenarioSetup(scenario: Scenario | undefined, opts: BenchCliOptions) {
   const clusters: Record<string, ClusterTarget> = {};
   for (const [name, answer] of Object.entries(scenario?.clusters ?? {})) {
     if (typeof answer === 'object' && answer !== null && 'url' in answer) {
@@ -105,16 +89,94 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
   // --config on the command line wins over the scenario's config, as in "meshwasm run".
   const config = readConfigArg(opts.config) ?? scenario?.config;
   const vmConfig = readConfigArg(opts.vmConfig, '--vm-config') ?? scenario?.vmConfig;
-
-  const report: BenchReport = await runBenchmark({
-    module: bytes,
-    label: modulePath,
+  return {
     configuration: encodeConfig(config),
     vmConfig: encodeConfig(vmConfig),
     rootId: opts.rootId || scenario?.rootId,
     requests: scenario?.requests.map((r) => ({ ...r.request, response: r.response ?? r.request.response })),
     clusters,
     properties: scenario?.properties,
+  };
+}
+
+export async function bench(modulePath: string, other: string | undefined, opts: BenchCliOptions): Promise<void> {
+  if (opts.compare && other === undefined) {
+    throw new CliError('bench: --compare takes two modules: meshwasm bench --compare A.wasm B.wasm', ExitCode.usage);
+  }
+  if (!opts.compare && other !== undefined) {
+    throw new CliError(
+      `bench: one module at a time; to compare ${modulePath} with ${other}, add --compare`,
+      ExitCode.usage,
+    );
+  }
+  if (
+    !opts.compare &&
+    (opts.maxRegression !== undefined || opts.maxUnitsRegression !== undefined || opts.clock !== undefined)
+  ) {
+    throw new CliError(
+      'bench: --max-regression, --max-units-regression and --clock need --compare A.wasm B.wasm',
+      ExitCode.usage,
+    );
+  }
+  if (opts.compare && (opts.html || opts.proxy)) {
+    throw new CliError(
+      `bench: --compare does not take ${opts.html ? '--html' : '--proxy'}; run "meshwasm bench" on each module for those`,
+      ExitCode.usage,
+    );
+  }
+  if (opts.duration !== undefined && opts.requests !== undefined) {
+    throw new CliError('bench: pass either --duration or --requests, not both', ExitCode.usage);
+  }
+  // Minutes of measuring must not end in "cannot write": check the report's place first.
+  if (opts.html) await checkWritable(opts.html);
+  // Flags first, so a typo is reported before any file is read.
+  const numbers = {
+    runs: positiveInt(opts.runs, '--runs'),
+    requestsPerRun: positiveInt(opts.requests, '--requests'),
+    durationSec: positiveNumber(opts.duration, '--duration'),
+    warmupRequests: positiveInt(opts.warmup, '--warmup'),
+    connections: positiveInt(opts.connections, '--connections')!,
+    proxyDuration: positiveNumber(opts.proxyDuration, '--proxy-duration')!,
+  };
+  if (opts.compare && other !== undefined) {
+    const { benchCompare, parsePercent } = await import('./bench-compare.js');
+    const thresholds = {
+      maxRegressionPct: parsePercent(opts.maxRegression, '--max-regression'),
+      maxUnitsRegressionPct: parsePercent(opts.maxUnitsRegression, '--max-units-regression'),
+    };
+    const scenario = opts.scenario ? await loadScenario(opts.scenario) : undefined;
+    return benchCompare({
+      pathA: modulePath,
+      pathB: other,
+      ...scenarioSetup(scenario, opts),
+      ...thresholds,
+      runs: numbers.runs,
+      requestsPerRun: numbers.requestsPerRun,
+      durationSec: numbers.durationSec,
+      warmupRequests: numbers.warmupRequests,
+      metered: opts.metered === true,
+      clock: opts.clock,
+      output: opts.output,
+    });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(modulePath));
+  } catch {
+    throw new CliError(`bench: cannot read module ${modulePath}; build one with "meshwasm build"`, ExitCode.notFound);
+  }
+  const scenario = opts.scenario ? await loadScenario(opts.scenario) : undefined;
+  const { configuration, vmConfig, rootId, requests, clusters, properties } = scenarioSetup(scenario, opts);
+
+  const report: BenchReport = await runBenchmark({
+    module: bytes,
+    label: modulePath,
+    configuration,
+    vmConfig,
+    rootId,
+    requests,
+    clusters,
+    properties,
     runs: numbers.runs,
     requestsPerRun: numbers.requestsPerRun,
     durationSec: numbers.durationSec,
@@ -128,8 +190,8 @@ export async function bench(modulePath: string, opts: BenchCliOptions): Promise<
     report.proxy = await runProxyLoad({
       module: bytes,
       label: modulePath,
-      configuration: encodeConfig(config),
-      rootId: opts.rootId || scenario?.rootId,
+      configuration,
+      rootId,
       request: scenario?.requests[0]?.request,
       connections: numbers.connections,
       durationSec: numbers.proxyDuration,
