@@ -96,7 +96,12 @@ class LoadedWasmFilter implements LoadedFilter {
 
   private boot(): Plugin {
     const s = this.spec;
-    const vm = this.host.loadVm(s.module, { vmId: s.vmId ?? '', env: s.env, label: `module of filter "${s.name}"` });
+    const vm = this.host.loadVm(s.module, {
+      vmId: s.vmId ?? '',
+      env: s.env,
+      label: `module of filter "${s.name}"`,
+      modulePath: s.modulePath,
+    });
     vm.logLevel = LOG_LEVELS.indexOf(this.logLevel);
     const configuration = typeof s.configuration === 'string' ? Buffer.from(s.configuration) : s.configuration;
     return this.host.startPlugin(vm, {

@@ -81,6 +81,7 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
       kind: 'wasm',
       name: m.name ?? defaultFilterName(m.file),
       module,
+      modulePath: m.file,
       configuration: readConfigArg(m.config) ?? '',
       rootId: m.rootId ?? '',
       failStrategy: (m.failStrategy as FailStrategy) ?? 'FAIL_CLOSE',
@@ -200,8 +201,10 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
             callback: e.trap.callback,
             policy: e.trap.policy,
             reason: e.trap.message,
+            ...(e.trap.stack ? { stack: e.trap.stack } : {}),
           },
-          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}; its VM failed (${e.trap.policy})`,
+          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}: ${e.trap.message}; its VM failed (${e.trap.policy})` +
+            (e.trap.stack ?? []).map((l) => `\n    ${l}`).join(''),
         );
     },
   });

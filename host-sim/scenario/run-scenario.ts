@@ -3,6 +3,7 @@ import { createHarness, type HarnessOptions } from '../harness/index.js';
 import type { ClusterTarget } from '../http-upstream.js';
 import type { FailStrategy } from '../plugin.js';
 import type { GrpcCallRecord } from '../grpc-callouts.js';
+import type { TrapFrame } from '../errors.js';
 import type { Scenario } from './scenario.js';
 
 export interface HeaderDiff {
@@ -16,12 +17,19 @@ export interface RequestReport {
   upstream: { reached: boolean; headers: Record<string, string>; body: string; diff: HeaderDiff };
   downstream: { status: number; headers: Record<string, string>; body: string; diff: HeaderDiff; reset: boolean };
   localReply?: { status: number; body: string; details: string; headers: Record<string, string> };
-  trap?: { callback: string; function?: string; message: string; policy: string };
+  trap?: { callback: string; function?: string; message: string; policy: string; frames?: TrapFrame[] };
   /**
    * Traps outside a stream while this request (or its advanceMs) ran: an http call response,
    * on_tick, on_queue_ready. Each fails the VM, as in Envoy.
    */
-  vmTraps: { plugin: string; callback: string; function?: string; message: string; logged?: string }[];
+  vmTraps: {
+    plugin: string;
+    callback: string;
+    function?: string;
+    message: string;
+    logged?: string;
+    frames?: TrapFrame[];
+  }[];
   stalled: boolean;
   logs: { level: string; message: string }[];
   httpCalls: {
@@ -51,7 +59,7 @@ export interface ConnectionReport {
   upstream: { received: string; ended: boolean };
   downstream: { received: string; ended: boolean };
   closed?: { by: string; reason: string };
-  trap?: { callback: string; function?: string; message: string };
+  trap?: { callback: string; function?: string; message: string; frames?: TrapFrame[] };
   logs: { level: string; message: string }[];
   grpcCalls: GrpcCallReport[];
   metrics: Record<string, number>;
@@ -121,6 +129,8 @@ export async function runScenario(
      * not be stopped, and metering would rewrite the module and drop its sourceMappingURL.
      */
     unlimited?: boolean;
+    /** Where module bytes were read from, to find a debug build's source map for trap frames. */
+    modulePath?: string;
   } = {},
 ): Promise<ScenarioReport> {
   const clusters: Record<string, ClusterTarget> = {};
@@ -130,6 +140,7 @@ export async function runScenario(
   }
   const harnessOpts: HarnessOptions = {
     module,
+    modulePath: opts.modulePath,
     config: opts.config ?? scenario.config,
     vmConfig: opts.vmConfig ?? scenario.vmConfig,
     rootId: opts.rootId ?? scenario.rootId ?? '',
@@ -178,7 +189,13 @@ export async function runScenario(
           }
         : undefined,
       trap: r.trap
-        ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy }
+        ? {
+            callback: r.trap.callback,
+            function: r.trap.function,
+            message: r.trap.message,
+            policy: r.trap.policy,
+            frames: r.trap.frames,
+          }
         : undefined,
       vmTraps: [],
       stalled: r.stalled,
@@ -200,6 +217,7 @@ export async function runScenario(
       function: t.function,
       message: t.message,
       logged: t.logged,
+      frames: t.frames,
     }));
   }
   const connections: ConnectionReport[] = [];
@@ -219,7 +237,12 @@ export async function runScenario(
       downstream: { received: c.downstreamReceived(), ended: c.downstreamEnded },
       closed: closed ? { by: closed.by, reason: closed.reason } : undefined,
       trap: closed?.trap
-        ? { callback: closed.trap.callback, function: closed.trap.function, message: closed.trap.message }
+        ? {
+            callback: closed.trap.callback,
+            function: closed.trap.function,
+            message: closed.trap.message,
+            frames: closed.trap.frames,
+          }
         : undefined,
       logs: h.logs.slice(logStart).map((l) => ({ level: l.level, message: l.message })),
       grpcCalls: grpcReports(h.grpcCalls().slice(grpcBefore)),
