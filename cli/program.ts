@@ -93,6 +93,15 @@ export function buildProgram(): Command {
     .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run") replayed after each good build')
     .option('--upstream <url>', 'also run "meshwasm proxy" in front of this upstream and swap each good build into it')
     .option('--listen <host:port>', 'with --upstream: where the proxy listens', '127.0.0.1:10000')
+    .option(
+      '--proxy-admin <url>',
+      'swap each good build into a running "meshwasm proxy --admin PORT --hot-swap" (its admin URL) instead',
+    )
+    .option('--filter <name>', "with --proxy-admin: the filter to swap (default: the project's package name)")
+    .option(
+      '--test [script]',
+      'run "npm run <script>" (default: test) after each good build; failing tests keep the last good module serving',
+    )
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/dev.js')).dev(dir, opts));
 
@@ -387,6 +396,10 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option(
+      '--hot-swap',
+      'with --admin: accept PUT /filters/NAME/module there (how "meshwasm dev --proxy-admin" swaps builds in)',
+    )
     .option('--max-headers-count <n>', "requests with more headers get 431 (Envoy's max_headers_count)", '100')
     .option(
       '--stream-idle-timeout <ms>',

@@ -23,6 +23,7 @@ interface ProxyCliOptions {
   namespace: string;
   cluster: string[];
   admin?: string;
+  hotSwap?: boolean;
   routeHeader?: string;
   timeout: string;
   pathNormalization: PathNormalization;
@@ -129,6 +130,8 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
     throw new CliError(`proxy: --admin "${opts.admin}" is not a port number`, ExitCode.invalidInput);
   }
+  if (opts.hotSwap && adminPort === undefined)
+    throw new CliError('proxy: --hot-swap needs --admin PORT (the swap is a PUT on the admin listener)', ExitCode.usage);
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
@@ -169,6 +172,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     upstream: opts.upstream,
     clusters,
     adminPort,
+    adminHotSwap: opts.hotSwap === true,
     filters,
     logLevel: opts.logLevel,
     routeHeader: opts.routeHeader,
