@@ -26,7 +26,7 @@ export function swappedChain(
   configuration?: string,
 ): FilterSpec[] {
   const target = current.find((f) => f.name === name);
-  if (!target || target.spec.kind !== 'wasm') {
+  if (target?.spec.kind !== 'wasm') {
     const names = current.filter((f) => f.kind === 'wasm').map((f) => `"${f.name}"`);
     throw new SwapRefused(
       404,
@@ -44,18 +44,27 @@ export function swappedChain(
  * The module and optional configuration of a swap request: the raw module
  * (`content-type: application/wasm`), or JSON `{ "module": base64, "configuration": string }`.
  */
-export function parseSwapBody(body: Buffer, contentType: string | undefined): { module: Uint8Array; configuration?: string } {
+export function parseSwapBody(
+  body: Buffer,
+  contentType: string | undefined,
+): { module: Uint8Array; configuration?: string } {
   if ((contentType ?? '').startsWith('application/json')) {
     let parsed: { module?: unknown; configuration?: unknown };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
     } catch (err) {
-      throw new SwapRefused(400, `the JSON body does not parse (${(err as Error).message}); send { "module": base64, "configuration": string }`);
+      throw new SwapRefused(
+        400,
+        `the JSON body does not parse (${(err as Error).message}); send { "module": base64, "configuration": string }`,
+      );
     }
     if (typeof parsed.module !== 'string')
       throw new SwapRefused(400, 'the JSON body has no "module" (the .wasm as base64)');
     if (parsed.configuration !== undefined && typeof parsed.configuration !== 'string')
-      throw new SwapRefused(400, '"configuration" must be a string (the plugin configuration exactly as the filter reads it)');
+      throw new SwapRefused(
+        400,
+        '"configuration" must be a string (the plugin configuration exactly as the filter reads it)',
+      );
     return {
       module: new Uint8Array(Buffer.from(parsed.module, 'base64')),
       ...(parsed.configuration !== undefined ? { configuration: parsed.configuration } : {}),

@@ -131,7 +131,10 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     throw new CliError(`proxy: --admin "${opts.admin}" is not a port number`, ExitCode.invalidInput);
   }
   if (opts.hotSwap && adminPort === undefined)
-    throw new CliError('proxy: --hot-swap needs --admin PORT (the swap is a PUT on the admin listener)', ExitCode.usage);
+    throw new CliError(
+      'proxy: --hot-swap needs --admin PORT (the swap is a PUT on the admin listener)',
+      ExitCode.usage,
+    );
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);

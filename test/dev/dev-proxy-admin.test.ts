@@ -155,7 +155,9 @@ describe('meshwasm dev --proxy-admin --test: swaps into a proxy it did not start
       body: new Uint8Array(readFileSync(path.join(project, 'build', 'release.wasm'))),
     });
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: string }).error).toContain('no wasm filter "nope" in the chain; it has "tagger"');
+    expect(((await res.json()) as { error: string }).error).toContain(
+      'no wasm filter "nope" in the chain; it has "tagger"',
+    );
     expect(await tag('/five')).toBe('edited; path=/five');
   });
 });
