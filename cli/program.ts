@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { moduleArgsCollector } from './module-args.js';
 
@@ -10,8 +10,24 @@ import { moduleArgsCollector } from './module-args.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** `-o` as every reporting command spells it. */
-export const outputOption = (choices: string[] = ['text', 'json'], dflt = 'text') =>
-  new Option('-o, --output <format>', 'output format').choices(choices).default(dflt);
+export const outputOption = (
+  choices: string[] = ['text', 'json'],
+  dflt = 'text',
+  aliases: Record<string, string> = {},
+) =>
+  new Option('-o, --output <format>', 'output format')
+    .choices(choices)
+    .default(dflt)
+    .argParser((value: string) => {
+      // Old spellings of the human format (bench's "table", attach's "yaml") until 0.3.
+      const canonical = aliases[value];
+      if (canonical) {
+        process.stderr.write(`meshwasm: -o ${value} is now -o ${canonical}; "${value}" is accepted until 0.3\n`);
+        return canonical;
+      }
+      if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+      return value;
+    });
 
 /** Repeatable `--flag k=v` style options collect into an array. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -294,7 +310,8 @@ export function buildProgram(): Command {
         .default('Error'),
     )
     .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
-    .addOption(outputOption(['yaml', 'json'], 'yaml'))
+    // text is the manifest as YAML, what kubectl applies
+    .addOption(outputOption(['text', 'json'], 'text', { yaml: 'text' }))
     .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
 
   program
@@ -473,7 +490,7 @@ export function buildProgram(): Command {
     .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
     .option('--connections <n>', '--proxy: concurrent connections', '32')
     .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
-    .addOption(outputOption(['table', 'json'], 'table'))
+    .addOption(outputOption(['text', 'json'], 'text', { table: 'text' }))
     .action(async (module: string, opts) => (await import('./commands/bench.js')).bench(module, opts));
 
   // --- analyze ---
@@ -492,7 +509,8 @@ export function buildProgram(): Command {
     )
     .option('--password-stdin', 'read the registry password from stdin')
     .option(
-      '--registry-credentials <docker-config.json>',
+      // A short placeholder: commander wraps descriptions only when their column is 40+ wide.
+      '--registry-credentials <file>',
       'a docker config.json with registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
       collect,
     )
