@@ -151,7 +151,7 @@ function formatReport(report: ScenarioReport): string {
     for (const c of r.httpCalls) {
       const resp = c.response as { status?: number; failure?: string } | undefined;
       lines.push(
-        `  http call -> ${c.cluster} ${c.headers[':method'] ?? ''} ${c.headers[':path'] ?? ''}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
+        `  http call -> ${c.cluster} ${header(c.headers, ':method')} ${header(c.headers, ':path')}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
       );
     }
     pushGrpc(lines, r.grpcCalls);
@@ -194,3 +194,5 @@ function pushDiff(
   for (const [k, v] of d.removed) lines.push(`    - ${k}: ${v}`);
   if (!d.added.length && !d.changed.length && !d.removed.length) lines.push('    (headers unchanged)');
 }
+
+const header = (pairs: [string, string][], name: string): string => pairs.find(([k]) => k === name)?.[1] ?? '';

@@ -14,9 +14,11 @@ export interface HeaderDiff {
 
 export interface RequestReport {
   name: string;
-  upstream: { reached: boolean; headers: Record<string, string>; body: string; diff: HeaderDiff };
-  downstream: { status: number; headers: Record<string, string>; body: string; diff: HeaderDiff; reset: boolean };
-  localReply?: { status: number; body: string; details: string; headers: Record<string, string> };
+  // Headers are ordered [name, value] pairs, as the harness gives them (a repeated header, such as
+  // set-cookie, stays two pairs).
+  upstream: { reached: boolean; headers: HeaderPairs; body: string; diff: HeaderDiff };
+  downstream: { status: number; headers: HeaderPairs; body: string; diff: HeaderDiff; reset: boolean };
+  localReply?: { status: number; body: string; details: string; headers: HeaderPairs };
   trap?: { callback: string; function?: string; message: string; policy: string; frames?: TrapFrame[] };
   /**
    * Traps outside a stream while this request (or its advanceMs) ran: an http call response,
@@ -34,7 +36,7 @@ export interface RequestReport {
   logs: { level: string; message: string }[];
   httpCalls: {
     cluster: string;
-    headers: Record<string, string>;
+    headers: HeaderPairs;
     body: string;
     timeoutMs: number;
     response?: unknown;
@@ -166,7 +168,7 @@ export async function runScenario(
       name: step.name ?? `request ${i + 1}`,
       upstream: {
         reached: r.upstream.reached,
-        headers: toRecord(r.upstream.headers),
+        headers: r.upstream.headers,
         body: r.upstream.body,
         // Nothing reached the upstream (a local reply): nothing was added or removed on the way there.
         diff: r.upstream.reached
@@ -175,7 +177,7 @@ export async function runScenario(
       },
       downstream: {
         status: r.downstream.status,
-        headers: toRecord(r.downstream.headers),
+        headers: r.downstream.headers,
         body: r.downstream.body,
         diff: diffHeaders(responseHeaders, r.downstream.headers),
         reset: r.downstream.reset,
@@ -185,7 +187,7 @@ export async function runScenario(
             status: r.localReply.status,
             body: r.localReply.body,
             details: r.localReply.details,
-            headers: toRecord(r.localReply.headers),
+            headers: r.localReply.headers,
           }
         : undefined,
       trap: r.trap
@@ -202,7 +204,7 @@ export async function runScenario(
       logs: r.logs.map((l) => ({ level: l.level, message: l.message })),
       httpCalls: r.httpCalls.map((c) => ({
         cluster: c.cluster,
-        headers: toRecord(c.headers),
+        headers: c.headers,
         body: Buffer.from(c.body).toString('utf8'),
         timeoutMs: c.timeoutMs,
         response: c.response,
