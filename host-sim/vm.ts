@@ -222,8 +222,11 @@ export class WasmVm implements VmScope {
     this.depth++;
     let result: number | undefined;
     // A debug build's trap shows every wasm frame; release builds keep V8's default on the hot path.
-    const stackLimit = Error.stackTraceLimit;
-    if (this.sourceMap) Error.stackTraceLimit = MAPPED_STACK_LIMIT;
+    let stackLimit: number | undefined;
+    if (this.sourceMap) {
+      stackLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = MAPPED_STACK_LIMIT;
+    }
     try {
       // Callbacks take 1 to 5 arguments; calling with them spelled out spares V8 a spread per call.
       switch (args.length) {
@@ -242,7 +245,7 @@ export class WasmVm implements VmScope {
     } catch (err) {
       this.failed = this.trapInfo(name, err);
     } finally {
-      if (this.sourceMap) Error.stackTraceLimit = stackLimit;
+      if (stackLimit !== undefined) Error.stackTraceLimit = stackLimit;
       this.depth--;
       this.current = prev;
     }
