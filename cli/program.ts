@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { moduleArgsCollector } from './module-args.js';
 
@@ -10,8 +10,24 @@ import { moduleArgsCollector } from './module-args.js';
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** `-o` as every reporting command spells it. */
-export const outputOption = (choices: string[] = ['text', 'json'], dflt = 'text') =>
-  new Option('-o, --output <format>', 'output format').choices(choices).default(dflt);
+export const outputOption = (
+  choices: string[] = ['text', 'json'],
+  dflt = 'text',
+  aliases: Record<string, string> = {},
+) =>
+  new Option('-o, --output <format>', 'output format')
+    .choices(choices)
+    .default(dflt)
+    .argParser((value: string) => {
+      // Old spellings of the human format (bench's "table", attach's "yaml") until 0.3.
+      const canonical = aliases[value];
+      if (canonical) {
+        process.stderr.write(`meshwasm: -o ${value} is now -o ${canonical}; "${value}" is accepted until 0.3\n`);
+        return canonical;
+      }
+      if (!choices.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+      return value;
+    });
 
 /** Repeatable `--flag k=v` style options collect into an array. */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -93,6 +109,15 @@ export function buildProgram(): Command {
     .option('-s, --scenario <file>', 'YAML scenario (the format of "meshwasm run") replayed after each good build')
     .option('--upstream <url>', 'also run "meshwasm proxy" in front of this upstream and swap each good build into it')
     .option('--listen <host:port>', 'with --upstream: where the proxy listens', '127.0.0.1:10000')
+    .option(
+      '--proxy-admin <url>',
+      'swap each good build into a running "meshwasm proxy --admin PORT --hot-swap" (its admin URL) instead',
+    )
+    .option('--filter <name>', "with --proxy-admin: the filter to swap (default: the project's package name)")
+    .option(
+      '--test [script]',
+      'run "npm run <script>" (default: test) after each good build; failing tests keep the last good module serving',
+    )
     .addOption(outputOption())
     .action(async (dir: string, opts) => (await import('./commands/dev.js')).dev(dir, opts));
 
@@ -285,7 +310,8 @@ export function buildProgram(): Command {
         .default('Error'),
     )
     .option('--plain-http', 'plain HTTP to the registry while analyzing (loopback registries use it anyway)')
-    .addOption(outputOption(['yaml', 'json'], 'yaml'))
+    // text is the manifest as YAML, what kubectl applies
+    .addOption(outputOption(['text', 'json'], 'text', { yaml: 'text' }))
     .action(async (ref: string, opts) => (await import('./commands/attach.js')).attach(ref, opts));
 
   program
@@ -387,6 +413,10 @@ export function buildProgram(): Command {
     )
     .option('--timeout <ms>', 'route timeout: how long the upstream may take to answer (0: none)', '15000')
     .option('--admin <port>', 'admin listener with /stats and /ready (0: any free port)')
+    .option(
+      '--hot-swap',
+      'with --admin: accept PUT /filters/NAME/module there (how "meshwasm dev --proxy-admin" swaps builds in)',
+    )
     .option('--max-headers-count <n>', "requests with more headers get 431 (Envoy's max_headers_count)", '100')
     .option(
       '--stream-idle-timeout <ms>',
@@ -476,7 +506,7 @@ export function buildProgram(): Command {
     .option('--proxy', 'also load the filter through "meshwasm proxy" on 127.0.0.1 with wrk')
     .option('--connections <n>', '--proxy: concurrent connections', '32')
     .option('--proxy-duration <seconds>', '--proxy: seconds of load per setup', '5')
-    .addOption(outputOption(['table', 'json'], 'table'))
+    .addOption(outputOption(['text', 'json'], 'text', { table: 'text' }))
     .action(async (module: string, b: string | undefined, opts) =>
       (await import('./commands/bench.js')).bench(module, b, opts),
     );
@@ -496,7 +526,7 @@ export function buildProgram(): Command {
     .option('--phase-timeout <seconds>', 'give up waiting for ACKs after this long', '120')
     .option('--module-bytes <n>', 'size of the modules proxies download', '4096')
     .option('--html <file>', 'also write an HTML report with a chart')
-    .addOption(outputOption(['table', 'json'], 'table'))
+    .addOption(outputOption(['text', 'json'], 'text'))
     .action(async (opts) => (await import('./commands/bench-control-plane.js')).benchControlPlaneCommand(opts));
 
   // --- analyze ---
@@ -515,7 +545,8 @@ export function buildProgram(): Command {
     )
     .option('--password-stdin', 'read the registry password from stdin')
     .option(
-      '--registry-credentials <docker-config.json>',
+      // A short placeholder: commander wraps descriptions only when their column is 40+ wide.
+      '--registry-credentials <file>',
       'a docker config.json with registry credentials (repeatable); default: the pull secret in the input, then ~/.docker/config.json',
       collect,
     )

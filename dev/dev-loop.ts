@@ -5,6 +5,8 @@ import { type BuildTarget, buildProject } from '../builder/index.js';
 import { parseScenario } from '../host-sim/scenario/scenario.js';
 import { runScenario } from '../host-sim/scenario/run-scenario.js';
 import { type RunningProxy, startProxy } from '../proxy/index.js';
+import { swapIntoProxy } from './remote-swap.js';
+import { runNpmScript } from './run-tests.js';
 import { watchSources } from './watch-sources.js';
 
 export interface DevOptions {
@@ -19,6 +21,15 @@ export interface DevOptions {
   upstream?: string;
   listenHost?: string;
   listenPort?: number;
+  /**
+   * Instead of `upstream`: the admin listener of a `meshwasm proxy --admin PORT --hot-swap` that
+   * `dev` did not start; each good build is swapped into it (the filter named `filterName`).
+   */
+  proxyAdmin?: string;
+  /** The filter to swap in that proxy; default the project's package name (as the proxy names it). */
+  filterName?: string;
+  /** Run `npm run <test>` after each good build; a failing run keeps the last good module serving. */
+  test?: string;
   /** One report per cycle, the first one included. */
   onCycle: (report: CycleReport) => void;
 }
@@ -37,6 +48,8 @@ export interface CycleReport {
   error?: string;
   /** The proxy's chain version after the swap; on a failed cycle, the one still serving. */
   proxyVersion?: string;
+  /** The project's tests (`--test`), run after the build and before the swap. */
+  test?: { script: string; ok: boolean; ms: number };
   scenario?: { requests: number; traps: number; statuses: (number | 'reset' | 'not reached')[] };
 }
 
@@ -50,11 +63,15 @@ export interface RunningDev {
 /**
  * Builds once, then after every change. A build that fails (exit 8 territory: compile errors, a
  * module the checks refuse) changes nothing: the builder writes no module then, and the proxy
- * keeps serving the last good one, so the author sees the error and traffic keeps flowing.
+ * keeps serving the last good one, so the author sees the error and traffic keeps flowing. With
+ * `test`, failing tests stop the cycle the same way, before the swap.
  */
 export async function startDev(opts: DevOptions): Promise<RunningDev> {
   const dir = path.resolve(opts.dir);
   let proxy: RunningProxy | undefined;
+  /** The chain version the proxy given by --proxy-admin serves since our last swap. */
+  let remoteVersion: string | undefined;
+  const filterName = opts.filterName ?? packageName(dir);
   let cycle = 0;
   let running: Promise<void> = Promise.resolve();
   let again: string[] | null = null;
@@ -73,10 +90,17 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
       report.module = built.outFile;
       report.sizeBytes = built.sizeBytes;
       const bytes = new Uint8Array(await readFile(built.outFile));
-      if (opts.upstream) {
-        const filters = [
-          { kind: 'wasm' as const, name: packageName(dir), module: bytes, configuration: configuration() },
-        ];
+      if (opts.test) {
+        // Before the swap: a module that fails its own tests does not reach the proxy.
+        const t = await runNpmScript(dir, opts.test);
+        report.test = { script: opts.test, ok: t.ok, ms: t.ms };
+        if (!t.ok) throw new Error(`tests failed ("npm run ${opts.test}"), not swapped in:\n${t.tail}`);
+      }
+      if (opts.proxyAdmin) {
+        remoteVersion = await swapIntoProxy(opts.proxyAdmin, filterName, bytes, configuration());
+        report.proxyVersion = remoteVersion;
+      } else if (opts.upstream) {
+        const filters = [{ kind: 'wasm' as const, name: filterName, module: bytes, configuration: configuration() }];
         if (!proxy) {
           proxy = await startProxy({
             upstream: opts.upstream,
@@ -102,8 +126,12 @@ export async function startDev(opts: DevOptions): Promise<RunningDev> {
       }
       report.ok = !report.scenario || report.scenario.traps === 0;
     } catch (err) {
-      report.error = (err as Error).message.split('\n').slice(0, 6).join('\n');
+      report.error = (err as Error).message
+        .split('\n')
+        .slice(0, report.test && !report.test.ok ? 14 : 6)
+        .join('\n');
       if (proxy) report.proxyVersion = proxy.chain().version;
+      else if (remoteVersion) report.proxyVersion = remoteVersion;
     }
     report.ms = Math.round(performance.now() - started);
     opts.onCycle(report);

@@ -29,8 +29,25 @@ export interface TrapInfo {
   callback: string;
   function?: string;
   message: string;
+  /**
+   * The wasm frames at the trap, innermost first, each mapped to its source line when the module
+   * has a source map (a debug build); host frames are left out.
+   */
+  frames?: TrapFrame[];
   /** Set when the host stopped the VM for a limit rather than the guest trapping by itself. */
   limit?: 'deadline' | 'memory';
+}
+
+/** One wasm frame of a trap: the function, and where in its source (1-based) when mapped. */
+export interface TrapFrame {
+  function: string;
+  /** "assembly/index.ts:12:5", from the module's source map. */
+  at?: string;
+}
+
+/** A trap's frames as stack lines ("at checkPath (assembly/index.ts:12:5)"), innermost first. */
+export function frameLines(frames: TrapFrame[] | undefined): string[] {
+  return (frames ?? []).map((f) => `at ${f.function}${f.at ? ` (${f.at})` : ''}`);
 }
 
 /**

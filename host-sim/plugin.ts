@@ -8,7 +8,7 @@ import type {
   ProxyContext,
   RootContextCalls,
 } from './context.js';
-import { ConfigureError, mostTellingLine, type TrapInfo, type VmTrap } from './errors.js';
+import { ConfigureError, frameLines, mostTellingLine, type TrapInfo, type VmTrap } from './errors.js';
 import { propertyBytes, type PropertyValue } from './properties.js';
 import { GrpcCallouts } from './grpc-callouts.js';
 import type { GrpcCluster } from './grpc-upstream.js';
@@ -147,7 +147,13 @@ export class Plugin implements ProxyContext, RootContextCalls {
     const telling = mostTellingLine(logs);
     throw new ConfigureError(
       `plugin "${this.name}" trapped in ${callback}${t.function ? ` (in ${t.function})` : ''}: ${t.message}` +
-        (telling ? `; the filter logged: ${telling}` : ''),
+        (telling ? `; the filter logged: ${telling}` : '') +
+        // A debug build's frames, mapped to its source, follow as a stack.
+        (t.frames?.some((f) => f.at)
+          ? frameLines(t.frames)
+              .map((l) => `\n    ${l}`)
+              .join('')
+          : ''),
       logs,
       t,
     );

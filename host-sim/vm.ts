@@ -1,9 +1,12 @@
 import { GuestMemory } from './abi/memory.js';
 import type { AbiVersion } from './abi/constants.js';
 import type { HostServices, ProxyContext, VmScope } from './context.js';
-import { HostError, type TrapInfo } from './errors.js';
+import { HostError, type TrapFrame, type TrapInfo } from './errors.js';
 import { inspectModule, type ModuleInfo } from './module/inspect.js';
 import { readFunctionNames, trapFunction } from './module/name-section.js';
+import { MeteredOffsets } from './module/metered-offsets.js';
+import { WasmSourceMap } from './module/source-map.js';
+import { wasmStackFrames } from './module/stack-frames.js';
 import { wasiImports, ProcExit } from './module/wasi.js';
 import { loggingCalls } from './hostcalls/logging.js';
 import { headerCalls } from './hostcalls/headers.js';
@@ -47,7 +50,15 @@ export interface VmOptions {
    * (module/meter.ts; call loadMeter() first) and its memory maximum lowered to the limit.
    */
   limits?: VmLimitOptions;
+  /**
+   * Where the module was read from: its source map (a debug build's, found through the module's
+   * sourceMappingURL or beside it) maps every wasm frame of a trap to its .ts line.
+   */
+  modulePath?: string;
 }
+
+/** Wasm frames kept for a trap in a module with a source map (V8 keeps 10 frames by default). */
+const MAPPED_STACK_LIMIT = 64;
 
 /** The host functions of each area, keyed by import name, for module "env". */
 function envImports(vm: WasmVm): Record<string, HostFn> {
@@ -98,6 +109,9 @@ export class WasmVm implements VmScope {
   private instance!: WebAssembly.Instance;
   private exportsByName!: Record<string, Exported | undefined>;
   private names: Map<number, string>;
+  private readonly sourceMap: WasmSourceMap | undefined;
+  /** Set when the VM runs a metered copy: its offsets go back to the built module's. */
+  private readonly meteredOffsets: MeteredOffsets | undefined;
   readonly limits: VmLimits | undefined;
   private budget: WebAssembly.Global | undefined;
   /** The context host functions act on (proxy_set_effective_context can change it). */
@@ -124,13 +138,16 @@ export class WasmVm implements VmScope {
     }
     const envoy = this.envoy;
     this.info = inspectModule(bytes, (abi) => importsOf(envoy, abi), this.label, `Envoy ${envoy.envoy}`);
+    this.sourceMap = WasmSourceMap.forModule(this.info.module, opts.modulePath);
+    const builtNames = this.sourceMap ? readFunctionNames(this.info.module) : undefined;
     if (opts.limits) {
       // Validated and described from the module as shipped; run as metered and memory-limited.
       this.limits = new VmLimits(opts.limits);
       const limited = limitMemory(meterModule(bytes), this.limits.memoryBytes, this.label);
       this.info = { ...this.info, module: new WebAssembly.Module(limited as Uint8Array<ArrayBuffer>) };
-    }
-    this.names = readFunctionNames(this.info.module);
+      this.names = readFunctionNames(this.info.module);
+      if (builtNames) this.meteredOffsets = new MeteredOffsets(bytes, builtNames, limited, this.names);
+    } else this.names = builtNames ?? readFunctionNames(this.info.module);
     this.vmId = opts.vmId ?? '';
     this.vmConfig = opts.vmConfig ?? new Uint8Array(0);
     this.env = opts.env ?? {};
@@ -204,6 +221,12 @@ export class WasmVm implements VmScope {
     if (this.depth === 0) this.limits?.begin(name);
     this.depth++;
     let result: number | undefined;
+    // A debug build's trap shows every wasm frame; release builds keep V8's default on the hot path.
+    let stackLimit: number | undefined;
+    if (this.sourceMap) {
+      stackLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = MAPPED_STACK_LIMIT;
+    }
     try {
       // Callbacks take 1 to 5 arguments; calling with them spelled out spares V8 a spread per call.
       switch (args.length) {
@@ -222,6 +245,7 @@ export class WasmVm implements VmScope {
     } catch (err) {
       this.failed = this.trapInfo(name, err);
     } finally {
+      if (stackLimit !== undefined) Error.stackTraceLimit = stackLimit;
       this.depth--;
       this.current = prev;
     }
@@ -251,12 +275,28 @@ export class WasmVm implements VmScope {
   }
 
   private trapInfo(callback: string, err: unknown): TrapInfo {
+    // First: it formats the stack as V8 does by default, which trapFunction reads too.
+    const frames = this.frames(err);
     let message = err instanceof Error ? err.message : String(err);
     if (err instanceof ProcExit) message = `module called proc_exit(${err.code})`;
     if (err instanceof RangeError && /memory/i.test(message)) message = `out of memory: ${message}`;
     if (err instanceof DeadlineExceeded)
-      return { callback, function: trapFunction(guestStack(err), this.names), message, limit: 'deadline' };
-    return { callback, function: trapFunction(err, this.names), message };
+      return { callback, function: trapFunction(guestStack(err), this.names), message, limit: 'deadline', ...frames };
+    return { callback, function: trapFunction(err, this.names), message, ...frames };
+  }
+
+  /** Every wasm frame of the trap, mapped through the source map when the module has one. */
+  private frames(err: unknown): { frames?: TrapFrame[] } {
+    const frames: TrapFrame[] = [];
+    for (const f of wasmStackFrames(err)) {
+      const name = this.names.get(f.index) ?? f.name ?? `wasm-function[${f.index}]`;
+      // The metered countdown the meter inlines is not the filter's code.
+      if (name === 'log_execution') continue;
+      const offset = this.meteredOffsets ? this.meteredOffsets.toOriginal(f.index, f.offset) : f.offset;
+      const pos = offset === undefined ? undefined : this.sourceMap?.lookup(offset);
+      frames.push({ function: name, ...(pos ? { at: `${pos.source}:${pos.line}:${pos.column}` } : {}) });
+    }
+    return frames.length > 0 ? { frames } : {};
   }
 
   defer(action: () => void): void {

@@ -11,6 +11,8 @@ export interface WasmFilterSpec {
   /** Plugin name (Istio: namespace.name); shows in logs and /stats. */
   name: string;
   module: Uint8Array;
+  /** The file the module was read from (a local --module): its source map maps a trap's frames. */
+  modulePath?: string;
   /** Plugin configuration exactly as proxy_on_configure reads it. */
   configuration?: string | Uint8Array;
   rootId?: string;

@@ -20,6 +20,8 @@ export interface LoadedFilter {
   /** Identity for reuse: an update that keeps a filter unchanged keeps its VM and its state. */
   readonly key: string;
   readonly sha256?: string;
+  /** What it was loaded from (the admin's hot swap builds the next chain from these). */
+  readonly spec: FilterSpec;
   /** Chains holding this filter; at zero it is disposed. */
   users: number;
   forRequest(props?: Record<string, PropertyValue>): RequestPart;
@@ -51,7 +53,7 @@ class LoadedRbacFilter implements LoadedFilter {
   readonly name: string;
   readonly key: string;
   users = 0;
-  constructor(private spec: RbacFilterSpec) {
+  constructor(readonly spec: RbacFilterSpec) {
     this.name = spec.name;
     this.key = filterKey(spec);
   }
@@ -85,7 +87,7 @@ class LoadedWasmFilter implements LoadedFilter {
 
   constructor(
     private host: Host,
-    private spec: WasmFilterSpec,
+    readonly spec: WasmFilterSpec,
     private logLevel: LogLevelName,
   ) {
     this.name = spec.name;
@@ -96,7 +98,12 @@ class LoadedWasmFilter implements LoadedFilter {
 
   private boot(): Plugin {
     const s = this.spec;
-    const vm = this.host.loadVm(s.module, { vmId: s.vmId ?? '', env: s.env, label: `module of filter "${s.name}"` });
+    const vm = this.host.loadVm(s.module, {
+      vmId: s.vmId ?? '',
+      env: s.env,
+      label: `module of filter "${s.name}"`,
+      modulePath: s.modulePath,
+    });
     vm.logLevel = LOG_LEVELS.indexOf(this.logLevel);
     const configuration = typeof s.configuration === 'string' ? Buffer.from(s.configuration) : s.configuration;
     return this.host.startPlugin(vm, {

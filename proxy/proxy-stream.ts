@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { HeaderPairs } from '../host-sim/abi/memory.js';
 import type { LocalResponse } from '../host-sim/context.js';
+import { frameLines } from '../host-sim/errors.js';
 import { FilterManager, type FilterCallbacks, type FilterStage } from '../host-sim/filter-manager.js';
 import type { Chain } from './chain.js';
 import { invalidRequestHeaders, invalidResponseHeaders, invalidTrailers } from './header-validation.js';
@@ -392,7 +393,13 @@ export function proxyStream(
       cluster,
       localReply: fm.outcome.localReply?.details || (fm.outcome.localReply ? 'local_reply' : undefined),
       trap: trap
-        ? { filter: trap.filter, policy: trap.policy, message: trap.message, callback: trap.callback }
+        ? {
+            filter: trap.filter,
+            policy: trap.policy,
+            message: trap.message,
+            callback: trap.callback,
+            ...(trap.frames ? { stack: frameLines(trap.frames) } : {}),
+          }
         : undefined,
       reset: wasReset,
       durationMs: Date.now() - started,

@@ -7,6 +7,7 @@ import type { VmLimitOptions } from '../host-sim/vm-limits.js';
 import { DEFAULT_BUFFER_LIMIT_BYTES } from '../host-sim/filter-manager.js';
 import { Host, type LogEntry } from '../host-sim/host.js';
 import { startAdmin } from './admin-server.js';
+import { parseSwapBody, SwapRefused, swappedChain } from './module-swap.js';
 import { ChainHolder, type Chain } from './chain.js';
 import { ClockDriver } from './clock-driver.js';
 import { realGrpcCluster } from './grpc-upstream.js';
@@ -58,6 +59,11 @@ export interface ProxyOptions {
   circuitBreakers?: CircuitBreakerLimits;
   /** Admin listener (/stats, /ready) port; undefined: none, 0: the OS picks. */
   adminPort?: number;
+  /**
+   * Lets the admin listener take PUT /filters/NAME/module (module-swap.ts): `meshwasm dev
+   * --proxy-admin` swaps each good build in that way. Off by default: the listener is read-only.
+   */
+  adminHotSwap?: boolean;
   /** Log level filters see from proxy_get_log_level. Default info. */
   logLevel?: LogLevelName;
   /** Called for every log line a filter writes. */
@@ -271,6 +277,25 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     metrics: Object.fromEntries(host.metrics.all().map((m) => [m.name, m.value])),
   });
 
+  let swaps = 0;
+  const swapHandler = (name: string, body: Buffer, contentType: string | undefined) => {
+    try {
+      const { module, configuration } = parseSwapBody(body, contentType);
+      const specs = swappedChain(holder.current.filters, name, module, configuration);
+      let chain: ChainInfo;
+      try {
+        chain = apply(specs, `swap-${++swaps}`);
+      } catch (err) {
+        // The chain in place keeps serving, as after an xDS NACK.
+        throw new SwapRefused(400, `${(err as Error).message}; still serving ${holder.current.version}`);
+      }
+      report(`filter "${name}" swapped through the admin listener: chain ${chain.version}`);
+      return { status: 200, body: { filter: name, version: chain.version, chain } };
+    } catch (err) {
+      if (err instanceof SwapRefused) return { status: err.status, body: { error: err.message } };
+      throw err;
+    }
+  };
   let admin: { server: http.Server; url: string } | undefined;
   if (opts.adminPort !== undefined) {
     try {
@@ -278,6 +303,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         stats: snapshot,
         ready: () => (ready ? { ready } : { ready, reason: 'no filter chain received yet' }),
         prometheus: async () => ({ contentType: metrics.contentType, body: await metrics.text() }),
+        ...(opts.adminHotSwap ? { swap: swapHandler } : {}),
       });
     } catch (err) {
       server.close();

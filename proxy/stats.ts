@@ -48,7 +48,14 @@ export interface AccessLogEntry {
   /** Set when a filter answered instead of the upstream (Envoy's response code details). */
   localReply?: string;
   /** callback: the proxy_on_* that trapped. */
-  trap?: { filter: string; policy: string; message: string; callback?: string };
+  trap?: {
+    filter: string;
+    policy: string;
+    message: string;
+    callback?: string;
+    /** The wasm frames, innermost first ("at fn (assembly/index.ts:12:5)" with a debug build's map). */
+    stack?: string[];
+  };
   reset: boolean;
   durationMs: number;
 }

@@ -87,13 +87,13 @@ export async function attach(ref: string, o: AttachOptions): Promise<void> {
     } catch (err) {
       throw invalid((err as Error).message);
     }
-    printResult(o.output, filter, () => '');
+    printResult(o.output, filter, () => YAML.stringify(filter));
     return;
   }
   if (!o.apply && (o.context || o.kubeconfig || o.dryRun))
     throw new CliError('attach: --context, --kubeconfig and --dry-run go with --apply', ExitCode.usage);
   if (!o.apply) {
-    printResult(o.output, manifest, () => '');
+    printResult(o.output, manifest, () => YAML.stringify(manifest));
     return;
   }
   const text = o.output === 'json' ? JSON.stringify(manifest, null, 2) + '\n' : YAML.stringify(manifest);

@@ -10,6 +10,10 @@ interface DevCommandOptions {
   scenario?: string;
   upstream?: string;
   listen?: string;
+  proxyAdmin?: string;
+  filter?: string;
+  /** --test alone: the "test" script; --test NAME: that script. */
+  test?: string | true;
   output?: string;
 }
 
@@ -29,6 +33,16 @@ export async function dev(dir: string | undefined, opts: DevCommandOptions): Pro
     listenHost = m[1]!;
     listenPort = Number(m[2]);
   }
+  if (opts.proxyAdmin && opts.upstream)
+    throw new CliError(
+      'dev: pass either --upstream (dev runs its own proxy) or --proxy-admin (swap into a running one), not both',
+      ExitCode.usage,
+    );
+  if (opts.proxyAdmin && !/^http:\/\/[^/]+\/?$/.test(opts.proxyAdmin))
+    throw new CliError(
+      `dev: --proxy-admin "${opts.proxyAdmin}" is not http://host:port (the proxy's --admin listener)`,
+      ExitCode.usage,
+    );
   const config = readConfigArg(opts.config);
   const print = (r: CycleReport) => {
     if (format === 'json') process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -42,11 +56,14 @@ export async function dev(dir: string | undefined, opts: DevCommandOptions): Pro
     upstream: opts.upstream,
     listenHost,
     listenPort,
+    proxyAdmin: opts.proxyAdmin,
+    filterName: opts.filter,
+    test: opts.test === true ? 'test' : opts.test,
     onCycle: print,
   });
   if (format !== 'json') {
     process.stdout.write(
-      `watching ${path.join(project, 'assembly')}, asconfig.json and config.json${running.proxyUrl ? `; proxy on ${running.proxyUrl} -> ${opts.upstream}` : ''} (Ctrl-C stops)\n`,
+      `watching ${path.join(project, 'assembly')}, asconfig.json and config.json${running.proxyUrl ? `; proxy on ${running.proxyUrl} -> ${opts.upstream}` : ''}${opts.proxyAdmin ? `; swapping into the proxy at ${opts.proxyAdmin}` : ''} (Ctrl-C stops)\n`,
     );
   } else if (running.proxyUrl) process.stdout.write(`${JSON.stringify({ proxy: running.proxyUrl })}\n`);
   await new Promise<void>((resolve) => {
@@ -69,6 +86,7 @@ function line(r: CycleReport, project: string): string {
     return `[${time}] #${r.cycle} ${why}: FAILED in ${secs}${serving}\n${indent(r.error)}`;
   }
   const parts = [`built ${path.relative(project, r.module ?? '') || r.module} (${r.sizeBytes} bytes)`];
+  if (r.test) parts.push(`tests passed in ${(r.test.ms / 1000).toFixed(1)} s`);
   if (r.proxyVersion) parts.push(`proxy serving ${r.proxyVersion}`);
   if (r.scenario)
     parts.push(

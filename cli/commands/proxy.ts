@@ -23,6 +23,7 @@ interface ProxyCliOptions {
   namespace: string;
   cluster: string[];
   admin?: string;
+  hotSwap?: boolean;
   routeHeader?: string;
   timeout: string;
   pathNormalization: PathNormalization;
@@ -81,6 +82,7 @@ async function loadModules(args: ModuleArg[]): Promise<FilterSpec[]> {
       kind: 'wasm',
       name: m.name ?? defaultFilterName(m.file),
       module,
+      modulePath: m.file,
       configuration: readConfigArg(m.config) ?? '',
       rootId: m.rootId ?? '',
       failStrategy: (m.failStrategy as FailStrategy) ?? 'FAIL_CLOSE',
@@ -128,6 +130,11 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
   if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
     throw new CliError(`proxy: --admin "${opts.admin}" is not a port number`, ExitCode.invalidInput);
   }
+  if (opts.hotSwap && adminPort === undefined)
+    throw new CliError(
+      'proxy: --hot-swap needs --admin PORT (the swap is a PUT on the admin listener)',
+      ExitCode.usage,
+    );
   const timeoutMs = Number(opts.timeout);
   if (!(Number.isInteger(timeoutMs) && timeoutMs >= 0))
     throw new CliError(`proxy: --timeout "${opts.timeout}" is not a number of milliseconds`, ExitCode.invalidInput);
@@ -168,6 +175,7 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     upstream: opts.upstream,
     clusters,
     adminPort,
+    adminHotSwap: opts.hotSwap === true,
     filters,
     logLevel: opts.logLevel,
     routeHeader: opts.routeHeader,
@@ -200,8 +208,10 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
             callback: e.trap.callback,
             policy: e.trap.policy,
             reason: e.trap.message,
+            ...(e.trap.stack ? { stack: e.trap.stack } : {}),
           },
-          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}; its VM failed (${e.trap.policy})`,
+          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}: ${e.trap.message}; its VM failed (${e.trap.policy})` +
+            (e.trap.stack ?? []).map((l) => `\n    ${l}`).join(''),
         );
     },
   });

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_REQUEST } from '../../bench/scenario.js';
 import { parseScenario, type Scenario } from '../../host-sim/scenario/scenario.js';
 import { runScenario, type ScenarioReport } from '../../host-sim/scenario/run-scenario.js';
-import { ConfigureError } from '../../host-sim/errors.js';
+import { ConfigureError, frameLines } from '../../host-sim/errors.js';
 import type { ResponseSpec } from '../../host-sim/exchange.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import { readConfigArg } from '../config-arg.js';
 import { CliError, ExitCode } from '../errors.js';
-import { withAbsoluteSourceMap } from '../inspect-wasm.js';
+import { withAbsoluteSourceMap } from '../../host-sim/module/debugger-source-map.js';
 import { printResult, type OutputFormat } from '../output.js';
 
 interface RunOptions {
@@ -66,6 +66,7 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
       rootId: opts.rootId || undefined,
       failStrategy: opts.failStrategy,
       label: modulePath,
+      modulePath,
       envoyVersion: opts.envoyVersion,
       unlimited: opts.inspectBrk !== undefined,
     });
@@ -75,6 +76,9 @@ export async function run(modulePath: string, opts: RunOptions): Promise<void> {
       const guestLog = err.logs.map((l) => `  ${l.level}: ${l.message}`).join('\n');
       throw new CliError(
         `run: ${err.message}` +
+          frameLines(err.trap.frames)
+            .map((l) => `\n  ${l}`)
+            .join('') +
           (opts.verbose
             ? `\nguest output:\n${guestLog}`
             : guestLog
@@ -126,10 +130,12 @@ function formatReport(report: ScenarioReport): string {
     if (r.trap)
       lines.push(
         `  TRAP in ${r.trap.callback}${r.trap.function ? ` (${r.trap.function})` : ''}: ${r.trap.message} -> ${r.trap.policy}`,
+        ...frameLines(r.trap.frames).map((l) => `    ${l}`),
       );
     for (const t of r.vmTraps)
       lines.push(
         `  VM TRAP in ${t.callback}${t.function ? ` (${t.function})` : ''} of plugin ${t.plugin}: ${t.message}${t.logged ? ` (the filter logged: ${t.logged})` : ''} -> the VM failed; later requests see the failure policy`,
+        ...frameLines(t.frames).map((l) => `    ${l}`),
       );
     if (r.localReply)
       lines.push(
@@ -145,7 +151,7 @@ function formatReport(report: ScenarioReport): string {
     for (const c of r.httpCalls) {
       const resp = c.response as { status?: number; failure?: string } | undefined;
       lines.push(
-        `  http call -> ${c.cluster} ${c.headers[':method'] ?? ''} ${c.headers[':path'] ?? ''}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
+        `  http call -> ${c.cluster} ${header(c.headers, ':method')} ${header(c.headers, ':path')}: ${resp?.failure ?? resp?.status ?? 'no response'}`,
       );
     }
     pushGrpc(lines, r.grpcCalls);
@@ -156,7 +162,10 @@ function formatReport(report: ScenarioReport): string {
   for (const c of report.connections) {
     lines.push(`== ${c.name} (TCP)`);
     if (c.trap)
-      lines.push(`  TRAP in ${c.trap.callback}${c.trap.function ? ` (${c.trap.function})` : ''}: ${c.trap.message}`);
+      lines.push(
+        `  TRAP in ${c.trap.callback}${c.trap.function ? ` (${c.trap.function})` : ''}: ${c.trap.message}`,
+        ...frameLines(c.trap.frames).map((l) => `    ${l}`),
+      );
     lines.push(`  upstream received: ${JSON.stringify(c.upstream.received)}${c.upstream.ended ? ' (ended)' : ''}`);
     lines.push(`  client received: ${JSON.stringify(c.downstream.received)}${c.downstream.ended ? ' (ended)' : ''}`);
     lines.push(`  connection: ${c.closed ? `closed by ${c.closed.by} (${c.closed.reason})` : 'open'}`);
@@ -185,3 +194,5 @@ function pushDiff(
   for (const [k, v] of d.removed) lines.push(`    - ${k}: ${v}`);
   if (!d.added.length && !d.changed.length && !d.removed.length) lines.push('    (headers unchanged)');
 }
+
+const header = (pairs: [string, string][], name: string): string => pairs.find(([k]) => k === name)?.[1] ?? '';

@@ -1,6 +1,8 @@
 import { loadMeter } from '../module/meter.js';
 import type { VmLimitOptions } from '../vm-limits.js';
 import { readFile } from 'node:fs/promises';
+import inspector from 'node:inspector';
+import { withAbsoluteSourceMap } from '../module/debugger-source-map.js';
 import { LOG_LEVELS, type LogLevelName } from '../abi/constants.js';
 import type { HeaderPairs } from '../abi/memory.js';
 import { runExchange, type ExchangeResult, type RequestSpec } from '../exchange.js';
@@ -30,6 +32,11 @@ export { encodeGrpcService } from '../grpc-service.js';
 export interface HarnessOptions {
   /** Path to a .wasm file, or its bytes. */
   module: string | Uint8Array;
+  /**
+   * Where `module`'s bytes were read from, when given as bytes: a debug build's source map is
+   * found from it (a path `module` is used by itself).
+   */
+  modulePath?: string;
   /** Plugin configuration: an object (JSON-encoded), a string, or bytes. */
   config?: unknown;
   /** VM configuration, handed to proxy_on_vm_start. */
@@ -151,7 +158,12 @@ const first = (h: HeaderPairs, name: string) => h.find(([k]) => k === name.toLow
  * plays requests through it. Throws ConfigureError when the filter refuses its configuration.
  */
 export async function createHarness(opts: HarnessOptions): Promise<Harness> {
-  const bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
+  let bytes = typeof opts.module === 'string' ? new Uint8Array(await readFile(opts.module)) : opts.module;
+  // Under a debugger (node --inspect, vitest --inspect-brk) a debug build's .ts sources must be
+  // reachable from the module compiled from bytes, as `meshwasm run --inspect-brk` arranges.
+  // Metering (limits) rewrites the module without its map: breakpoints then need limits unset.
+  if (typeof opts.module === 'string' && inspector.url() && !opts.limits)
+    bytes = withAbsoluteSourceMap(opts.module, bytes).bytes;
   const host = new Host({
     clusters: opts.clusters,
     grpcClusters: opts.grpcClusters,
@@ -167,6 +179,8 @@ export async function createHarness(opts: HarnessOptions): Promise<Harness> {
     label,
     envoyVersion: opts.envoyVersion,
     limits: opts.limits,
+    // A debug build's source map (beside it) maps a trap's frames to .ts lines.
+    modulePath: typeof opts.module === 'string' ? opts.module : opts.modulePath,
   };
   const pluginOpts = {
     name: opts.pluginName ?? 'meshwasm',

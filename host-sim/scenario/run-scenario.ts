@@ -3,6 +3,7 @@ import { createHarness, type HarnessOptions } from '../harness/index.js';
 import type { ClusterTarget } from '../http-upstream.js';
 import type { FailStrategy } from '../plugin.js';
 import type { GrpcCallRecord } from '../grpc-callouts.js';
+import type { TrapFrame } from '../errors.js';
 import type { Scenario } from './scenario.js';
 
 export interface HeaderDiff {
@@ -13,20 +14,29 @@ export interface HeaderDiff {
 
 export interface RequestReport {
   name: string;
-  upstream: { reached: boolean; headers: Record<string, string>; body: string; diff: HeaderDiff };
-  downstream: { status: number; headers: Record<string, string>; body: string; diff: HeaderDiff; reset: boolean };
-  localReply?: { status: number; body: string; details: string; headers: Record<string, string> };
-  trap?: { callback: string; function?: string; message: string; policy: string };
+  // Headers are ordered [name, value] pairs, as the harness gives them (a repeated header, such as
+  // set-cookie, stays two pairs).
+  upstream: { reached: boolean; headers: HeaderPairs; body: string; diff: HeaderDiff };
+  downstream: { status: number; headers: HeaderPairs; body: string; diff: HeaderDiff; reset: boolean };
+  localReply?: { status: number; body: string; details: string; headers: HeaderPairs };
+  trap?: { callback: string; function?: string; message: string; policy: string; frames?: TrapFrame[] };
   /**
    * Traps outside a stream while this request (or its advanceMs) ran: an http call response,
    * on_tick, on_queue_ready. Each fails the VM, as in Envoy.
    */
-  vmTraps: { plugin: string; callback: string; function?: string; message: string; logged?: string }[];
+  vmTraps: {
+    plugin: string;
+    callback: string;
+    function?: string;
+    message: string;
+    logged?: string;
+    frames?: TrapFrame[];
+  }[];
   stalled: boolean;
   logs: { level: string; message: string }[];
   httpCalls: {
     cluster: string;
-    headers: Record<string, string>;
+    headers: HeaderPairs;
     body: string;
     timeoutMs: number;
     response?: unknown;
@@ -51,7 +61,7 @@ export interface ConnectionReport {
   upstream: { received: string; ended: boolean };
   downstream: { received: string; ended: boolean };
   closed?: { by: string; reason: string };
-  trap?: { callback: string; function?: string; message: string };
+  trap?: { callback: string; function?: string; message: string; frames?: TrapFrame[] };
   logs: { level: string; message: string }[];
   grpcCalls: GrpcCallReport[];
   metrics: Record<string, number>;
@@ -121,6 +131,8 @@ export async function runScenario(
      * not be stopped, and metering would rewrite the module and drop its sourceMappingURL.
      */
     unlimited?: boolean;
+    /** Where module bytes were read from, to find a debug build's source map for trap frames. */
+    modulePath?: string;
   } = {},
 ): Promise<ScenarioReport> {
   const clusters: Record<string, ClusterTarget> = {};
@@ -130,6 +142,7 @@ export async function runScenario(
   }
   const harnessOpts: HarnessOptions = {
     module,
+    modulePath: opts.modulePath,
     config: opts.config ?? scenario.config,
     vmConfig: opts.vmConfig ?? scenario.vmConfig,
     rootId: opts.rootId ?? scenario.rootId ?? '',
@@ -155,7 +168,7 @@ export async function runScenario(
       name: step.name ?? `request ${i + 1}`,
       upstream: {
         reached: r.upstream.reached,
-        headers: toRecord(r.upstream.headers),
+        headers: r.upstream.headers,
         body: r.upstream.body,
         // Nothing reached the upstream (a local reply): nothing was added or removed on the way there.
         diff: r.upstream.reached
@@ -164,7 +177,7 @@ export async function runScenario(
       },
       downstream: {
         status: r.downstream.status,
-        headers: toRecord(r.downstream.headers),
+        headers: r.downstream.headers,
         body: r.downstream.body,
         diff: diffHeaders(responseHeaders, r.downstream.headers),
         reset: r.downstream.reset,
@@ -174,18 +187,24 @@ export async function runScenario(
             status: r.localReply.status,
             body: r.localReply.body,
             details: r.localReply.details,
-            headers: toRecord(r.localReply.headers),
+            headers: r.localReply.headers,
           }
         : undefined,
       trap: r.trap
-        ? { callback: r.trap.callback, function: r.trap.function, message: r.trap.message, policy: r.trap.policy }
+        ? {
+            callback: r.trap.callback,
+            function: r.trap.function,
+            message: r.trap.message,
+            policy: r.trap.policy,
+            frames: r.trap.frames,
+          }
         : undefined,
       vmTraps: [],
       stalled: r.stalled,
       logs: r.logs.map((l) => ({ level: l.level, message: l.message })),
       httpCalls: r.httpCalls.map((c) => ({
         cluster: c.cluster,
-        headers: toRecord(c.headers),
+        headers: c.headers,
         body: Buffer.from(c.body).toString('utf8'),
         timeoutMs: c.timeoutMs,
         response: c.response,
@@ -200,6 +219,7 @@ export async function runScenario(
       function: t.function,
       message: t.message,
       logged: t.logged,
+      frames: t.frames,
     }));
   }
   const connections: ConnectionReport[] = [];
@@ -219,7 +239,12 @@ export async function runScenario(
       downstream: { received: c.downstreamReceived(), ended: c.downstreamEnded },
       closed: closed ? { by: closed.by, reason: closed.reason } : undefined,
       trap: closed?.trap
-        ? { callback: closed.trap.callback, function: closed.trap.function, message: closed.trap.message }
+        ? {
+            callback: closed.trap.callback,
+            function: closed.trap.function,
+            message: closed.trap.message,
+            frames: closed.trap.frames,
+          }
         : undefined,
       logs: h.logs.slice(logStart).map((l) => ({ level: l.level, message: l.message })),
       grpcCalls: grpcReports(h.grpcCalls().slice(grpcBefore)),

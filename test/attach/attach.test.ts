@@ -17,7 +17,7 @@ async function attach(ref: string, ...args: string[]): Promise<string> {
     kind: 'WasmPlugin',
     moduleBaseUrl: 'http://127.0.0.1:18001',
     configDir: '.meshwasm/extensions',
-    output: 'yaml',
+    output: 'text',
   };
   const repeatable = new Set(['selector', 'targetRef']);
   for (let i = 0; i < args.length; i++) {

@@ -29,6 +29,37 @@ describe('one spelling per concept across commands', () => {
     expect(meshwasm('help', 'run').status).toBe(0);
   });
 
+  it('-o text is the human format of every reporting command; bench\'s "table" and attach\'s "yaml" are old names, with a note', () => {
+    const commands = (meshwasm('--help').stdout.split('Commands:')[1] ?? '')
+      .split('\n')
+      .map((l) => /^ {2}([a-z-]+)/.exec(l)?.[1])
+      .filter((c): c is string => c !== undefined && c !== 'help');
+    expect(commands).toContain('bench');
+    for (const command of commands) {
+      // Wrapped help may break a line anywhere: compare with whitespace collapsed.
+      const help = meshwasm('help', command).stdout.replace(/\s+/g, ' ');
+      if (!help.includes('--output')) continue;
+      expect(help, command).toMatch(/choices: "text", "json"/);
+      expect(help, command).toMatch(/default: "text"/);
+    }
+    // The alias is taken (the run then fails for its own reason, a missing module: 5, not a usage error).
+    const old = meshwasm('bench', '/no/such/module.wasm', '-o', 'table');
+    expect(old.status).toBe(5);
+    expect(old.stderr).toContain('-o table is now -o text; "table" is accepted until 0.3');
+    expect(meshwasm('bench', '/no/such/module.wasm', '-o', 'yaml').status).toBe(2);
+  });
+
+  it("every help is wrapped to the terminal width (80 columns when piped), analyze's too", () => {
+    for (const command of ['analyze', 'run', 'attach', 'dev']) {
+      const widest = Math.max(
+        ...meshwasm('help', command)
+          .stdout.split('\n')
+          .map((l) => l.length),
+      );
+      expect(widest, command).toBeLessThanOrEqual(80);
+    }
+  });
+
   it('-c is --config wherever a command takes a plugin configuration', () => {
     for (const command of ['run', 'bench', 'proxy', 'attach', 'dev']) {
       expect(meshwasm('help', command).stdout, command).toMatch(/-c, --config <json\|@file>/);

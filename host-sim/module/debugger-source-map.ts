@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,9 +25,22 @@ export function withAbsoluteSourceMap(modulePath: string, bytes: Uint8Array): { 
     return s;
   });
   delete map.sourceRoot;
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'meshwasm-inspect-')), path.basename(mapFile));
+  const out = path.join(mapDirectory(), `${mapCount++}-${path.basename(mapFile)}`);
   writeFileSync(out, JSON.stringify(map));
   return { bytes: setSourceMappingUrl(bytes, pathToFileURL(out).href), map: out };
+}
+
+let tempDir: string | undefined;
+let mapCount = 0;
+
+/** One directory per process for the rewritten maps, removed when the process exits. */
+function mapDirectory(): string {
+  if (!tempDir) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshwasm-inspect-'));
+    tempDir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return tempDir;
 }
 
 /** Drops any sourceMappingURL custom section and appends one holding `url`. */
