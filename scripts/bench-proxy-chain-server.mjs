@@ -3,12 +3,13 @@
 // an event loop and a heap to itself (and can run under `node --cpu-prof`). Reads its setup as
 // JSON from argv[2]: { upstream, filters: [{ name, module (path), config (object) }], profile? };
 // prints the listening URL on stdout, then answers commands on stdin, one per line:
-// "cpu" -> "cpu <user µs> <system µs>"; with `profile` (a file path), "profile-start" and
+// "cpu" -> "cpu <user µs> <system µs> <GC ms: minor major other>"; with `profile` (a file path), "profile-start" and
 // "profile-stop" -> "ok" record a V8 CPU profile (or, for a .heapprofile path, a sampling heap
 // profile: what allocates) of just the measured rounds (node:inspector, so start-up and warm-up,
 // e.g. metering the modules with binaryen, stay out of it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,12 +27,26 @@ const proxy = await startProxy({
   })),
 });
 process.stdout.write(`${proxy.url}\n`);
+// Time in GC pauses by kind (minor: scavenge, major: mark-compact), ms since start.
+const gc = { minor: 0, major: 0, other: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const k = e.detail?.kind;
+    const kind =
+      k === constants.NODE_PERFORMANCE_GC_MINOR
+        ? 'minor'
+        : k === constants.NODE_PERFORMANCE_GC_MAJOR
+          ? 'major'
+          : 'other';
+    gc[kind] += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 const lines = createInterface({ input: process.stdin });
 let session;
 lines.on('line', async (l) => {
   if (l === 'cpu') {
     const u = process.cpuUsage();
-    process.stdout.write(`cpu ${u.user} ${u.system}\n`);
+    process.stdout.write(`cpu ${u.user} ${u.system} ${gc.minor} ${gc.major} ${gc.other}\n`);
   } else if (l === 'profile-start' && setup.profile) {
     session = new Session();
     session.connect();

@@ -3,7 +3,8 @@
 // configs) through the proxy under wrk, against the same proxy with no filters, in alternating
 // rounds (A B, B A, ...), so a machine that gets busier or quieter during the run favours
 // neither. Reports per setup the median requests/s with its spread, the proxy process's CPU per
-// request (user + system, from process.cpuUsage in the proxy), and the chain ÷ no-filters ratio
+// request (user + system, from process.cpuUsage in the proxy) and its GC pauses per request
+// (perf_hooks), and the chain ÷ no-filters ratio
 // per round and its median. A script, not a test: results go to docs/BENCHMARKS.md.
 //
 //   npm run build && node scripts/bench-proxy-chain.mjs [--rounds 5] [--duration 4] [--connections 32]
@@ -140,14 +141,19 @@ try {
   }
   const cpu = async (s) => {
     s.proc.child.stdin.write('cpu\n');
-    const [, user, system] = (await s.proc.next()).split(' ');
-    return Number(user) + Number(system);
+    const [, user, system, minor, major, other] = (await s.proc.next()).split(' ').map(Number);
+    return { cpu: user + system, gcUs: (minor + major + other) * 1000, majorUs: major * 1000 };
   };
   const measure = async (s) => {
     const before = await cpu(s);
     const f = parseWrk(await wrk(s.url), s.name);
-    const cpuUs = (await cpu(s)) - before;
-    return { ...f, cpuUsPerRequest: r2(cpuUs / f.requests) };
+    const after = await cpu(s);
+    return {
+      ...f,
+      cpuUsPerRequest: r2((after.cpu - before.cpu) / f.requests),
+      gcUsPerRequest: r2((after.gcUs - before.gcUs) / f.requests),
+      majorGcUsPerRequest: r2((after.majorUs - before.majorUs) / f.requests),
+    };
   };
 
   log(`warm-up: ${durationS}s per setup`);
@@ -185,6 +191,10 @@ try {
         median: r2(median(s.runs.map((x) => x.cpuUsPerRequest))),
         perRound: s.runs.map((x) => x.cpuUsPerRequest),
       },
+      gcPauseUsPerRequest: {
+        median: r2(median(s.runs.map((x) => x.gcUsPerRequest))),
+        majorMedian: r2(median(s.runs.map((x) => x.majorGcUsPerRequest))),
+      },
       latencyMs: {
         p50: r2(median(s.runs.map((x) => x.latencyMs.p50))),
         p99: r2(median(s.runs.map((x) => x.latencyMs.p99))),
@@ -212,6 +222,7 @@ try {
         `${s.setup.padEnd(15)} ${String(s.requestsPerSec.median).padStart(6)} req/s (${s.requestsPerSec.min}-${s.requestsPerSec.max})` +
           `  ratio ${s.ratioToNoFilters.median} [${s.ratioToNoFilters.perRound.join(' ')}]` +
           `  proxy CPU ${s.cpuUsPerRequest.median} µs/req [${s.cpuUsPerRequest.perRound.join(' ')}]` +
+          `  GC pauses ${s.gcPauseUsPerRequest.median} µs/req (major ${s.gcPauseUsPerRequest.majorMedian})` +
           `  p50 ${s.latencyMs.p50} ms p99 ${s.latencyMs.p99} ms  errors ${s.errors}`,
       );
     }
