@@ -36,7 +36,8 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
 
   constructor(
     readonly plugin: Plugin,
-    private requestProperties?: Record<string, PropertyValue>,
+    /** Per-request properties, or a function that builds them on the first property read. */
+    private requestProperties?: Record<string, PropertyValue> | (() => Record<string, PropertyValue>),
   ) {
     this.id = plugin.vm.newContextId();
     this.name = plugin.name;
@@ -246,6 +247,7 @@ export class WasmHttpFilter implements FilterStage, ProxyContext {
   getProperty(path: string[]): Uint8Array | undefined {
     const state = this.state?.read(path);
     if (state) return state;
+    if (typeof this.requestProperties === 'function') this.requestProperties = this.requestProperties();
     const override = propertyBytes(this.requestProperties, path);
     if (override !== undefined) return override;
     const attr = streamAttribute(this.info, path);

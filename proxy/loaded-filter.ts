@@ -24,7 +24,8 @@ export interface LoadedFilter {
   readonly spec: FilterSpec;
   /** Chains holding this filter; at zero it is disposed. */
   users: number;
-  forRequest(props?: Record<string, PropertyValue>): RequestPart;
+  /** `props`: the request's connection properties, or a function building them when first read. */
+  forRequest(props?: Record<string, PropertyValue> | (() => Record<string, PropertyValue>)): RequestPart;
   describe(): Record<string, unknown>;
   dispose(): void;
 }
@@ -114,7 +115,7 @@ class LoadedWasmFilter implements LoadedFilter {
     });
   }
 
-  forRequest(props?: Record<string, PropertyValue>): RequestPart {
+  forRequest(props?: Record<string, PropertyValue> | (() => Record<string, PropertyValue>)): RequestPart {
     const plugin = this.livePlugin();
     if (typeof plugin === 'string') return plugin;
     return { stage: (cb) => new WasmHttpFilter(plugin, props).bind(cb) };

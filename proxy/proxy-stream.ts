@@ -436,16 +436,27 @@ export function proxyStream(
   }
 }
 
-/** The attributes Envoy takes from the connection: who is calling, on which address. */
-function connectionProperties(req: http.IncomingMessage): Record<string, PropertyValue> {
+/**
+ * The attributes Envoy takes from the connection: who is calling, on which address. The socket's
+ * addresses are read now (a reset socket forgets them, and on_log may ask after a reset); the
+ * property tree is built on a filter's first property read, as most requests never make one
+ * (building it for every request cost about 4 µs of each one through the proxy).
+ */
+function connectionProperties(req: http.IncomingMessage): () => Record<string, PropertyValue> {
   const s = req.socket;
+  const remote = s.remoteAddress;
+  const remotePort = s.remotePort;
+  const local = s.localAddress;
+  const localPort = s.localPort;
+  let tree: Record<string, PropertyValue> | undefined;
   const hostPort = (a: string | undefined, p: number | undefined) => (a?.includes(':') ? `[${a}]:${p}` : `${a}:${p}`);
-  return nestProperties({
-    'source.address': hostPort(s.remoteAddress, s.remotePort),
-    'source.port': s.remotePort ?? 0,
-    'destination.address': hostPort(s.localAddress, s.localPort),
-    'destination.port': s.localPort ?? 0,
-  });
+  return () =>
+    (tree ??= nestProperties({
+      'source.address': hostPort(remote, remotePort),
+      'source.port': remotePort ?? 0,
+      'destination.address': hostPort(local, localPort),
+      'destination.port': localPort ?? 0,
+    }));
 }
 
 /**
