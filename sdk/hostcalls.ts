@@ -5,7 +5,8 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
-import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
+import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, takeReturnedString, fromUtf8, utf8 } from "./memory";
+import { arg0, arg0Len, arg1, arg1Len, stage, stage2 } from "./host_strings";
 
 function fail(call: string, status: u32): void {
   // The abort handler (runtime.ts) logs the message at critical level, then traps.
@@ -93,30 +94,29 @@ export function getHeaderMapSize(map: MapType): u32 {
   return load<u32>(RET_SIZE);
 }
 
+// Header names and values go through host_strings' scratch memory: no garbage per operation.
 export function getHeaderMapValue(map: MapType, key: string): string | null {
-  const k = utf8(key);
+  stage(key);
   clearReturnSlots();
-  const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
+  const st = imports.proxy_get_header_map_value(map, arg0, arg0Len, RET_PTR, RET_SIZE);
   if (st == Status.NotFound) return null;
   if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return fromUtf8(takeReturnedBuffer());
+  return takeReturnedString();
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const k = utf8(key);
-  const v = utf8(value);
-  return <Status>imports.proxy_add_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+  stage2(key, value);
+  return <Status>imports.proxy_add_header_map_value(map, arg0, arg0Len, arg1, arg1Len);
 }
 
 export function replaceHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const k = utf8(key);
-  const v = utf8(value);
-  return <Status>imports.proxy_replace_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+  stage2(key, value);
+  return <Status>imports.proxy_replace_header_map_value(map, arg0, arg0Len, arg1, arg1Len);
 }
 
 export function removeHeaderMapValue(map: MapType, key: string): Status {
-  const k = utf8(key);
-  return <Status>imports.proxy_remove_header_map_value(map, ptrOf(k), lenOf(k));
+  stage(key);
+  return <Status>imports.proxy_remove_header_map_value(map, arg0, arg0Len);
 }
 
 // --- streams ---
