@@ -1,63 +1,37 @@
 // Memory shared with the host: the return slots host functions write into, and the buffers the
 // host fills after calling proxy_on_memory_allocate.
 
-import { decodeAt } from "./host_strings";
-
 // Static slots (not heap): a host call that returns a pointer+size must not allocate to do so.
 export const RET_PTR: usize = memory.data(8);
 export const RET_SIZE: usize = memory.data(8);
 export const RET_EXTRA: usize = memory.data(8);
 
-// What the host hands over (a header value, a body chunk, a property) is copied or decoded and
-// released before the SDK makes its next host call, so those buffers are used like a stack: they
-// come from a small static region that is empty again once each is released, and only what does
-// not fit goes to the TLSF heap. A header read then costs no heap allocation and no free.
-const HOST_ARENA_BYTES: usize = 1024;
-const hostArena: usize = memory.data(<i32>HOST_ARENA_BYTES, 16);
-let hostArenaUsed: usize = 0;
-let hostArenaLive: i32 = 0;
-
 /** Called by the host (through proxy_on_memory_allocate) to hand data to the module. */
 export function allocateForHost(size: usize): usize {
   hostBytesSinceCollect += size;
-  const rounded = (size + 7) & ~7;
-  if (rounded > 0 && hostArenaUsed + rounded <= HOST_ARENA_BYTES) {
-    const ptr = hostArena + hostArenaUsed;
-    hostArenaUsed += rounded;
-    hostArenaLive++;
-    return ptr;
-  }
+  // Unmanaged TLSF memory: the SDK copies or decodes it and frees it at once, so nothing the host
+  // hands us outlives the call that asked for it.
   return heap.alloc(size > 0 ? size : 1);
 }
 
-function releaseHostBuffer(ptr: usize): void {
-  if (ptr - hostArena < HOST_ARENA_BYTES) {
-    // A buffer the host allocated but never returned (a failed call) keeps the region from
-    // emptying; later buffers then come from the heap, as before the region existed.
-    if (--hostArenaLive == 0) hostArenaUsed = 0;
-  } else {
-    heap.free(ptr);
-  }
-}
-
-/** Copies the buffer the host returned through RET_PTR/RET_SIZE and releases the host's copy. */
+/** Copies the buffer the host returned through RET_PTR/RET_SIZE and frees the host's copy. */
 export function takeReturnedBuffer(): ArrayBuffer {
   const ptr = load<usize>(RET_PTR);
   const size = load<u32>(RET_SIZE);
   const out = new ArrayBuffer(<i32>size);
   if (ptr != 0) {
     if (size > 0) memory.copy(changetype<usize>(out), ptr, size);
-    releaseHostBuffer(ptr);
+    heap.free(ptr);
   }
   return out;
 }
 
-/** The string the host returned through RET_PTR/RET_SIZE, decoded from the host's copy, which is then released. */
+/** The string the host returned through RET_PTR/RET_SIZE, decoded straight from the host's copy, which is then freed. */
 export function takeReturnedString(): string {
   const ptr = load<usize>(RET_PTR);
   if (ptr == 0) return "";
-  const out = decodeAt(ptr, load<u32>(RET_SIZE));
-  releaseHostBuffer(ptr);
+  const out = String.UTF8.decodeUnsafe(ptr, load<u32>(RET_SIZE), false);
+  heap.free(ptr);
   return out;
 }
 
@@ -75,7 +49,7 @@ export function utf8(s: string): ArrayBuffer {
 }
 
 export function fromUtf8(buf: ArrayBuffer): string {
-  return decodeAt(changetype<usize>(buf), <usize>buf.byteLength);
+  return String.UTF8.decode(buf, false);
 }
 
 export function ptrOf(buf: ArrayBuffer): usize {
