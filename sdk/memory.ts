@@ -1,6 +1,8 @@
 // Memory shared with the host: the return slots host functions write into, and the buffers the
 // host fills after calling proxy_on_memory_allocate.
 
+import { stage, staged, stagedLen } from "./host_strings";
+
 // Static slots (not heap): a host call that returns a pointer+size must not allocate to do so.
 export const RET_PTR: usize = memory.data(8);
 export const RET_SIZE: usize = memory.data(8);
@@ -45,7 +47,12 @@ export function clearReturnSlots(): void {
 // Every argument spelled out: a call that leaves defaults to the standard library goes through
 // its @varargs trampoline. The SDK converts only through these two.
 export function utf8(s: string): ArrayBuffer {
-  return String.UTF8.encode(s, false, String.UTF8.ErrorMode.WTF8);
+  // Encoded where host calls stage their strings, then copied: a module whose own code never
+  // measures UTF-8 lengths then carries no String.UTF8.byteLength/encode.
+  stage(s, "");
+  const out = new ArrayBuffer(<i32>stagedLen);
+  memory.copy(changetype<usize>(out), staged, stagedLen);
+  return out;
 }
 
 export function fromUtf8(buf: ArrayBuffer): string {
