@@ -8,17 +8,18 @@ export class HeaderPair {
 export type Headers = Array<HeaderPair>;
 
 export function serializeHeaders(headers: Headers): ArrayBuffer {
-  // Sized first, then each string encoded straight into place: no intermediate buffer per string.
+  // Sized for the worst case (3 UTF-8 bytes per UTF-16 unit), each string encoded straight into
+  // place, then trimmed to what was written: no intermediate buffer per string, and no
+  // String.UTF8.byteLength pass (nor its code in the module).
   const n = headers.length;
   let size = 4 + n * 8;
   for (let i = 0; i < n; i++) {
     const pair = unchecked(headers[i]);
-    size += String.UTF8.byteLength(pair.key) + String.UTF8.byteLength(pair.value) + 2;
+    size += (pair.key.length + pair.value.length) * 3 + 2;
   }
-  const out = new ArrayBuffer(size);
-  const base = changetype<usize>(out);
-  store<u32>(base, <u32>n);
-  let lens = base + 4;
+  const out = changetype<usize>(new ArrayBuffer(size));
+  store<u32>(out, <u32>n);
+  let lens = out + 4;
   let data = lens + <usize>n * 8;
   for (let i = 0; i < n; i++) {
     const pair = unchecked(headers[i]);
@@ -30,7 +31,7 @@ export function serializeHeaders(headers: Headers): ArrayBuffer {
     store<u32>(lens + 4, <u32>valueLength);
     lens += 8;
   }
-  return out;
+  return changetype<ArrayBuffer>(__renew(out, data - out));
 }
 
 /** Writes `s` as UTF-8 at `at`, then a NUL; the UTF-8 length (without the NUL). */

@@ -5,7 +5,8 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
-import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
+import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, takeReturnedString, fromUtf8, utf8 } from "./memory";
+import { stage, staged, stagedLen } from "./host_strings";
 
 function fail(call: string, status: u32): void {
   // The abort handler (runtime.ts) logs the message at critical level, then traps.
@@ -15,8 +16,8 @@ function fail(call: string, status: u32): void {
 // --- logging ---
 
 export function log(level: LogLevel, message: string): void {
-  const buf = utf8(message);
-  imports.proxy_log(level, ptrOf(buf), lenOf(buf));
+  stage(message, "");
+  imports.proxy_log(level, staged, stagedLen);
 }
 
 export function getLogLevel(): LogLevel {
@@ -93,30 +94,29 @@ export function getHeaderMapSize(map: MapType): u32 {
   return load<u32>(RET_SIZE);
 }
 
+// Header names and values go through host_strings' scratch memory: no garbage per operation.
 export function getHeaderMapValue(map: MapType, key: string): string | null {
-  const k = utf8(key);
+  stage(key, "");
   clearReturnSlots();
-  const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
+  const st = imports.proxy_get_header_map_value(map, staged, stagedLen, RET_PTR, RET_SIZE);
   if (st == Status.NotFound) return null;
   if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return fromUtf8(takeReturnedBuffer());
+  return takeReturnedString();
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const k = utf8(key);
-  const v = utf8(value);
-  return <Status>imports.proxy_add_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+  const valueLen = stage(key, value);
+  return <Status>imports.proxy_add_header_map_value(map, staged, stagedLen, staged + stagedLen, valueLen);
 }
 
 export function replaceHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const k = utf8(key);
-  const v = utf8(value);
-  return <Status>imports.proxy_replace_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+  const valueLen = stage(key, value);
+  return <Status>imports.proxy_replace_header_map_value(map, staged, stagedLen, staged + stagedLen, valueLen);
 }
 
 export function removeHeaderMapValue(map: MapType, key: string): Status {
-  const k = utf8(key);
-  return <Status>imports.proxy_remove_header_map_value(map, ptrOf(k), lenOf(k));
+  stage(key, "");
+  return <Status>imports.proxy_remove_header_map_value(map, staged, stagedLen);
 }
 
 // --- streams ---
@@ -146,7 +146,7 @@ export function getStatus(): CallStatus {
   const st = imports.proxy_get_status(RET_EXTRA, RET_PTR, RET_SIZE);
   if (st != Status.Ok) return new CallStatus(0, "");
   const code = load<u32>(RET_EXTRA);
-  return new CallStatus(code, fromUtf8(takeReturnedBuffer()));
+  return new CallStatus(code, takeReturnedString());
 }
 
 // --- http and gRPC calls ---
@@ -205,9 +205,9 @@ export class SharedData {
 }
 
 export function getSharedData(key: string): SharedData | null {
-  const k = utf8(key);
+  stage(key, "");
   clearReturnSlots();
-  const st = imports.proxy_get_shared_data(ptrOf(k), lenOf(k), RET_PTR, RET_SIZE, RET_EXTRA);
+  const st = imports.proxy_get_shared_data(staged, stagedLen, RET_PTR, RET_SIZE, RET_EXTRA);
   if (st == Status.NotFound) return null;
   if (st != Status.Ok) fail("proxy_get_shared_data", st);
   const cas = load<u32>(RET_EXTRA);
@@ -216,26 +216,25 @@ export function getSharedData(key: string): SharedData | null {
 
 /** cas 0 writes unconditionally; otherwise CasMismatch when someone wrote since the read. */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32): Status {
-  const k = utf8(key);
-  return <Status>imports.proxy_set_shared_data(ptrOf(k), lenOf(k), ptrOf(value), lenOf(value), cas);
+  stage(key, "");
+  return <Status>imports.proxy_set_shared_data(staged, stagedLen, ptrOf(value), lenOf(value), cas);
 }
 
 // --- shared queues ---
 
 export function registerSharedQueue(name: string): u32 {
-  const n = utf8(name);
+  stage(name, "");
   store<u32>(RET_EXTRA, 0);
-  const st = imports.proxy_register_shared_queue(ptrOf(n), lenOf(n), RET_EXTRA);
+  const st = imports.proxy_register_shared_queue(staged, stagedLen, RET_EXTRA);
   if (st != Status.Ok) fail("proxy_register_shared_queue", st);
   return load<u32>(RET_EXTRA);
 }
 
 /** 0 when no such queue exists. */
 export function resolveSharedQueue(vmId: string, name: string): u32 {
-  const v = utf8(vmId);
-  const n = utf8(name);
+  const nameLen = stage(vmId, name);
   store<u32>(RET_EXTRA, 0);
-  const st = imports.proxy_resolve_shared_queue(ptrOf(v), lenOf(v), ptrOf(n), lenOf(n), RET_EXTRA);
+  const st = imports.proxy_resolve_shared_queue(staged, stagedLen, staged + stagedLen, nameLen, RET_EXTRA);
   if (st == Status.NotFound) return 0;
   if (st != Status.Ok) fail("proxy_resolve_shared_queue", st);
   return load<u32>(RET_EXTRA);
@@ -257,9 +256,9 @@ export function dequeueSharedQueue(queueId: u32): ArrayBuffer | null {
 // --- metrics ---
 
 export function defineMetric(type: MetricType, name: string): u32 {
-  const n = utf8(name);
+  stage(name, "");
   store<u32>(RET_EXTRA, 0);
-  const st = imports.proxy_define_metric(type, ptrOf(n), lenOf(n), RET_EXTRA);
+  const st = imports.proxy_define_metric(type, staged, stagedLen, RET_EXTRA);
   if (st != Status.Ok) fail("proxy_define_metric(" + name + ")", st);
   return load<u32>(RET_EXTRA);
 }
@@ -342,9 +341,9 @@ function writeProperty(serialized: ArrayBuffer, value: ArrayBuffer): Status {
 // --- foreign functions ---
 
 export function callForeignFunction(name: string, args: ArrayBuffer): ArrayBuffer | null {
-  const n = utf8(name);
+  stage(name, "");
   clearReturnSlots();
-  const st = imports.proxy_call_foreign_function(ptrOf(n), lenOf(n), ptrOf(args), lenOf(args), RET_PTR, RET_SIZE);
+  const st = imports.proxy_call_foreign_function(staged, stagedLen, ptrOf(args), lenOf(args), RET_PTR, RET_SIZE);
   if (st != Status.Ok) return null;
   return takeReturnedBuffer();
 }

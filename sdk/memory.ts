@@ -1,6 +1,8 @@
 // Memory shared with the host: the return slots host functions write into, and the buffers the
 // host fills after calling proxy_on_memory_allocate.
 
+import { stage, staged, stagedLen } from "./host_strings";
+
 // Static slots (not heap): a host call that returns a pointer+size must not allocate to do so.
 export const RET_PTR: usize = memory.data(8);
 export const RET_SIZE: usize = memory.data(8);
@@ -9,8 +11,8 @@ export const RET_EXTRA: usize = memory.data(8);
 /** Called by the host (through proxy_on_memory_allocate) to hand data to the module. */
 export function allocateForHost(size: usize): usize {
   hostBytesSinceCollect += size;
-  // Unmanaged TLSF memory: the SDK copies it into a managed ArrayBuffer and frees it at once,
-  // so nothing the host hands us outlives the call that asked for it.
+  // Unmanaged TLSF memory: the SDK copies or decodes it and frees it at once, so nothing the host
+  // hands us outlives the call that asked for it.
   return heap.alloc(size > 0 ? size : 1);
 }
 
@@ -26,6 +28,15 @@ export function takeReturnedBuffer(): ArrayBuffer {
   return out;
 }
 
+/** The string the host returned through RET_PTR/RET_SIZE, decoded straight from the host's copy, which is then freed. */
+export function takeReturnedString(): string {
+  const ptr = load<usize>(RET_PTR);
+  if (ptr == 0) return "";
+  const out = String.UTF8.decodeUnsafe(ptr, load<u32>(RET_SIZE), false);
+  heap.free(ptr);
+  return out;
+}
+
 /** Clears the slots before a call so a host that writes nothing is read as empty. */
 export function clearReturnSlots(): void {
   store<u64>(RET_PTR, 0);
@@ -36,7 +47,12 @@ export function clearReturnSlots(): void {
 // Every argument spelled out: a call that leaves defaults to the standard library goes through
 // its @varargs trampoline. The SDK converts only through these two.
 export function utf8(s: string): ArrayBuffer {
-  return String.UTF8.encode(s, false, String.UTF8.ErrorMode.WTF8);
+  // Encoded where host calls stage their strings, then copied: a module whose own code never
+  // measures UTF-8 lengths then carries no String.UTF8.byteLength/encode.
+  stage(s, "");
+  const out = new ArrayBuffer(<i32>stagedLen);
+  memory.copy(changetype<usize>(out), staged, stagedLen);
+  return out;
 }
 
 export function fromUtf8(buf: ArrayBuffer): string {

@@ -4,7 +4,7 @@
 // host, scheme, protocol, request headers), and the parts of a CheckResponse that decide
 // (status.code, denied_response, ok_response headers). A tiny protobuf writer and reader instead
 // of generated code keeps the module small; field numbers are from those protos.
-import { HeaderPair, Headers, requestHeaders, getPropertyString } from "meshwasm/sdk";
+import { HeaderPair, Headers, requestHeaders, getPropertyString, utf8 } from "meshwasm/sdk";
 import { parseDecimal } from "meshwasm/sdk/ascii";
 
 class Writer {
@@ -38,7 +38,7 @@ class Writer {
   }
 
   str(field: u32, s: string): void {
-    const b = String.UTF8.encode(s);
+    const b = utf8(s);
     this.bytesAt(field, changetype<usize>(b), b.byteLength);
   }
 
