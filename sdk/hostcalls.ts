@@ -5,6 +5,7 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
+import { headerValue, removeHeaderValue, replaceHeaderValue } from "./header_value";
 import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
 
 function fail(call: string, status: u32): void {
@@ -17,6 +18,10 @@ function fail(call: string, status: u32): void {
 export function log(level: LogLevel, message: string): void {
   const buf = utf8(message);
   imports.proxy_log(level, ptrOf(buf), lenOf(buf));
+}
+
+export function logUtf8(level: LogLevel, data: usize, length: usize): void {
+  imports.proxy_log(level, data, length);
 }
 
 export function getLogLevel(): LogLevel {
@@ -93,13 +98,9 @@ export function getHeaderMapSize(map: MapType): u32 {
   return load<u32>(RET_SIZE);
 }
 
+// The per-request calls live in header_value.ts (no temporary buffers); these names stay for callers.
 export function getHeaderMapValue(map: MapType, key: string): string | null {
-  const k = utf8(key);
-  clearReturnSlots();
-  const st = imports.proxy_get_header_map_value(map, ptrOf(k), lenOf(k), RET_PTR, RET_SIZE);
-  if (st == Status.NotFound) return null;
-  if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return fromUtf8(takeReturnedBuffer());
+  return headerValue(map, key);
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
@@ -109,14 +110,11 @@ export function addHeaderMapValue(map: MapType, key: string, value: string): Sta
 }
 
 export function replaceHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const k = utf8(key);
-  const v = utf8(value);
-  return <Status>imports.proxy_replace_header_map_value(map, ptrOf(k), lenOf(k), ptrOf(v), lenOf(v));
+  return replaceHeaderValue(map, key, value);
 }
 
 export function removeHeaderMapValue(map: MapType, key: string): Status {
-  const k = utf8(key);
-  return <Status>imports.proxy_remove_header_map_value(map, ptrOf(k), lenOf(k));
+  return removeHeaderValue(map, key);
 }
 
 // --- streams ---
