@@ -8,10 +8,7 @@ import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./hea
 import { headerValue, removeHeaderValue, replaceHeaderValue } from "./header_value";
 import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, fromUtf8, utf8 } from "./memory";
 
-function fail(call: string, status: u32): void {
-  // The abort handler (runtime.ts) logs the message at critical level, then traps.
-  abort(call + " failed: " + statusName(status));
-}
+import { callFailed as fail } from "./call_failed";
 
 // --- logging ---
 

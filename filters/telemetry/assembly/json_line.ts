@@ -113,7 +113,9 @@ export class JsonLine {
     if (base != 0 && used + bytes <= capacity) return;
     let size = capacity < 512 ? <usize>512 : capacity;
     while (size < used + bytes) size <<= 1;
-    base = base == 0 ? heap.alloc(size) : heap.realloc(base, size);
+    const grown = heap.alloc(size);
+    if (base != 0) { memory.copy(grown, base, used); heap.free(base); }
+    base = grown;
     capacity = size;
     this.at = base + used;
   }
