@@ -1,7 +1,7 @@
 // Typed access to one of the host's header maps. Keys are lower-cased by Envoy on add.
 import * as host from "./hostcalls";
 import { HeaderPair, Headers } from "./headers";
-import { headerPresent, headerValue, removeHeaderValue, replaceHeaderValue } from "./header_value";
+import { headerPresent, headerValue, headerValues, removeHeaderValue, replaceHeaderValue } from "./header_value";
 import { MapType, Status } from "./types";
 
 // Unmanaged: the eight maps below live in static memory, so they cost no start-up allocation and
@@ -31,6 +31,11 @@ export class HeaderMap {
 
   remove(name: string): Status {
     return removeHeaderValue(this.type, name);
+  }
+
+  /** Every value of `name` (lower case), in the host's order: a name may repeat. */
+  values(name: string): Array<string> {
+    return headerValues(this.type, name);
   }
 
   /** Every pair, in the host's order, repeated names included. */

@@ -6,7 +6,8 @@
 // which is freed at once. Same statuses and the same abort on ABI misuse as hostcalls.ts.
 import * as imports from "./imports";
 import { RET_PTR, RET_SIZE, clearReturnSlots } from "./memory";
-import { MapType, Status, statusName } from "./types";
+import { MapType, Status } from "./types";
+import { callFailed } from "./call_failed";
 
 // Grows to the longest name + value encoded so far and is never freed: one block for the VM's life.
 let scratch: usize = 0;
@@ -16,7 +17,9 @@ let scratchSize: usize = 0;
 function scratchFor(bytes: usize): usize {
   if (bytes > scratchSize) {
     const size = bytes < 256 ? <usize>256 : bytes;
-    scratch = scratch == 0 ? heap.alloc(size) : heap.realloc(scratch, size);
+    // Nothing in it needs keeping: free and allocate rather than realloc (less code in every module).
+    if (scratch != 0) heap.free(scratch);
+    scratch = heap.alloc(size);
     scratchSize = size;
   }
   return scratch;
@@ -26,8 +29,7 @@ function scratchFor(bytes: usize): usize {
 // @ts-ignore: decorator
 @inline function maxUtf8(s: string): usize { return <usize>s.length * 3; }
 
-// @ts-ignore: decorator
-@inline function encodeAt(s: string, at: usize): usize {
+function encodeAt(s: string, at: usize): usize {
   return String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, at, false, String.UTF8.ErrorMode.WTF8);
 }
 
@@ -45,7 +47,7 @@ function lookup(map: MapType, name: string): u32 {
   const length = encodeAt(name, at);
   clearReturnSlots();
   const st = imports.proxy_get_header_map_value(map, at, length, RET_PTR, RET_SIZE);
-  if (st != Status.NotFound && st != Status.Ok) abort("proxy_get_header_map_value failed: " + statusName(st));
+  if (st != Status.NotFound && st != Status.Ok) callFailed("proxy_get_header_map_value", st);
   return st;
 }
 
@@ -73,4 +75,38 @@ export function replaceHeaderValue(map: MapType, name: string, value: string): S
 export function removeHeaderValue(map: MapType, name: string): Status {
   const at = scratchFor(maxUtf8(name));
   return <Status>imports.proxy_remove_header_map_value(map, at, encodeAt(name, at));
+}
+
+/**
+ * Every value of `name` in `map`, in the host's order (a header may repeat: HTTP/2 splits cookies
+ * over several). One proxy_get_header_map_pairs call; only the matching values become strings,
+ * where HeaderMap.all() would decode every name and value of the map. `name` is lower case.
+ */
+export function headerValues(map: MapType, name: string): Array<string> {
+  const out = new Array<string>();
+  clearReturnSlots();
+  const st = imports.proxy_get_header_map_pairs(map, RET_PTR, RET_SIZE);
+  if (st == Status.NotFound) return out;
+  if (st != Status.Ok) callFailed("proxy_get_header_map_pairs", st);
+  const base = load<usize>(RET_PTR);
+  const size = <usize>load<u32>(RET_SIZE);
+  if (base == 0) return out;
+  const want = scratchFor(maxUtf8(name));
+  const wantLength = encodeAt(name, want);
+  // Layout (spec "Serialization"): u32 count, u32 name and value lengths per pair, then each
+  // name and value followed by a NUL. A map that does not fit its own lengths is read no further.
+  const end = base + size;
+  const n = size >= 4 ? <usize>load<u32>(base) : 0;
+  let lens = base + 4;
+  let data = lens + n * 8;
+  for (let i: usize = 0; i < n && data <= end; i++) {
+    const kl = <usize>load<u32>(lens);
+    const vl = <usize>load<u32>(lens + 4);
+    lens += 8;
+    if (data + kl + vl + 2 > end) break;
+    if (kl == wantLength && memory.compare(data, want, kl) == 0) out.push(String.UTF8.decodeUnsafe(data + kl + 1, vl, false));
+    data += kl + vl + 2;
+  }
+  heap.free(base);
+  return out;
 }
