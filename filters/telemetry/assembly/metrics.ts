@@ -7,19 +7,20 @@
 // the metric names are built once, when a tag combination is first seen and its four metrics
 // are defined. Building the four names per request to look them up cost more than the rest of
 // on_log's metric work (docs/BENCHMARKS.md, issue 19).
-import { Counter, Histogram, Tag } from "meshwasm/sdk";
+import { MetricType, Tag, metricName } from "meshwasm/sdk";
+import { defineMetric, incrementMetric, recordMetric } from "meshwasm/sdk/hostcalls";
 import { replaceChar } from "meshwasm/sdk/ascii";
 import { TelemetryConfig } from "./config";
 
 export const OVERFLOW = "overflow";
 
-/** The four metrics of one tag combination. */
+/** The four metrics of one tag combination, by their ids (requests_total first, then the histograms). */
 class Series {
-  constructor(
-    public hash: u32, public values: Array<string>, public requests: Counter, public duration: Histogram,
-    public requestBytes: Histogram, public responseBytes: Histogram,
-  ) {}
+  ids: StaticArray<u32> = new StaticArray<u32>(4);
+  constructor(public hash: u32, public values: Array<string>) {}
 }
+
+const METRICS: Array<string> = ["requests_total", "request_duration_milliseconds", "request_bytes", "response_bytes"];
 
 /** Tag names in the order the configuration implies; on_log fills `values` in the same order. */
 export function tagNames(c: TelemetryConfig): Array<string> {
@@ -61,10 +62,11 @@ export class MetricSet {
       }
       if (s === null) s = this.define();
     }
-    s.requests.increment(1);
-    s.duration.record(durationMs);
-    s.requestBytes.record(requestBytes);
-    s.responseBytes.record(responseBytes);
+    const ids = s.ids;
+    incrementMetric(ids[0], 1);
+    recordMetric(ids[1], durationMs);
+    recordMetric(ids[2], requestBytes);
+    recordMetric(ids[3], responseBytes);
   }
 
   private find(): Series | null {
@@ -84,10 +86,10 @@ export class MetricSet {
     const values = this.values.slice(0);
     const tags = new Array<Tag>();
     for (let i = 0; i < values.length; i++) tags.push(new Tag(this.names[i], values[i]));
-    const p = this.prefix;
-    const s = new Series(hashValues(values), values, Counter.define(p + "requests_total", tags),
-      Histogram.define(p + "request_duration_milliseconds", tags), Histogram.define(p + "request_bytes", tags),
-      Histogram.define(p + "response_bytes", tags));
+    const s = new Series(hashValues(values), values);
+    for (let i = 0; i < 4; i++) {
+      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, metricName(this.prefix + METRICS[i], tags));
+    }
     if (this.combinations * 2 > this.table.length) {
       const old = this.table;
       this.table = new StaticArray<Series | null>(old.length * 2);
