@@ -1,6 +1,7 @@
 // Typed access to one of the host's header maps. Keys are lower-cased by Envoy on add.
 import * as host from "./hostcalls";
 import { HeaderPair, Headers } from "./headers";
+import { headerPresent, headerValue, headerValues, removeHeaderValue, replaceHeaderValue } from "./header_value";
 import { MapType, Status } from "./types";
 
 // Unmanaged: the eight maps below live in static memory, so they cost no start-up allocation and
@@ -11,16 +12,16 @@ export class HeaderMap {
 
   /** First value of `name`, or null when absent. */
   get(name: string): string | null {
-    return host.getHeaderMapValue(this.type, name);
+    return headerValue(this.type, name);
   }
 
   has(name: string): bool {
-    return host.getHeaderMapValue(this.type, name) !== null;
+    return headerPresent(this.type, name);
   }
 
   /** Replaces every value of `name` with `value` (adds it when absent). */
   set(name: string, value: string): Status {
-    return host.replaceHeaderMapValue(this.type, name, value);
+    return replaceHeaderValue(this.type, name, value);
   }
 
   /** Adds one more value for `name`, keeping the existing ones. */
@@ -29,7 +30,12 @@ export class HeaderMap {
   }
 
   remove(name: string): Status {
-    return host.removeHeaderMapValue(this.type, name);
+    return removeHeaderValue(this.type, name);
+  }
+
+  /** Every value of `name` (lower case), in the host's order: a name may repeat. */
+  values(name: string): Array<string> {
+    return headerValues(this.type, name);
   }
 
   /** Every pair, in the host's order, repeated names included. */

@@ -5,19 +5,21 @@
 import * as imports from "./imports";
 import { BufferType, LogLevel, MapType, MetricType, Status, StreamType, statusName } from "./types";
 import { HeaderPair, Headers, deserializeHeaders, serializeHeaders } from "./headers";
+import { headerValue, removeHeaderValue, replaceHeaderValue } from "./header_value";
 import { RET_EXTRA, RET_PTR, RET_SIZE, clearReturnSlots, lenOf, ptrOf, takeReturnedBuffer, takeReturnedString, fromUtf8, utf8 } from "./memory";
 import { stage, staged, stagedLen } from "./host_strings";
 
-function fail(call: string, status: u32): void {
-  // The abort handler (runtime.ts) logs the message at critical level, then traps.
-  abort(call + " failed: " + statusName(status));
-}
+import { callFailed as fail } from "./call_failed";
 
 // --- logging ---
 
 export function log(level: LogLevel, message: string): void {
   stage(message, "");
   imports.proxy_log(level, staged, stagedLen);
+}
+
+export function logUtf8(level: LogLevel, data: usize, length: usize): void {
+  imports.proxy_log(level, data, length);
 }
 
 export function getLogLevel(): LogLevel {
@@ -94,14 +96,9 @@ export function getHeaderMapSize(map: MapType): u32 {
   return load<u32>(RET_SIZE);
 }
 
-// Header names and values go through host_strings' scratch memory: no garbage per operation.
+// The per-request calls live in header_value.ts (no temporary buffers); these names stay for callers.
 export function getHeaderMapValue(map: MapType, key: string): string | null {
-  stage(key, "");
-  clearReturnSlots();
-  const st = imports.proxy_get_header_map_value(map, staged, stagedLen, RET_PTR, RET_SIZE);
-  if (st == Status.NotFound) return null;
-  if (st != Status.Ok) fail("proxy_get_header_map_value", st);
-  return takeReturnedString();
+  return headerValue(map, key);
 }
 
 export function addHeaderMapValue(map: MapType, key: string, value: string): Status {
@@ -110,13 +107,11 @@ export function addHeaderMapValue(map: MapType, key: string, value: string): Sta
 }
 
 export function replaceHeaderMapValue(map: MapType, key: string, value: string): Status {
-  const valueLen = stage(key, value);
-  return <Status>imports.proxy_replace_header_map_value(map, staged, stagedLen, staged + stagedLen, valueLen);
+  return replaceHeaderValue(map, key, value);
 }
 
 export function removeHeaderMapValue(map: MapType, key: string): Status {
-  stage(key, "");
-  return <Status>imports.proxy_remove_header_map_value(map, staged, stagedLen);
+  return removeHeaderValue(map, key);
 }
 
 // --- streams ---

@@ -6,14 +6,15 @@ import { base64Decode, base64DecodeString } from "./crypto/base64";
 import { constantTimeEqual, hmacSha256, sha256String } from "./crypto/sha256";
 import { rsaVerifySha256 } from "./crypto/rsa";
 import { p256VerifySha256 } from "./crypto/p256";
-import { ALG_NAMES, ES256, HS256, JwtConfig, RS256, isVerified, rememberVerified } from "./jwt_config";
+import { ALG_NAMES, ES256, HS256, JwtConfig, NO_EXP, NO_NBF, VerifiedToken, findVerified, rememberVerified } from "./jwt_config";
 
 export class JwtResult {
-  ok: bool = false;
+  /** The verified token, null when it failed. */
+  token: VerifiedToken | null = null;
   /** Why it failed, for logs and the WWW-Authenticate error_description. */
   reason: string = "";
-  payload: JsonValue | null = null;
-  payloadSegment: string = "";
+  /** Whether the answer came from the cache of verified tokens (for the debug log). */
+  cached: bool = false;
 }
 
 function failed(reason: string): JwtResult {
@@ -22,7 +23,20 @@ function failed(reason: string): JwtResult {
   return r;
 }
 
+/** The time checks, against now: run on every request, the cached ones included. */
+function inWindow(c: JwtConfig, e: VerifiedToken, cached: bool): JwtResult {
+  const now = <i64>(getCurrentTimeNanoseconds() / 1000000000);
+  if (e.exp != NO_EXP && now > e.exp + c.clockSkewSeconds) return failed("Jwt is expired");
+  if (e.nbf != NO_NBF && now + c.clockSkewSeconds < e.nbf) return failed("Jwt not yet valid");
+  const r = new JwtResult();
+  r.token = e;
+  r.cached = cached;
+  return r;
+}
+
 export function verifyJwt(c: JwtConfig, token: string): JwtResult {
+  const known = findVerified(c, token);
+  if (known !== null) return inWindow(c, known, true);
   const dot1 = token.indexOf(".");
   const dot2 = dot1 < 0 ? -1 : token.indexOf(".", dot1 + 1);
   if (dot1 < 0 || dot2 < 0 || token.indexOf(".", dot2 + 1) >= 0) return failed("Jwt is not in the form of Header.Payload.Signature");
@@ -39,8 +53,8 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   if (sig === null) return failed("Jwt signature is not base64url");
 
   const signingInput = token.substring(0, dot2);
-  let verified = isVerified(c, token);
-  let candidates = verified ? 1 : 0;
+  let verified = false;
+  let candidates = 0;
   let hash: Uint8Array | null = null;
   for (let i = 0; i < c.keys.length && !verified; i++) {
     const key = c.keys[i];
@@ -58,7 +72,6 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   }
   if (candidates == 0) return failed("Jwt has no matching key (alg " + alg + (kid.length > 0 ? ", kid \"" + kid + "\")" : ")"));
   if (!verified) return failed("Jwt verification fails");
-  rememberVerified(c, token);
 
   const payloadSegment = token.substring(dot1 + 1, dot2);
   const payloadText = base64DecodeString(payloadSegment);
@@ -66,17 +79,21 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   const payload = parseJson(payloadText);
   if (payload === null || !payload.isObject()) return failed("Jwt payload is not a JSON object");
 
-  const now = <i64>(getCurrentTimeNanoseconds() / 1000000000);
+  let expAt = NO_EXP, nbfAt = NO_NBF;
   const exp = payload.get("exp");
   if (exp !== null) {
     if (!exp.isNumber()) return failed("Jwt exp is not a number");
-    if (now > <i64>exp.numberValue + c.clockSkewSeconds) return failed("Jwt is expired");
+    expAt = <i64>exp.numberValue;
   } else if (c.requireExp) return failed("Jwt has no exp claim");
   const nbf = payload.get("nbf");
   if (nbf !== null) {
     if (!nbf.isNumber()) return failed("Jwt nbf is not a number");
-    if (now + c.clockSkewSeconds < <i64>nbf.numberValue) return failed("Jwt not yet valid");
+    nbfAt = <i64>nbf.numberValue;
   }
+  const e = new VerifiedToken(token, expAt, nbfAt, new Array<string | null>(), payloadSegment, payload.getString("sub", ""));
+  // Not remembered when outside its window now: such a token fails before iss/aud, as it always did.
+  const r = inWindow(c, e, false);
+  if (r.token === null) return r;
   if (c.issuers.length > 0 && !c.issuers.includes(payload.getString("iss", ""))) return failed("Jwt issuer is not configured");
   if (c.audiences.length > 0) {
     const aud = payload.get("aud");
@@ -87,10 +104,11 @@ export function verifyJwt(c: JwtConfig, token: string): JwtResult {
     }
     if (!match) return failed("Audiences in Jwt are not allowed");
   }
-  const r = new JwtResult();
-  r.ok = true;
-  r.payload = payload;
-  r.payloadSegment = payloadSegment;
+  for (let n = 0; n < c.claimNames.length; n++) {
+    const v = payload.get(c.claimNames[n]);
+    e.claimValues.push(v !== null ? claimHeaderValue(v) : null);
+  }
+  rememberVerified(c, e);
   return r;
 }
 

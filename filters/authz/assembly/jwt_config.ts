@@ -31,38 +31,54 @@ export class JwtConfig {
   claimHeaders: Array<string> = [];
   payloadHeader: string = "";
   /**
-   * Tokens whose signature already verified. RS256/ES256 verification costs milliseconds and a
-   * client sends the same token on every request; the time checks still run each time. Lives
-   * with the configuration, so new keys start an empty cache. A plain array searched by
-   * `isVerified` rather than a Set: hashing containers cost the module ~1 KB of code.
+   * Tokens that passed every check, with what a request needs from them. A client sends the same
+   * token on every request; a hit skips the base64 and JSON decoding as well as the signature, and
+   * only exp/nbf are checked again, against the clock of the request. Lives with the
+   * configuration, so a reconfiguration (new keys, issuers, claims) starts an empty cache.
+   * A plain array searched by `findVerified` rather than a Map: hashing containers cost the
+   * module ~1 KB of code, and the module's size is budgeted.
    */
-  verified: Array<string> = [];
+  verified: Array<VerifiedToken> = [];
+  /** Where the next token goes once the cache is full: the oldest entry is replaced. */
+  nextSlot: i32 = 0;
+}
+
+/** What a verified token grants: the forwarded claim values, its time window, its payload text. */
+export class VerifiedToken {
+  constructor(
+    public token: string, public exp: i64, public nbf: i64, public claimValues: Array<string | null>,
+    public payloadSegment: string, public sub: string,
+  ) {}
 }
 
 export const VERIFIED_CACHE_SIZE = 256;
 export const MAX_CACHED_TOKEN = 4096;
+/** exp/nbf of a token without them: never expires, always valid. */
+export const NO_EXP = i64.MAX_VALUE, NO_NBF = i64.MIN_VALUE;
 
 /**
- * Whether `token` is in the verified cache. Compared from the end: tokens signed for one issuer
- * share their first few dozen characters (the header), while signatures differ at once.
+ * The cached entry for exactly `token`, or null. Compared from the end: tokens signed for one
+ * issuer share their first few dozen characters (the header), while signatures differ at once.
  */
-export function isVerified(c: JwtConfig, token: string): bool {
+export function findVerified(c: JwtConfig, token: string): VerifiedToken | null {
   const n = token.length;
   for (let i = 0; i < c.verified.length; i++) {
-    const t = c.verified[i];
+    const e = c.verified[i];
+    const t = e.token;
     if (t.length != n) continue;
     let j = n - 1;
     while (j >= 0 && t.charCodeAt(j) == token.charCodeAt(j)) j--;
-    if (j < 0) return true;
+    if (j < 0) return e;
   }
-  return false;
+  return null;
 }
 
-export function rememberVerified(c: JwtConfig, token: string): void {
+export function rememberVerified(c: JwtConfig, e: VerifiedToken): void {
   // Long tokens are not remembered: the cache must stay small (256 x 4 KB at most).
-  if (token.length > MAX_CACHED_TOKEN || isVerified(c, token)) return;
-  if (c.verified.length >= VERIFIED_CACHE_SIZE) c.verified = new Array<string>();
-  c.verified.push(token);
+  if (e.token.length > MAX_CACHED_TOKEN) return;
+  if (c.verified.length < VERIFIED_CACHE_SIZE) { c.verified.push(e); return; }
+  c.verified[c.nextSlot] = e;
+  c.nextSlot = (c.nextSlot + 1) % VERIFIED_CACHE_SIZE;
 }
 
 export function parseJwtConfig(v: JsonValue, where: string): JwtConfig {

@@ -25,19 +25,27 @@ function hostMatches(patterns: Array<string>, host: string): bool {
   return false;
 }
 
+// The request's method, path (without query) and host, each read from the host at most once per
+// request however many rules look at it: a read is a host call and a new string. Reset by findRule.
+let method: string | null = null, path: string | null = null, host: string | null = null;
+let haveMethod = false, havePath = false, haveHost = false;
+
 function matches(m: RuleMatch): bool {
   if (m.methods.length > 0) {
-    const method = requestHeaders.get(":method");
-    if (method === null || !m.methods.includes(method)) return false;
+    if (!haveMethod) { method = requestHeaders.get(":method"); haveMethod = true; }
+    const v = method;
+    if (v === null || !m.methods.includes(v)) return false;
   }
   const pathMatch = m.path;
   if (pathMatch !== null) {
-    const path = requestHeaders.get(":path");
-    if (path === null || !pathMatch.matches(pathOnly(path))) return false;
+    if (!havePath) { const p = requestHeaders.get(":path"); path = p === null ? null : pathOnly(p); havePath = true; }
+    const v = path;
+    if (v === null || !pathMatch.matches(v)) return false;
   }
   if (m.hosts.length > 0) {
-    const authority = requestHeaders.get(":authority");
-    if (authority === null || !hostMatches(m.hosts, hostOnly(authority))) return false;
+    if (!haveHost) { const a = requestHeaders.get(":authority"); host = a === null ? null : hostOnly(a); haveHost = true; }
+    const v = host;
+    if (v === null || !hostMatches(m.hosts, v)) return false;
   }
   for (let i = 0; i < m.headers.length; i++) {
     const h = m.headers[i];
@@ -66,6 +74,7 @@ function matches(m: RuleMatch): bool {
 }
 
 export function findRule(c: AuthzConfig): Rule | null {
+  haveMethod = havePath = haveHost = false;
   for (let i = 0; i < c.rules.length; i++) if (matches(c.rules[i].match)) return c.rules[i];
   return null;
 }

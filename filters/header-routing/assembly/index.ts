@@ -68,8 +68,8 @@ function applyEdits(map: HeaderMap, e: HeaderEdits): void {
 }
 
 class RoutingFilter extends HttpContext {
-  /** Rules that matched, whose response edits run on the response. */
-  matched: Array<Rule> = new Array<Rule>();
+  /** Rules that matched and edit the response; made only when one does (most requests: none). */
+  matched: Array<Rule> | null = null;
 
   constructor(id: u32, public routing: RoutingRoot) { super(id, routing); }
 
@@ -81,7 +81,11 @@ class RoutingFilter extends HttpContext {
     for (let i = 0; i < c.rules.length; i++) {
       const r = c.rules[i];
       if (!matches(r, path)) continue;
-      this.matched.push(r);
+      if (!r.response.isEmpty()) {
+        let m = this.matched;
+        if (m === null) { m = new Array<Rule>(); this.matched = m; }
+        m.push(r);
+      }
       if (this.routing.routed !== null) this.routing.routed!.increment();
       if (r.route.length > 0) route = r.route;
       const canary = r.canary;
@@ -114,10 +118,8 @@ class RoutingFilter extends HttpContext {
   }
 
   onResponseHeaders(numHeaders: u32, endOfStream: bool): Action {
-    for (let i = 0; i < this.matched.length; i++) {
-      const e = this.matched[i].response;
-      if (!e.isEmpty()) applyEdits(responseHeaders, e);
-    }
+    const m = this.matched;
+    if (m !== null) for (let i = 0; i < m.length; i++) applyEdits(responseHeaders, m[i].response);
     return Action.Continue;
   }
 }

@@ -21,9 +21,18 @@ export class TelemetryConfig {
   logFields: Array<string> = new Array<string>();
   logHeaderNames: Array<string> = new Array<string>();
   logHeaderFields: Array<string> = new Array<string>();
+  /** What on_request_headers and on_log work from, derived once by plan(). */
+  logFieldCodes: Array<i32> = new Array<i32>();
+  /** For each access-log header: its index in tagHeaderNames when a tag reads it too, else -1. */
+  logHeaderTagIndex: Array<i32> = new Array<i32>();
+  readsPath: bool = true;
+  readsAuthority: bool = true;
+  readsUserAgent: bool = true;
   requestIdHeader: string = "x-request-id";
   generateRequestId: bool = true;
   echoRequestId: bool = true;
+
+  constructor() { plan(this); }
 }
 
 export function parseConfig(root: JsonValue): TelemetryConfig | null {
@@ -54,7 +63,31 @@ export function parseConfig(root: JsonValue): TelemetryConfig | null {
     c.generateRequestId = boolAt(rid, "generate", "requestId", true);
     c.echoRequestId = boolAt(rid, "echoInResponse", "requestId", true);
   }
-  return configError.length == 0 ? c : null;
+  if (configError.length > 0) return null;
+  plan(c);
+  return c;
+}
+
+// Access-log fields by their index in ACCESS_LOG_FIELDS: on_log switches on numbers, not names.
+export const F_START_TIME = 0, F_METHOD = 1, F_PATH = 2, F_AUTHORITY = 3, F_PROTOCOL = 4, F_STATUS = 5,
+  F_CODE_CLASS = 6, F_DURATION = 7, F_REQUEST_BYTES = 8, F_RESPONSE_BYTES = 9, F_REQUEST_ID = 10,
+  F_USER_AGENT = 11, F_SOURCE_ADDRESS = 12, F_ROUTE_NAME = 13, F_UPSTREAM_CLUSTER = 14, F_RESPONSE_FLAGS = 15;
+
+/**
+ * Field names to codes, and which request headers a request needs read at all: each header read
+ * is a host call (and a string), so the path and user agent are read only when the log prints
+ * them, the authority only when the route tag or the log uses it, and a header both tagged and
+ * logged only once.
+ */
+export function plan(c: TelemetryConfig): void {
+  c.logFieldCodes = new Array<i32>();
+  c.logHeaderTagIndex = new Array<i32>();
+  if (!c.accessLog) { c.logFields = new Array<string>(); c.logHeaderNames = new Array<string>(); c.logHeaderFields = new Array<string>(); }
+  for (let i = 0; i < c.logFields.length; i++) c.logFieldCodes.push(ACCESS_LOG_FIELDS.indexOf(c.logFields[i]));
+  for (let i = 0; i < c.logHeaderNames.length; i++) c.logHeaderTagIndex.push(c.tagHeaderNames.indexOf(c.logHeaderNames[i]));
+  c.readsPath = c.logFieldCodes.includes(F_PATH);
+  c.readsUserAgent = c.logFieldCodes.includes(F_USER_AGENT);
+  c.readsAuthority = c.routeTag == "authority" || c.logFieldCodes.includes(F_AUTHORITY);
 }
 
 /** {"x-tenant": "tenant"}: header name -> tag or field name. */

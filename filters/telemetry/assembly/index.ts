@@ -1,20 +1,29 @@
 // telemetry: Istio-named request metrics with tags, a JSON access log line per request at
 // on_log, and x-request-id generation/propagation. README.md documents names and fields.
 import {
-  Action, HttpContext, RootContext, Tag, getCurrentTimeNanoseconds, getPropertyInt, getPropertyString,
+  Action, HttpContext, LogLevel, RootContext, getCurrentTimeNanoseconds, getPropertyInt, getPropertyString,
   formatInt, logError, logInfo, registerRootContext, requestHeaders, responseHeaders,
 } from "meshwasm/sdk";
 export * from "meshwasm/sdk/http_exports";
-import { TelemetryConfig, parseConfig } from "./config";
+import {
+  F_AUTHORITY, F_CODE_CLASS, F_DURATION, F_METHOD, F_PATH, F_PROTOCOL, F_REQUEST_BYTES, F_REQUEST_ID,
+  F_RESPONSE_BYTES, F_RESPONSE_FLAGS, F_ROUTE_NAME, F_SOURCE_ADDRESS, F_START_TIME, F_STATUS, F_UPSTREAM_CLUSTER,
+  F_USER_AGENT, TelemetryConfig, parseConfig,
+} from "./config";
 import { configError } from "meshwasm/sdk/config_fields";
-import { MetricSet, OVERFLOW, tagValue } from "./metrics";
+import { MetricSet, tagValue } from "./metrics";
 import { JsonLine } from "./json_line";
 import { newRequestId } from "./request_id";
 import { parseDecimal } from "meshwasm/sdk/ascii";
 
 class TelemetryRoot extends RootContext {
   config: TelemetryConfig = new TelemetryConfig();
-  metrics: MetricSet = new MetricSet("istio_", 1000);
+  metrics: MetricSet = new MetricSet(this.config);
+  /** response_code tag values by status, made once each: formatInt per request was a string each time. */
+  codes: StaticArray<string | null> = new StaticArray<string | null>(600);
+  /** The last authority and its route tag value: a proxy sees few hosts, and the tag is a copy when it has dots. */
+  lastAuthority: string = "";
+  lastAuthorityTag: string = "unknown";
 
   onConfigure(size: u32): bool {
     const json = this.getPluginConfigJson();
@@ -25,15 +34,38 @@ class TelemetryRoot extends RootContext {
       return false;
     }
     this.config = c;
-    this.metrics = new MetricSet(c.metricPrefix, c.maxTagCombinations);
+    this.metrics = new MetricSet(c);
     logInfo("telemetry: configured, metric prefix \"" + c.metricPrefix + "\", access log " + (c.accessLog ? "on" : "off"));
     return true;
   }
 
   createHttpContext(id: u32): HttpContext | null { return new TelemetryFilter(id, this); }
+
+  codeText(status: i32): string {
+    if (status <= 0) return "unknown";
+    if (status >= this.codes.length) return formatInt(status);
+    const known = this.codes[status];
+    if (known !== null) return known;
+    const text = formatInt(status);
+    this.codes[status] = text;
+    return text;
+  }
+
+  authorityTag(authority: string): string {
+    if (authority != this.lastAuthority) {
+      this.lastAuthority = authority;
+      this.lastAuthorityTag = tagValue(hostOf(authority));
+    }
+    return this.lastAuthorityTag;
+  }
 }
 
+const CODE_CLASSES: Array<string> = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
+
 function orEmpty(s: string | null): string { return s === null ? "" : s; }
+
+/** One JsonLine for the VM: its buffer is reused by every request's line. */
+const line = new JsonLine();
 
 class TelemetryFilter extends HttpContext {
   startNs: u64 = 0;
@@ -45,8 +77,10 @@ class TelemetryFilter extends HttpContext {
   status: i32 = 0;
   requestBodyBytes: u64 = 0;
   responseBodyBytes: u64 = 0;
-  tagValues: Array<string> = new Array<string>();
-  logValues: Array<string | null> = new Array<string | null>();
+  /** Raw values of the tag headers, read at request time; null when the config tags none. */
+  tagHeaderValues: StaticArray<string | null> | null = null;
+  /** Raw values of the access-log headers that no tag reads too. */
+  logHeaderValues: StaticArray<string | null> | null = null;
 
   constructor(id: u32, public telemetry: TelemetryRoot) { super(id, telemetry); }
 
@@ -64,12 +98,22 @@ class TelemetryFilter extends HttpContext {
   captureRequest(atRequestTime: bool): void {
     const c = this.telemetry.config;
     this.method = orEmpty(requestHeaders.get(":method"));
-    this.path = orEmpty(requestHeaders.get(":path"));
-    this.authority = orEmpty(requestHeaders.get(":authority"));
-    this.userAgent = orEmpty(requestHeaders.get("user-agent"));
+    if (c.readsPath) this.path = orEmpty(requestHeaders.get(":path"));
+    if (c.readsAuthority) this.authority = orEmpty(requestHeaders.get(":authority"));
+    if (c.readsUserAgent) this.userAgent = orEmpty(requestHeaders.get("user-agent"));
     // Header values are read now: later filters may remove them before on_log.
-    for (let i = 0; i < c.tagHeaderNames.length; i++) this.tagValues.push(tagValue(requestHeaders.get(c.tagHeaderNames[i])));
-    for (let i = 0; i < c.logHeaderNames.length; i++) this.logValues.push(requestHeaders.get(c.logHeaderNames[i]));
+    const tags = c.tagHeaderNames.length;
+    if (tags > 0) {
+      const values = new StaticArray<string | null>(tags);
+      for (let i = 0; i < tags; i++) values[i] = requestHeaders.get(c.tagHeaderNames[i]);
+      this.tagHeaderValues = values;
+    }
+    const logged = c.logHeaderNames.length;
+    if (logged > 0) {
+      const values = new StaticArray<string | null>(logged);
+      for (let i = 0; i < logged; i++) if (c.logHeaderTagIndex[i] < 0) values[i] = requestHeaders.get(c.logHeaderNames[i]);
+      this.logHeaderValues = values;
+    }
     const id = requestHeaders.get(c.requestIdHeader);
     if (id !== null && id.length > 0) this.requestId = id;
     else if (c.generateRequestId) {
@@ -99,59 +143,67 @@ class TelemetryFilter extends HttpContext {
   }
 
   onLog(): void {
-    const c = this.telemetry.config;
+    const root = this.telemetry;
+    const c = root.config;
     if (this.startNs == 0) {
       this.startNs = <u64>getPropertyInt("request.time", <i64>getCurrentTimeNanoseconds());
       this.captureRequest(false);
     }
     if (this.status <= 0) this.status = <i32>getPropertyInt("response.code", 0);
     const durationMs = (getCurrentTimeNanoseconds() - this.startNs) / 1000000;
-    const cls = this.status <= 0 ? "unknown" : formatInt(this.status / 100) + "xx";
+    const classDigit = this.status / 100;
+    const cls = this.status <= 0 ? "unknown" : classDigit < 10 ? CODE_CLASSES[classDigit] : formatInt(classDigit) + "xx";
 
-    const tags = new Array<Tag>();
-    tags.push(new Tag("request_method", tagValue(this.method)));
-    tags.push(new Tag("response_code_class", cls));
-    if (c.responseCodeTag) tags.push(new Tag("response_code", this.status <= 0 ? "unknown" : formatInt(this.status)));
-    if (c.routeTag == "authority") tags.push(new Tag("destination_authority", tagValue(hostOf(this.authority))));
-    else if (c.routeTag == "route_name") tags.push(new Tag("route_name", tagValue(getPropertyString("route_name"))));
-    for (let i = 0; i < c.tagHeaderTags.length; i++) tags.push(new Tag(c.tagHeaderTags[i], this.tagValues[i]));
-    const m = this.telemetry.metrics;
-    // Cardinality guard: once the budget of tag combinations is spent, new ones share one series.
-    if (!m.known(tags) && m.combinations >= m.maxCombinations) {
-      for (let i = 0; i < tags.length; i++) tags[i].value = OVERFLOW;
+    // In tagNames' order: method, class, [code], [route], header tags.
+    const m = root.metrics;
+    const values = m.values;
+    let t = 0;
+    values[t++] = tagValue(this.method);
+    values[t++] = cls;
+    if (c.responseCodeTag) values[t++] = root.codeText(this.status);
+    if (c.routeTag == "authority") values[t++] = root.authorityTag(this.authority);
+    else if (c.routeTag == "route_name") values[t++] = tagValue(getPropertyString("route_name"));
+    const headerValues = this.tagHeaderValues;
+    if (headerValues !== null) for (let i = 0; i < headerValues.length; i++) values[t++] = tagValue(headerValues[i]);
+    m.record(durationMs, this.requestBodyBytes, this.responseBodyBytes);
+
+    if (c.accessLog) {
+      this.writeAccessLog(c, durationMs, cls);
+      line.log(LogLevel.Info);
     }
-    m.record(tags, durationMs, this.requestBodyBytes, this.responseBodyBytes);
-
-    if (c.accessLog) logInfo(this.accessLogLine(c, durationMs, cls));
   }
 
-  accessLogLine(c: TelemetryConfig, durationMs: u64, cls: string): string {
-    const line = new JsonLine();
-    for (let i = 0; i < c.logFields.length; i++) {
+  writeAccessLog(c: TelemetryConfig, durationMs: u64, cls: string): void {
+    line.begin();
+    for (let i = 0; i < c.logFieldCodes.length; i++) {
       const f = c.logFields[i];
-      if (f == "start_time") line.num(f, <i64>(this.startNs / 1000000));
-      else if (f == "method") line.str(f, this.method);
-      else if (f == "path") line.str(f, this.path);
-      else if (f == "authority") line.str(f, this.authority);
-      else if (f == "protocol") line.str(f, orEmpty(getPropertyString("request.protocol")));
-      else if (f == "status") line.num(f, this.status);
-      else if (f == "response_code_class") line.str(f, cls);
-      else if (f == "duration_ms") line.num(f, <i64>durationMs);
-      else if (f == "request_bytes") line.num(f, <i64>this.requestBodyBytes);
-      else if (f == "response_bytes") line.num(f, <i64>this.responseBodyBytes);
-      else if (f == "request_id") line.str(f, this.requestId);
-      else if (f == "user_agent") line.str(f, this.userAgent);
-      else if (f == "source_address") line.str(f, orEmpty(getPropertyString("source.address")));
-      else if (f == "route_name") line.str(f, orEmpty(getPropertyString("route_name")));
-      else if (f == "upstream_cluster") line.str(f, orEmpty(getPropertyString("cluster_name")));
-      else if (f == "response_flags") line.num(f, getPropertyInt("response.flags", 0));
+      switch (c.logFieldCodes[i]) {
+        case F_START_TIME: line.num(f, <i64>(this.startNs / 1000000)); break;
+        case F_METHOD: line.str(f, this.method); break;
+        case F_PATH: line.str(f, this.path); break;
+        case F_AUTHORITY: line.str(f, this.authority); break;
+        case F_PROTOCOL: line.str(f, orEmpty(getPropertyString("request.protocol"))); break;
+        case F_STATUS: line.num(f, this.status); break;
+        case F_CODE_CLASS: line.str(f, cls); break;
+        case F_DURATION: line.num(f, <i64>durationMs); break;
+        case F_REQUEST_BYTES: line.num(f, <i64>this.requestBodyBytes); break;
+        case F_RESPONSE_BYTES: line.num(f, <i64>this.responseBodyBytes); break;
+        case F_REQUEST_ID: line.str(f, this.requestId); break;
+        case F_USER_AGENT: line.str(f, this.userAgent); break;
+        case F_SOURCE_ADDRESS: line.str(f, orEmpty(getPropertyString("source.address"))); break;
+        case F_ROUTE_NAME: line.str(f, orEmpty(getPropertyString("route_name"))); break;
+        case F_UPSTREAM_CLUSTER: line.str(f, orEmpty(getPropertyString("cluster_name"))); break;
+        case F_RESPONSE_FLAGS: line.num(f, getPropertyInt("response.flags", 0)); break;
+      }
     }
     for (let i = 0; i < c.logHeaderFields.length; i++) {
-      const v = this.logValues[i];
+      const tagIndex = c.logHeaderTagIndex[i];
+      let v: string | null = null;
+      if (tagIndex >= 0) { const tagged = this.tagHeaderValues; if (tagged !== null) v = tagged[tagIndex]; }
+      else { const logged = this.logHeaderValues; if (logged !== null) v = logged[i]; }
       if (v === null) line.nul(c.logHeaderFields[i]);
       else line.str(c.logHeaderFields[i], v);
     }
-    return line.toString();
   }
 }
 

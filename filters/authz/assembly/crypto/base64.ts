@@ -37,8 +37,13 @@ export function base64DecodeString(s: string): string | null {
 
 const HEX = "0123456789abcdef";
 
+/** Lower-case hex, written in place into one string (API keys are hashed to it on every request). */
 export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX.charAt(b[i] >>> 4) + HEX.charAt(b[i] & 15);
+  const s = changetype<string>(__new(<usize>b.length << 2, idof<string>()));
+  let p = changetype<usize>(s);
+  for (let i = 0; i < b.length; i++) {
+    store<u32>(p, <u32>HEX.charCodeAt(b[i] >>> 4) | (<u32>HEX.charCodeAt(b[i] & 15) << 16));
+    p += 4;
+  }
   return s;
 }
