@@ -1,4 +1,5 @@
 import type { CompareReport, CompareSide } from './compare.js';
+import { table } from './table.js';
 
 /** The human-readable report of `meshwasm bench --compare`. */
 
@@ -6,18 +7,6 @@ const num = (v: number): string =>
   Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3);
 const signed = (v: number, unit: string): string => `${v > 0 ? '+' : ''}${num(v)}${unit}`;
 const signedPct = (v: number): string => `${v > 0 ? '+' : ''}${v.toFixed(1)}%`;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 const row = (name: string, s: CompareSide): string[] => [
   name,

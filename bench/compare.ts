@@ -1,6 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { RequestSpec } from '../host-sim/exchange.js';
-import type { ClusterTarget } from '../host-sim/http-upstream.js';
+import type { BenchOptions } from './engine.js';
 import { loadMeter } from '../host-sim/module/meter.js';
 import { NOT_CHECKED, timeVerdict, unitsVerdict, type Verdict } from './compare-verdict.js';
 import { SyncDriver, type DriverTally } from './driver.js';
@@ -11,20 +10,26 @@ import { boot, meteredUnitsPerRequest, type Subject } from './subject.js';
 
 /** `meshwasm bench --compare A.wasm B.wasm`: two modules alternating in one run. */
 
-export interface CompareOptions {
+/** What both modules are run with: the same settings as a single-module bench. */
+type SharedOptions = Pick<
+  BenchOptions,
+  | 'configuration'
+  | 'vmConfig'
+  | 'rootId'
+  | 'requests'
+  | 'clusters'
+  | 'properties'
+  | 'requestsPerRun'
+  | 'durationSec'
+  | 'warmupRequests'
+  | 'onProgress'
+>;
+
+export interface CompareOptions extends SharedOptions {
   a: { module: Uint8Array; label: string };
   b: { module: Uint8Array; label: string };
-  configuration?: Uint8Array;
-  vmConfig?: Uint8Array;
-  rootId?: string;
-  requests?: RequestSpec[];
-  clusters?: Record<string, ClusterTarget>;
-  properties?: Record<string, unknown>;
   /** Timed runs (default 5): each run times A, B and the baseline once, in alternating order. */
   runs?: number;
-  requestsPerRun?: number;
-  durationSec?: number;
-  warmupRequests?: number;
   /** Requests in the metering pass (default 20000). */
   sampleRequests?: number;
   metered?: boolean;
@@ -37,7 +42,6 @@ export interface CompareOptions {
   maxRegressionPct?: number;
   /** Allowed growth of B's metered units per request against A's, percent. */
   maxUnitsRegressionPct?: number;
-  onProgress?: (message: string) => void;
 }
 
 export interface CompareSide {

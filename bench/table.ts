@@ -16,7 +16,8 @@ const bytes = (b: number): string =>
   b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`;
 const r = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(2));
 
-function table(rows: string[][]): string {
+/** Rows as left-aligned columns two spaces apart (the text reports of bench and bench --compare). */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
   return rows
     .map((row) =>
