@@ -1,4 +1,4 @@
-import { availableParallelism, cpus } from 'node:os';
+import { type MachineInfo, machineInfo } from './machine.js';
 import type { BenchOptions } from './engine.js';
 import { loadMeter } from '../host-sim/module/meter.js';
 import { NOT_CHECKED, timeVerdict, unitsVerdict, type Verdict } from './compare-verdict.js';
@@ -56,7 +56,7 @@ export interface CompareSide {
 }
 
 export interface CompareReport {
-  machine: { cpuModel: string; cpus: number; node: string; platform: string; arch: string };
+  machine: MachineInfo;
   settings: {
     runs: number;
     requestsPerRun: number;
@@ -189,13 +189,7 @@ export async function runCompare(opts: CompareOptions): Promise<CompareReport> {
   const ta = a.outcome;
   const tb = b.outcome;
   return {
-    machine: {
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cpus: availableParallelism(),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     settings: { runs, requestsPerRun: perRun, warmupRequests: warmup, sampleRequests: sample, metered },
     a,
     b,

@@ -1,4 +1,4 @@
-import { availableParallelism, cpus } from 'node:os';
+import { type MachineInfo, machineInfo } from './machine.js';
 import type { RequestSpec } from '../host-sim/exchange.js';
 import { Host } from '../host-sim/host.js';
 import { loadMeter } from '../host-sim/module/meter.js';
@@ -111,7 +111,7 @@ export interface ModuleFigures {
 }
 
 export interface BenchReport {
-  machine: { cpuModel: string; cpus: number; node: string; platform: string; arch: string };
+  machine: MachineInfo;
   settings: {
     runs: number;
     requestsPerRun: number;
@@ -370,13 +370,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchReport> {
     },
   ];
   return {
-    machine: {
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      cpus: availableParallelism(),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     settings: {
       runs,
       requestsPerRun: perRun,

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readUleb, uleb } from './leb128.js';
 
 /**
  * Makes a debug build's source map reachable from a debugger. asc records the map as
@@ -50,11 +51,11 @@ function setSourceMappingUrl(bytes: Uint8Array, url: string): Uint8Array {
   while (pos < bytes.length) {
     const start = pos;
     const id = bytes[pos++]!;
-    const [size, afterSize] = leb(bytes, pos);
+    const [size, afterSize] = readUleb(bytes, pos);
     const end = afterSize + size;
     let drop = false;
     if (id === 0) {
-      const [nameLen, afterName] = leb(bytes, afterSize);
+      const [nameLen, afterName] = readUleb(bytes, afterSize);
       drop = Buffer.from(bytes.subarray(afterName, afterName + nameLen)).toString() === 'sourceMappingURL';
     }
     if (!drop) kept.push(bytes.subarray(start, end));
@@ -62,29 +63,7 @@ function setSourceMappingUrl(bytes: Uint8Array, url: string): Uint8Array {
   }
   const name = Buffer.from('sourceMappingURL');
   const value = Buffer.from(url);
-  const payload = Buffer.concat([uleb(name.length), name, uleb(value.length), value]);
-  kept.push(Uint8Array.of(0), uleb(payload.length), payload);
+  const payload = Buffer.concat([Buffer.from(uleb(name.length)), name, Buffer.from(uleb(value.length)), value]);
+  kept.push(Uint8Array.of(0), Buffer.from(uleb(payload.length)), payload);
   return Buffer.concat(kept);
-}
-
-function leb(bytes: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const b = bytes[pos++]!;
-    result += (b & 0x7f) * 2 ** shift;
-    shift += 7;
-    if ((b & 0x80) === 0) return [result, pos];
-  }
-}
-
-function uleb(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return Buffer.from(out);
 }

@@ -1,29 +1,7 @@
 import { HostError } from '../errors.js';
+import { readUleb, uleb } from './leb128.js';
 
 const PAGE = 65536;
-
-function readLeb(b: Uint8Array, p: number): [value: number, next: number] {
-  let result = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    byte = b[p++]!;
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [result, p];
-}
-
-function leb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = v % 128;
-    v = Math.floor(v / 128);
-    if (v > 0) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0);
-  return out;
-}
 
 /**
  * The module with its memory's declared maximum lowered to `limitBytes`, so memory.grow past the
@@ -37,32 +15,32 @@ export function limitMemory(bytes: Uint8Array, limitBytes: number, label: string
   let p = 8;
   while (p < bytes.length) {
     const id = bytes[p]!;
-    const [size, body] = readLeb(bytes, p + 1);
+    const [size, body] = readUleb(bytes, p + 1);
     const end = body + size;
     if (id !== 5) {
       p = end;
       continue;
     }
     let q = body;
-    const [count, afterCount] = readLeb(bytes, q);
+    const [count, afterCount] = readUleb(bytes, q);
     q = afterCount;
-    const entries: number[] = [...leb(count)];
+    const entries: number[] = [...uleb(count)];
     for (let i = 0; i < count; i++) {
       const flags = bytes[q++]!;
       // Shared or 64-bit memories are not something a proxy-wasm module declares; leave them.
       if (flags > 1) return bytes;
-      const [min, afterMin] = readLeb(bytes, q);
+      const [min, afterMin] = readUleb(bytes, q);
       q = afterMin;
       let max = Infinity;
-      if (flags & 1) [max, q] = readLeb(bytes, q);
+      if (flags & 1) [max, q] = readUleb(bytes, q);
       if (min > limitPages)
         throw new HostError(
           'invalid-input',
           `${label} needs ${(min * PAGE) / 2 ** 20} MiB of memory to start, over the per-VM limit of ${limitBytes / 2 ** 20} MiB; raise the limit (--memory-limit) or shrink the module's initial memory`,
         );
-      entries.push(1, ...leb(min), ...leb(Math.min(max, limitPages)));
+      entries.push(1, ...uleb(min), ...uleb(Math.min(max, limitPages)));
     }
-    const section = [5, ...leb(entries.length), ...entries];
+    const section = [5, ...uleb(entries.length), ...entries];
     const out = new Uint8Array(p + section.length + (bytes.length - end));
     out.set(bytes.subarray(0, p), 0);
     out.set(section, p);
