@@ -1,9 +1,11 @@
+import type { TrapInfo } from '../host-sim/errors.js';
 import type { Host } from '../host-sim/host.js';
+import type { FailStrategy } from '../host-sim/plugin.js';
 import type { WasmVm } from '../host-sim/vm.js';
 
 export interface ClockEvents {
-  /** A plugin's VM trapped in proxy_on_tick (reported once per VM). */
-  onTickTrap?(plugin: string, message: string): void;
+  /** A plugin's VM trapped in proxy_on_tick (reported once per VM), with its frames. */
+  onTickTrap?(plugin: string, trap: TrapInfo, failStrategy: FailStrategy): void;
   /** Anything else a tick threw (the timer keeps running). */
   onError?(err: unknown): void;
 }
@@ -41,7 +43,7 @@ export class ClockDriver {
       const t = p.vm.failed;
       if (t?.callback !== 'proxy_on_tick' || this.reported.has(p.vm)) continue;
       this.reported.add(p.vm);
-      this.events.onTickTrap?.(p.name, t.message);
+      this.events.onTickTrap?.(p.name, t, p.failStrategy);
     }
   }
 

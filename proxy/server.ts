@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogLevelName } from '../host-sim/abi/constants.js';
-import { HostError } from '../host-sim/errors.js';
+import { frameLines, HostError } from '../host-sim/errors.js';
 import { loadMeter } from '../host-sim/module/meter.js';
 import type { VmLimitOptions } from '../host-sim/vm-limits.js';
 import { DEFAULT_BUFFER_LIMIT_BYTES } from '../host-sim/filter-manager.js';
@@ -17,7 +17,7 @@ import { ProxyMetrics } from './metrics.js';
 import { DEFAULT_PATH_NORMALIZATION, type PathNormalization } from './path-normalization.js';
 import { CircuitBreakers, type CircuitBreakerLimits } from './circuit-breaker.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type StreamTimeouts } from './stream-timers.js';
-import { ProxyStats, type AccessLogEntry } from './stats.js';
+import { ProxyStats, type AccessLogEntry, type TickTrap } from './stats.js';
 
 export interface ProxyOptions {
   /** Where the proxy listens. Default 127.0.0.1, port 0 (the OS picks). */
@@ -68,8 +68,13 @@ export interface ProxyOptions {
   logLevel?: LogLevelName;
   /** Called for every log line a filter writes. */
   onLog?: (entry: LogEntry) => void;
-  /** Called with what the proxy itself refused or caught (invalid filter output, traps in on_tick). */
+  /** Called with what the proxy itself refused or caught (invalid filter output, timer errors). */
   onEvent?: (message: string) => void;
+  /**
+   * Called when a filter traps in proxy_on_tick, outside any request (once per VM), with the
+   * same fields as an access-log entry's trap. Without it, the trap goes to onEvent as text.
+   */
+  onTickTrap?: (trap: TickTrap) => void;
   /** Called when a request ends. */
   onAccessLog?: (entry: AccessLogEntry) => void;
   /** False until the first chain arrives (xDS); /ready answers 503 meanwhile. Default true. */
@@ -189,10 +194,22 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   }
 
   const clock = new ClockDriver(host, {
-    onTickTrap: (plugin, message) => {
+    onTickTrap: (plugin, trap, failStrategy) => {
       stats.tickTraps++;
       stats.traps++;
-      report(`filter "${plugin}" trapped in proxy_on_tick: ${message}; its failure policy now applies`);
+      const event: TickTrap = {
+        filter: plugin,
+        policy: failStrategy,
+        message: trap.message,
+        callback: 'proxy_on_tick',
+        ...(trap.frames ? { stack: frameLines(trap.frames) } : {}),
+      };
+      if (opts.onTickTrap) opts.onTickTrap(event);
+      else
+        report(
+          `filter "${plugin}" trapped in proxy_on_tick: ${trap.message}; its failure policy (${failStrategy}) now applies` +
+            (event.stack ?? []).map((l) => `\n    ${l}`).join(''),
+        );
     },
     onError: (err) => {
       stats.internalErrors++;

@@ -35,6 +35,20 @@ export class ProxyStats {
 }
 
 /** One finished request, for the access log. */
+/** A filter's trap as the proxy reports it, in a request's log entry or on its own (on_tick). */
+export interface TrapEvent {
+  filter: string;
+  /** fail-open / fail-closed for a request's trap; the plugin's fail strategy for a tick's. */
+  policy: string;
+  message: string;
+  callback?: string;
+  /** The wasm frames, innermost first ("at fn (assembly/index.ts:12:5)" with a debug build's map). */
+  stack?: string[];
+}
+
+/** A trap in proxy_on_tick: no request saw it, later ones see the failure policy. */
+export type TickTrap = TrapEvent & { callback: 'proxy_on_tick' };
+
 export interface AccessLogEntry {
   method: string;
   path: string;
@@ -48,14 +62,7 @@ export interface AccessLogEntry {
   /** Set when a filter answered instead of the upstream (Envoy's response code details). */
   localReply?: string;
   /** callback: the proxy_on_* that trapped. */
-  trap?: {
-    filter: string;
-    policy: string;
-    message: string;
-    callback?: string;
-    /** The wasm frames, innermost first ("at fn (assembly/index.ts:12:5)" with a debug build's map). */
-    stack?: string[];
-  };
+  trap?: TrapEvent;
   reset: boolean;
   durationMs: number;
 }

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { LogLevelName } from '../../host-sim/abi/constants.js';
 import { LOG_LEVELS } from '../../host-sim/abi/constants.js';
-import { startProxy, type AccessLogEntry, type FilterSpec, type RunningProxy } from '../../proxy/index.js';
+import {
+  startProxy,
+  type AccessLogEntry,
+  type FilterSpec,
+  type TrapEvent,
+  type RunningProxy,
+} from '../../proxy/index.js';
 import type { FailStrategy } from '../../host-sim/plugin.js';
 import type { PathNormalization } from '../../proxy/path-normalization.js';
 import { readConfigArg } from '../config-arg.js';
@@ -168,6 +174,22 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     base: json ? undefined : { component: 'proxy' },
   });
 
+  // A trap fails the filter's VM: what runs changes (503s, skipped filter, or a reload). Traps in
+  // a request and in proxy_on_tick make the same log line, with the frames when there are any.
+  const vmFailed = (t: TrapEvent) =>
+    log.warn(
+      {
+        event: 'vm.failed',
+        filter: t.filter,
+        callback: t.callback,
+        policy: t.policy,
+        reason: t.message,
+        ...(t.stack ? { stack: t.stack } : {}),
+      },
+      `filter ${t.filter} trapped in ${t.callback ?? 'a callback'}: ${t.message}; its VM failed (${t.policy})` +
+        (t.stack ?? []).map((l) => `\n    ${l}`).join(''),
+    );
+
   const filters = opts.xds ? undefined : await loadModules(opts.modules);
   const p: RunningProxy = await startProxy({
     listenHost: listen.host,
@@ -199,21 +221,9 @@ export async function proxy(opts: ProxyCliOptions): Promise<void> {
     },
     onAccessLog: (e) => {
       emit({ event: 'request', ...e }, accessLine(e));
-      // A trap fails the filter's VM: what runs changes (503s, skipped filter, or a reload).
-      if (e.trap)
-        log.warn(
-          {
-            event: 'vm.failed',
-            filter: e.trap.filter,
-            callback: e.trap.callback,
-            policy: e.trap.policy,
-            reason: e.trap.message,
-            ...(e.trap.stack ? { stack: e.trap.stack } : {}),
-          },
-          `filter ${e.trap.filter} trapped in ${e.trap.callback ?? 'a callback'}: ${e.trap.message}; its VM failed (${e.trap.policy})` +
-            (e.trap.stack ?? []).map((l) => `\n    ${l}`).join(''),
-        );
+      if (e.trap) vmFailed(e.trap);
     },
+    onTickTrap: vmFailed,
   });
   // Signals are handled from the start: loading Envoy's protos and connecting take a moment.
   let stopXds: (() => void) | undefined;

@@ -1,7 +1,8 @@
 // A trap three calls deep in an AssemblyScript filter built with the debug target: every wasm
 // frame is mapped through the build's source map to file.ts:line:column, in the harness (metered
-// or not), in `meshwasm run` (text and JSON) and in `meshwasm proxy`'s log (the built CLI, a real
-// scaffolded filter compiled by asc, real HTTP on 127.0.0.1).
+// or not), in `meshwasm run` (text and JSON) and in `meshwasm proxy`'s log, for a request's trap
+// and for one in proxy_on_tick (the built CLI, a real scaffolded filter compiled by asc, real
+// HTTP on 127.0.0.1).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ const module = path.join(project, 'build', 'debug.wasm');
 const cleanups: (() => unknown)[] = [];
 /** The three frames of the filter's own code, innermost first, as the source says they are. */
 let expected: TrapFrame[];
+/** The same for the trap in proxy_on_tick (configured with {"tick": "boom"}). */
+let expectedTick: TrapFrame[];
 
 // Two helpers below onRequestHeaders; the innermost one traps on a path segment "boom".
 const HELPERS = `
@@ -56,6 +59,17 @@ beforeAll(async () => {
     '    this.path = path !== null ? path : "";\n    checkPath(this.path);\n',
   );
   expect(source).toContain('checkPath(this.path);');
+  // The root traps on its first tick when configured to: a trap outside any request.
+  source = source.replace(
+    '    this.config = cfg;\n',
+    '    this.config = cfg;\n    if (json.getString("tick") == "boom") this.setTickPeriod(10);\n',
+  );
+  source = source.replace(
+    '  createHttpContext(contextId: u32)',
+    '  onTick(): void {\n    checkPath("/tick/boom");\n  }\n\n  createHttpContext(contextId: u32)',
+  );
+  expect(source).toContain('this.setTickPeriod(10)');
+  expect(source).toContain('checkPath("/tick/boom")');
   writeFileSync(index, source);
   const build = await meshwasm('build', project, '--target', 'debug');
   expect(build.status, build.stderr).toBe(0);
@@ -64,6 +78,11 @@ beforeAll(async () => {
     { function: 'assembly/index/checkSegment', at: at(lines, 'unreachable()') },
     { function: 'assembly/index/checkPath', at: at(lines, 'checkSegment(parts[i])') },
     { function: 'assembly/index/BlankFilter#onRequestHeaders', at: at(lines, 'checkPath(this.path)') },
+  ];
+  expectedTick = [
+    expected[0]!,
+    expected[1]!,
+    { function: 'assembly/index/BlankRoot#onTick', at: at(lines, 'checkPath("/tick/boom")') },
   ];
 }, 180_000);
 
@@ -140,6 +159,40 @@ describe('trap stacks of a debug build, every wasm frame mapped through its sour
     expect(failed.msg ?? failed.message).toContain(`\n    ${lines[0]}\n    ${lines[1]}\n    ${lines[2]}`);
     const request = events.find((e) => e.event === 'request' && e.trap);
     expect(request!.trap.stack).toEqual(failed.stack);
+  });
+
+  it('meshwasm proxy logs a trap in proxy_on_tick, outside any request, the same way (text and JSON)', async () => {
+    const up = await startUpstream();
+    cleanups.push(() => up.close());
+    const config = '{"tick": "boom"}';
+    const lines = expectedTick.map((f) => `at ${f.function} (${f.at})`);
+    const json = spawn(
+      process.execPath,
+      [bin, 'proxy', '--upstream', up.url, '--listen', '127.0.0.1:0', '--module', module, '-c', config, '-o', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => json.exitCode === null && json.kill('SIGKILL'));
+    const events: Record<string, any>[] = [];
+    createInterface({ input: json.stdout }).on('line', (l) => events.push(JSON.parse(l)));
+    const failed = await eventually(() => events.find((e) => e.event === 'vm.failed'), 'vm.failed');
+    expect(failed).toMatchObject({ filter: expect.any(String), callback: 'proxy_on_tick', policy: 'FAIL_CLOSE' });
+    expect(failed.stack.slice(0, 3)).toEqual(lines);
+    expect(failed.stack.every((l: string) => /\.ts:\d+:\d+\)$/.test(l))).toBe(true);
+    expect(events.filter((e) => e.event === 'vm.failed')).toHaveLength(1);
+
+    // The text form (no -o) prints the frames under the message on stderr.
+    const text = spawn(
+      process.execPath,
+      [bin, 'proxy', '--upstream', up.url, '--listen', '127.0.0.1:0', '--module', module, '-c', config],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cleanups.push(() => text.exitCode === null && text.kill('SIGKILL'));
+    let stderr = '';
+    text.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await eventually(() => stderr.includes('trapped in proxy_on_tick') && stderr.includes(lines[2]!), 'tick trap text');
+    expect(stderr).toContain(`\n    ${lines[0]}\n    ${lines[1]}\n    ${lines[2]}`);
   });
 
   it("the harness under node --inspect hands the debugger the filter's .ts sources (inspector protocol, in process)", async () => {
