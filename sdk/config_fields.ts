@@ -2,6 +2,7 @@
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
 import { JsonKind, JsonValue, formatInt } from "meshwasm/sdk";
+import { join } from "./join";
 
 export let configError: string = "";
 
@@ -26,7 +27,7 @@ export function kindName(v: JsonValue): string {
 export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>): void {
   for (let i = 0; i < obj.keys.length; i++) {
     if (!allowed.includes(obj.keys[i])) {
-      fail(where + "." + obj.keys[i], "unknown field (expected one of: " + allowed.join(", ") + ")");
+      fail(where + "." + obj.keys[i], "unknown field (expected one of: " + join(allowed, ", ") + ")");
       return;
     }
   }
@@ -87,5 +88,5 @@ export function stringList(parent: JsonValue, key: string, where: string): Array
 }
 
 export function oneOf(value: string, where: string, allowed: Array<string>): void {
-  if (!allowed.includes(value)) fail(where, "must be one of \"" + allowed.join("\", \"") + "\" (got \"" + value + "\")");
+  if (!allowed.includes(value)) fail(where, "must be one of \"" + join(allowed, "\", \"") + "\" (got \"" + value + "\")");
 }

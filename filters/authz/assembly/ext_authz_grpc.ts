@@ -5,7 +5,7 @@
 // (status.code, denied_response, ok_response headers). A tiny protobuf writer and reader instead
 // of generated code keeps the module small; field numbers are from those protos.
 import { HeaderPair, Headers, requestHeaders, getPropertyString, utf8 } from "meshwasm/sdk";
-import { parseDecimal } from "meshwasm/sdk/ascii";
+import { lastCharIndex, parseDecimal } from "meshwasm/sdk/ascii";
 
 class Writer {
   buf: Uint8Array = new Uint8Array(64);
@@ -53,11 +53,11 @@ class Writer {
 function peer(address: string | null): Writer {
   const w = new Writer();
   if (address === null) return w;
-  const colon = address.lastIndexOf(":");
+  const colon = lastCharIndex(address, 0x3a);
   const sock = new Writer();
   sock.str(2, colon < 0 ? address : address.substring(0, colon));
   if (colon >= 0) {
-    const port = parseDecimal(address.substring(colon + 1));
+    const port = parseDecimal(address.substring(colon + 1, address.length));
     if (port > 0) sock.uint(3, <u64>port);
   }
   const addr = new Writer();

@@ -2,6 +2,7 @@
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
 import { JsonValue, formatInt } from "meshwasm/sdk";
+import { join } from "meshwasm/sdk/join";
 
 export let configError: string = "";
 
@@ -76,5 +77,5 @@ export function stringList(parent: JsonValue, key: string, where: string): Array
 }
 
 export function oneOf(value: string, where: string, allowed: Array<string>): void {
-  if (!allowed.includes(value)) fail(where, "must be one of \"" + allowed.join("\", \"") + "\" (got \"" + value + "\")");
+  if (!allowed.includes(value)) fail(where, "must be one of \"" + join(allowed, "\", \"") + "\" (got \"" + value + "\")");
 }

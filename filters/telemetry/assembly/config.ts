@@ -83,11 +83,18 @@ export function plan(c: TelemetryConfig): void {
   c.logFieldCodes = new Array<i32>();
   c.logHeaderTagIndex = new Array<i32>();
   if (!c.accessLog) { c.logFields = new Array<string>(); c.logHeaderNames = new Array<string>(); c.logHeaderFields = new Array<string>(); }
-  for (let i = 0; i < c.logFields.length; i++) c.logFieldCodes.push(ACCESS_LOG_FIELDS.indexOf(c.logFields[i]));
+  // The flags are set in the same pass as the codes: Array<i32>#includes would be code for three lookups.
+  c.readsPath = false;
+  c.readsUserAgent = false;
+  c.readsAuthority = c.routeTag == "authority";
+  for (let i = 0; i < c.logFields.length; i++) {
+    const code = ACCESS_LOG_FIELDS.indexOf(c.logFields[i]);
+    c.logFieldCodes.push(code);
+    if (code == F_PATH) c.readsPath = true;
+    else if (code == F_USER_AGENT) c.readsUserAgent = true;
+    else if (code == F_AUTHORITY) c.readsAuthority = true;
+  }
   for (let i = 0; i < c.logHeaderNames.length; i++) c.logHeaderTagIndex.push(c.tagHeaderNames.indexOf(c.logHeaderNames[i]));
-  c.readsPath = c.logFieldCodes.includes(F_PATH);
-  c.readsUserAgent = c.logFieldCodes.includes(F_USER_AGENT);
-  c.readsAuthority = c.routeTag == "authority" || c.logFieldCodes.includes(F_AUTHORITY);
 }
 
 /** {"x-tenant": "tenant"}: header name -> tag or field name. */

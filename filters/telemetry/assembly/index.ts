@@ -14,7 +14,7 @@ import { configError } from "meshwasm/sdk/config_fields";
 import { MetricSet, tagValue } from "./metrics";
 import { JsonLine } from "./json_line";
 import { newRequestId } from "./request_id";
-import { parseDecimal } from "meshwasm/sdk/ascii";
+import { lastCharIndex, parseDecimal } from "meshwasm/sdk/ascii";
 
 class TelemetryRoot extends RootContext {
   config: TelemetryConfig = new TelemetryConfig();
@@ -111,7 +111,7 @@ class TelemetryFilter extends HttpContext {
     const logged = c.logHeaderNames.length;
     if (logged > 0) {
       const values = new StaticArray<string | null>(logged);
-      for (let i = 0; i < logged; i++) if (c.logHeaderTagIndex[i] < 0) values[i] = requestHeaders.get(c.logHeaderNames[i]);
+      for (let i = 0; i < logged; i++) if (unchecked(c.logHeaderTagIndex[i]) < 0) values[i] = requestHeaders.get(c.logHeaderNames[i]);
       this.logHeaderValues = values;
     }
     const id = requestHeaders.get(c.requestIdHeader);
@@ -177,7 +177,7 @@ class TelemetryFilter extends HttpContext {
     line.begin();
     for (let i = 0; i < c.logFieldCodes.length; i++) {
       const f = c.logFields[i];
-      switch (c.logFieldCodes[i]) {
+      switch (unchecked(c.logFieldCodes[i])) {
         case F_START_TIME: line.num(f, <i64>(this.startNs / 1000000)); break;
         case F_METHOD: line.str(f, this.method); break;
         case F_PATH: line.str(f, this.path); break;
@@ -197,7 +197,7 @@ class TelemetryFilter extends HttpContext {
       }
     }
     for (let i = 0; i < c.logHeaderFields.length; i++) {
-      const tagIndex = c.logHeaderTagIndex[i];
+      const tagIndex = unchecked(c.logHeaderTagIndex[i]);
       let v: string | null = null;
       if (tagIndex >= 0) { const tagged = this.tagHeaderValues; if (tagged !== null) v = tagged[tagIndex]; }
       else { const logged = this.logHeaderValues; if (logged !== null) v = logged[i]; }
@@ -208,8 +208,8 @@ class TelemetryFilter extends HttpContext {
 }
 
 function hostOf(authority: string): string {
-  const close = authority.lastIndexOf("]");
-  const colon = authority.lastIndexOf(":");
+  const close = lastCharIndex(authority, 0x5d);
+  const colon = lastCharIndex(authority, 0x3a);
   return colon > close ? authority.substring(0, colon) : authority;
 }
 
