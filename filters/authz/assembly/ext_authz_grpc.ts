@@ -177,7 +177,7 @@ function headerOptions(r: Reader, end: i32, out: Headers): void {
 /** Reads a CheckResponse. */
 export function checkResponse(bytes: ArrayBuffer): CheckResult {
   const res = new CheckResult();
-  const r = new Reader(Uint8Array.wrap(bytes), bytes.byteLength);
+  const r = new Reader(Uint8Array.wrap(bytes, 0, -1), bytes.byteLength);
   while (r.ok && r.pos < r.end) {
     const key = <u32>r.varint();
     const field = key >> 3, t = key & 7;

@@ -1,5 +1,5 @@
 // Istio-style request metrics. proxy-wasm metrics have no tag API: tags are encoded in the name
-// as "<tag>.<value>." pairs before the metric name (the SDK's metricName), and Envoy prefixes
+// as "<tag>.<value>." pairs before the metric name (as the SDK's metricName does), and Envoy prefixes
 // the stat with "wasmcustom.". Values lose their dots (-> "_") so Envoy's stats_tags regexes
 // can split them again.
 //
@@ -7,7 +7,7 @@
 // the metric names are built once, when a tag combination is first seen and its four metrics
 // are defined. Building the four names per request to look them up cost more than the rest of
 // on_log's metric work (docs/BENCHMARKS.md, issue 19).
-import { MetricType, Tag, metricName } from "meshwasm/sdk";
+import { MetricType } from "meshwasm/sdk";
 import { defineMetric, incrementMetric, recordMetric } from "meshwasm/sdk/hostcalls";
 import { replaceChar } from "meshwasm/sdk/ascii";
 import { TelemetryConfig } from "./config";
@@ -84,11 +84,13 @@ export class MetricSet {
   private define(): Series {
     this.combinations++;
     const values = this.values.slice(0);
-    const tags = new Array<Tag>();
-    for (let i = 0; i < values.length; i++) tags.push(new Tag(this.names[i], values[i]));
+    // The tag part of the four names, built once: what the SDK's metricName writes, without a Tag
+    // object per value (the Tag class and its array are code this module need not carry).
+    let tagged = "";
+    for (let i = 0; i < values.length; i++) tagged += this.names[i] + "." + values[i] + ".";
     const s = new Series(hashValues(values), values);
     for (let i = 0; i < 4; i++) {
-      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, metricName(this.prefix + METRICS[i], tags));
+      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, tagged + this.prefix + METRICS[i]);
     }
     if (this.combinations * 2 > this.table.length) {
       const old = this.table;
