@@ -41,6 +41,21 @@ class TelemetryRoot extends RootContext {
 
   createHttpContext(id: u32): HttpContext | null { return new TelemetryFilter(id, this); }
 
+  /** "2xx" and the like by a status' hundreds, made once each (no table of ten strings in the module). */
+  classes: StaticArray<string | null> = new StaticArray<string | null>(10);
+
+  classText(status: i32): string {
+    if (status <= 0) return "unknown";
+    const hundreds = status / 100;
+    if (hundreds >= 10) return formatInt(hundreds) + "xx";
+    let known = unchecked(this.classes[hundreds]);
+    if (known === null) {
+      known = formatInt(hundreds) + "xx";
+      unchecked(this.classes[hundreds] = known);
+    }
+    return known;
+  }
+
   codeText(status: i32): string {
     if (status <= 0) return "unknown";
     if (status >= this.codes.length) return formatInt(status);
@@ -59,8 +74,6 @@ class TelemetryRoot extends RootContext {
     return this.lastAuthorityTag;
   }
 }
-
-const CODE_CLASSES: Array<string> = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
 
 function orEmpty(s: string | null): string { return s === null ? "" : s; }
 
@@ -151,20 +164,20 @@ class TelemetryFilter extends HttpContext {
     }
     if (this.status <= 0) this.status = <i32>getPropertyInt("response.code", 0);
     const durationMs = (getCurrentTimeNanoseconds() - this.startNs) / 1000000;
-    const classDigit = this.status / 100;
-    const cls = this.status <= 0 ? "unknown" : classDigit < 10 ? CODE_CLASSES[classDigit] : formatInt(classDigit) + "xx";
+    const cls = root.classText(this.status);
 
     // In tagNames' order: method, class, [code], [route], header tags.
     const m = root.metrics;
     const values = m.values;
     let t = 0;
-    values[t++] = tagValue(this.method);
-    values[t++] = cls;
-    if (c.responseCodeTag) values[t++] = root.codeText(this.status);
-    if (c.routeTag == "authority") values[t++] = root.authorityTag(this.authority);
-    else if (c.routeTag == "route_name") values[t++] = tagValue(getPropertyString("route_name"));
+    // Unchecked: values has exactly one slot per tag name, and this fills them in tagNames' order.
+    unchecked(values[t++] = tagValue(this.method));
+    unchecked(values[t++] = cls);
+    if (c.responseCodeTag) unchecked(values[t++] = root.codeText(this.status));
+    if (c.routeTag == "authority") unchecked(values[t++] = root.authorityTag(this.authority));
+    else if (c.routeTag == "route_name") unchecked(values[t++] = tagValue(getPropertyString("route_name")));
     const headerValues = this.tagHeaderValues;
-    if (headerValues !== null) for (let i = 0; i < headerValues.length; i++) values[t++] = tagValue(headerValues[i]);
+    if (headerValues !== null) for (let i = 0; i < headerValues.length; i++) unchecked(values[t++] = tagValue(headerValues[i]));
     m.record(durationMs, this.requestBodyBytes, this.responseBodyBytes);
 
     if (c.accessLog) {
@@ -176,25 +189,29 @@ class TelemetryFilter extends HttpContext {
   writeAccessLog(c: TelemetryConfig, durationMs: u64, cls: string): void {
     line.begin();
     for (let i = 0; i < c.logFieldCodes.length; i++) {
-      const f = c.logFields[i];
+      // Each field picks a string or a number; one str and one num call write them all.
+      let s: string | null = null;
+      let n: i64 = 0;
       switch (unchecked(c.logFieldCodes[i])) {
-        case F_START_TIME: line.num(f, <i64>(this.startNs / 1000000)); break;
-        case F_METHOD: line.str(f, this.method); break;
-        case F_PATH: line.str(f, this.path); break;
-        case F_AUTHORITY: line.str(f, this.authority); break;
-        case F_PROTOCOL: line.str(f, orEmpty(getPropertyString("request.protocol"))); break;
-        case F_STATUS: line.num(f, this.status); break;
-        case F_CODE_CLASS: line.str(f, cls); break;
-        case F_DURATION: line.num(f, <i64>durationMs); break;
-        case F_REQUEST_BYTES: line.num(f, <i64>this.requestBodyBytes); break;
-        case F_RESPONSE_BYTES: line.num(f, <i64>this.responseBodyBytes); break;
-        case F_REQUEST_ID: line.str(f, this.requestId); break;
-        case F_USER_AGENT: line.str(f, this.userAgent); break;
-        case F_SOURCE_ADDRESS: line.str(f, orEmpty(getPropertyString("source.address"))); break;
-        case F_ROUTE_NAME: line.str(f, orEmpty(getPropertyString("route_name"))); break;
-        case F_UPSTREAM_CLUSTER: line.str(f, orEmpty(getPropertyString("cluster_name"))); break;
-        case F_RESPONSE_FLAGS: line.num(f, getPropertyInt("response.flags", 0)); break;
+        case F_START_TIME: n = <i64>(this.startNs / 1000000); break;
+        case F_METHOD: s = this.method; break;
+        case F_PATH: s = this.path; break;
+        case F_AUTHORITY: s = this.authority; break;
+        case F_PROTOCOL: s = orEmpty(getPropertyString("request.protocol")); break;
+        case F_STATUS: n = this.status; break;
+        case F_CODE_CLASS: s = cls; break;
+        case F_DURATION: n = <i64>durationMs; break;
+        case F_REQUEST_BYTES: n = <i64>this.requestBodyBytes; break;
+        case F_RESPONSE_BYTES: n = <i64>this.responseBodyBytes; break;
+        case F_REQUEST_ID: s = this.requestId; break;
+        case F_USER_AGENT: s = this.userAgent; break;
+        case F_SOURCE_ADDRESS: s = orEmpty(getPropertyString("source.address")); break;
+        case F_ROUTE_NAME: s = orEmpty(getPropertyString("route_name")); break;
+        case F_UPSTREAM_CLUSTER: s = orEmpty(getPropertyString("cluster_name")); break;
+        case F_RESPONSE_FLAGS: n = getPropertyInt("response.flags", 0); break;
       }
+      if (s !== null) line.str(c.logFields[i], s);
+      else line.num(c.logFields[i], n);
     }
     for (let i = 0; i < c.logHeaderFields.length; i++) {
       const tagIndex = unchecked(c.logHeaderTagIndex[i]);
