@@ -113,19 +113,16 @@ class Parser {
 
   string(): string | null {
     const t = this.text;
-    this.pos++; // opening quote
     let out = "";
-    let runStart = this.pos;
+    let runStart = ++this.pos; // past the opening quote
     while (true) {
       const c = this.peek();
       if (c == END) break;
-      if (c == 0x22) {
-        out += t.substring(runStart, this.pos++);
-        return out;
-      }
       if (c < 0x20) { this.fail("control character in string"); return null; }
-      if (c == 0x5c) {
+      if (c == 0x22 || c == 0x5c) {
+        // The run so far, then the end of the string or an escape.
         out += t.substring(runStart, this.pos++);
+        if (c == 0x22) return out;
         const e = this.peek();
         if (e == END) break;
         let code = e; // \" \\ \/ stand for themselves

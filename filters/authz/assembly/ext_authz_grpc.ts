@@ -108,12 +108,14 @@ export function checkRequest(): ArrayBuffer {
 class Reader {
   pos: i32 = 0;
   ok: bool = true;
-  constructor(public b: Uint8Array, public end: i32) {}
+  // The bytes as a plain ArrayBuffer read with load<u8>: every read is before `end` (the buffer's length or less).
+  constructor(public b: ArrayBuffer, public end: i32) {}
 
   varint(): u64 {
     let v: u64 = 0, shift: u64 = 0;
     while (this.pos < this.end && shift < 64) {
-      const byte = this.b[this.pos++];
+      const byte = load<u8>(changetype<usize>(this.b) + <usize>this.pos);
+      this.pos++;
       v |= (<u64>(byte & 0x7f)) << shift;
       if ((byte & 0x80) == 0) return v;
       shift += 7;
@@ -141,7 +143,7 @@ class Reader {
   }
 
   text(end: i32): string {
-    const s = String.UTF8.decodeUnsafe(changetype<usize>(this.b.buffer) + <usize>this.pos, <usize>(end - this.pos));
+    const s = String.UTF8.decodeUnsafe(changetype<usize>(this.b) + <usize>this.pos, <usize>(end - this.pos));
     this.pos = end;
     return s;
   }
@@ -179,7 +181,7 @@ function headerOptions(r: Reader, end: i32, out: Headers): void {
 /** Reads a CheckResponse. */
 export function checkResponse(bytes: ArrayBuffer): CheckResult {
   const res = new CheckResult();
-  const r = new Reader(Uint8Array.wrap(bytes, 0, -1), bytes.byteLength);
+  const r = new Reader(bytes, bytes.byteLength);
   while (r.ok && r.pos < r.end) {
     const key = <u32>r.varint();
     const field = key >> 3, t = key & 7;

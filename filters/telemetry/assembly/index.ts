@@ -21,6 +21,8 @@ class TelemetryRoot extends RootContext {
   metrics: MetricSet = new MetricSet(this.config);
   /** response_code tag values by status, made once each: formatInt per request was a string each time. */
   codes: StaticArray<string | null> = new StaticArray<string | null>(600);
+  /** response_code_class values ("2xx" and the like) by a status' hundreds, made once each. */
+  classes: StaticArray<string | null> = new StaticArray<string | null>(10);
   /** The last authority and its route tag value: a proxy sees few hosts, and the tag is a copy when it has dots. */
   lastAuthority: string = "";
   lastAuthorityTag: string = "unknown";
@@ -41,29 +43,13 @@ class TelemetryRoot extends RootContext {
 
   createHttpContext(id: u32): HttpContext | null { return new TelemetryFilter(id, this); }
 
-  /** "2xx" and the like by a status' hundreds, made once each (no table of ten strings in the module). */
-  classes: StaticArray<string | null> = new StaticArray<string | null>(10);
-
+  /** The status' class ("2xx" and the like), by its hundreds. */
   classText(status: i32): string {
-    if (status <= 0) return "unknown";
-    const hundreds = status / 100;
-    if (hundreds >= 10) return formatInt(hundreds) + "xx";
-    let known = unchecked(this.classes[hundreds]);
-    if (known === null) {
-      known = formatInt(hundreds) + "xx";
-      unchecked(this.classes[hundreds] = known);
-    }
-    return known;
+    return status <= 0 ? "unknown" : cachedText(this.classes, status / 100, "xx");
   }
 
   codeText(status: i32): string {
-    if (status <= 0) return "unknown";
-    if (status >= this.codes.length) return formatInt(status);
-    const known = this.codes[status];
-    if (known !== null) return known;
-    const text = formatInt(status);
-    this.codes[status] = text;
-    return text;
+    return status <= 0 ? "unknown" : cachedText(this.codes, status, "");
   }
 
   authorityTag(authority: string): string {
@@ -73,6 +59,17 @@ class TelemetryRoot extends RootContext {
     }
     return this.lastAuthorityTag;
   }
+}
+
+/** formatInt(n) + suffix, made once for each n the cache has room for. */
+function cachedText(cache: StaticArray<string | null>, n: i32, suffix: string): string {
+  if (n >= cache.length) return formatInt(n) + suffix;
+  let known = unchecked(cache[n]);
+  if (known === null) {
+    known = formatInt(n) + suffix;
+    unchecked(cache[n] = known);
+  }
+  return known;
 }
 
 function orEmpty(s: string | null): string { return s === null ? "" : s; }

@@ -98,9 +98,10 @@ export class MetricSet {
     // object per value (the Tag class and its array are code this module need not carry).
     let tagged = "";
     for (let i = 0; i < values.length; i++) tagged += this.names[i] + "." + changetype<string>(unchecked(values[i])) + ".";
+    tagged += this.prefix;
     const s = new Series(hashValues(values), values);
     for (let i = 0; i < 4; i++) {
-      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, tagged + this.prefix + METRICS[i]);
+      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, tagged + METRICS[i]);
     }
     if (this.combinations * 2 > this.table.length) {
       const old = this.table;
