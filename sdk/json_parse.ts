@@ -10,11 +10,13 @@ export let jsonError: string = "";
 export function parseJson(text: string): JsonValue | null {
   const p = new Parser(text);
   p.skipWs();
-  const v = p.value(0);
-  if (v === null) { jsonError = p.error; return null; }
-  p.skipWs();
-  if (p.pos < text.length) { jsonError = "unexpected character at offset " + formatInt(p.pos); return null; }
-  jsonError = "";
+  let v = p.value(0);
+  if (v !== null) {
+    p.skipWs();
+    if (p.pos < text.length) v = p.fail("unexpected character");
+  }
+  // Empty when a value was read: fail() is the only writer, and every failure returns null.
+  jsonError = p.error;
   return v;
 }
 

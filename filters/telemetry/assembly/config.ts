@@ -1,7 +1,7 @@
 // The telemetry configuration (pluginConfig JSON), validated at on_configure. README.md documents it.
 import { JsonValue, formatInt } from "meshwasm/sdk";
 import { lower } from "meshwasm/sdk/ascii";
-import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
+import { boolAt, configError, fail, failAt, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
 
 export const ACCESS_LOG_FIELDS: Array<string> = [
   "start_time", "method", "path", "authority", "protocol", "status", "response_code_class", "duration_ms",
@@ -102,7 +102,7 @@ function headerMap(v: JsonValue | null, where: string, names: Array<string>, tar
   if (v === null) return;
   for (let i = 0; i < v.keys.length; i++) {
     const t = v.get(v.keys[i])!;
-    if (!t.isString() || !validName(t.stringValue)) { fail(where + "." + v.keys[i], "must be a name of letters, digits and _"); continue; }
+    if (!t.isString() || !validName(t.stringValue)) { failAt(where, v.keys[i], "must be a name of letters, digits and _"); continue; }
     names.push(lower(v.keys[i]));
     targets.push(t.stringValue);
   }

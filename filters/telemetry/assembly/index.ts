@@ -115,13 +115,13 @@ class TelemetryFilter extends HttpContext {
     const tags = c.tagHeaderNames.length;
     if (tags > 0) {
       const values = new StaticArray<string | null>(tags);
-      for (let i = 0; i < tags; i++) values[i] = requestHeaders.get(c.tagHeaderNames[i]);
+      for (let i = 0; i < tags; i++) unchecked(values[i] = requestHeaders.get(c.tagHeaderNames[i]));
       this.tagHeaderValues = values;
     }
     const logged = c.logHeaderNames.length;
     if (logged > 0) {
       const values = new StaticArray<string | null>(logged);
-      for (let i = 0; i < logged; i++) if (unchecked(c.logHeaderTagIndex[i]) < 0) values[i] = requestHeaders.get(c.logHeaderNames[i]);
+      for (let i = 0; i < logged; i++) if (unchecked(c.logHeaderTagIndex[i]) < 0) unchecked(values[i] = requestHeaders.get(c.logHeaderNames[i]));
       this.logHeaderValues = values;
     }
     const id = requestHeaders.get(c.requestIdHeader);
