@@ -55,3 +55,23 @@ export function replaceChar(s: string, from: i32, to: string): string {
   }
   return out;
 }
+
+/**
+ * Where code unit `c` first occurs in `s` at or after `from` (not negative), -1 when it does not: String#indexOf
+ * for one character, without the standard library's substring search. Units are loaded directly:
+ * these run on request data, where a charCodeAt call per unit would cost more than the search.
+ */
+export function charIndex(s: string, c: i32, from: i32): i32 {
+  // `from` is never negative here (callers pass 0 or a found position + 1), so no clamp.
+  const p = changetype<usize>(s);
+  for (let i = from, n = s.length; i < n; i++) if (<i32>load<u16>(p + (<usize>i << 1)) == c) return i;
+  return -1;
+}
+
+/** Where code unit `c` last occurs in `s`, -1 when it does not (String#lastIndexOf for one character). */
+export function lastCharIndex(s: string, c: i32): i32 {
+  const p = changetype<usize>(s);
+  let i = s.length - 1;
+  while (i >= 0 && <i32>load<u16>(p + (<usize>i << 1)) != c) i--;
+  return i;
+}

@@ -2,6 +2,7 @@
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
 import { JsonKind, JsonValue, formatInt } from "meshwasm/sdk";
+import { join } from "./join";
 
 export let configError: string = "";
 
@@ -22,11 +23,21 @@ export function kindName(v: JsonValue): string {
   }
 }
 
+/** fail() for `key` under `where`: records "where.key: message". */
+export function failAt(where: string, key: string, message: string): void {
+  fail(where + "." + key, message);
+}
+
+/** "where.key: must be <what>, got <v's kind>". */
+function wrongKind(where: string, key: string, what: string, v: JsonValue): void {
+  failAt(where, key, "must be " + what + ", got " + kindName(v));
+}
+
 /** Fails on keys outside `allowed`: a typo should not silently disable a check. */
 export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>): void {
   for (let i = 0; i < obj.keys.length; i++) {
     if (!allowed.includes(obj.keys[i])) {
-      fail(where + "." + obj.keys[i], "unknown field (expected one of: " + allowed.join(", ") + ")");
+      failAt(where, obj.keys[i], "unknown field (expected one of: " + join(allowed, ", ") + ")");
       return;
     }
   }
@@ -35,44 +46,44 @@ export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>):
 export function objectAt(parent: JsonValue, key: string, where: string): JsonValue | null {
   const v = parent.get(key);
   if (v === null) return null;
-  if (!v.isObject()) { fail(where + "." + key, "must be an object, got " + kindName(v)); return null; }
+  if (!v.isObject()) { wrongKind(where, key, "an object", v); return null; }
   return v;
 }
 
 export function arrayAt(parent: JsonValue, key: string, where: string): Array<JsonValue> {
   const v = parent.get(key);
   if (v === null) return new Array<JsonValue>();
-  if (!v.isArray()) { fail(where + "." + key, "must be an array, got " + kindName(v)); return new Array<JsonValue>(); }
+  if (!v.isArray()) { wrongKind(where, key, "an array", v); return new Array<JsonValue>(); }
   return v.items;
 }
 
 export function stringAt(parent: JsonValue, key: string, where: string, fallback: string): string {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isString()) { fail(where + "." + key, "must be a string, got " + kindName(v)); return fallback; }
+  if (!v.isString()) { wrongKind(where, key, "a string", v); return fallback; }
   return v.stringValue;
 }
 
 export function requiredString(parent: JsonValue, key: string, where: string): string {
   const v = parent.get(key);
-  if (v === null) { fail(where + "." + key, "is required"); return ""; }
-  if (!v.isString() || v.stringValue.length == 0) { fail(where + "." + key, "must be a non-empty string"); return ""; }
+  if (v === null) { failAt(where, key, "is required"); return ""; }
+  if (!v.isString() || v.stringValue.length == 0) { failAt(where, key, "must be a non-empty string"); return ""; }
   return v.stringValue;
 }
 
 export function boolAt(parent: JsonValue, key: string, where: string, fallback: bool): bool {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isBool()) { fail(where + "." + key, "must be true or false, got " + kindName(v)); return fallback; }
+  if (!v.isBool()) { wrongKind(where, key, "true or false", v); return fallback; }
   return v.boolValue;
 }
 
 export function intAt(parent: JsonValue, key: string, where: string, fallback: i64, min: i64, max: i64): i64 {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { fail(where + "." + key, "must be an integer"); return fallback; }
+  if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { failAt(where, key, "must be an integer"); return fallback; }
   const n = <i64>v.numberValue;
-  if (n < min || n > max) { fail(where + "." + key, "must be between " + formatInt(min) + " and " + formatInt(max) + " (got " + formatInt(n) + ")"); return fallback; }
+  if (n < min || n > max) { failAt(where, key, "must be between " + formatInt(min) + " and " + formatInt(max) + " (got " + formatInt(n) + ")"); return fallback; }
   return n;
 }
 
@@ -80,12 +91,12 @@ export function stringList(parent: JsonValue, key: string, where: string): Array
   const out = new Array<string>();
   const items = arrayAt(parent, key, where);
   for (let i = 0; i < items.length; i++) {
-    if (!items[i].isString()) { fail(where + "." + key + "[" + formatInt(i) + "]", "must be a string, got " + kindName(items[i])); continue; }
+    if (!items[i].isString()) { wrongKind(where, key + "[" + formatInt(i) + "]", "a string", items[i]); continue; }
     out.push(items[i].stringValue);
   }
   return out;
 }
 
 export function oneOf(value: string, where: string, allowed: Array<string>): void {
-  if (!allowed.includes(value)) fail(where, "must be one of \"" + allowed.join("\", \"") + "\" (got \"" + value + "\")");
+  if (!allowed.includes(value)) fail(where, "must be one of \"" + join(allowed, "\", \"") + "\" (got \"" + value + "\")");
 }

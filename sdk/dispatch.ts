@@ -6,6 +6,7 @@ import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory,
 import { fromUtf8 } from "./memory";
 import { formatInt } from "./decimal";
 import { IdTable } from "./id_table";
+import { join } from "./join";
 
 /** Every live context by id; `kind` says which class it is. */
 export const contexts = new IdTable();
@@ -20,7 +21,7 @@ function factoryFor(rootId: string): RootContextFactory {
   if (rootIds.length == 0) {
     abort("no root context registered: call registerRootContext(...) at the top level of assembly/index.ts");
   }
-  abort("no root context registered for root_id \"" + rootId + "\" (registered: \"" + rootIds.join("\", \"") + "\")");
+  abort("no root context registered for root_id \"" + rootId + "\" (registered: \"" + join(rootIds, "\", \"") + "\")");
   return rootFactories[0];
 }
 

@@ -38,25 +38,20 @@ export class IdTable {
 
   /** Forgets `id` (nothing happens when it is absent). */
   delete(id: u32): void {
-    let hole = this.slotOf(id);
-    if (unchecked(this.values[hole]) === null) return;
-    // Backward-shift deletion, so no tombstones are needed: each entry after the hole in the same
-    // run moves into it unless that would put it before its home slot.
+    let slot = this.slotOf(id);
+    let value = unchecked(this.values[slot]);
+    if (value === null) return;
+    // No tombstones: the rest of the probe run after the hole is taken out and set() again, so
+    // each entry lands back where a lookup from its home slot reaches it (never further on: the
+    // only empty slots it can meet are the ones emptied here). Less code than backward shifting.
     const mask = this.values.length - 1;
-    let next = hole;
-    while (true) {
-      next = (next + 1) & mask;
-      const value = unchecked(this.values[next]);
-      if (value === null) break;
-      const id = unchecked(this.ids[next]);
-      if (((next - this.home(id)) & mask) >= ((next - hole) & mask)) {
-        unchecked(this.ids[hole] = id);
-        unchecked(this.values[hole] = value);
-        hole = next;
-      }
+    while (value !== null) {
+      unchecked(this.values[slot] = null);
+      this.count--;
+      if (unchecked(this.ids[slot]) != id) this.set(unchecked(this.ids[slot]), value);
+      slot = (slot + 1) & mask;
+      value = unchecked(this.values[slot]);
     }
-    unchecked(this.values[hole] = null);
-    this.count--;
     // Give memory back after a burst of contexts, as a Map would.
     if (this.values.length > MIN_CAPACITY && this.count * 8 < this.values.length) this.resize(this.values.length >> 1);
   }

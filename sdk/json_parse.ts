@@ -10,11 +10,13 @@ export let jsonError: string = "";
 export function parseJson(text: string): JsonValue | null {
   const p = new Parser(text);
   p.skipWs();
-  const v = p.value(0);
-  if (v === null) { jsonError = p.error; return null; }
-  p.skipWs();
-  if (p.pos < text.length) { jsonError = "unexpected character at offset " + formatInt(p.pos); return null; }
-  jsonError = "";
+  let v = p.value(0);
+  if (v !== null) {
+    p.skipWs();
+    if (p.pos < text.length) v = p.fail("unexpected character");
+  }
+  // Empty when a value was read: fail() is the only writer, and every failure returns null.
+  jsonError = p.error;
   return v;
 }
 
@@ -47,8 +49,7 @@ class Parser {
     if (depth > MAX_DEPTH) return this.fail("nesting too deep");
     const c = this.peek();
     if (c == END) return this.fail("unexpected end of input");
-    if (c == 0x7b) return this.object(depth);
-    if (c == 0x5b) return this.array(depth);
+    if (c == 0x7b || c == 0x5b) return this.container(depth, c == 0x7b);
     if (c == 0x22) {
       const s = this.string();
       return s === null ? null : JsonValue.string(s);
@@ -114,19 +115,16 @@ class Parser {
 
   string(): string | null {
     const t = this.text;
-    this.pos++; // opening quote
     let out = "";
-    let runStart = this.pos;
+    let runStart = ++this.pos; // past the opening quote
     while (true) {
       const c = this.peek();
       if (c == END) break;
-      if (c == 0x22) {
-        out += t.substring(runStart, this.pos++);
-        return out;
-      }
       if (c < 0x20) { this.fail("control character in string"); return null; }
-      if (c == 0x5c) {
+      if (c == 0x22 || c == 0x5c) {
+        // The run so far, then the end of the string or an escape.
         out += t.substring(runStart, this.pos++);
+        if (c == 0x22) return out;
         const e = this.peek();
         if (e == END) break;
         let code = e; // \" \\ \/ stand for themselves
@@ -151,49 +149,39 @@ class Parser {
     return null;
   }
 
-  array(depth: i32): JsonValue | null {
+  /**
+   * An array or an object: one loop for both (less code), an object reading "key": before each
+   * value. The errors name the kind being read.
+   */
+  container(depth: i32, isObject: bool): JsonValue | null {
     this.pos++;
-    const arr = JsonValue.array();
+    const result = isObject ? JsonValue.object() : JsonValue.array();
+    const close = isObject ? 0x7d : 0x5d;
     this.skipWs();
-    if (this.peek() == 0x5d) { this.pos++; return arr; }
+    if (this.peek() == close) { this.pos++; return result; }
     while (true) {
       this.skipWs();
+      let key = "";
+      if (isObject) {
+        if (this.peek() != 0x22) return this.fail("expected a string key");
+        const k = this.string();
+        if (k === null) return null;
+        key = k;
+        this.skipWs();
+        if (this.peek() != 0x3a) return this.fail("expected ':'");
+        this.pos++;
+        this.skipWs();
+      }
       const v = this.value(depth + 1);
       if (v === null) return null;
-      arr.push(v);
+      if (isObject) result.set(key, v);
+      else result.push(v);
       this.skipWs();
       const c = this.peek();
-      if (c == END) return this.fail("unterminated array");
-      if (c != 0x2c && c != 0x5d) return this.fail("expected ',' or ']'");
+      if (c == END) return this.fail(isObject ? "unterminated object" : "unterminated array");
+      if (c != 0x2c && c != close) return this.fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'");
       this.pos++;
-      if (c == 0x5d) return arr;
-    }
-    return null;
-  }
-
-  object(depth: i32): JsonValue | null {
-    this.pos++;
-    const obj = JsonValue.object();
-    this.skipWs();
-    if (this.peek() == 0x7d) { this.pos++; return obj; }
-    while (true) {
-      this.skipWs();
-      if (this.peek() != 0x22) return this.fail("expected a string key");
-      const key = this.string();
-      if (key === null) return null;
-      this.skipWs();
-      if (this.peek() != 0x3a) return this.fail("expected ':'");
-      this.pos++;
-      this.skipWs();
-      const v = this.value(depth + 1);
-      if (v === null) return null;
-      obj.set(key, v);
-      this.skipWs();
-      const c = this.peek();
-      if (c == END) return this.fail("unterminated object");
-      if (c != 0x2c && c != 0x7d) return this.fail("expected ',' or '}'");
-      this.pos++;
-      if (c == 0x7d) return obj;
+      if (c == close) return result;
     }
     return null;
   }

@@ -1,15 +1,16 @@
 // Query-string parameters of a :path, percent-decoded ("+" is a space, as HTML forms send it).
+import { charIndex } from "./ascii";
 
 export function queryParam(path: string, name: string): string | null {
-  const q = path.indexOf("?");
+  const q = charIndex(path, 0x3f, 0);
   if (q < 0) return null;
-  let end = path.indexOf("#", q);
+  let end = charIndex(path, 0x23, q);
   if (end < 0) end = path.length;
   let start = q + 1;
   while (start <= end) {
-    let amp = path.indexOf("&", start);
+    let amp = charIndex(path, 0x26, start);
     if (amp < 0 || amp > end) amp = end;
-    const eq = path.indexOf("=", start);
+    const eq = charIndex(path, 0x3d, start);
     const keyEnd = eq >= 0 && eq < amp ? eq : amp;
     if (percentDecode(path.substring(start, keyEnd)) == name) {
       return keyEnd == amp ? "" : percentDecode(path.substring(keyEnd + 1, amp));
@@ -28,7 +29,7 @@ function hexValue(c: i32): i32 {
 
 /** Decodes %XX escapes as UTF-8; a malformed escape is kept as written. */
 export function percentDecode(s: string): string {
-  if (s.indexOf("%") < 0 && s.indexOf("+") < 0) return s;
+  if (charIndex(s, 0x25, 0) < 0 && charIndex(s, 0x2b, 0) < 0) return s;
   // Raw bytes rather than a Uint8Array: no typed-array code in the module for this. Each UTF-16
   // unit makes at most 3 bytes, so `s.length * 3` bounds every store below.
   const buffer = new ArrayBuffer(s.length * 3);

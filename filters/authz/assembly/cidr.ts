@@ -1,6 +1,7 @@
 // Source-address conditions. Envoy's `source.address` property is "ip:port" ("[v6]:port" for
 // IPv6). IPv4 gets CIDR ranges; IPv6 addresses are compared whole (written as the host prints
 // them), which covers loopback and pinned peers without a full IPv6 parser.
+import { charIndex, lastCharIndex } from "meshwasm/sdk/ascii";
 
 export class Cidr {
   v4: bool = true;
@@ -19,11 +20,11 @@ export class Cidr {
 /** The address part of "ip:port", "[v6]:port" or a bare address. */
 export function hostOf(address: string): string {
   if (address.startsWith("[")) {
-    const end = address.indexOf("]");
+    const end = charIndex(address, 0x5d, 0);
     return end > 0 ? address.substring(1, end) : address;
   }
-  const colon = address.indexOf(":");
-  if (colon >= 0 && address.lastIndexOf(":", address.length) == colon) return address.substring(0, colon);
+  const colon = charIndex(address, 0x3a, 0);
+  if (colon >= 0 && lastCharIndex(address, 0x3a) == colon) return address.substring(0, colon);
   return address;
 }
 
@@ -48,12 +49,12 @@ export function parseIpv4(s: string): i64 {
 export function parseCidr(s: string): Cidr | null {
   const c = new Cidr();
   c.text = s;
-  const slash = s.indexOf("/");
+  const slash = charIndex(s, 0x2f, 0);
   const addr = slash < 0 ? s : s.substring(0, slash);
   const ip = parseIpv4(addr);
   if (ip < 0) {
     // IPv6 (or anything with a colon): whole-address comparison only.
-    if (slash >= 0 || addr.indexOf(":") < 0) return null;
+    if (slash >= 0 || charIndex(addr, 0x3a, 0) < 0) return null;
     c.v4 = false;
     c.text = addr.startsWith("[") ? hostOf(addr) : addr;
     return c;

@@ -5,19 +5,21 @@
 // (status.code, denied_response, ok_response headers). A tiny protobuf writer and reader instead
 // of generated code keeps the module small; field numbers are from those protos.
 import { HeaderPair, Headers, requestHeaders, getPropertyString, utf8 } from "meshwasm/sdk";
-import { parseDecimal } from "meshwasm/sdk/ascii";
+import { lastCharIndex, parseDecimal } from "meshwasm/sdk/ascii";
 
 class Writer {
-  buf: Uint8Array = new Uint8Array(64);
+  // A plain ArrayBuffer grown by copying: less code than a Uint8Array and its set().
+  buf: ArrayBuffer = new ArrayBuffer(64);
   len: i32 = 0;
 
   private byte(b: u8): void {
-    if (this.len == this.buf.length) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf);
+    if (this.len == this.buf.byteLength) {
+      const bigger = new ArrayBuffer(this.len * 2);
+      memory.copy(changetype<usize>(bigger), changetype<usize>(this.buf), <usize>this.len);
       this.buf = bigger;
     }
-    this.buf[this.len++] = b;
+    store<u8>(changetype<usize>(this.buf) + <usize>this.len, b);
+    this.len++;
   }
 
   varint(v: u64): void {
@@ -34,7 +36,7 @@ class Writer {
 
   /** A nested message (skipped when empty, as proto3 writes nothing for it). */
   raw(field: u32, inner: Writer): void {
-    this.bytesAt(field, changetype<usize>(inner.buf.buffer), inner.len);
+    this.bytesAt(field, changetype<usize>(inner.buf), inner.len);
   }
 
   str(field: u32, s: string): void {
@@ -53,11 +55,11 @@ class Writer {
 function peer(address: string | null): Writer {
   const w = new Writer();
   if (address === null) return w;
-  const colon = address.lastIndexOf(":");
+  const colon = lastCharIndex(address, 0x3a);
   const sock = new Writer();
   sock.str(2, colon < 0 ? address : address.substring(0, colon));
   if (colon >= 0) {
-    const port = parseDecimal(address.substring(colon + 1));
+    const port = parseDecimal(address.substring(colon + 1, address.length));
     if (port > 0) sock.uint(3, <u64>port);
   }
   const addr = new Writer();
@@ -100,18 +102,20 @@ export function checkRequest(): ArrayBuffer {
   attributes.raw(4, request);
   const check = new Writer();
   check.raw(1, attributes); // CheckRequest.attributes
-  return check.buf.buffer.slice(0, check.len);
+  return check.buf.slice(0, check.len);
 }
 
 class Reader {
   pos: i32 = 0;
   ok: bool = true;
-  constructor(public b: Uint8Array, public end: i32) {}
+  // The bytes as a plain ArrayBuffer read with load<u8>: every read is before `end` (the buffer's length or less).
+  constructor(public b: ArrayBuffer, public end: i32) {}
 
   varint(): u64 {
     let v: u64 = 0, shift: u64 = 0;
     while (this.pos < this.end && shift < 64) {
-      const byte = this.b[this.pos++];
+      const byte = load<u8>(changetype<usize>(this.b) + <usize>this.pos);
+      this.pos++;
       v |= (<u64>(byte & 0x7f)) << shift;
       if ((byte & 0x80) == 0) return v;
       shift += 7;
@@ -139,7 +143,7 @@ class Reader {
   }
 
   text(end: i32): string {
-    const s = String.UTF8.decodeUnsafe(changetype<usize>(this.b.buffer) + <usize>this.pos, <usize>(end - this.pos));
+    const s = String.UTF8.decodeUnsafe(changetype<usize>(this.b) + <usize>this.pos, <usize>(end - this.pos));
     this.pos = end;
     return s;
   }
@@ -177,7 +181,7 @@ function headerOptions(r: Reader, end: i32, out: Headers): void {
 /** Reads a CheckResponse. */
 export function checkResponse(bytes: ArrayBuffer): CheckResult {
   const res = new CheckResult();
-  const r = new Reader(Uint8Array.wrap(bytes), bytes.byteLength);
+  const r = new Reader(bytes, bytes.byteLength);
   while (r.ok && r.pos < r.end) {
     const key = <u32>r.varint();
     const field = key >> 3, t = key & 7;

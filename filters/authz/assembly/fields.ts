@@ -2,6 +2,7 @@
 // problem in `configError` ("rules[2].match.path: ...") and returns a fallback, so the caller checks
 // once at the end instead of after every field (AssemblyScript has no exceptions).
 import { JsonValue, formatInt } from "meshwasm/sdk";
+import { join } from "meshwasm/sdk/join";
 
 export let configError: string = "";
 
@@ -11,11 +12,16 @@ export function fail(where: string, message: string): void {
   if (configError.length == 0) configError = where + ": " + message;
 }
 
+/** fail() for `key` under `where` ("where.key: message"). */
+function failAt(where: string, key: string, message: string): void {
+  fail(where + "." + key, message);
+}
+
 /** Fails on keys outside `allowed`: a typo should not silently disable a check. */
 export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>): void {
   for (let i = 0; i < obj.keys.length; i++) {
     if (!allowed.includes(obj.keys[i])) {
-      fail(where + "." + obj.keys[i], "unknown field");
+      failAt(where, obj.keys[i], "unknown field");
       return;
     }
   }
@@ -24,44 +30,44 @@ export function onlyKeys(obj: JsonValue, where: string, allowed: Array<string>):
 export function objectAt(parent: JsonValue, key: string, where: string): JsonValue | null {
   const v = parent.get(key);
   if (v === null) return null;
-  if (!v.isObject()) { fail(where + "." + key, "must be an object"); return null; }
+  if (!v.isObject()) { failAt(where, key, "must be an object"); return null; }
   return v;
 }
 
 export function arrayAt(parent: JsonValue, key: string, where: string): Array<JsonValue> {
   const v = parent.get(key);
   if (v === null) return new Array<JsonValue>();
-  if (!v.isArray()) { fail(where + "." + key, "must be an array"); return new Array<JsonValue>(); }
+  if (!v.isArray()) { failAt(where, key, "must be an array"); return new Array<JsonValue>(); }
   return v.items;
 }
 
 export function stringAt(parent: JsonValue, key: string, where: string, fallback: string): string {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isString()) { fail(where + "." + key, "must be a string"); return fallback; }
+  if (!v.isString()) { failAt(where, key, "must be a string"); return fallback; }
   return v.stringValue;
 }
 
 export function requiredString(parent: JsonValue, key: string, where: string): string {
   const v = parent.get(key);
-  if (v === null) { fail(where + "." + key, "is required"); return ""; }
-  if (!v.isString() || v.stringValue.length == 0) { fail(where + "." + key, "must be a non-empty string"); return ""; }
+  if (v === null) { failAt(where, key, "is required"); return ""; }
+  if (!v.isString() || v.stringValue.length == 0) { failAt(where, key, "must be a non-empty string"); return ""; }
   return v.stringValue;
 }
 
 export function boolAt(parent: JsonValue, key: string, where: string, fallback: bool): bool {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isBool()) { fail(where + "." + key, "must be true or false"); return fallback; }
+  if (!v.isBool()) { failAt(where, key, "must be true or false"); return fallback; }
   return v.boolValue;
 }
 
 export function intAt(parent: JsonValue, key: string, where: string, fallback: i64, min: i64, max: i64): i64 {
   const v = parent.get(key);
   if (v === null) return fallback;
-  if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { fail(where + "." + key, "must be an integer"); return fallback; }
+  if (!v.isNumber() || v.numberValue != Math.floor(v.numberValue)) { failAt(where, key, "must be an integer"); return fallback; }
   const n = <i64>v.numberValue;
-  if (n < min || n > max) { fail(where + "." + key, "must be between " + formatInt(min) + " and " + formatInt(max)); return fallback; }
+  if (n < min || n > max) { failAt(where, key, "must be between " + formatInt(min) + " and " + formatInt(max)); return fallback; }
   return n;
 }
 
@@ -69,12 +75,12 @@ export function stringList(parent: JsonValue, key: string, where: string): Array
   const out = new Array<string>();
   const items = arrayAt(parent, key, where);
   for (let i = 0; i < items.length; i++) {
-    if (!items[i].isString()) { fail(where + "." + key + "[" + formatInt(i) + "]", "must be a string"); continue; }
+    if (!items[i].isString()) { failAt(where, key + "[" + formatInt(i) + "]", "must be a string"); continue; }
     out.push(items[i].stringValue);
   }
   return out;
 }
 
 export function oneOf(value: string, where: string, allowed: Array<string>): void {
-  if (!allowed.includes(value)) fail(where, "must be one of \"" + allowed.join("\", \"") + "\" (got \"" + value + "\")");
+  if (!allowed.includes(value)) fail(where, "must be one of \"" + join(allowed, "\", \"") + "\" (got \"" + value + "\")");
 }

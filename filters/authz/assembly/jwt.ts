@@ -2,6 +2,8 @@
 // of the token's own algorithm (never "none", never a key of another type: no algorithm
 // confusion), then exp/nbf with clock skew, iss and aud.
 import { JsonValue, getCurrentTimeNanoseconds, parseJson, formatInt } from "meshwasm/sdk";
+import { join } from "meshwasm/sdk/join";
+import { charIndex } from "meshwasm/sdk/ascii";
 import { base64Decode, base64DecodeString } from "./crypto/base64";
 import { constantTimeEqual, hmacSha256, sha256String } from "./crypto/sha256";
 import { rsaVerifySha256 } from "./crypto/rsa";
@@ -37,9 +39,9 @@ function inWindow(c: JwtConfig, e: VerifiedToken, cached: bool): JwtResult {
 export function verifyJwt(c: JwtConfig, token: string): JwtResult {
   const known = findVerified(c, token);
   if (known !== null) return inWindow(c, known, true);
-  const dot1 = token.indexOf(".");
-  const dot2 = dot1 < 0 ? -1 : token.indexOf(".", dot1 + 1);
-  if (dot1 < 0 || dot2 < 0 || token.indexOf(".", dot2 + 1) >= 0) return failed("Jwt is not in the form of Header.Payload.Signature");
+  const dot1 = charIndex(token, 0x2e, 0);
+  const dot2 = dot1 < 0 ? -1 : charIndex(token, 0x2e, dot1 + 1);
+  if (dot1 < 0 || dot2 < 0 || charIndex(token, 0x2e, dot2 + 1) >= 0) return failed("Jwt is not in the form of Header.Payload.Signature");
   const headerText = base64DecodeString(token.substring(0, dot1));
   if (headerText === null) return failed("Jwt header is not base64url");
   const header = parseJson(headerText);
@@ -137,7 +139,7 @@ function rawClaimValue(v: JsonValue): string {
     if (all) {
       const parts = new Array<string>();
       for (let i = 0; i < v.items.length; i++) parts.push(v.items[i].stringValue);
-      return parts.join(",");
+      return join(parts, ",");
     }
   }
   return toJson(v);
@@ -151,12 +153,12 @@ function toJson(v: JsonValue): string {
   if (v.isArray()) {
     const parts = new Array<string>();
     for (let i = 0; i < v.items.length; i++) parts.push(toJson(v.items[i]));
-    return "[" + parts.join(",") + "]";
+    return "[" + join(parts, ",") + "]";
   }
   if (v.isObject()) {
     const parts = new Array<string>();
     for (let i = 0; i < v.keys.length; i++) parts.push("\"" + v.keys[i] + "\":" + toJson(v.get(v.keys[i])!));
-    return "{" + parts.join(",") + "}";
+    return "{" + join(parts, ",") + "}";
   }
   return "null";
 }

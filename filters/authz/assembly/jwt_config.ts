@@ -131,7 +131,7 @@ function parseKey(k: JsonValue, where: string): JwtKey | null {
   key.alg = algIndex;
   if (kty == "oct") {
     if (algIndex != HS256) { fail(where + ".alg", "an \"oct\" key can only be HS256"); return null; }
-    if (secret.length > 0) key.secret = Uint8Array.wrap(utf8(secret));
+    if (secret.length > 0) key.secret = Uint8Array.wrap(utf8(secret), 0, -1);
     else {
       const b = b64Field(k, "k", where);
       if (b === null) return null;

@@ -1,18 +1,17 @@
 // First matching rule for the current request: every condition a rule lists must hold.
-import { lower } from "meshwasm/sdk/ascii";
+import { charIndex, lastCharIndex, lower } from "meshwasm/sdk/ascii";
 import { getPropertyString, requestHeaders } from "meshwasm/sdk";
 import { AuthzConfig, Rule, RuleMatch } from "./config";
 
 function pathOnly(path: string): string {
-  const q = path.indexOf("?");
+  const q = charIndex(path, 0x3f, 0);
   return q < 0 ? path : path.substring(0, q);
 }
 
 function hostOnly(authority: string): string {
   // "host:port" -> "host"; IPv6 literals keep their brackets.
-  // Explicit start positions: the one-argument form costs the module a varargs trampoline.
-  const close = authority.lastIndexOf("]", authority.length);
-  const colon = authority.lastIndexOf(":", authority.length);
+  const close = lastCharIndex(authority, 0x5d);
+  const colon = lastCharIndex(authority, 0x3a);
   return lower((colon > close ? authority.substring(0, colon) : authority));
 }
 

@@ -9,6 +9,7 @@ export * from "meshwasm/sdk/http_exports";
 import { COOKIE, HEADER, HeaderEdits, Rule, RoutingConfig, parseConfig } from "./config";
 import { configError } from "meshwasm/sdk/config_fields";
 import { queryParam } from "meshwasm/sdk/query";
+import { charIndex } from "meshwasm/sdk/ascii";
 import { cookieValue } from "./cookies";
 import { bucketOf } from "./hash";
 
@@ -36,7 +37,7 @@ class RoutingRoot extends RootContext {
 }
 
 function pathOnly(path: string): string {
-  const q = path.indexOf("?");
+  const q = charIndex(path, 0x3f, 0);
   return q < 0 ? path : path.substring(0, q);
 }
 
@@ -99,12 +100,12 @@ class RoutingFilter extends HttpContext {
       }
       applyEdits(requestHeaders, r.request);
       if (r.rewritePath.length > 0) {
-        const q = path.indexOf("?");
-        path = r.rewritePath + (q >= 0 ? path.substring(q) : "");
+        const q = charIndex(path, 0x3f, 0);
+        path = r.rewritePath + (q >= 0 ? path.substring(q, path.length) : "");
         requestHeaders.set(":path", path);
       } else if (r.rewritePrefixFrom.length > 0 && path.startsWith(r.rewritePrefixFrom)) {
-        path = r.rewritePrefixTo + path.substring(r.rewritePrefixFrom.length);
-        if (path.startsWith("//")) path = path.substring(1);
+        path = r.rewritePrefixTo + path.substring(r.rewritePrefixFrom.length, path.length);
+        if (path.startsWith("//")) path = path.substring(1, path.length);
         requestHeaders.set(":path", path);
       }
       if (r.rewriteAuthority.length > 0) requestHeaders.set(":authority", r.rewriteAuthority);

@@ -19,7 +19,7 @@ export class StringMatch {
     switch (this.kind) {
       case EXACT: return s == this.value;
       case PREFIX: return s.startsWith(this.value);
-      case SUFFIX: return s.endsWith(this.value);
+      case SUFFIX: return s.endsWith(this.value, s.length);
       case CONTAINS: return s.includes(this.value);
       default: return this.regex!.test(s);
     }

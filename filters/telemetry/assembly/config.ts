@@ -1,7 +1,7 @@
 // The telemetry configuration (pluginConfig JSON), validated at on_configure. README.md documents it.
 import { JsonValue, formatInt } from "meshwasm/sdk";
 import { lower } from "meshwasm/sdk/ascii";
-import { boolAt, configError, fail, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
+import { boolAt, configError, fail, failAt, intAt, kindName, objectAt, onlyKeys, oneOf, resetConfigError, stringAt, stringList } from "meshwasm/sdk/config_fields";
 
 export const ACCESS_LOG_FIELDS: Array<string> = [
   "start_time", "method", "path", "authority", "protocol", "status", "response_code_class", "duration_ms",
@@ -83,11 +83,18 @@ export function plan(c: TelemetryConfig): void {
   c.logFieldCodes = new Array<i32>();
   c.logHeaderTagIndex = new Array<i32>();
   if (!c.accessLog) { c.logFields = new Array<string>(); c.logHeaderNames = new Array<string>(); c.logHeaderFields = new Array<string>(); }
-  for (let i = 0; i < c.logFields.length; i++) c.logFieldCodes.push(ACCESS_LOG_FIELDS.indexOf(c.logFields[i]));
+  // The flags are set in the same pass as the codes: Array<i32>#includes would be code for three lookups.
+  c.readsPath = false;
+  c.readsUserAgent = false;
+  c.readsAuthority = c.routeTag == "authority";
+  for (let i = 0; i < c.logFields.length; i++) {
+    const code = ACCESS_LOG_FIELDS.indexOf(c.logFields[i]);
+    c.logFieldCodes.push(code);
+    if (code == F_PATH) c.readsPath = true;
+    else if (code == F_USER_AGENT) c.readsUserAgent = true;
+    else if (code == F_AUTHORITY) c.readsAuthority = true;
+  }
   for (let i = 0; i < c.logHeaderNames.length; i++) c.logHeaderTagIndex.push(c.tagHeaderNames.indexOf(c.logHeaderNames[i]));
-  c.readsPath = c.logFieldCodes.includes(F_PATH);
-  c.readsUserAgent = c.logFieldCodes.includes(F_USER_AGENT);
-  c.readsAuthority = c.routeTag == "authority" || c.logFieldCodes.includes(F_AUTHORITY);
 }
 
 /** {"x-tenant": "tenant"}: header name -> tag or field name. */
@@ -95,7 +102,7 @@ function headerMap(v: JsonValue | null, where: string, names: Array<string>, tar
   if (v === null) return;
   for (let i = 0; i < v.keys.length; i++) {
     const t = v.get(v.keys[i])!;
-    if (!t.isString() || !validName(t.stringValue)) { fail(where + "." + v.keys[i], "must be a name of letters, digits and _"); continue; }
+    if (!t.isString() || !validName(t.stringValue)) { failAt(where, v.keys[i], "must be a name of letters, digits and _"); continue; }
     names.push(lower(v.keys[i]));
     targets.push(t.stringValue);
   }

@@ -14,13 +14,15 @@ import { configError } from "meshwasm/sdk/config_fields";
 import { MetricSet, tagValue } from "./metrics";
 import { JsonLine } from "./json_line";
 import { newRequestId } from "./request_id";
-import { parseDecimal } from "meshwasm/sdk/ascii";
+import { lastCharIndex, parseDecimal } from "meshwasm/sdk/ascii";
 
 class TelemetryRoot extends RootContext {
   config: TelemetryConfig = new TelemetryConfig();
   metrics: MetricSet = new MetricSet(this.config);
   /** response_code tag values by status, made once each: formatInt per request was a string each time. */
   codes: StaticArray<string | null> = new StaticArray<string | null>(600);
+  /** response_code_class values ("2xx" and the like) by a status' hundreds, made once each. */
+  classes: StaticArray<string | null> = new StaticArray<string | null>(10);
   /** The last authority and its route tag value: a proxy sees few hosts, and the tag is a copy when it has dots. */
   lastAuthority: string = "";
   lastAuthorityTag: string = "unknown";
@@ -41,14 +43,13 @@ class TelemetryRoot extends RootContext {
 
   createHttpContext(id: u32): HttpContext | null { return new TelemetryFilter(id, this); }
 
+  /** The status' class ("2xx" and the like), by its hundreds. */
+  classText(status: i32): string {
+    return status <= 0 ? "unknown" : cachedText(this.classes, status / 100, "xx");
+  }
+
   codeText(status: i32): string {
-    if (status <= 0) return "unknown";
-    if (status >= this.codes.length) return formatInt(status);
-    const known = this.codes[status];
-    if (known !== null) return known;
-    const text = formatInt(status);
-    this.codes[status] = text;
-    return text;
+    return status <= 0 ? "unknown" : cachedText(this.codes, status, "");
   }
 
   authorityTag(authority: string): string {
@@ -60,7 +61,16 @@ class TelemetryRoot extends RootContext {
   }
 }
 
-const CODE_CLASSES: Array<string> = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx", "7xx", "8xx", "9xx"];
+/** formatInt(n) + suffix, made once for each n the cache has room for. */
+function cachedText(cache: StaticArray<string | null>, n: i32, suffix: string): string {
+  if (n >= cache.length) return formatInt(n) + suffix;
+  let known = unchecked(cache[n]);
+  if (known === null) {
+    known = formatInt(n) + suffix;
+    unchecked(cache[n] = known);
+  }
+  return known;
+}
 
 function orEmpty(s: string | null): string { return s === null ? "" : s; }
 
@@ -105,13 +115,13 @@ class TelemetryFilter extends HttpContext {
     const tags = c.tagHeaderNames.length;
     if (tags > 0) {
       const values = new StaticArray<string | null>(tags);
-      for (let i = 0; i < tags; i++) values[i] = requestHeaders.get(c.tagHeaderNames[i]);
+      for (let i = 0; i < tags; i++) unchecked(values[i] = requestHeaders.get(c.tagHeaderNames[i]));
       this.tagHeaderValues = values;
     }
     const logged = c.logHeaderNames.length;
     if (logged > 0) {
       const values = new StaticArray<string | null>(logged);
-      for (let i = 0; i < logged; i++) if (c.logHeaderTagIndex[i] < 0) values[i] = requestHeaders.get(c.logHeaderNames[i]);
+      for (let i = 0; i < logged; i++) if (unchecked(c.logHeaderTagIndex[i]) < 0) unchecked(values[i] = requestHeaders.get(c.logHeaderNames[i]));
       this.logHeaderValues = values;
     }
     const id = requestHeaders.get(c.requestIdHeader);
@@ -151,20 +161,20 @@ class TelemetryFilter extends HttpContext {
     }
     if (this.status <= 0) this.status = <i32>getPropertyInt("response.code", 0);
     const durationMs = (getCurrentTimeNanoseconds() - this.startNs) / 1000000;
-    const classDigit = this.status / 100;
-    const cls = this.status <= 0 ? "unknown" : classDigit < 10 ? CODE_CLASSES[classDigit] : formatInt(classDigit) + "xx";
+    const cls = root.classText(this.status);
 
     // In tagNames' order: method, class, [code], [route], header tags.
     const m = root.metrics;
     const values = m.values;
     let t = 0;
-    values[t++] = tagValue(this.method);
-    values[t++] = cls;
-    if (c.responseCodeTag) values[t++] = root.codeText(this.status);
-    if (c.routeTag == "authority") values[t++] = root.authorityTag(this.authority);
-    else if (c.routeTag == "route_name") values[t++] = tagValue(getPropertyString("route_name"));
+    // Unchecked: values has exactly one slot per tag name, and this fills them in tagNames' order.
+    unchecked(values[t++] = tagValue(this.method));
+    unchecked(values[t++] = cls);
+    if (c.responseCodeTag) unchecked(values[t++] = root.codeText(this.status));
+    if (c.routeTag == "authority") unchecked(values[t++] = root.authorityTag(this.authority));
+    else if (c.routeTag == "route_name") unchecked(values[t++] = tagValue(getPropertyString("route_name")));
     const headerValues = this.tagHeaderValues;
-    if (headerValues !== null) for (let i = 0; i < headerValues.length; i++) values[t++] = tagValue(headerValues[i]);
+    if (headerValues !== null) for (let i = 0; i < headerValues.length; i++) unchecked(values[t++] = tagValue(headerValues[i]));
     m.record(durationMs, this.requestBodyBytes, this.responseBodyBytes);
 
     if (c.accessLog) {
@@ -176,28 +186,32 @@ class TelemetryFilter extends HttpContext {
   writeAccessLog(c: TelemetryConfig, durationMs: u64, cls: string): void {
     line.begin();
     for (let i = 0; i < c.logFieldCodes.length; i++) {
-      const f = c.logFields[i];
-      switch (c.logFieldCodes[i]) {
-        case F_START_TIME: line.num(f, <i64>(this.startNs / 1000000)); break;
-        case F_METHOD: line.str(f, this.method); break;
-        case F_PATH: line.str(f, this.path); break;
-        case F_AUTHORITY: line.str(f, this.authority); break;
-        case F_PROTOCOL: line.str(f, orEmpty(getPropertyString("request.protocol"))); break;
-        case F_STATUS: line.num(f, this.status); break;
-        case F_CODE_CLASS: line.str(f, cls); break;
-        case F_DURATION: line.num(f, <i64>durationMs); break;
-        case F_REQUEST_BYTES: line.num(f, <i64>this.requestBodyBytes); break;
-        case F_RESPONSE_BYTES: line.num(f, <i64>this.responseBodyBytes); break;
-        case F_REQUEST_ID: line.str(f, this.requestId); break;
-        case F_USER_AGENT: line.str(f, this.userAgent); break;
-        case F_SOURCE_ADDRESS: line.str(f, orEmpty(getPropertyString("source.address"))); break;
-        case F_ROUTE_NAME: line.str(f, orEmpty(getPropertyString("route_name"))); break;
-        case F_UPSTREAM_CLUSTER: line.str(f, orEmpty(getPropertyString("cluster_name"))); break;
-        case F_RESPONSE_FLAGS: line.num(f, getPropertyInt("response.flags", 0)); break;
+      // Each field picks a string or a number; one str and one num call write them all.
+      let s: string | null = null;
+      let n: i64 = 0;
+      switch (unchecked(c.logFieldCodes[i])) {
+        case F_START_TIME: n = <i64>(this.startNs / 1000000); break;
+        case F_METHOD: s = this.method; break;
+        case F_PATH: s = this.path; break;
+        case F_AUTHORITY: s = this.authority; break;
+        case F_PROTOCOL: s = orEmpty(getPropertyString("request.protocol")); break;
+        case F_STATUS: n = this.status; break;
+        case F_CODE_CLASS: s = cls; break;
+        case F_DURATION: n = <i64>durationMs; break;
+        case F_REQUEST_BYTES: n = <i64>this.requestBodyBytes; break;
+        case F_RESPONSE_BYTES: n = <i64>this.responseBodyBytes; break;
+        case F_REQUEST_ID: s = this.requestId; break;
+        case F_USER_AGENT: s = this.userAgent; break;
+        case F_SOURCE_ADDRESS: s = orEmpty(getPropertyString("source.address")); break;
+        case F_ROUTE_NAME: s = orEmpty(getPropertyString("route_name")); break;
+        case F_UPSTREAM_CLUSTER: s = orEmpty(getPropertyString("cluster_name")); break;
+        case F_RESPONSE_FLAGS: n = getPropertyInt("response.flags", 0); break;
       }
+      if (s !== null) line.str(c.logFields[i], s);
+      else line.num(c.logFields[i], n);
     }
     for (let i = 0; i < c.logHeaderFields.length; i++) {
-      const tagIndex = c.logHeaderTagIndex[i];
+      const tagIndex = unchecked(c.logHeaderTagIndex[i]);
       let v: string | null = null;
       if (tagIndex >= 0) { const tagged = this.tagHeaderValues; if (tagged !== null) v = tagged[tagIndex]; }
       else { const logged = this.logHeaderValues; if (logged !== null) v = logged[i]; }
@@ -208,8 +222,8 @@ class TelemetryFilter extends HttpContext {
 }
 
 function hostOf(authority: string): string {
-  const close = authority.lastIndexOf("]");
-  const colon = authority.lastIndexOf(":");
+  const close = lastCharIndex(authority, 0x5d);
+  const colon = lastCharIndex(authority, 0x3a);
   return colon > close ? authority.substring(0, colon) : authority;
 }
 

@@ -5,8 +5,6 @@
 import { LogLevel } from "meshwasm/sdk";
 import { logUtf8 } from "meshwasm/sdk/log";
 
-const HEX = "0123456789abcdef";
-
 // Unmanaged: the collector never visits or frees it; it only grows, to the longest line so far.
 let base: usize = 0;
 let capacity: usize = 0;
@@ -94,8 +92,8 @@ export class JsonLine {
       else if (c == 0x09) store<u8>(this.at++, 0x74);
       else {
         this.ascii("u00");
-        store<u8>(this.at++, <u8>HEX.charCodeAt(c >> 4));
-        store<u8>(this.at++, <u8>HEX.charCodeAt(c & 15));
+        store<u8>(this.at++, <u8>(0x30 + (c >> 4))); // c < 0x20: 0 or 1
+        store<u8>(this.at++, <u8>((c & 15) < 10 ? 0x30 + (c & 15) : 0x57 + (c & 15)));
       }
     }
     this.encode(s, run, n);

@@ -1,5 +1,5 @@
 // Istio-style request metrics. proxy-wasm metrics have no tag API: tags are encoded in the name
-// as "<tag>.<value>." pairs before the metric name (the SDK's metricName), and Envoy prefixes
+// as "<tag>.<value>." pairs before the metric name (as the SDK's metricName does), and Envoy prefixes
 // the stat with "wasmcustom.". Values lose their dots (-> "_") so Envoy's stats_tags regexes
 // can split them again.
 //
@@ -7,7 +7,7 @@
 // the metric names are built once, when a tag combination is first seen and its four metrics
 // are defined. Building the four names per request to look them up cost more than the rest of
 // on_log's metric work (docs/BENCHMARKS.md, issue 19).
-import { MetricType, Tag, metricName } from "meshwasm/sdk";
+import { MetricType } from "meshwasm/sdk";
 import { defineMetric, incrementMetric, recordMetric } from "meshwasm/sdk/hostcalls";
 import { replaceChar } from "meshwasm/sdk/ascii";
 import { TelemetryConfig } from "./config";
@@ -17,8 +17,14 @@ export const OVERFLOW = "overflow";
 /** The four metrics of one tag combination, by their ids (requests_total first, then the histograms). */
 class Series {
   ids: StaticArray<u32> = new StaticArray<u32>(4);
-  constructor(public hash: u32, public values: Array<string>) {}
+  constructor(public hash: u32, public values: Values) {}
 }
+
+/**
+ * Tag values, one per tag name, never null: typed as the StaticArray<string | null> the filter
+ * uses for header values anyway (one instantiation of its code, not two).
+ */
+export type Values = StaticArray<string | null>;
 
 const METRICS: Array<string> = ["requests_total", "request_duration_milliseconds", "request_bytes", "response_bytes"];
 
@@ -36,8 +42,8 @@ export class MetricSet {
   prefix: string;
   maxCombinations: i32;
   names: Array<string>;
-  /** This request's tag values, set by the caller before record(). */
-  values: Array<string> = new Array<string>();
+  /** This request's tag values, set by the caller before record(), one per name. */
+  values: Values;
   combinations: i32 = 0;
   /**
    * Open addressing with linear probing, at most half full, doubled as combinations are added:
@@ -48,8 +54,11 @@ export class MetricSet {
   constructor(c: TelemetryConfig) {
     this.prefix = c.metricPrefix;
     this.maxCombinations = c.maxTagCombinations;
-    this.names = tagNames(c);
-    for (let i = 0; i < this.names.length; i++) this.values.push("");
+    const names = tagNames(c);
+    this.names = names;
+    const values = new StaticArray<string | null>(names.length);
+    for (let i = 0; i < values.length; i++) unchecked(values[i] = "");
+    this.values = values;
   }
 
   record(durationMs: u64, requestBytes: u64, responseBytes: u64): void {
@@ -57,7 +66,7 @@ export class MetricSet {
     if (s === null) {
       // Cardinality guard: once the budget of tag combinations is spent, new ones share one series.
       if (this.combinations >= this.maxCombinations) {
-        for (let i = 0; i < this.values.length; i++) this.values[i] = OVERFLOW;
+        for (let i = 0; i < this.values.length; i++) unchecked(this.values[i] = OVERFLOW);
         s = this.find();
       }
       if (s === null) s = this.define();
@@ -83,12 +92,16 @@ export class MetricSet {
 
   private define(): Series {
     this.combinations++;
-    const values = this.values.slice(0);
-    const tags = new Array<Tag>();
-    for (let i = 0; i < values.length; i++) tags.push(new Tag(this.names[i], values[i]));
+    const values = new StaticArray<string | null>(this.values.length);
+    for (let i = 0; i < values.length; i++) unchecked(values[i] = this.values[i]);
+    // The tag part of the four names, built once: what the SDK's metricName writes, without a Tag
+    // object per value (the Tag class and its array are code this module need not carry).
+    let tagged = "";
+    for (let i = 0; i < values.length; i++) tagged += this.names[i] + "." + changetype<string>(unchecked(values[i])) + ".";
+    tagged += this.prefix;
     const s = new Series(hashValues(values), values);
     for (let i = 0; i < 4; i++) {
-      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, metricName(this.prefix + METRICS[i], tags));
+      s.ids[i] = defineMetric(i == 0 ? MetricType.Counter : MetricType.Histogram, tagged + METRICS[i]);
     }
     if (this.combinations * 2 > this.table.length) {
       const old = this.table;
@@ -108,18 +121,18 @@ export class MetricSet {
 }
 
 /** FNV-1a over the values' code units, with a separator between values. */
-function hashValues(values: Array<string>): u32 {
+function hashValues(values: Values): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = 0; i < values.length; i++) {
-    const v = unchecked(values[i]);
+    const v = changetype<string>(unchecked(values[i]));
     for (let j = 0; j < v.length; j++) h = (h ^ <u32>v.charCodeAt(j)) * 0x01000193;
     h = (h ^ 0xffff) * 0x01000193;
   }
   return h;
 }
 
-function sameValues(a: Array<string>, b: Array<string>): bool {
-  for (let i = 0; i < a.length; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
+function sameValues(a: Values, b: Values): bool {
+  for (let i = 0; i < a.length; i++) if (changetype<string>(unchecked(a[i])) != changetype<string>(unchecked(b[i]))) return false;
   return true;
 }
 
