@@ -1,4 +1,5 @@
 import type { HeaderPairs } from './abi/memory.js';
+import { uleb } from './module/leb128.js';
 
 /** The parts of Envoy's GrpcService (envoy/config/core/v3/grpc_service.proto) a callout uses. */
 export interface GrpcServiceSpec {
@@ -105,25 +106,14 @@ export function parseGrpcService(bytes: Uint8Array): GrpcServiceSpec | undefined
 
 /** Serializes a GrpcService with envoy_grpc.cluster_name (tests and SDKs build the argument this way). */
 export function encodeGrpcService(cluster: string, opts: { authority?: string; timeoutMs?: number } = {}): Uint8Array {
-  const field = (num: number, body: Uint8Array) => [num * 8 + 2, ...varint(body.length), ...body];
+  const field = (num: number, body: Uint8Array) => [num * 8 + 2, ...uleb(body.length), ...body];
   const enc = new TextEncoder();
   const inner = [...field(1, enc.encode(cluster)), ...(opts.authority ? field(2, enc.encode(opts.authority)) : [])];
   const out = [...field(1, Uint8Array.from(inner))];
   if (opts.timeoutMs !== undefined) {
     const s = Math.floor(opts.timeoutMs / 1000);
     const ns = (opts.timeoutMs % 1000) * 1e6;
-    out.push(...field(3, Uint8Array.from([8, ...varint(s), 16, ...varint(ns)])));
+    out.push(...field(3, Uint8Array.from([8, ...uleb(s), 16, ...uleb(ns)])));
   }
   return Uint8Array.from(out);
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
 }

@@ -1,5 +1,6 @@
-// Unsigned LEB128, the integer encoding of wasm section sizes and counts. The host rewrites a few
-// sections at load (memory limit, source-map URL) and needs both directions; values stay within
+// Unsigned LEB128, the integer encoding of wasm section sizes and counts (and of protobuf varints,
+// which the gRPC service encoding writes). The host rewrites a few sections at load (memory limit,
+// source-map URL) and needs both directions; values stay within
 // 2^53, so plain arithmetic instead of bit shifts keeps sizes above 2^31 correct.
 
 /** The unsigned LEB128 value at `pos` and the position after it. */
