@@ -56,7 +56,7 @@ beforeAll(async () => {
           status: { code: 0 },
           okResponse: { headers: [{ header: { key: 'x-partner-id', value: 'p-42' } }] },
         });
-      if (path.startsWith('/partner/slow')) return void setTimeout(() => cb(null, { status: { code: 0 } }), 1000);
+      if (path.startsWith('/partner/slow')) return void setTimeout(() => cb(null, { status: { code: 0 } }), 3000);
       return cb(null, {
         status: { code: 7 },
         deniedResponse: {
@@ -89,7 +89,9 @@ async function proxyWith(opts: { failOpen?: boolean; port?: number } = {}): Prom
     extAuthz: {
       cluster: 'ext-authz',
       grpc: true,
-      timeoutMs: 200,
+      // Long enough for a first Check (channel connect) on a loaded CI machine; /partner/slow
+      // answers well after it.
+      timeoutMs: 1000,
       failOpen: opts.failOpen ?? false,
       statusOnError: 503,
     },
